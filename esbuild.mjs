@@ -1,0 +1,76 @@
+// One build script for both worlds: the extension (Node, CommonJS, `vscode` external), the webview
+// (browser, IIFE) and, with --tests, every test and source file transpiled one-to-one into out/ so
+// mocha can run them. Types are checked separately by `npm run check-types` (tsc --noEmit).
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** @type {import('esbuild').BuildOptions} */
+const extension = {
+  entryPoints: ['src/extension.ts'],
+  outfile: 'dist/extension.js',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['vscode'],
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const webview = {
+  entryPoints: ['webview/main.ts'],
+  outfile: 'dist/webview.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+function tsFiles(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...tsFiles(path));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) found.push(path);
+  }
+  return found;
+}
+
+/** @type {import('esbuild').BuildOptions} */
+const testBuild = {
+  entryPoints: [...tsFiles('src'), ...tsFiles('test')],
+  outdir: 'out',
+  outbase: '.',
+  bundle: false,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+};
+
+const configs = [extension, webview];
+if (tests) {
+  rmSync('out', { recursive: true, force: true });
+  configs.push(testBuild);
+}
+
+if (watch) {
+  for (const config of configs) {
+    const ctx = await esbuild.context(config);
+    await ctx.watch();
+  }
+  console.log('[esbuild] watching for changes');
+} else {
+  await Promise.all(configs.map((config) => esbuild.build(config)));
+}

@@ -1,0 +1,157 @@
+import mqtt, { type MqttClient } from 'mqtt';
+
+/** One simulated device: where it publishes and what kind of telemetry it sends. */
+export interface SimulatedDevice {
+  id: string;
+  kind: 'thermostat' | 'power-meter' | 'air-quality';
+  telemetryTopic: string;
+  statusTopic: string;
+}
+
+export interface FleetPlan {
+  devices: SimulatedDevice[];
+  /** A gateway that sends a packed binary frame (not UTF-8 text). */
+  binaryTopic: string;
+  /** A gateway log line: plain text, not JSON. */
+  textTopic: string;
+  /** A sensor many levels down. */
+  deepTopic: string;
+  /** A topic whose levels are not ASCII. */
+  unicodeTopic: string;
+}
+
+const TICKS_PER_SECOND = 10;
+const SITES = ['berlin', 'lisbon', 'osaka'];
+const KINDS: SimulatedDevice['kind'][] = ['thermostat', 'power-meter', 'air-quality'];
+
+/** The fleet is a pure function of its size, so tests know exactly which topics to expect. */
+export function planFleet(deviceCount: number): FleetPlan {
+  const devices: SimulatedDevice[] = [];
+  for (let i = 0; i < deviceCount; i++) {
+    const site = SITES[i % SITES.length];
+    const kind = KINDS[Math.floor(i / SITES.length) % KINDS.length];
+    const id = `${kind}-${String(i + 1).padStart(3, '0')}`;
+    const base = `fleet/${site}/${kind}/${id}`;
+    devices.push({ id, kind, telemetryTopic: `${base}/telemetry`, statusTopic: `${base}/status` });
+  }
+  return {
+    devices,
+    binaryTopic: 'fleet/berlin/gateway/gw-01/frame',
+    textTopic: 'fleet/berlin/gateway/gw-01/log',
+    deepTopic: 'fleet/lisbon/campus/building-2/floor-3/room-301/desk-12/sensor/co2',
+    unicodeTopic: 'fleet/osaka/キッチン/température/🌡',
+  };
+}
+
+/** Telemetry shaped like what real devices of that kind send, drifting smoothly over time. */
+export function telemetryFor(device: SimulatedDevice, index: number, seq: number, now: number): Record<string, unknown> {
+  const wave = Math.sin((seq + index * 7) / 10);
+  const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+  const common = { ts: new Date(now).toISOString(), seq, rssi: -50 - ((index * 3) % 40) };
+  switch (device.kind) {
+    case 'thermostat':
+      return { ...common, temperature: round(21 + wave * 2), setpoint: 21.5, humidity: round(45 + wave * 5, 1), heating: wave < 0 };
+    case 'power-meter':
+      return { ...common, power: { watts: round(1200 + wave * 300, 1), voltage: round(230 + wave, 1) }, energyKwh: round(1000 + seq * 0.01, 3) };
+    case 'air-quality':
+      return { ...common, pm25: round(8 + Math.abs(wave) * 6, 1), co2: Math.round(600 + wave * 150), voc: [round(0.1 + Math.abs(wave) / 10, 3), round(0.2, 3)] };
+  }
+}
+
+/** A little-endian frame: uint16 sequence, int16 temperature x100, float32 pressure, uint8 flags. */
+export function binaryFrame(seq: number): Buffer {
+  const frame = Buffer.alloc(9);
+  frame.writeUInt16LE(seq & 0xffff, 0);
+  frame.writeInt16LE(Math.round((20 + Math.sin(seq / 5)) * 100), 2);
+  frame.writeFloatLE(1013.25 + Math.cos(seq / 7), 4);
+  frame.writeUInt8(0x80 | (seq & 0x0f), 8);
+  return frame;
+}
+
+export interface SimulatorOptions {
+  brokerUrl: string;
+  devices: number;
+  /** Telemetry messages per second for each device. */
+  messagesPerSecond: number;
+}
+
+/**
+ * Publishes the planned fleet to a broker through a real MQTT client: retained status topics once at
+ * start, then telemetry for every device at the configured rate, spread evenly over time.
+ */
+export class DeviceSimulator {
+  readonly plan: FleetPlan;
+  private client: MqttClient | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private seq = 0;
+  private sent = 0;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.plan = planFleet(options.devices);
+  }
+
+  get running(): boolean {
+    return this.client !== undefined;
+  }
+
+  get messagesSent(): number {
+    return this.sent;
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    const client = await mqtt.connectAsync(this.options.brokerUrl, {
+      clientId: `mqtt-explorer-simulator-${process.pid}`,
+      reconnectPeriod: 2000,
+      connectTimeout: 5000,
+    });
+    this.client = client;
+    const { devices, textTopic, deepTopic, unicodeTopic } = this.plan;
+    for (const [index, device] of devices.entries()) {
+      const status = { online: true, firmware: `2.${index % 4}.${index % 7}`, bootedAt: new Date().toISOString() };
+      this.publish(device.statusTopic, JSON.stringify(status), true);
+    }
+    this.publish(textTopic, 'gateway booted: 3 radios up, uplink ok', true);
+    this.publish(deepTopic, '612', true);
+    this.publish(unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' }), true);
+    this.publishTick();
+    // A tick every 100 ms publishes a slice of the fleet, so the load is smooth, not bursty.
+    this.timer = setInterval(() => this.publishTick(), 1000 / TICKS_PER_SECOND);
+  }
+
+  private ticks = 0;
+  private credit = 0;
+
+  private publishTick(): void {
+    const { devices, binaryTopic, textTopic } = this.plan;
+    const now = Date.now();
+    // How many telemetry messages this tick owes, carrying fractions over to the next tick.
+    this.credit += (devices.length * this.options.messagesPerSecond) / TICKS_PER_SECOND;
+    while (this.credit >= 1) {
+      this.credit -= 1;
+      const index = this.seq % devices.length;
+      const device = devices[index];
+      this.publish(device.telemetryTopic, JSON.stringify(telemetryFor(device, index, this.seq, now)), false);
+      this.seq++;
+    }
+    // The gateway: a binary frame every second, a log line every five.
+    if (this.ticks % TICKS_PER_SECOND === 0) this.publish(binaryTopic, binaryFrame(this.ticks), false);
+    if (this.ticks > 0 && this.ticks % (5 * TICKS_PER_SECOND) === 0) {
+      this.publish(textTopic, `heartbeat ${new Date(now).toISOString()} uptime=${this.ticks / TICKS_PER_SECOND}s`, true);
+    }
+    this.ticks++;
+  }
+
+  private publish(topic: string, payload: string | Buffer, retain: boolean): void {
+    this.client?.publish(topic, payload, { qos: 0, retain });
+    this.sent++;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync();
+  }
+}

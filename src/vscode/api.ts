@@ -1,0 +1,15 @@
+import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import type { LocalDevelopment } from './localDevelopment';
+import type { TopicPanels } from './topicPanel';
+import type { TopicsTreeProvider } from './topicsView';
+
+/**
+ * What `activate` returns. The extension-host tests reach the real objects through it (via
+ * `vscode.extensions.getExtension(...).exports`); other extensions may too.
+ */
+export interface MqttExplorerApi {
+  readonly registry: ConnectionRegistry;
+  readonly topicsProvider: TopicsTreeProvider;
+  readonly localDevelopment: LocalDevelopment;
+  readonly panels: TopicPanels;
+}

@@ -1,0 +1,65 @@
+import * as vscode from 'vscode';
+import type { BrokerConnection, ConnectionState } from '../engine/connection';
+import type { ConnectionRegistry } from '../engine/connectionRegistry';
+
+export function describeState(state: ConnectionState): string {
+  switch (state.kind) {
+    case 'disconnected':
+      return 'disconnected';
+    case 'connecting':
+      return 'connecting…';
+    case 'connected':
+      return 'connected';
+    case 'reconnecting':
+      return 'reconnecting…';
+    case 'failed':
+      return `failed: ${state.reason}`;
+  }
+}
+
+function stateIcon(state: ConnectionState): vscode.ThemeIcon {
+  switch (state.kind) {
+    case 'connected':
+      return new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('testing.iconPassed'));
+    case 'connecting':
+    case 'reconnecting':
+      return new vscode.ThemeIcon('loading~spin');
+    case 'failed':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    case 'disconnected':
+      return new vscode.ThemeIcon('vm-outline');
+  }
+}
+
+/** The Connections view: one item per broker, with its state. */
+export class ConnectionsTreeProvider implements vscode.TreeDataProvider<BrokerConnection>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<BrokerConnection | undefined>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly subscription: { dispose(): void };
+
+  constructor(private readonly registry: ConnectionRegistry) {
+    // A removed connection changes the list itself, so it refreshes the root (undefined).
+    this.subscription = registry.onDidChange((connection) => this.changeEmitter.fire(connection));
+  }
+
+  getTreeItem(connection: BrokerConnection): vscode.TreeItem {
+    const { profile, state } = connection;
+    const item = new vscode.TreeItem(profile.name, vscode.TreeItemCollapsibleState.None);
+    item.id = `connection:${profile.id}`;
+    item.description = describeState(state);
+    item.iconPath = stateIcon(state);
+    item.tooltip = `${profile.protocol}://${profile.host}:${profile.port}\n${describeState(state)}`;
+    const live = state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
+    item.contextValue = live ? 'mqttExplorer.connection.connected' : 'mqttExplorer.connection.disconnected';
+    return item;
+  }
+
+  getChildren(element?: BrokerConnection): BrokerConnection[] {
+    return element ? [] : this.registry.list();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changeEmitter.dispose();
+  }
+}

@@ -1,0 +1,51 @@
+import type { HostToWebview, PanelState, RequestResults, WebviewRequest, WebviewToHost } from '../src/shared/protocol';
+import { parsePanelState } from '../src/shared/protocol';
+
+interface VsCodeApi {
+  postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: PanelState): void;
+}
+
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+let nextId = 1;
+const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+
+export function post(message: WebviewToHost): void {
+  vscode.postMessage(message);
+}
+
+/** Sends a request and resolves with the host's reply, or rejects with its error. */
+export function request<K extends WebviewRequest['request']>(name: K): Promise<RequestResults[K]> {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
+    post({ type: 'request', id, request: name } as WebviewRequest);
+  });
+}
+
+/** Routes replies to their requests and everything else to `onMessage`. */
+export function listen(onMessage: (message: HostToWebview) => void): void {
+  window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+    const message = event.data;
+    if (message.type === 'reply') {
+      const pending = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (message.ok) pending?.resolve(message.result);
+      else pending?.reject(new Error(message.error));
+      return;
+    }
+    onMessage(message);
+  });
+}
+
+/** The panel's saved state (from setState, across reloads) or the one the host wrote into the page. */
+export function initialState(): PanelState | undefined {
+  return parsePanelState(vscode.getState()) ?? parsePanelState(JSON.parse(document.body.dataset.state ?? 'null'));
+}
+
+export function saveState(state: PanelState): void {
+  vscode.setState(state);
+}
