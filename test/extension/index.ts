@@ -1,0 +1,18 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Mocha from 'mocha';
+import CountingReporter from '../harness/countingReporter';
+
+/**
+ * The extension-host suite's entry, loaded by VS Code (extensionTestsPath) under either launcher:
+ * the VS Code server in Chromium here (results go to MOCHA_RESULT_FILE), @vscode/test-electron on
+ * a desktop (the returned promise decides the exit code).
+ */
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: CountingReporter });
+  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+    mocha.addFile(join(__dirname, file));
+  }
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} extension-host tests failed`);
+}
