@@ -107,13 +107,15 @@ export class DeviceSimulator {
     });
     this.client = client;
     const { devices, textTopic, deepTopic, unicodeTopic } = this.plan;
-    for (const [index, device] of devices.entries()) {
-      const status = { online: true, firmware: `2.${index % 4}.${index % 7}`, bootedAt: new Date().toISOString() };
-      this.publish(device.statusTopic, JSON.stringify(status), true);
-    }
-    this.publish(textTopic, 'gateway booted: 3 radios up, uplink ok', true);
-    this.publish(deepTopic, '612', true);
-    this.publish(unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' }), true);
+    // The retained topics go at QoS 1, awaited: aedes 1.2 stores a retained QoS 0 message sent right
+    // after CONNACK but does not forward it to current subscribers (seen in test; QoS 1 is forwarded).
+    const retained: [string, string][] = devices.map((device, index) => [
+      device.statusTopic,
+      JSON.stringify({ online: true, firmware: `2.${index % 4}.${index % 7}`, bootedAt: new Date().toISOString() }),
+    ]);
+    retained.push([textTopic, 'gateway booted: 3 radios up, uplink ok'], [deepTopic, '612'], [unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' })]);
+    await Promise.all(retained.map(([topic, payload]) => client.publishAsync(topic, payload, { qos: 1, retain: true })));
+    this.sent += retained.length;
     this.publishTick();
     // A tick every 100 ms publishes a slice of the fleet, so the load is smooth, not bursty.
     this.timer = setInterval(() => this.publishTick(), 1000 / TICKS_PER_SECOND);

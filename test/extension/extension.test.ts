@@ -3,24 +3,9 @@ import * as vscode from 'vscode';
 import mqtt from 'mqtt';
 import type { MqttExplorerApi } from '../../src/vscode/api';
 import type { TopicsElement } from '../../src/vscode/topicsView';
+import { waitFor } from '../helpers/waitFor';
 
 const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
-
-/** Resolves with the first event value that satisfies `predicate`, or rejects after `timeoutMs`. */
-function waitFor<T>(event: vscode.Event<T>, predicate: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    const subscription = event((value) => {
-      if (!predicate(value)) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(value);
-    });
-  });
-}
 
 describe('MQTT Explorer in a real VS Code', () => {
   let api: MqttExplorerApi;

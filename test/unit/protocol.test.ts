@@ -1,0 +1,48 @@
+import * as assert from 'node:assert/strict';
+import { oneLine, payloadAsText } from '../../src/shared/format';
+import { parsePanelState, parseWebviewMessage, PROTOCOL_VERSION } from '../../src/shared/protocol';
+import { validatePublishTopic } from '../../src/engine/topicRules';
+
+describe('Webview protocol validation', () => {
+  it('accepts exactly the known messages', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'ready', protocolVersion: 1 }), { type: 'ready', protocolVersion: 1 });
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', extra: '<script>' }), {
+      type: 'request',
+      id: 7,
+      request: 'copyPayload',
+    });
+  });
+
+  it('refuses anything else', () => {
+    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload' }, { type: 'request', id: 1.5, request: 'copyPayload' }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }]) {
+      assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+    }
+  });
+
+  it('restores panel state only with the current version', () => {
+    assert.deepEqual(parsePanelState({ version: PROTOCOL_VERSION, connectionId: 'c', topic: 't' }), { version: PROTOCOL_VERSION, connectionId: 'c', topic: 't' });
+    assert.equal(parsePanelState({ version: 0, connectionId: 'c', topic: 't' }), undefined);
+    assert.equal(parsePanelState({ version: PROTOCOL_VERSION, topic: 't' }), undefined);
+  });
+});
+
+describe('Payload formatting', () => {
+  it('shows text as text and binary as hex, on one line', () => {
+    assert.equal(payloadAsText(Buffer.from('héllo')), 'héllo');
+    assert.equal(payloadAsText(Buffer.from([0xff, 0xfe])), undefined);
+    assert.equal(payloadAsText(Buffer.from([0x01, 0x41])), undefined, 'control characters mean binary');
+    assert.equal(oneLine(Buffer.from('{\n  "a": 1\n}')), '{ "a": 1 }');
+    assert.equal(oneLine(Buffer.from([0, 1, 2])), '0x 00 01 02');
+    assert.equal(oneLine(new Uint8Array()), '(empty)');
+    assert.equal(oneLine(Buffer.from('x'.repeat(200)), 10), `${'x'.repeat(9)}…`);
+  });
+});
+
+describe('Publish topic rules', () => {
+  it('refuses wildcards and empty topics, accepts odd but legal ones', () => {
+    assert.match(validatePublishTopic('a/+/b') ?? '', /Wildcards/);
+    assert.match(validatePublishTopic('a/#') ?? '', /Wildcards/);
+    assert.match(validatePublishTopic('') ?? '', /empty/);
+    for (const ok of ['a//b', '/a', 'a/', 'fleet/キッチン/🌡', '$SYS/x']) assert.equal(validatePublishTopic(ok), undefined, ok);
+  });
+});
