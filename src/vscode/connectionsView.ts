@@ -36,10 +36,16 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<BrokerCo
   private readonly changeEmitter = new vscode.EventEmitter<BrokerConnection | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly subscription: { dispose(): void };
+  /** The connections the view last listed: only those can be refreshed one by one. */
+  private shown = new Set<BrokerConnection>();
 
   constructor(private readonly registry: ConnectionRegistry) {
-    // A removed connection changes the list itself, so it refreshes the root (undefined).
-    this.subscription = registry.onDidChange((connection) => this.changeEmitter.fire(connection));
+    // An added or removed connection changes the list itself, so it refreshes the root (undefined);
+    // a state change refreshes just that connection's item.
+    this.subscription = registry.onDidChange((connection) => {
+      const listed = connection !== undefined && this.shown.has(connection);
+      this.changeEmitter.fire(listed ? connection : undefined);
+    });
   }
 
   getTreeItem(connection: BrokerConnection): vscode.TreeItem {
@@ -55,7 +61,10 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<BrokerCo
   }
 
   getChildren(element?: BrokerConnection): BrokerConnection[] {
-    return element ? [] : this.registry.list();
+    if (element) return [];
+    const connections = this.registry.list();
+    this.shown = new Set(connections);
+    return connections;
   }
 
   dispose(): void {

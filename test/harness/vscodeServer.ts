@@ -44,6 +44,7 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'update.mode': 'none',
   'chat.disableAIFeatures': true,
   'workbench.enableExperiments': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
 /** Installs the packaged .vsix into the profile; returns the installed extension's folder. */

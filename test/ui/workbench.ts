@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Frame, Page } from 'playwright-core';
+import { findFreePort } from '../../src/engine/localBroker';
+import { launchBrowser } from '../harness/browser';
+import { REPO_ROOT, testHost, VSIX_PATH } from '../harness/testHost';
+import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer, type ServerProfile } from '../harness/vscodeServer';
+import { createWorkspace } from '../harness/workspace';
+
+/** A pattern that matches exactly `text`. */
+export function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'screenshots');
+
+/**
+ * The real workbench in headless Chromium, with the packaged extension installed and a workspace
+ * whose settings start the local broker and the simulator, exactly as the README's main job does.
+ */
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly server: VsCodeServer,
+    private readonly profile: ServerProfile,
+    readonly brokerPort: number,
+  ) {}
+
+  static async open(): Promise<Workbench> {
+    const host = testHost();
+    const profile = createProfile({ ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' });
+    await installVsix(host, profile, VSIX_PATH);
+    const brokerPort = await findFreePort();
+    const workspace = createWorkspace(
+      {
+        'mqttExplorer.localBroker.autoStart': true,
+        'mqttExplorer.localBroker.port': brokerPort,
+        'mqttExplorer.simulator.autoStart': true,
+      },
+      profile.root,
+    );
+    const server = await VsCodeServer.start(host, profile);
+    const browser = await launchBrowser(host);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url(workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    return new Workbench(page, browser, server, profile, brokerPort);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true });
+    const path = join(SCREENSHOT_DIR, `${name}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+
+  /** Runs a command through the command palette, as a person would type it. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await this.pickQuickInput(title);
+  }
+
+  /** Clicks the quick-input row whose label is exactly `label`. */
+  async pickQuickInput(label: string): Promise<void> {
+    const row = this.page.locator('.quick-input-list .monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: exactly(label) }),
+    });
+    await row.first().click();
+  }
+
+  /** The frame of the webview whose document has `selector` (webviews are nested iframes). */
+  async webviewFrame(selector: string, timeoutMs = 20_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const frame of this.page.frames()) {
+        if (await frame.$(selector).catch(() => null)) return frame;
+      }
+      await this.page.waitForTimeout(200);
+    }
+    throw new Error(`No webview shows ${selector} within ${timeoutMs} ms`);
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await this.server.stop();
+    if (!process.env.KEEP_TEST_PROFILE) removeProfile(this.profile);
+  }
+}
