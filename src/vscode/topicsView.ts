@@ -12,6 +12,10 @@ export const REFRESH_INTERVAL_MS = 300;
 
 const SYS = '$SYS';
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function isConnection(element: TopicsElement): element is BrokerConnection {
   return 'profile' in element;
 }
@@ -67,7 +71,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       const root = element.topics.root;
       const item = new vscode.TreeItem(element.profile.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `topics:${element.profile.id}`;
-      item.description = `${root.topicCount} topics, ${root.totalMessages} messages`;
+      item.description = `${plural(root.topicCount, 'topic')}, ${plural(root.totalMessages, 'message')}`;
       item.iconPath = new vscode.ThemeIcon('server');
       item.contextValue = 'mqttExplorer.topicsRoot';
       return item;
@@ -80,7 +84,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     );
     const owner = this.ownerOf(node);
     item.id = `topic:${owner?.profile.id ?? ''}:${node.topic}`;
-    const counts = hasChildren ? `${node.topicCount} topics, ${node.totalMessages} msgs` : `${node.messageCount} msgs`;
+    const counts = hasChildren ? `${plural(node.topicCount, 'topic')}, ${plural(node.totalMessages, 'msg')}` : plural(node.messageCount, 'msg');
     item.description = node.last ? `${oneLine(node.last.payload)}  · ${counts}` : counts;
     item.iconPath = new vscode.ThemeIcon(
       node.name === SYS && node.parent?.parent === undefined ? 'gear' : node.retained ? 'pinned' : hasChildren ? 'folder' : 'symbol-field',

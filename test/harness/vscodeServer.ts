@@ -71,8 +71,8 @@ export class VsCodeServer {
     readonly log: string[],
   ) {}
 
-  static async start(host: TestHost, profile: ServerProfile, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<VsCodeServer> {
-    const port = await findFreePort();
+  static async start(host: TestHost, profile: ServerProfile, env: Record<string, string> = {}, timeoutMs = 60_000, port?: number): Promise<VsCodeServer> {
+    port ??= await findFreePort();
     const child = spawn(
       host.node,
       [

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { findFreePort } from '../../src/engine/localBroker';
 import { launchBrowser } from '../harness/browser';
 import { REPO_ROOT, testHost, VSIX_PATH } from '../harness/testHost';
@@ -48,11 +48,42 @@ export class Workbench {
     return new Workbench(page, browser, server, profile, brokerPort);
   }
 
-  async screenshot(name: string): Promise<string> {
+  /**
+   * Saves a screenshot of the whole workbench under test-results/screenshots/. With
+   * UPDATE_README_SCREENSHOTS=1, the ones marked for the README are also written to docs/images/.
+   */
+  async screenshot(name: string, options: { readme?: boolean } = {}): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const path = join(SCREENSHOT_DIR, `${name}.png`);
     await this.page.screenshot({ path });
+    if (options.readme && process.env.UPDATE_README_SCREENSHOTS) copyFileSync(path, join(REPO_ROOT, 'docs', 'images', `${name}.png`));
     return path;
+  }
+
+  /** The Topics view's pane. */
+  topicsPane(): Locator {
+    return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: 'Topics' }) });
+  }
+
+  /** Expands the Topics tree level by level, as a person clicks, and returns the topic's row. */
+  async revealTopic(topic: string): Promise<Locator> {
+    const pane = this.topicsPane();
+    // The tree is virtualized: rows scrolled out of view are not in the DOM. Collapsing everything
+    // first keeps the path being opened on screen.
+    await pane.hover();
+    await pane.locator('.pane-header .action-label[aria-label="Collapse All"]').click();
+    const root = pane.locator('.monaco-list-row[aria-level="1"]').first();
+    if ((await root.getAttribute('aria-expanded')) !== 'true') await root.click();
+    const levels = topic.split('/');
+    let row: Locator | undefined;
+    for (const [index, level] of levels.entries()) {
+      // aria-level: 1 is the connection, so a topic's first level is 2.
+      row = pane.locator(`.monaco-list-row[aria-level="${index + 2}"]`, { has: this.page.locator('.label-name', { hasText: exactly(level) }) }).first();
+      await row.waitFor({ timeout: 30_000 });
+      if (index < levels.length - 1 && (await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+    }
+    if (!row) throw new Error('empty topic');
+    return row;
   }
 
   /** Runs a command through the command palette, as a person would type it. */
