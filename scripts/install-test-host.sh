@@ -13,6 +13,11 @@ HOST_DIR="$CACHE_ROOT/node-$NODE_VERSION-code-server-$CODE_SERVER_VERSION"
 
 log() { echo "[test-host] $*" >&2; }
 
+# Run from `npm test`, the environment carries npm's own variables for the machine's Node (among them
+# npm_config_user_agent, which code-server's postinstall reads to check for Node 24): drop them all
+# so the installs below see only the Node 24 that they are given.
+while read -r name; do unset "$name"; done < <(compgen -e | grep -i '^npm_')
+
 need_apt=()
 for pkg in chromium mosquitto libkrb5-dev libx11-dev libxkbfile-dev libsecret-1-dev openssl; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
