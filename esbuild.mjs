@@ -25,8 +25,8 @@ const extension = {
 
 /** @type {import('esbuild').BuildOptions} */
 const webview = {
-  entryPoints: ['webview/main.ts'],
-  outfile: 'dist/webview.js',
+  entryPoints: { webview: 'webview/main.ts', connectionEditor: 'webview/connectionEditor.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'browser',
   format: 'iife',

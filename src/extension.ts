@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { BrokerConnection, type ConnectionProfile, type Protocol } from './engine/connection';
 import { ConnectionRegistry } from './engine/connectionRegistry';
 import { validatePublishTopic } from './engine/topicRules';
 import { TopicNode } from './engine/topicTree';
 import type { MqttExplorerApi } from './vscode/api';
-import { ConnectionsTreeProvider } from './vscode/connectionsView';
-import { LocalDevelopment, type StartBrokerArgs } from './vscode/localDevelopment';
+import { registerConnectionCommands, syncProfiles } from './vscode/connectionCommands';
+import { ConnectionEditors } from './vscode/connectionEditor';
+import { ConnectionStatusBar, ConnectionsTreeProvider } from './vscode/connectionsView';
+import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './vscode/localDevelopment';
+import { ProfileStore } from './vscode/profileStore';
 import { TopicPanels, type TopicRef } from './vscode/topicPanel';
 import { TopicsTreeProvider } from './vscode/topicsView';
 
@@ -13,34 +15,56 @@ let localDevelopment: LocalDevelopment | undefined;
 
 export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
-  const registry = new ConnectionRegistry();
+  const store = new ProfileStore(context.secrets);
+  const reconnectSettings = () => {
+    const config = vscode.workspace.getConfiguration('mqttExplorer.reconnect');
+    const minDelayMs = config.get<number>('minDelaySeconds', 1) * 1000;
+    return { minDelayMs, maxDelayMs: Math.max(minDelayMs, config.get<number>('maxDelaySeconds', 60) * 1000), stableAfterMs: 10_000 };
+  };
+  // Secrets are read from SecretStorage at each connect and never logged.
+  const registry = new ConnectionRegistry((profile) => ({
+    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : store.getSecrets(profile.id)),
+    backoff: reconnectSettings(),
+    log: (line) => log.info(line),
+  }));
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
+  const statusBar = new ConnectionStatusBar(registry);
   const local = new LocalDevelopment(registry, log);
   const panels = new TopicPanels(registry, context.extensionUri);
-  localDevelopment = local;
-  context.subscriptions.push(log, registry, topicsProvider, connectionsProvider, local, panels);
-
-  const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
-  const connectionsView = vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider });
-  context.subscriptions.push(topicsView, connectionsView);
-
-  registry.onDidChange((connection) => {
-    if (connection) log.info(`${connection.profile.name}: ${connection.state.kind}${connection.state.kind === 'failed' ? ` (${connection.state.reason})` : ''}`);
-  });
-
-  loadProfiles(registry);
-  context.subscriptions.push(
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('mqttExplorer.connections')) loadProfiles(registry);
-    }),
-  );
-
   const report = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
-    void vscode.window.showErrorMessage(`MQTT: ${message}`);
+    void vscode.window.showErrorMessage(`MQTT: ${message}`, 'Show Log').then((choice) => {
+      if (choice) log.show();
+    });
   };
+  const editors = new ConnectionEditors(store, context.extensionUri, async (profile, connect) => {
+    await syncProfiles(store, registry);
+    const connection = registry.get(profile.id);
+    if (connect && connection && connection.state.kind !== 'connected') await connection.connect();
+  });
+  localDevelopment = local;
+  context.subscriptions.push(log, registry, topicsProvider, connectionsProvider, statusBar, local, panels, editors);
+
+  context.subscriptions.push(
+    vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true }),
+    vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }),
+  );
+
+  registry.onDidChange((connection) => {
+    void vscode.commands.executeCommand('setContext', 'mqttExplorer.hasConnections', registry.list().length > 0);
+    if (connection?.state.kind === 'failed') log.warn(`${connection.profile.name}: ${connection.state.reason}`);
+  });
+  void syncProfiles(store, registry);
+  context.subscriptions.push(store.onDidChange(() => void syncProfiles(store, registry)));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('mqttExplorer.reconnect')) log.info('Reconnect settings changed: they apply to connections made from now on.');
+    }),
+  );
+
+  registerConnectionCommands(context, { store, registry, editors, log, report });
 
   context.subscriptions.push(
     vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (args?: StartBrokerArgs) => {
@@ -63,14 +87,6 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       }
     }),
     vscode.commands.registerCommand('mqttExplorer.stopSimulator', () => local.stopSimulator().catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.connect', async (target?: BrokerConnection | { connectionId: string }) => {
-      const connection = resolveConnection(registry, target);
-      if (connection) await connection.connect().catch(report);
-    }),
-    vscode.commands.registerCommand('mqttExplorer.disconnect', async (target?: BrokerConnection | { connectionId: string }) => {
-      const connection = resolveConnection(registry, target);
-      if (connection) await connection.disconnect().catch(report);
-    }),
     vscode.commands.registerCommand('mqttExplorer.publish', (args?: PublishArgs) => publish(registry, args).catch(report)),
     vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicNode) => {
       const ref = target instanceof TopicNode ? refOf(registry, target) : target;
@@ -79,7 +95,7 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   );
 
   void autoStart(local, report);
-  return { registry, topicsProvider, localDevelopment: local, panels };
+  return { registry, topicsProvider, localDevelopment: local, panels, profiles: store, editors };
 }
 
 export async function deactivate(): Promise<void> {
@@ -96,38 +112,6 @@ async function autoStart(local: LocalDevelopment, report: (error: unknown) => vo
   } catch (error) {
     report(error);
   }
-}
-
-interface ProfileSetting {
-  id?: string;
-  name?: string;
-  host?: string;
-  port?: number;
-  protocol?: Protocol;
-}
-
-const DEFAULT_PORTS: Record<Protocol, number> = { mqtt: 1883, mqtts: 8883, ws: 80, wss: 443 };
-
-function loadProfiles(registry: ConnectionRegistry): void {
-  const settings = vscode.workspace.getConfiguration('mqttExplorer').get<ProfileSetting[]>('connections', []);
-  for (const setting of settings) {
-    if (!setting.host || !setting.name) continue;
-    const protocol = setting.protocol ?? 'mqtt';
-    const profile: ConnectionProfile = {
-      id: setting.id ?? setting.name,
-      name: setting.name,
-      host: setting.host,
-      protocol,
-      port: setting.port ?? DEFAULT_PORTS[protocol],
-    };
-    registry.upsert(profile);
-  }
-}
-
-function resolveConnection(registry: ConnectionRegistry, target?: BrokerConnection | { connectionId: string }): BrokerConnection | undefined {
-  if (target instanceof BrokerConnection) return target;
-  if (target) return registry.get(target.connectionId);
-  return registry.list()[0];
 }
 
 function refOf(registry: ConnectionRegistry, node: TopicNode): TopicRef | undefined {

@@ -1,10 +1,11 @@
-import type { HostToWebview, PanelState, RequestResults, WebviewRequest, WebviewToHost } from '../src/shared/protocol';
-import { parsePanelState } from '../src/shared/protocol';
+import type { HostToWebview, RequestMap, RequestName, WebviewRequest, WebviewToHost } from '../src/shared/protocol';
+
+/** The webview's end of the protocol: posting, requests with replies, and stored state. */
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
   getState(): unknown;
-  setState(state: PanelState): void;
+  setState(state: unknown): void;
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
@@ -18,11 +19,11 @@ export function post(message: WebviewToHost): void {
 }
 
 /** Sends a request and resolves with the host's reply, or rejects with its error. */
-export function request<K extends WebviewRequest['request']>(name: K): Promise<RequestResults[K]> {
+export function request<K extends RequestName>(name: K, params: RequestMap[K]['params']): Promise<RequestMap[K]['result']> {
   const id = nextId++;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-    post({ type: 'request', id, request: name } as WebviewRequest);
+    post({ type: 'request', id, request: name, params } as WebviewRequest);
   });
 }
 
@@ -41,11 +42,11 @@ export function listen(onMessage: (message: HostToWebview) => void): void {
   });
 }
 
-/** The panel's saved state (from setState, across reloads) or the one the host wrote into the page. */
-export function initialState(): PanelState | undefined {
-  return parsePanelState(vscode.getState()) ?? parsePanelState(JSON.parse(document.body.dataset.state ?? 'null'));
+/** The state saved with setState (it survives hiding and reloads), else the one the host wrote into the page. */
+export function initialState<T>(parse: (value: unknown) => T | undefined): T | undefined {
+  return parse(vscode.getState()) ?? parse(JSON.parse(document.body.dataset.state ?? 'null'));
 }
 
-export function saveState(state: PanelState): void {
+export function saveState(state: unknown): void {
   vscode.setState(state);
 }

@@ -1,5 +1,5 @@
 import { formatBytes } from '../src/shared/format';
-import { PROTOCOL_VERSION, type MessageView, type TopicView } from '../src/shared/protocol';
+import { parsePanelState, PROTOCOL_VERSION, type MessageView, type TopicView } from '../src/shared/protocol';
 import { initialState, listen, post, request, saveState } from './host';
 import { badge, button, divider, registerToolkit, tag } from './toolkit';
 
@@ -41,7 +41,7 @@ function payloadBody(message: MessageView): { kind: 'json' | 'text' | 'hex'; bod
 }
 
 const app = document.getElementById('app') as HTMLElement;
-const state = initialState();
+const state = initialState(parsePanelState);
 if (state) saveState(state);
 
 function render(topic: TopicView | undefined): void {
@@ -72,7 +72,7 @@ function render(topic: TopicView | undefined): void {
     const status = el('span', 'status');
     actions.append(
       button('Copy payload', () => {
-        request('copyPayload').then(
+        request('copyPayload', {}).then(
           (result) => (status.textContent = `Copied ${formatBytes(result.copied)}.`),
           (error: Error) => (status.textContent = error.message),
         );

@@ -3,13 +3,34 @@
  * 2025-01-01; its community successor is @vscode-elements/elements. Moving over is a change of this
  * file: the rest of the webview creates components through these functions only.
  */
-import { provideVSCodeDesignSystem, vsCodeBadge, vsCodeButton, vsCodeDivider, vsCodeTag } from '@vscode/webview-ui-toolkit';
+import {
+  provideVSCodeDesignSystem,
+  vsCodeBadge,
+  vsCodeButton,
+  vsCodeCheckbox,
+  vsCodeDivider,
+  vsCodeDropdown,
+  vsCodeOption,
+  vsCodeTag,
+  vsCodeTextArea,
+  vsCodeTextField,
+} from '@vscode/webview-ui-toolkit';
 
 let registered = false;
 
 export function registerToolkit(): void {
   if (registered) return;
-  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeBadge(), vsCodeDivider(), vsCodeTag());
+  provideVSCodeDesignSystem().register(
+    vsCodeButton(),
+    vsCodeBadge(),
+    vsCodeDivider(),
+    vsCodeTag(),
+    vsCodeTextField(),
+    vsCodeTextArea(),
+    vsCodeDropdown(),
+    vsCodeOption(),
+    vsCodeCheckbox(),
+  );
   registered = true;
 }
 
@@ -35,4 +56,82 @@ export function tag(text: string): HTMLElement {
 
 export function divider(): HTMLElement {
   return document.createElement('vscode-divider');
+}
+
+/** A form control whose value the form reads and writes, whatever component stands behind it. */
+export interface Control {
+  element: HTMLElement;
+  get value(): string | boolean;
+  set value(value: string | boolean);
+  onChange(listener: () => void): void;
+}
+
+type ValueElement = HTMLElement & { value: string };
+type CheckedElement = HTMLElement & { checked: boolean };
+
+export function textField(id: string, label: string, options: { type?: 'text' | 'password' | 'number'; placeholder?: string } = {}): Control {
+  const element = document.createElement('vscode-text-field') as ValueElement;
+  element.id = id;
+  if (options.type) element.setAttribute('type', options.type);
+  if (options.placeholder) element.setAttribute('placeholder', options.placeholder);
+  element.textContent = label;
+  return valueControl(element, 'input');
+}
+
+export function textArea(id: string, label: string, options: { placeholder?: string; rows?: number } = {}): Control {
+  const element = document.createElement('vscode-text-area') as ValueElement;
+  element.id = id;
+  element.setAttribute('resize', 'vertical');
+  element.setAttribute('rows', String(options.rows ?? 3));
+  if (options.placeholder) element.setAttribute('placeholder', options.placeholder);
+  element.textContent = label;
+  return valueControl(element, 'input');
+}
+
+export function dropdown(id: string, label: string, options: { value: string; label: string }[]): Control {
+  const wrapper = document.createElement('div');
+  wrapper.className = 'dropdown-field';
+  const caption = document.createElement('label');
+  caption.htmlFor = id;
+  caption.textContent = label;
+  const element = document.createElement('vscode-dropdown') as ValueElement;
+  element.id = id;
+  for (const option of options) {
+    const item = document.createElement('vscode-option') as ValueElement;
+    item.setAttribute('value', option.value);
+    item.textContent = option.label;
+    element.append(item);
+  }
+  wrapper.append(caption, element);
+  const control = valueControl(element, 'change');
+  return { ...control, element: wrapper, get value() { return element.value; }, set value(value) { element.value = String(value); } };
+}
+
+export function checkbox(id: string, label: string): Control {
+  const element = document.createElement('vscode-checkbox') as CheckedElement;
+  element.id = id;
+  element.textContent = label;
+  return {
+    element,
+    get value() {
+      return element.checked;
+    },
+    set value(value) {
+      element.checked = value === true;
+    },
+    onChange: (listener) => element.addEventListener('change', listener),
+  };
+}
+
+function valueControl(element: ValueElement, event: 'input' | 'change'): Control {
+  return {
+    element,
+    get value() {
+      return element.value;
+    },
+    set value(value) {
+      element.value = String(value);
+    },
+    onChange: (listener) => element.addEventListener(event, listener),
+  };
 }

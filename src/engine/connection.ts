@@ -1,62 +1,117 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { readFile } from 'node:fs/promises';
+import mqtt, { type IClientOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
+import { brokerUrl, isTlsProtocol, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
+import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
 import { Emitter, type IDisposable } from './dispose';
-import { TopicTree, type TopicUpdate } from './topicTree';
+import { describeConnectError, describeSubscribeFailure } from './errors';
+import { TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
 
-export type Protocol = 'mqtt' | 'mqtts' | 'ws' | 'wss';
-
-/** What a user saves about a broker. Secrets never live here (issue: connections). */
-export interface ConnectionProfile {
-  id: string;
-  name: string;
-  protocol: Protocol;
-  host: string;
-  port: number;
-}
+export type { ConnectionProfile } from '../shared/profile';
 
 export type ConnectionState =
   | { kind: 'disconnected' }
   | { kind: 'connecting' }
-  | { kind: 'connected' }
-  | { kind: 'reconnecting' }
+  | { kind: 'connected'; since: number }
+  | { kind: 'reconnecting'; attempt: number; nextTryAt: number; reason: string; flapping: boolean }
   | { kind: 'failed'; reason: string };
 
-export const DEFAULT_SUBSCRIPTIONS = ['#', '$SYS/#'];
-
-export function brokerUrl(profile: ConnectionProfile): string {
-  const host = profile.host.includes(':') ? `[${profile.host}]` : profile.host;
-  return `${profile.protocol}://${host}:${profile.port}`;
+/** Secrets come from VS Code's SecretStorage; the engine only ever holds them in memory. */
+export interface ConnectionSecrets {
+  password?: string;
+  keyPassphrase?: string;
 }
 
-/** Turns what MQTT.js and Node report into words a user understands. */
-export function describeConnectError(error: Error & { code?: string | number }): string {
-  switch (error.code) {
-    case 'ECONNREFUSED':
-      return 'Connection refused: nothing is listening at that address and port.';
-    case 'ENOTFOUND':
-      return 'Host name not found.';
-    case 'ETIMEDOUT':
-      return 'Timed out while connecting.';
-    default:
-      return error.message || String(error);
+export interface ConnectionDeps {
+  secrets: () => Promise<ConnectionSecrets>;
+  backoff?: BackoffOptions;
+  /** Where connection events are written (the output channel). Never given a secret. */
+  log?: (line: string) => void;
+}
+
+export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
+
+export interface Subscription {
+  spec: SubscriptionSpec;
+  status: SubscriptionStatus;
+}
+
+/** Errors after which retrying cannot help until the user changes something. */
+function isPermanent(error: Error & { code?: string | number }): boolean {
+  const code = error.code;
+  if (typeof code === 'number') return [1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c].includes(code);
+  return typeof code === 'string' && (/CERT|SELF_SIGNED|ALTNAME|ISSUER|SSL|ENOTFOUND/.test(code) || /bad decrypt/i.test(error.message));
+}
+
+/** MQTT.js options for a profile: the one place where settings, secrets and files become a client. */
+export async function buildClientOptions(profile: ConnectionProfile, secrets: ConnectionSecrets, read: (path: string) => Promise<Buffer> = readFile): Promise<IClientOptions> {
+  const options: IClientOptions = {
+    clientId: profile.clientId,
+    protocolVersion: profile.mqttVersion,
+    keepalive: profile.keepalive,
+    clean: profile.cleanStart,
+    connectTimeout: profile.connectTimeout * 1000,
+    // Reconnecting is ours (backoff with jitter, flapping detection), not MQTT.js's fixed period.
+    reconnectPeriod: 0,
+    resubscribe: false,
+  };
+  if (profile.username) options.username = profile.username;
+  if (secrets.password) options.password = secrets.password;
+  if (profile.mqttVersion === 5) {
+    const properties: NonNullable<IClientOptions['properties']> = {};
+    if (profile.sessionExpiry !== undefined) properties.sessionExpiryInterval = profile.sessionExpiry;
+    if (profile.userProperties && Object.keys(profile.userProperties).length) properties.userProperties = profile.userProperties;
+    if (Object.keys(properties).length) options.properties = properties;
   }
+  if (profile.will) {
+    options.will = { topic: profile.will.topic, payload: Buffer.from(profile.will.payload), qos: profile.will.qos, retain: profile.will.retain };
+  }
+  if (isTlsProtocol(profile.protocol)) {
+    const tls = profile.tls ?? { verify: true };
+    options.rejectUnauthorized = tls.verify;
+    if (tls.caFile) options.ca = await read(tls.caFile);
+    if (tls.certFile) options.cert = await read(tls.certFile);
+    if (tls.keyFile) options.key = await read(tls.keyFile);
+    if (secrets.keyPassphrase) (options as { passphrase?: string }).passphrase = secrets.keyPassphrase;
+    if (tls.serverName) options.servername = tls.serverName;
+  }
+  return options;
 }
 
-/** One broker connection: an MQTT.js client, its state, and the topics it has seen. */
+/**
+ * One broker connection: an MQTT.js client, its state, its live subscriptions and the topics it has
+ * seen. Reconnects by itself after a drop, with backoff, and restores its subscriptions.
+ */
 export class BrokerConnection implements IDisposable {
   readonly topics = new TopicTree();
   private client: MqttClient | undefined;
   private current: ConnectionState = { kind: 'disconnected' };
+  private readonly subscriptionMap = new Map<string, Subscription>();
+  private readonly policy: ReconnectPolicy;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private lastError: string | undefined;
 
   private readonly stateEmitter = new Emitter<ConnectionState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly topicEmitter = new Emitter<TopicUpdate>();
   /** Fires for every message; listeners must be cheap and coalesce (the tree view does). */
   readonly onDidUpdateTopic = this.topicEmitter.event;
+  private readonly subscriptionEmitter = new Emitter<void>();
+  readonly onDidChangeSubscriptions = this.subscriptionEmitter.event;
 
-  constructor(readonly profile: ConnectionProfile) {}
+  constructor(
+    readonly profile: ConnectionProfile,
+    private readonly deps: ConnectionDeps = { secrets: async () => ({}) },
+  ) {
+    this.policy = new ReconnectPolicy(deps.backoff ?? DEFAULT_BACKOFF);
+    for (const spec of profile.subscriptions) this.subscriptionMap.set(spec.topic, { spec, status: { state: 'pending' } });
+  }
 
   get state(): ConnectionState {
     return this.current;
+  }
+
+  get subscriptions(): Subscription[] {
+    return [...this.subscriptionMap.values()];
   }
 
   private setState(state: ConnectionState): void {
@@ -64,16 +119,29 @@ export class BrokerConnection implements IDisposable {
     this.stateEmitter.fire(state);
   }
 
-  /** Connects and subscribes; resolves once subscribed, rejects with a readable reason. */
-  async connect(options: IClientOptions = {}): Promise<void> {
+  private log(line: string): void {
+    this.deps.log?.(`[${this.profile.name}] ${line}`);
+  }
+
+  private describe(error: Error): string {
+    return describeConnectError(error, { host: this.profile.host, port: this.profile.port, mqttVersion: this.profile.mqttVersion });
+  }
+
+  /** Connects and subscribes. Resolves once connected; rejects with a readable reason on failure. */
+  async connect(): Promise<void> {
     if (this.client) return;
     this.setState({ kind: 'connecting' });
-    const client = mqtt.connect(brokerUrl(this.profile), {
-      clientId: `mqtt-explorer-${Math.random().toString(16).slice(2, 10)}`,
-      connectTimeout: 10_000,
-      reconnectPeriod: 1000,
-      ...options,
-    });
+    this.policy.reset();
+    let client: MqttClient;
+    try {
+      const options = await buildClientOptions(this.profile, await this.deps.secrets());
+      this.log(`connecting to ${brokerUrl(this.profile)} as ${this.profile.clientId} (MQTT ${this.profile.mqttVersion === 5 ? '5.0' : '3.1.1'})`);
+      client = mqtt.connect(brokerUrl(this.profile), options);
+    } catch (error) {
+      const reason = this.describe(error as Error);
+      this.setState({ kind: 'failed', reason });
+      throw new Error(reason);
+    }
     this.client = client;
     client.on('message', (topic, payload, packet) => {
       const update = this.topics.add(topic, {
@@ -81,49 +149,160 @@ export class BrokerConnection implements IDisposable {
         qos: packet.qos,
         retain: packet.retain,
         receivedAt: Date.now(),
+        properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
       });
       this.topicEmitter.fire(update);
     });
-    client.on('reconnect', () => this.setState({ kind: 'reconnecting' }));
-    client.on('connect', () => this.setState({ kind: 'connected' }));
-    client.on('close', () => {
-      if (this.client === client && this.current.kind === 'connected') this.setState({ kind: 'reconnecting' });
+    client.on('error', (error) => {
+      this.lastError = this.describe(error);
+      this.log(`error: ${this.lastError}`);
+      if (isPermanent(error)) this.fail(this.lastError);
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-        client.once('close', () => reject(Object.assign(new Error('Connection closed.'), { code: 'ECONNREFUSED' })));
+    client.on('connect', (connack) => {
+      this.lastError = undefined;
+      this.policy.connected();
+      this.log(`connected${connack.sessionPresent ? ' (session present)' : ''}`);
+      this.setState({ kind: 'connected', since: Date.now() });
+      // Without a session the broker forgot our subscriptions: restore them all.
+      if (!connack.sessionPresent) void this.subscribeAll();
+    });
+    client.on('close', () => this.onClose(client));
+
+    await new Promise<void>((resolve, reject) => {
+      const subscription = this.onDidChangeState((state) => {
+        if (state.kind === 'connected') {
+          subscription.dispose();
+          resolve();
+        } else if (state.kind === 'failed' || state.kind === 'disconnected') {
+          subscription.dispose();
+          reject(new Error(state.kind === 'failed' ? state.reason : 'Disconnected.'));
+        }
       });
-      await client.subscribeAsync(DEFAULT_SUBSCRIPTIONS, { qos: 0 });
-    } catch (error) {
-      const reason = describeConnectError(error as Error);
-      this.client = undefined;
-      client.end(true);
-      this.setState({ kind: 'failed', reason });
-      throw new Error(reason);
+    });
+  }
+
+  private onClose(client: MqttClient): void {
+    if (this.client !== client || this.current.kind === 'failed' || this.current.kind === 'disconnected') return;
+    if (this.current.kind === 'connecting') {
+      // The first attempt failed: say why and stop; the user asked for this connection just now.
+      this.fail(this.lastError ?? `${this.profile.host}:${this.profile.port} closed the connection before accepting it.`);
+      return;
     }
+    const { delayMs, flapping } = this.policy.closed();
+    const attempt = this.current.kind === 'reconnecting' ? this.current.attempt + 1 : 1;
+    const reason = this.lastError ?? 'Connection lost.';
+    this.log(`connection closed (${reason}); reconnect attempt ${attempt} in ${(delayMs / 1000).toFixed(1)} s${flapping ? ' (flapping: the broker keeps closing the connection)' : ''}`);
+    this.setState({ kind: 'reconnecting', attempt, nextTryAt: Date.now() + delayMs, reason, flapping });
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = setTimeout(() => this.reconnectNow(), delayMs);
+  }
+
+  /** Tries again at once (the "Reconnect now" action); keeps what is queued to publish. */
+  reconnectNow(): void {
+    const client = this.client;
+    if (!client || this.current.kind === 'connected') return;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    // Passing the stores keeps QoS 1 and 2 messages published while offline; they go out on connect.
+    client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+  }
+
+  private fail(reason: string): void {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const client = this.client;
+    this.client = undefined;
+    client?.end(true);
+    this.log(`failed: ${reason}`);
+    this.setState({ kind: 'failed', reason });
+  }
+
+  private async subscribeAll(): Promise<void> {
+    await Promise.all(this.subscriptions.map((subscription) => this.subscribe(subscription.spec).catch(() => undefined)));
+  }
+
+  /** Subscribes now when connected (otherwise on connect). Rejects with the broker's reason when refused. */
+  async addSubscription(spec: SubscriptionSpec): Promise<Subscription> {
+    const subscription: Subscription = { spec, status: { state: 'pending' } };
+    this.subscriptionMap.set(spec.topic, subscription);
+    this.subscriptionEmitter.fire();
+    if (this.current.kind === 'connected') await this.subscribe(spec);
+    return this.subscriptionMap.get(spec.topic) ?? subscription;
+  }
+
+  async removeSubscription(topic: string): Promise<void> {
+    if (!this.subscriptionMap.delete(topic)) return;
+    this.subscriptionEmitter.fire();
+    if (this.client && this.current.kind === 'connected') await this.client.unsubscribeAsync(topic);
+  }
+
+  private async subscribe(spec: SubscriptionSpec): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const options: IClientSubscribeOptions = { qos: spec.qos };
+    if (this.profile.mqttVersion === 5) {
+      if (spec.noLocal !== undefined) options.nl = spec.noLocal;
+      if (spec.retainAsPublished !== undefined) options.rap = spec.retainAsPublished;
+      if (spec.retainHandling !== undefined) options.rh = spec.retainHandling;
+    }
+    let status: SubscriptionStatus;
+    try {
+      const granted = await client.subscribeAsync(spec.topic, options);
+      const code = granted[0]?.qos ?? 0x80;
+      status = code >= 0x80 ? { state: 'refused', reason: describeSubscribeFailure(code, this.profile.mqttVersion) } : { state: 'active', grantedQos: code };
+    } catch (error) {
+      // MQTT.js rejects a SUBACK failure with the SUBACK packet (or the code) on the error.
+      const failure = error as { code?: unknown; packet?: { granted?: unknown[] } };
+      const code = failure.packet?.granted?.[0] ?? failure.code;
+      status = { state: 'refused', reason: typeof code === 'number' ? describeSubscribeFailure(code, this.profile.mqttVersion) : String((error as Error).message ?? error) };
+    }
+    const current = this.subscriptionMap.get(spec.topic);
+    if (current) current.status = status;
+    this.subscriptionEmitter.fire();
+    if (status.state === 'refused') {
+      this.log(`subscription to ${spec.topic} refused: ${status.reason}`);
+      throw new Error(`Subscription to ${spec.topic} refused: ${status.reason}`);
+    }
+    this.log(`subscribed to ${spec.topic} (granted QoS ${status.grantedQos})`);
   }
 
   async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}): Promise<void> {
-    if (!this.client || this.current.kind !== 'connected') throw new Error(`${this.profile.name} is not connected.`);
-    await this.client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), {
+    const client = this.client;
+    if (!client) throw new Error(`${this.profile.name} is not connected.`);
+    await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), {
       qos: options.qos ?? 0,
       retain: options.retain ?? false,
     });
   }
 
   async disconnect(): Promise<void> {
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
     const client = this.client;
     this.client = undefined;
     if (client) await client.endAsync();
+    for (const subscription of this.subscriptionMap.values()) subscription.status = { state: 'pending' };
+    this.log('disconnected');
     this.setState({ kind: 'disconnected' });
   }
 
   dispose(): void {
+    clearTimeout(this.reconnectTimer);
     this.client?.end(true);
     this.client = undefined;
     this.stateEmitter.dispose();
     this.topicEmitter.dispose();
+    this.subscriptionEmitter.dispose();
   }
+}
+
+function toMessageProperties(properties: NonNullable<mqtt.IPublishPacket['properties']>): MessageProperties {
+  const result: MessageProperties = {};
+  if (properties.userProperties) result.userProperties = { ...(properties.userProperties as Record<string, string | string[]>) };
+  if (properties.contentType !== undefined) result.contentType = properties.contentType;
+  if (properties.responseTopic !== undefined) result.responseTopic = properties.responseTopic;
+  if (properties.correlationData !== undefined) result.correlationData = new Uint8Array(properties.correlationData);
+  if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
+  if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
+  return result;
 }

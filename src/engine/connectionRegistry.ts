@@ -1,4 +1,4 @@
-import { BrokerConnection, type ConnectionProfile, type ConnectionState } from './connection';
+import { BrokerConnection, type ConnectionDeps, type ConnectionProfile, type ConnectionState } from './connection';
 import { Disposable, Emitter } from './dispose';
 import type { TopicUpdate } from './topicTree';
 
@@ -17,6 +17,11 @@ export class ConnectionRegistry extends Disposable {
   private readonly topicEmitter = this.register(new Emitter<ConnectionTopicUpdate>());
   readonly onDidUpdateTopic = this.topicEmitter.event;
 
+  /** `depsFor` gives each connection its secrets (from SecretStorage) and its log. */
+  constructor(private readonly depsFor: (profile: ConnectionProfile) => ConnectionDeps = () => ({ secrets: async () => ({}) })) {
+    super();
+  }
+
   list(): BrokerConnection[] {
     return [...this.connections.values()];
   }
@@ -30,7 +35,7 @@ export class ConnectionRegistry extends Disposable {
     const existing = this.connections.get(profile.id);
     if (existing && sameProfile(existing.profile, profile)) return existing;
     if (existing) this.remove(profile.id);
-    const connection = new BrokerConnection(profile);
+    const connection = new BrokerConnection(profile, this.depsFor(profile));
     connection.onDidChangeState((_state: ConnectionState) => this.changeEmitter.fire(connection));
     connection.onDidUpdateTopic((update) => this.topicEmitter.fire({ connection, update }));
     this.connections.set(profile.id, connection);
@@ -54,5 +59,5 @@ export class ConnectionRegistry extends Disposable {
 }
 
 function sameProfile(a: ConnectionProfile, b: ConnectionProfile): boolean {
-  return a.name === b.name && a.protocol === b.protocol && a.host === b.host && a.port === b.port;
+  return JSON.stringify(a) === JSON.stringify(b);
 }

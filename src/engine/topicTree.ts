@@ -1,9 +1,20 @@
+/** MQTT 5 properties of a received message. */
+export interface MessageProperties {
+  userProperties?: Record<string, string | string[]>;
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: Uint8Array;
+  messageExpiryInterval?: number;
+  payloadFormatIndicator?: boolean;
+}
+
 /** One message as the explorer keeps it. */
 export interface ReceivedMessage {
   payload: Uint8Array;
   qos: 0 | 1 | 2;
   retain: boolean;
   receivedAt: number;
+  properties?: MessageProperties;
 }
 
 /** A level of the topic hierarchy. A node may hold messages itself and have children. */

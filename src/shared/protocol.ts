@@ -6,6 +6,8 @@
  * Requests carry an id; every request gets exactly one reply, `ok` or an error.
  */
 
+import type { ConnectionProfile } from './profile';
+
 export const PROTOCOL_VERSION = 1;
 
 /** A message as the webview sees it: the payload already decoded on the host, never as HTML. */
@@ -37,6 +39,18 @@ export interface TopicStateMessage {
   topic: TopicView;
 }
 
+/** The connection form's content: sent after `ready`. */
+export interface EditProfileMessage {
+  type: 'editProfile';
+  profile: ConnectionProfile;
+  target: ProfileTarget;
+  isNew: boolean;
+  hasPassword: boolean;
+  hasKeyPassphrase: boolean;
+  /** A folder is open, so workspace settings can be chosen. */
+  canUseWorkspace: boolean;
+}
+
 export interface ReplyOk<T = unknown> {
   type: 'reply';
   id: number;
@@ -51,7 +65,7 @@ export interface ReplyError {
   error: string;
 }
 
-export type HostToWebview = TopicStateMessage | ReplyOk | ReplyError;
+export type HostToWebview = TopicStateMessage | EditProfileMessage | ReplyOk | ReplyError;
 
 // ---- webview -> host ----
 
@@ -60,22 +74,64 @@ export interface ReadyMessage {
   protocolVersion: number;
 }
 
-/** Requests the webview can make; each names its result type. */
-export interface CopyPayloadRequest {
-  type: 'request';
-  id: number;
-  request: 'copyPayload';
+export type ProfileTarget = 'user' | 'workspace';
+export type TlsFileField = 'caFile' | 'certFile' | 'keyFile';
+
+export interface SaveProfileParams {
+  /** Checked again on the host (normaliseProfile, validateProfile): the webview is not trusted. */
+  profile: unknown;
+  target: ProfileTarget;
+  /** A new value; null removes the stored one; absent keeps it. */
+  password?: string | null;
+  keyPassphrase?: string | null;
+  connect: boolean;
 }
 
-export type WebviewRequest = CopyPayloadRequest;
+/** Every request the webview can make: its parameters and the result of its reply. */
+export interface RequestMap {
+  copyPayload: { params: Record<string, never>; result: { copied: number } };
+  saveProfile: { params: SaveProfileParams; result: { id: string } };
+  pickFile: { params: { field: TlsFileField }; result: { path: string | undefined } };
+}
+
+export type RequestName = keyof RequestMap;
+export type RequestResults = { [K in RequestName]: RequestMap[K]['result'] };
+
+export type WebviewRequest = {
+  [K in RequestName]: { type: 'request'; id: number; request: K; params: RequestMap[K]['params'] };
+}[RequestName];
+
 export type WebviewToHost = ReadyMessage | WebviewRequest;
-
-export interface RequestResults {
-  copyPayload: { copied: number };
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalSecret(value: unknown): string | null | undefined | false {
+  if (value === undefined || value === null || typeof value === 'string') return value;
+  return false;
+}
+
+function parseParams(request: unknown, params: unknown): WebviewRequest['params'] | undefined {
+  if (!isRecord(params)) return undefined;
+  switch (request) {
+    case 'copyPayload':
+      return {};
+    case 'pickFile':
+      return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;
+    case 'saveProfile': {
+      const password = optionalSecret(params.password);
+      const keyPassphrase = optionalSecret(params.keyPassphrase);
+      if (!isRecord(params.profile) || (params.target !== 'user' && params.target !== 'workspace') || typeof params.connect !== 'boolean') return undefined;
+      if (password === false || keyPassphrase === false) return undefined;
+      const result: SaveProfileParams = { profile: params.profile, target: params.target, connect: params.connect };
+      if (password !== undefined) result.password = password;
+      if (keyPassphrase !== undefined) result.keyPassphrase = keyPassphrase;
+      return result;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -87,16 +143,18 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   switch (value.type) {
     case 'ready':
       return typeof value.protocolVersion === 'number' ? { type: 'ready', protocolVersion: value.protocolVersion } : undefined;
-    case 'request':
+    case 'request': {
       if (!Number.isSafeInteger(value.id) || (value.id as number) < 0) return undefined;
-      if (value.request === 'copyPayload') return { type: 'request', id: value.id as number, request: 'copyPayload' };
-      return undefined;
+      const params = parseParams(value.request, value.params ?? {});
+      if (!params) return undefined;
+      return { type: 'request', id: value.id as number, request: value.request, params } as WebviewRequest;
+    }
     default:
       return undefined;
   }
 }
 
-/** The state the webview stores with setState; the version lets a newer extension ignore old state. */
+/** The state a topic panel stores with setState; the version lets a newer extension ignore old state. */
 export interface PanelState {
   version: typeof PROTOCOL_VERSION;
   connectionId: string;
@@ -107,4 +165,17 @@ export function parsePanelState(value: unknown): PanelState | undefined {
   if (!isRecord(value) || value.version !== PROTOCOL_VERSION) return undefined;
   if (typeof value.connectionId !== 'string' || typeof value.topic !== 'string') return undefined;
   return { version: PROTOCOL_VERSION, connectionId: value.connectionId, topic: value.topic };
+}
+
+/** What the connection form keeps with setState, so a hidden or reloaded form loses nothing typed. */
+export interface EditorState {
+  version: typeof PROTOCOL_VERSION;
+  profileId: string;
+  draft: Record<string, string | boolean>;
+}
+
+export function parseEditorState(value: unknown): EditorState | undefined {
+  if (!isRecord(value) || value.version !== PROTOCOL_VERSION || typeof value.profileId !== 'string' || !isRecord(value.draft)) return undefined;
+  const draft = Object.fromEntries(Object.entries(value.draft).filter((entry): entry is [string, string | boolean] => typeof entry[1] === 'string' || typeof entry[1] === 'boolean'));
+  return { version: PROTOCOL_VERSION, profileId: value.profileId, draft };
 }

@@ -1,4 +1,6 @@
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import type { ConnectionEditors } from './connectionEditor';
+import type { ProfileStore } from './profileStore';
 import type { LocalDevelopment } from './localDevelopment';
 import type { TopicPanels } from './topicPanel';
 import type { TopicsTreeProvider } from './topicsView';
@@ -12,4 +14,6 @@ export interface MqttExplorerApi {
   readonly topicsProvider: TopicsTreeProvider;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
+  readonly profiles: ProfileStore;
+  readonly editors: ConnectionEditors;
 }

@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
-import type { BrokerConnection, ConnectionState } from '../engine/connection';
+import type { BrokerConnection, ConnectionState, Subscription } from '../engine/connection';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import { Disposable } from '../engine/dispose';
+import { brokerUrl } from '../shared/profile';
 
-export function describeState(state: ConnectionState): string {
+export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
     case 'disconnected':
       return 'disconnected';
@@ -10,8 +12,11 @@ export function describeState(state: ConnectionState): string {
       return 'connecting…';
     case 'connected':
       return 'connected';
-    case 'reconnecting':
-      return 'reconnecting…';
+    case 'reconnecting': {
+      const seconds = Math.max(0, Math.ceil((state.nextTryAt - now) / 1000));
+      const next = seconds > 0 ? `next try in ${seconds} s` : 'trying now';
+      return `reconnecting (${next}, attempt ${state.attempt}${state.flapping ? ', flapping' : ''})`;
+    }
     case 'failed':
       return `failed: ${state.reason}`;
   }
@@ -23,7 +28,7 @@ function stateIcon(state: ConnectionState): vscode.ThemeIcon {
       return new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('testing.iconPassed'));
     case 'connecting':
     case 'reconnecting':
-      return new vscode.ThemeIcon('loading~spin');
+      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.yellow'));
     case 'failed':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     case 'disconnected':
@@ -31,44 +36,128 @@ function stateIcon(state: ConnectionState): vscode.ThemeIcon {
   }
 }
 
-/** The Connections view: one item per broker, with its state. */
-export class ConnectionsTreeProvider implements vscode.TreeDataProvider<BrokerConnection>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<BrokerConnection | undefined>();
+/** A subscription shown under its connection. */
+export interface SubscriptionElement {
+  connection: BrokerConnection;
+  subscription: Subscription;
+}
+
+export type ConnectionsElement = BrokerConnection | SubscriptionElement;
+
+function isSubscription(element: ConnectionsElement): element is SubscriptionElement {
+  return 'subscription' in element;
+}
+
+/** The Connections view: one item per broker with its state, its subscriptions below it. */
+export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDataProvider<ConnectionsElement> {
+  private readonly changeEmitter = this.register(new vscode.EventEmitter<ConnectionsElement | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly subscription: { dispose(): void };
   /** The connections the view last listed: only those can be refreshed one by one. */
   private shown = new Set<BrokerConnection>();
+  private readonly watched = new WeakSet<BrokerConnection>();
+  private countdown: NodeJS.Timeout | undefined;
 
   constructor(private readonly registry: ConnectionRegistry) {
+    super();
     // An added or removed connection changes the list itself, so it refreshes the root (undefined);
     // a state change refreshes just that connection's item.
-    this.subscription = registry.onDidChange((connection) => {
-      const listed = connection !== undefined && this.shown.has(connection);
-      this.changeEmitter.fire(listed ? connection : undefined);
-    });
+    this.register(
+      registry.onDidChange((connection) => {
+        this.changeEmitter.fire(connection !== undefined && this.shown.has(connection) ? connection : undefined);
+        this.updateCountdown();
+      }),
+    );
+    this.register({ dispose: () => clearInterval(this.countdown) });
   }
 
-  getTreeItem(connection: BrokerConnection): vscode.TreeItem {
-    const { profile, state } = connection;
-    const item = new vscode.TreeItem(profile.name, vscode.TreeItemCollapsibleState.None);
+  /** While a connection waits to reconnect, its "next try in N s" counts down once a second. */
+  private updateCountdown(): void {
+    const waiting = this.registry.list().filter((connection) => connection.state.kind === 'reconnecting');
+    if (waiting.length && !this.countdown) {
+      this.countdown = setInterval(() => {
+        for (const connection of this.registry.list()) if (connection.state.kind === 'reconnecting' && this.shown.has(connection)) this.changeEmitter.fire(connection);
+      }, 1000);
+    } else if (!waiting.length && this.countdown) {
+      clearInterval(this.countdown);
+      this.countdown = undefined;
+    }
+  }
+
+  getTreeItem(element: ConnectionsElement): vscode.TreeItem {
+    if (isSubscription(element)) {
+      const { spec, status } = element.subscription;
+      const item = new vscode.TreeItem(spec.topic, vscode.TreeItemCollapsibleState.None);
+      item.id = `subscription:${element.connection.profile.id}:${spec.topic}`;
+      const options = [
+        `QoS ${spec.qos}`,
+        spec.noLocal ? 'no local' : '',
+        spec.retainAsPublished ? 'retain as published' : '',
+        spec.retainHandling ? `retain handling ${spec.retainHandling}` : '',
+      ].filter(Boolean);
+      item.description = status.state === 'refused' ? `refused: ${status.reason}` : `${options.join(', ')}${status.state === 'pending' ? ' (pending)' : ''}`;
+      item.iconPath = new vscode.ThemeIcon(status.state === 'refused' ? 'warning' : 'rss', status.state === 'refused' ? new vscode.ThemeColor('errorForeground') : undefined);
+      item.tooltip = status.state === 'refused' ? `The broker refused ${spec.topic}: ${status.reason}` : `${spec.topic}: ${options.join(', ')}`;
+      item.contextValue = 'mqttExplorer.subscription';
+      return item;
+    }
+    const { profile, state } = element;
+    const hasSubscriptions = element.subscriptions.length > 0;
+    const item = new vscode.TreeItem(profile.name, hasSubscriptions ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `connection:${profile.id}`;
     item.description = describeState(state);
     item.iconPath = stateIcon(state);
-    item.tooltip = `${profile.protocol}://${profile.host}:${profile.port}\n${describeState(state)}`;
+    const tooltip = new vscode.MarkdownString();
+    tooltip.appendText(`${profile.name}\n\n${brokerUrl(profile)} · MQTT ${profile.mqttVersion === 5 ? '5.0' : '3.1.1'} · client id ${profile.clientId}\n\n${describeState(state)}`);
+    item.tooltip = tooltip;
     const live = state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
-    item.contextValue = live ? 'mqttExplorer.connection.connected' : 'mqttExplorer.connection.disconnected';
+    item.contextValue = `mqttExplorer.connection.${live ? 'connected' : 'disconnected'}${state.kind === 'reconnecting' ? '.reconnecting' : ''}${profile.id === 'local-broker' ? '.local' : ''}`;
     return item;
   }
 
-  getChildren(element?: BrokerConnection): BrokerConnection[] {
-    if (element) return [];
+  getChildren(element?: ConnectionsElement): ConnectionsElement[] {
+    if (element && isSubscription(element)) return [];
+    if (element) return element.subscriptions.map((subscription) => ({ connection: element, subscription }));
     const connections = this.registry.list();
     this.shown = new Set(connections);
+    for (const connection of connections) {
+      if (this.watched.has(connection)) continue;
+      this.watched.add(connection);
+      connection.onDidChangeSubscriptions(() => this.changeEmitter.fire(this.shown.has(connection) ? connection : undefined));
+    }
     return connections;
   }
+}
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.changeEmitter.dispose();
+/** The status bar item: the connection used last, and its state. */
+export class ConnectionStatusBar extends Disposable {
+  private readonly item = this.register(vscode.window.createStatusBarItem('mqttExplorer.status', vscode.StatusBarAlignment.Left, 50));
+  private active: BrokerConnection | undefined;
+
+  constructor(private readonly registry: ConnectionRegistry) {
+    super();
+    this.item.name = 'MQTT connection';
+    this.item.command = 'mqttExplorer.connections.focus';
+    this.register(
+      registry.onDidChange((connection) => {
+        if (connection && connection.state.kind !== 'disconnected') this.active = connection;
+        if (this.active && !registry.list().includes(this.active)) this.active = undefined;
+        this.update();
+      }),
+    );
+    this.update();
+  }
+
+  private update(): void {
+    const connection = this.active ?? this.registry.list().find((candidate) => candidate.state.kind === 'connected');
+    if (!connection) {
+      this.item.hide();
+      return;
+    }
+    const { state } = connection;
+    const icon = state.kind === 'connected' ? '$(radio-tower)' : state.kind === 'failed' ? '$(error)' : state.kind === 'disconnected' ? '$(debug-disconnect)' : '$(sync~spin)';
+    this.item.text = `${icon} ${connection.profile.name}`;
+    this.item.tooltip = `MQTT: ${connection.profile.name}: ${describeState(state)}`;
+    this.item.backgroundColor = state.kind === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.show();
   }
 }

@@ -4,6 +4,7 @@ import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
 import { findFreePort, LocalBroker, PortInUseError } from '../engine/localBroker';
 import { DeviceSimulator } from '../engine/simulator';
+import { newProfile } from '../shared/profile';
 
 export const LOCAL_CONNECTION_ID = 'local-broker';
 
@@ -60,13 +61,16 @@ export class LocalDevelopment extends Disposable {
       this.log.info(`Local broker listening on ${this.broker.url}`);
       await this.updateContext();
     }
-    const connection = this.registry.upsert({
-      id: LOCAL_CONNECTION_ID,
-      name: `Local broker (127.0.0.1:${this.broker.port})`,
-      protocol: 'mqtt',
-      host: this.broker.host,
-      port: this.broker.port,
-    });
+    const connection = this.registry.upsert(
+      newProfile(LOCAL_CONNECTION_ID, {
+        name: `Local broker (127.0.0.1:${this.broker.port})`,
+        host: this.broker.host,
+        port: this.broker.port,
+        clientId: `vscode-mqtt-local-${process.pid}`,
+        // aedes, the embedded broker, speaks MQTT 3.1.1 only.
+        mqttVersion: 4,
+      }),
+    );
     if (connection.state.kind !== 'connected') await connection.connect();
     return connection;
   }

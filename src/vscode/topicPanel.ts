@@ -1,20 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
 import type { ReceivedMessage } from '../engine/topicTree';
 import { payloadAsText } from '../shared/format';
-import {
-  parsePanelState,
-  parseWebviewMessage,
-  PROTOCOL_VERSION,
-  type HostToWebview,
-  type MessageView,
-  type PanelState,
-  type RequestResults,
-  type TopicView,
-  type WebviewRequest,
-} from '../shared/protocol';
+import { parsePanelState, PROTOCOL_VERSION, type MessageView, type PanelState, type RequestResults, type TopicView } from '../shared/protocol';
+import { WebviewChannel } from './webviewChannel';
+import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const TOPIC_PANEL_VIEW_TYPE = 'mqttExplorer.topic';
 
@@ -39,7 +30,7 @@ function toMessageView(message: ReceivedMessage): MessageView {
 
 /** One webview panel showing one topic. The host posts nothing until the webview says `ready`. */
 class TopicPanel extends Disposable {
-  private ready = false;
+  private readonly channel: WebviewChannel;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
 
@@ -52,9 +43,12 @@ class TopicPanel extends Disposable {
     super();
     panel.title = ref.topic.split('/').pop() || ref.topic;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'mqtt.svg');
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
-    panel.webview.html = renderHtml(panel.webview, extensionUri, ref);
-    this.register(panel.webview.onDidReceiveMessage((raw: unknown) => this.onMessage(raw)));
+    panel.webview.options = webviewOptions(extensionUri);
+    const state: PanelState = { version: PROTOCOL_VERSION, ...ref };
+    panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'MQTT topic', state });
+    this.channel = this.register(
+      new WebviewChannel(panel.webview, { copyPayload: () => this.copyPayload() }, () => this.postState()),
+    );
     this.register(
       registry.onDidUpdateTopic(({ connection, update }) => {
         if (connection.profile.id === ref.connectionId && update.node.topic === ref.topic) this.scheduleUpdate();
@@ -63,36 +57,12 @@ class TopicPanel extends Disposable {
     this.register({ dispose: () => clearTimeout(this.timer) });
   }
 
-  private onMessage(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (!message) return; // Refused: not a message of the protocol.
-    if (message.type === 'ready') {
-      this.ready = true;
-      this.postState();
-      return;
-    }
-    void this.answer(message);
-  }
-
-  private async answer(request: WebviewRequest): Promise<void> {
-    try {
-      const result = await this.handle(request);
-      this.post({ type: 'reply', id: request.id, ok: true, result });
-    } catch (error) {
-      this.post({ type: 'reply', id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
-  }
-
-  private async handle(request: WebviewRequest): Promise<RequestResults[WebviewRequest['request']]> {
-    switch (request.request) {
-      case 'copyPayload': {
-        const last = this.currentNode()?.last;
-        if (!last) throw new Error('No message on this topic yet.');
-        const text = payloadAsText(last.payload) ?? Buffer.from(last.payload).toString('base64');
-        await vscode.env.clipboard.writeText(text);
-        return { copied: last.payload.length };
-      }
-    }
+  private async copyPayload(): Promise<RequestResults['copyPayload']> {
+    const last = this.currentNode()?.last;
+    if (!last) throw new Error('No message on this topic yet.');
+    const text = payloadAsText(last.payload) ?? Buffer.from(last.payload).toString('base64');
+    await vscode.env.clipboard.writeText(text);
+    return { copied: last.payload.length };
   }
 
   private currentNode() {
@@ -100,7 +70,7 @@ class TopicPanel extends Disposable {
   }
 
   private scheduleUpdate(): void {
-    if (!this.ready) return;
+    if (!this.channel.ready) return;
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
@@ -119,35 +89,8 @@ class TopicPanel extends Disposable {
       retained: node?.retained ?? false,
       last: node?.last ? toMessageView(node.last) : undefined,
     };
-    this.post({ type: 'topicState', topic });
+    this.channel.post({ type: 'topicState', topic });
   }
-
-  private post(message: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(message);
-  }
-}
-
-function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, ref: TopicRef): string {
-  const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
-  const state: PanelState = { version: PROTOCOL_VERSION, ...ref };
-  // The initial state travels as JSON in a data attribute: attribute-escaped, never parsed as markup.
-  const stateAttr = JSON.stringify(state).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; font-src ${webview.cspSource}; img-src ${webview.cspSource} data:; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>MQTT topic</title>
-</head>
-<body data-state="${stateAttr}">
-<div id="app"></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
 }
 
 /** Opens, reveals and restores topic panels; one panel per topic. */
@@ -177,10 +120,7 @@ export class TopicPanels extends Disposable {
       existing.panel.reveal();
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, vscode.ViewColumn.Active, {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
-    });
+    const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
     this.adopt(panel, ref);
     return panel;
   }

@@ -20,7 +20,7 @@ async function main(): Promise<number> {
   const profile = createProfile(QUIET_SETTINGS);
   const extensionFolder = await installVsix(host, profile, VSIX_PATH);
   const workspace = createWorkspace({}, profile.root);
-  const server = await VsCodeServer.start(host, profile, { MOCHA_RESULT_FILE: resultFile });
+  const server = await VsCodeServer.start(host, profile, { MOCHA_RESULT_FILE: resultFile, MQTT_TEST_PROFILE_ROOT: profile.root });
   const browser = await launchBrowser(host);
   const consoleLines: string[] = [];
   try {

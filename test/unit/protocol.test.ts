@@ -6,15 +6,19 @@ import { validatePublishTopic } from '../../src/engine/topicRules';
 describe('Webview protocol validation', () => {
   it('accepts exactly the known messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', protocolVersion: 1 }), { type: 'ready', protocolVersion: 1 });
-    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', extra: '<script>' }), {
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', params: {}, extra: '<script>' }), {
       type: 'request',
       id: 7,
       request: 'copyPayload',
+      params: {},
     });
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } }), { type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } });
+    const save = parseWebviewMessage({ type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
+    assert.deepEqual(save, { type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
   });
 
   it('refuses anything else', () => {
-    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload' }, { type: 'request', id: 1.5, request: 'copyPayload' }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }]) {
+    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload' }, { type: 'request', id: 1.5, request: 'copyPayload' }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }, { type: 'request', id: 2, request: 'pickFile', params: { field: '/etc/passwd' } }, { type: 'request', id: 3, request: 'saveProfile', params: { profile: {}, target: 'global', connect: true } }, { type: 'request', id: 4, request: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } }]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
   });

@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import { Disposable } from '../engine/dispose';
+import { normaliseProfile, validateProfile, type ConnectionProfile } from '../shared/profile';
+import { PROTOCOL_VERSION, type EditorState, type RequestMap } from '../shared/protocol';
+import type { ProfileStore, ProfileTarget } from './profileStore';
+import { WebviewChannel } from './webviewChannel';
+import { renderWebviewHtml, webviewOptions } from './webviewHtml';
+
+export const CONNECTION_EDITOR_VIEW_TYPE = 'mqttExplorer.connectionEditor';
+
+/** Called after a save: applies the profile to the live connections and connects when asked. */
+export type OnProfileSaved = (profile: ConnectionProfile, connect: boolean) => Promise<void>;
+
+/** The connection form: one webview panel per profile being edited. */
+export class ConnectionEditors extends Disposable {
+  private readonly open = new Map<string, vscode.WebviewPanel>();
+
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly extensionUri: vscode.Uri,
+    private readonly onSaved: OnProfileSaved,
+  ) {
+    super();
+    this.register({ dispose: () => [...this.open.values()].forEach((panel) => panel.dispose()) });
+  }
+
+  /** Opens the form for a profile (a new one when none is given). */
+  show(profile: ConnectionProfile, options: { isNew: boolean; target: ProfileTarget }): vscode.WebviewPanel {
+    const existing = this.open.get(profile.id);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(CONNECTION_EDITOR_VIEW_TYPE, options.isNew ? 'New MQTT Connection' : `Connection: ${profile.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mqtt.svg');
+    const state: EditorState = { version: PROTOCOL_VERSION, profileId: profile.id, draft: {} };
+    panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'connectionEditor.js', title: 'MQTT connection', state });
+    const channel = new WebviewChannel(
+      panel.webview,
+      {
+        saveProfile: async (params) => {
+          const saved = await this.save(params);
+          // The form closes once the profile is saved (and connected, when asked); on an error it stays, with every value.
+          panel.dispose();
+          return saved;
+        },
+        pickFile: (params) => this.pickFile(params),
+      },
+      () => {
+        void this.post(channel, profile, options);
+      },
+    );
+    this.open.set(profile.id, panel);
+    panel.onDidDispose(() => {
+      channel.dispose();
+      this.open.delete(profile.id);
+    });
+    return panel;
+  }
+
+  private async post(channel: WebviewChannel, profile: ConnectionProfile, options: { isNew: boolean; target: ProfileTarget }): Promise<void> {
+    const secrets = await this.store.getSecrets(profile.id);
+    channel.post({
+      type: 'editProfile',
+      profile,
+      target: options.target,
+      isNew: options.isNew,
+      hasPassword: secrets.password !== undefined,
+      hasKeyPassphrase: secrets.keyPassphrase !== undefined,
+      canUseWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+    });
+  }
+
+  private async save(params: RequestMap['saveProfile']['params']): Promise<RequestMap['saveProfile']['result']> {
+    // The webview is not trusted: the profile is rebuilt and checked here before anything is written.
+    const profile = normaliseProfile(params.profile, { id: () => this.store.newId() });
+    if (!profile) throw new Error('Not saved: the form sent no usable profile.');
+    const problem = Object.values(validateProfile(profile))[0];
+    if (problem) throw new Error(`Not saved: ${problem}`);
+    const secrets: { password?: string | null; keyPassphrase?: string | null } = {};
+    if (params.password !== undefined) secrets.password = params.password;
+    if (params.keyPassphrase !== undefined) secrets.keyPassphrase = params.keyPassphrase;
+    await this.store.save(profile, params.target, secrets);
+    await this.onSaved(profile, params.connect);
+    return { id: profile.id };
+  }
+
+  private async pickFile(params: RequestMap['pickFile']['params']): Promise<RequestMap['pickFile']['result']> {
+    const titles = { caFile: 'CA certificate', certFile: 'Client certificate', keyFile: 'Client key' } as const;
+    const picked = await vscode.window.showOpenDialog({
+      title: `Choose the ${titles[params.field]} file`,
+      canSelectMany: false,
+      filters: { 'PEM files': ['pem', 'crt', 'cer', 'key'], 'All files': ['*'] },
+    });
+    return { path: picked?.[0]?.fsPath };
+  }
+}
