@@ -112,9 +112,9 @@ export function registerConnectionCommands(
       await element.connection.removeSubscription(element.subscription.spec.topic).catch(report);
       await persistSubscriptions(store, element.connection);
     }),
-    vscode.commands.registerCommand('mqttExplorer.exportConnections', async () => {
+    vscode.commands.registerCommand('mqttExplorer.exportConnections', async (fileUri?: vscode.Uri) => {
       const profiles = store.list().map(({ profile }) => profile);
-      const uri = await vscode.window.showSaveDialog({ title: 'Export MQTT connections (without secrets)', filters: { JSON: ['json'] }, saveLabel: 'Export' });
+      const uri = fileUri ?? (await vscode.window.showSaveDialog({ title: 'Export MQTT connections (without secrets)', filters: { JSON: ['json'] }, saveLabel: 'Export' }));
       if (!uri) return;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify({ mqttExplorerConnections: 1, profiles }, null, 2)));
       void vscode.window.showInformationMessage(`Exported ${profiles.length} connections to ${uri.fsPath}. Passwords and passphrases are not in the file.`);

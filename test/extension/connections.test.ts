@@ -70,6 +70,20 @@ describe('Connection profiles and secrets in a real VS Code', () => {
     assert.deepEqual(leaking, [], 'files that contain a secret');
   });
 
+  it('exports profiles without secrets and imports them back', async () => {
+    const file = vscode.Uri.file(join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'exported-connections.json'));
+    await vscode.commands.executeCommand('mqttExplorer.exportConnections', file);
+    const exported = readFileSync(file.fsPath, 'utf8');
+    assert.match(exported, /Secret test \(user\)/);
+    assert.ok(!exported.includes(password) && !exported.includes(passphrase), 'the export has no secrets');
+    await api.profiles.remove('secret-test-user');
+    assert.equal(api.profiles.get('secret-test-user'), undefined);
+    const imported = await vscode.commands.executeCommand<number>('mqttExplorer.importConnections', file);
+    assert.equal(imported, 2);
+    assert.equal(api.profiles.get('secret-test-user')?.profile.name, 'Secret test (user)');
+    assert.deepEqual(await api.profiles.getSecrets('secret-test-user'), {}, 'removing a profile removed its secrets; an import brings none');
+  });
+
   it('a profile whose broker refuses the connection ends in a failed state with the reason', async () => {
     const connection = api.registry.get('secret-test-ws');
     assert.ok(connection);
