@@ -154,6 +154,16 @@ export function validateProfile(profile: ConnectionProfile): ProfileErrors {
   return errors;
 }
 
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable fingerprint, not a secret. */
+function hash8(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -175,19 +185,21 @@ function qos(value: unknown): QoS {
  * connection form. Missing fields get their defaults, wrong types are dropped; undefined when there
  * is no id or host to speak of. Run validateProfile on the result before using it.
  */
-export function normaliseProfile(raw: unknown, defaults: { id: () => string; subscriptions?: SubscriptionSpec[] }): ConnectionProfile | undefined {
+export function normaliseProfile(raw: unknown, defaults: { id: (raw: Record<string, unknown>) => string; subscriptions?: SubscriptionSpec[] }): ConnectionProfile | undefined {
   if (!isRecord(raw)) return undefined;
   const protocol = (['mqtt', 'mqtts', 'ws', 'wss'] as const).find((p) => p === raw.protocol) ?? 'mqtt';
   const host = str(raw.host);
   if (host === undefined) return undefined;
   const name = str(raw.name) ?? host;
+  const id = str(raw.id) || defaults.id(raw);
   const profile: ConnectionProfile = {
-    id: str(raw.id) || defaults.id(),
+    id,
     name,
     protocol,
     host,
     port: num(raw.port) ?? DEFAULT_PORTS[protocol],
-    clientId: str(raw.clientId) ?? generateClientId(),
+    // A profile written by hand without a client id gets one derived from its id: the same on every read.
+    clientId: str(raw.clientId) ?? `vscode-mqtt-${hash8(id)}`,
     mqttVersion: raw.mqttVersion === 4 || raw.mqttVersion === '3.1.1' ? 4 : 5,
     keepalive: num(raw.keepalive) ?? 60,
     cleanStart: typeof raw.cleanStart === 'boolean' ? raw.cleanStart : true,

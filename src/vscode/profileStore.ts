@@ -51,7 +51,8 @@ export class ProfileStore {
     const byId = new Map<string, StoredProfile>();
     for (const target of ['user', 'workspace'] as const) {
       for (const raw of this.raw(target)) {
-        const profile = normaliseProfile(raw, { id: () => randomUUID(), subscriptions: this.defaultSubscriptions() });
+        // A profile written by hand may have no id: derive one that stays the same on every read.
+        const profile = normaliseProfile(raw, { id: (r) => `settings:${String(r.name ?? '')}@${String(r.host ?? '')}:${String(r.port ?? '')}`, subscriptions: this.defaultSubscriptions() });
         if (profile && Object.keys(validateProfile(profile)).length === 0) byId.set(profile.id, { profile, target });
       }
     }

@@ -64,6 +64,7 @@ describe('Connection profiles', () => {
     assert.deepEqual(profile.tls, { verify: false });
     assert.deepEqual(profile.subscriptions.map((s) => s.topic), ['#', '$SYS/#']);
     assert.match(profile.clientId, /^vscode-mqtt-[0-9a-f]{8}$/);
+    assert.equal(normaliseProfile({ name: 'Plant', host: 'plant.local', protocol: 'wss' }, { id: () => 'generated' })?.clientId, profile.clientId, 'the derived client id is stable');
     assert.equal(normaliseProfile({ name: 'no host' }, { id: () => 'x' }), undefined);
     assert.equal(brokerUrl(profile), 'wss://plant.local:8081/mqtt');
   });
