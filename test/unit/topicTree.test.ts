@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { TopicTree, type ReceivedMessage } from '../../src/engine/topicTree';
+import { MESSAGE_OVERHEAD_BYTES, NODE_OVERHEAD_BYTES, TopicTree, type ReceivedMessage } from '../../src/engine/topicTree';
 
 function message(text: string, retain = false): ReceivedMessage {
   return { payload: Buffer.from(text), qos: 0, retain, receivedAt: 0 };
@@ -102,6 +102,91 @@ describe('TopicTree', () => {
         check(tree.root);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('TopicTree limits', () => {
+  const limits = { messagesPerTopic: 3, bytesPerTopic: 1000, maxPayloadBytes: 100, totalBudgetBytes: 1 << 30 };
+
+  it('keeps at most N messages per topic, oldest dropped first, and counts the drops', () => {
+    const tree = new TopicTree(limits);
+    for (let i = 0; i < 5; i++) tree.add('a', message(`m${i}`));
+    const node = tree.find('a');
+    assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['m2', 'm3', 'm4']);
+    assert.equal(node?.dropped, 2);
+    assert.equal(node?.messageCount, 5, 'the count is of all messages received, kept or not');
+    assert.deepEqual({ received: tree.stats.received, kept: tree.stats.kept, dropped: tree.stats.dropped }, { received: 5, kept: 3, dropped: 2 });
+  });
+
+  it('keeps at most B payload bytes per topic, but always the last message', () => {
+    const tree = new TopicTree({ ...limits, messagesPerTopic: 100, bytesPerTopic: 250, maxPayloadBytes: 1000 });
+    for (let i = 0; i < 4; i++) tree.add('b', message('x'.repeat(100)));
+    assert.equal(tree.find('b')?.history.length, 2);
+    tree.add('b', message('y'.repeat(600)));
+    assert.equal(tree.find('b')?.history.length, 1, 'a payload over the topic limit still stays as the last value');
+    assert.equal(tree.find('b')?.dropped, 4);
+  });
+
+  it('cuts a payload over the limit, keeps its real size and marks it', () => {
+    const tree = new TopicTree(limits);
+    const big = Buffer.alloc(1000, 7);
+    tree.add('big', { payload: big, qos: 1, retain: false, receivedAt: 1 });
+    const last = tree.find('big')?.last;
+    assert.equal(last?.payload.length, 100);
+    assert.equal(last?.size, 1000);
+    assert.equal(last?.truncated, true);
+    assert.equal(tree.stats.truncated, 1);
+    big[0] = 9;
+    assert.equal(last?.payload[0], 7, 'the kept payload is a copy, not a view of the socket buffer');
+  });
+
+  it('stays within the total budget by dropping the oldest messages of all topics, keeping every last value', () => {
+    const tree = new TopicTree({ messagesPerTopic: 1000, bytesPerTopic: 1 << 20, maxPayloadBytes: 1000, totalBudgetBytes: 20_000 });
+    for (let round = 0; round < 20; round++) for (let t = 0; t < 10; t++) tree.add(`t/${t}`, message(`${round}:${'z'.repeat(90)}`));
+    assert.ok(tree.stats.bytes <= 20_000, `bytes ${tree.stats.bytes} within the budget`);
+    for (let t = 0; t < 10; t++) assert.match(Buffer.from(tree.find(`t/${t}`)?.last?.payload ?? []).toString(), /^19:/, 'the last value of each topic stays');
+    assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received);
+    assert.ok(tree.stats.dropped > 0);
+  });
+
+  it('clears a subtree: counts above it and memory go down', () => {
+    const tree = new TopicTree(limits);
+    tree.add('x/a/1', message('1'));
+    tree.add('x/a/2', message('2'));
+    tree.add('x/b', message('3'));
+    const before = tree.stats.bytes;
+    tree.clearSubtree(tree.find('x/a') as NonNullable<ReturnType<TopicTree['find']>>);
+    assert.equal(tree.find('x/a'), undefined);
+    assert.equal(tree.find('x')?.totalMessages, 1);
+    assert.equal(tree.find('x')?.topicCount, 1);
+    assert.ok(tree.stats.bytes < before);
+    tree.clearSubtree(tree.root);
+    assert.equal(tree.root.children.size, 0);
+    assert.equal(tree.stats.bytes, 0);
+  });
+
+  it('property: received = kept + dropped, and memory stays within the budget, for any stream', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 400 })), { maxLength: 400 }),
+        fc.record({ messagesPerTopic: fc.integer({ min: 1, max: 10 }), bytesPerTopic: fc.integer({ min: 1, max: 2000 }), maxPayloadBytes: fc.integer({ min: 1, max: 300 }) }),
+        (stream, topicLimits) => {
+          const budget = 21 * (NODE_OVERHEAD_BYTES + 4 + MESSAGE_OVERHEAD_BYTES + topicLimits.maxPayloadBytes) + 5000;
+          const tree = new TopicTree({ ...topicLimits, totalBudgetBytes: budget });
+          for (const [topic, size] of stream) tree.add(`s/${topic}`, { payload: Buffer.alloc(size, 1), qos: 0, retain: false, receivedAt: 0 });
+          assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received);
+          assert.equal(tree.stats.received, stream.length);
+          assert.ok(tree.stats.bytes <= budget, 'within budget');
+          let kept = 0;
+          for (const node of tree.topics()) {
+            kept += node.history.length;
+            assert.ok(node.history.length >= 1 && node.history.length <= topicLimits.messagesPerTopic);
+          }
+          assert.equal(kept, tree.stats.kept);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
