@@ -11,8 +11,9 @@ const tests = process.argv.includes('--tests');
 
 /** @type {import('esbuild').BuildOptions} */
 const extension = {
-  entryPoints: ['src/extension.ts'],
-  outfile: 'dist/extension.js',
+  // The engine worker is a second entry: the extension host starts it as a worker thread.
+  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/engine/worker/engineWorker.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   format: 'cjs',

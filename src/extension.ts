@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './engine/connectionRegistry';
 import { validatePublishTopic } from './engine/topicRules';
-import { TopicNode } from './engine/topicTree';
+import { EngineClient } from './engine/engineClient';
+import { DEFAULT_LIMITS, type TopicLimits } from './engine/topicTree';
 import type { MqttExplorerApi } from './vscode/api';
 import { registerConnectionCommands, syncProfiles } from './vscode/connectionCommands';
 import { ConnectionEditors } from './vscode/connectionEditor';
@@ -9,7 +10,8 @@ import { ConnectionStatusBar, ConnectionsTreeProvider } from './vscode/connectio
 import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './vscode/localDevelopment';
 import { ProfileStore } from './vscode/profileStore';
 import { TopicPanels, type TopicRef } from './vscode/topicPanel';
-import { TopicsTreeProvider } from './vscode/topicsView';
+import { registerTopicCommands } from './vscode/topicCommands';
+import { TopicsTreeProvider, type TopicElement } from './vscode/topicsView';
 
 let localDevelopment: LocalDevelopment | undefined;
 
@@ -21,17 +23,22 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     const minDelayMs = config.get<number>('minDelaySeconds', 1) * 1000;
     return { minDelayMs, maxDelayMs: Math.max(minDelayMs, config.get<number>('maxDelaySeconds', 60) * 1000), stableAfterMs: 10_000 };
   };
+  // MQTT clients and topic models run in a worker thread: the extension host's thread, shared with
+  // every other extension, only sees coalesced reports of what the Topics view shows.
+  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'));
   // Secrets are read from SecretStorage at each connect and never logged.
-  const registry = new ConnectionRegistry((profile) => ({
+  const registry = new ConnectionRegistry(engine, (profile) => ({
     secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : store.getSecrets(profile.id)),
     backoff: reconnectSettings(),
-    log: (line) => log.info(line),
   }));
+  registry.onLog(({ level, line }) => log[level](line));
+  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits() }).catch(() => undefined);
+  applyLimits();
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   const local = new LocalDevelopment(registry, log);
-  const panels = new TopicPanels(registry, context.extensionUri);
+  const panels = new TopicPanels(registry, context.extensionUri, (ref) => topicsProvider.pin(ref.connectionId, ref.topic));
   const report = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
@@ -45,12 +52,12 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     if (connect && connection && connection.state.kind !== 'connected') await connection.connect();
   });
   localDevelopment = local;
-  context.subscriptions.push(log, registry, topicsProvider, connectionsProvider, statusBar, local, panels, editors);
+  // Disposed in reverse: the views and connections first, the engine worker last.
+  context.subscriptions.push(log, engine, registry, topicsProvider, connectionsProvider, statusBar, local, panels, editors);
 
-  context.subscriptions.push(
-    vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true }),
-    vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }),
-  );
+  const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
+  topicsProvider.attach(topicsView);
+  context.subscriptions.push(topicsView, vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }));
 
   registry.onDidChange((connection) => {
     void vscode.commands.executeCommand('setContext', 'mqttExplorer.hasConnections', registry.list().length > 0);
@@ -61,10 +68,12 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mqttExplorer.reconnect')) log.info('Reconnect settings changed: they apply to connections made from now on.');
+      if (event.affectsConfiguration('mqttExplorer.limits')) applyLimits();
     }),
   );
 
   registerConnectionCommands(context, { store, registry, editors, log, report });
+  registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
   context.subscriptions.push(
     vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (args?: StartBrokerArgs) => {
@@ -88,14 +97,13 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     }),
     vscode.commands.registerCommand('mqttExplorer.stopSimulator', () => local.stopSimulator().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.publish', (args?: PublishArgs) => publish(registry, args).catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicNode) => {
-      const ref = target instanceof TopicNode ? refOf(registry, target) : target;
-      if (ref) panels.show(ref);
+    vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement) => {
+      if (target) panels.show({ connectionId: target.connectionId, topic: target.topic });
     }),
   );
 
   void autoStart(local, report);
-  return { registry, topicsProvider, localDevelopment: local, panels, profiles: store, editors };
+  return { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors };
 }
 
 export async function deactivate(): Promise<void> {
@@ -114,15 +122,22 @@ async function autoStart(local: LocalDevelopment, report: (error: unknown) => vo
   }
 }
 
-function refOf(registry: ConnectionRegistry, node: TopicNode): TopicRef | undefined {
-  const connection = registry.list().find((candidate) => candidate.topics.find(node.topic) === node);
-  return connection ? { connectionId: connection.profile.id, topic: node.topic } : undefined;
+/** The memory limits of the topic model, from the settings. */
+function topicLimits(): TopicLimits {
+  const config = vscode.workspace.getConfiguration('mqttExplorer.limits');
+  const mib = 1024 * 1024;
+  return {
+    messagesPerTopic: config.get<number>('messagesPerTopic', DEFAULT_LIMITS.messagesPerTopic),
+    bytesPerTopic: config.get<number>('kibPerTopic', DEFAULT_LIMITS.bytesPerTopic / 1024) * 1024,
+    maxPayloadBytes: config.get<number>('maxPayloadKib', DEFAULT_LIMITS.maxPayloadBytes / 1024) * 1024,
+    totalBudgetBytes: config.get<number>('totalMib', DEFAULT_LIMITS.totalBudgetBytes / mib) * mib,
+  };
 }
 
 export interface PublishArgs {
   connectionId?: string;
-  topic: string;
-  payload: string;
+  topic?: string;
+  payload?: string;
   qos?: 0 | 1 | 2;
   retain?: boolean;
 }
@@ -131,7 +146,7 @@ export interface PublishArgs {
 async function publish(registry: ConnectionRegistry, args?: PublishArgs): Promise<void> {
   const connected = registry.list().filter((connection) => connection.state.kind === 'connected');
   let connection = args?.connectionId ? registry.get(args.connectionId) : connected[0];
-  if (!args && connected.length > 1) {
+  if (!args?.connectionId && connected.length > 1) {
     const picked = await vscode.window.showQuickPick(
       connected.map((candidate) => ({ label: candidate.profile.name, connection: candidate })),
       { title: 'Publish: connection' },

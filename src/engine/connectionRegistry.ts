@@ -1,43 +1,58 @@
-import { BrokerConnection, type ConnectionDeps, type ConnectionProfile, type ConnectionState } from './connection';
+import type { ConnectionProfile } from './connection';
 import { Disposable, Emitter } from './dispose';
-import type { TopicUpdate } from './topicTree';
+import { RemoteConnection, type EngineClient, type RemoteConnectionDeps, type TopicChanges } from './engineClient';
 
-export interface ConnectionTopicUpdate {
-  connection: BrokerConnection;
-  update: TopicUpdate;
-}
-
-/** Every connection the explorer knows, connected or not; several can be connected at once. */
+/**
+ * Every connection the explorer knows, connected or not; several can be connected at once. The
+ * connections themselves run in the engine worker; these are their extension-host proxies.
+ */
 export class ConnectionRegistry extends Disposable {
-  private readonly connections = new Map<string, BrokerConnection>();
+  private readonly connections = new Map<string, RemoteConnection>();
 
-  private readonly changeEmitter = this.register(new Emitter<BrokerConnection | undefined>());
-  /** A connection was added, removed (undefined) or changed state. */
+  private readonly changeEmitter = this.register(new Emitter<RemoteConnection | undefined>());
+  /** A connection was added, removed (undefined) or changed state or subscriptions. */
   readonly onDidChange = this.changeEmitter.event;
-  private readonly topicEmitter = this.register(new Emitter<ConnectionTopicUpdate>());
-  readonly onDidUpdateTopic = this.topicEmitter.event;
+  private readonly topicEmitter = this.register(new Emitter<TopicChanges>());
+  /** Coalesced reports of the shown topic nodes that changed (a few a second at most). */
+  readonly onDidChangeTopics = this.topicEmitter.event;
+  private readonly logEmitter = this.register(new Emitter<{ level: 'info' | 'warn' | 'error'; line: string }>());
+  readonly onLog = this.logEmitter.event;
 
-  /** `depsFor` gives each connection its secrets (from SecretStorage) and its log. */
-  constructor(private readonly depsFor: (profile: ConnectionProfile) => ConnectionDeps = () => ({ secrets: async () => ({}) })) {
+  /** `depsFor` gives each connection its secrets (from SecretStorage) and its reconnect timing. */
+  constructor(
+    readonly engine: EngineClient,
+    private readonly depsFor: (profile: ConnectionProfile) => RemoteConnectionDeps,
+  ) {
     super();
+    this.register(
+      engine.onEvent((event) => {
+        if (event.kind === 'log') {
+          this.logEmitter.fire(event);
+          return;
+        }
+        const connection = this.connections.get(event.connectionId);
+        if (!connection) return;
+        connection.applyEvent(event);
+        if (event.kind === 'changes') this.topicEmitter.fire(event);
+        else this.changeEmitter.fire(connection);
+      }),
+    );
   }
 
-  list(): BrokerConnection[] {
+  list(): RemoteConnection[] {
     return [...this.connections.values()];
   }
 
-  get(id: string): BrokerConnection | undefined {
+  get(id: string): RemoteConnection | undefined {
     return this.connections.get(id);
   }
 
-  /** Adds a profile, or replaces the one with the same id when its address changed. */
-  upsert(profile: ConnectionProfile): BrokerConnection {
+  /** Adds a profile, or replaces the one with the same id when it changed. */
+  upsert(profile: ConnectionProfile): RemoteConnection {
     const existing = this.connections.get(profile.id);
-    if (existing && sameProfile(existing.profile, profile)) return existing;
+    if (existing && JSON.stringify(existing.profile) === JSON.stringify(profile)) return existing;
     if (existing) this.remove(profile.id);
-    const connection = new BrokerConnection(profile, this.depsFor(profile));
-    connection.onDidChangeState((_state: ConnectionState) => this.changeEmitter.fire(connection));
-    connection.onDidUpdateTopic((update) => this.topicEmitter.fire({ connection, update }));
+    const connection = new RemoteConnection(profile, this.engine, this.depsFor(profile));
     this.connections.set(profile.id, connection);
     this.changeEmitter.fire(connection);
     return connection;
@@ -47,6 +62,7 @@ export class ConnectionRegistry extends Disposable {
     const connection = this.connections.get(id);
     if (!connection) return;
     this.connections.delete(id);
+    void this.engine.request('remove', { connectionId: id }).catch(() => undefined);
     connection.dispose();
     this.changeEmitter.fire(undefined);
   }
@@ -56,8 +72,4 @@ export class ConnectionRegistry extends Disposable {
     this.connections.clear();
     super.dispose();
   }
-}
-
-function sameProfile(a: ConnectionProfile, b: ConnectionProfile): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -8,3 +8,18 @@ export function validatePublishTopic(topic: string): string | undefined {
   if (new TextEncoder().encode(topic).length > 65535) return 'A topic can be at most 65,535 bytes long.';
   return undefined;
 }
+
+/** Whether `topic` matches the subscription filter `filter` (`+` one level, `#` the rest; MQTT §4.7). */
+export function topicMatchesFilter(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/');
+  const topicLevels = topic.split('/');
+  // Wildcards at the first level do not match topics starting with $ (§4.7.2).
+  if (topic.startsWith('$') && (filterLevels[0] === '+' || filterLevels[0] === '#')) return false;
+  for (let i = 0; i < filterLevels.length; i++) {
+    const level = filterLevels[i];
+    if (level === '#') return true;
+    if (i >= topicLevels.length) return false;
+    if (level !== '+' && level !== topicLevels[i]) return false;
+  }
+  return filterLevels.length === topicLevels.length;
+}

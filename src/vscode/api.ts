@@ -3,7 +3,8 @@ import type { ConnectionEditors } from './connectionEditor';
 import type { ProfileStore } from './profileStore';
 import type { LocalDevelopment } from './localDevelopment';
 import type { TopicPanels } from './topicPanel';
-import type { TopicsTreeProvider } from './topicsView';
+import type * as vscode from 'vscode';
+import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 
 /**
  * What `activate` returns. The extension-host tests reach the real objects through it (via
@@ -12,6 +13,7 @@ import type { TopicsTreeProvider } from './topicsView';
 export interface MqttExplorerApi {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
+  readonly topicsView: vscode.TreeView<TopicsElement>;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;

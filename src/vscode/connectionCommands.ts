@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { BrokerConnection } from '../engine/connection';
+import { RemoteConnection } from '../engine/engineClient';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { newProfile, normaliseProfile, validateProfile, validateTopicFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
 import type { ConnectionEditors } from './connectionEditor';
@@ -7,7 +7,7 @@ import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
 import type { ProfileStore } from './profileStore';
 
-type ConnectionTarget = BrokerConnection | { connectionId: string } | undefined;
+type ConnectionTarget = RemoteConnection | { connectionId: string } | undefined;
 
 /** Keeps the registry's connections in step with the saved profiles. */
 export async function syncProfiles(store: ProfileStore, registry: ConnectionRegistry): Promise<void> {
@@ -31,8 +31,8 @@ export function registerConnectionCommands(
 ): void {
   const { store, registry, editors, log, report } = services;
 
-  const resolve = async (target: ConnectionTarget, purpose: string): Promise<BrokerConnection | undefined> => {
-    if (target instanceof BrokerConnection) return target;
+  const resolve = async (target: ConnectionTarget, purpose: string): Promise<RemoteConnection | undefined> => {
+    if (target instanceof RemoteConnection) return target;
     if (target) return registry.get(target.connectionId);
     const connections = registry.list();
     if (connections.length <= 1) return connections[0];
@@ -43,7 +43,7 @@ export function registerConnectionCommands(
     return picked?.connection;
   };
 
-  const editable = (connection: BrokerConnection | undefined): connection is BrokerConnection => {
+  const editable = (connection: RemoteConnection | undefined): connection is RemoteConnection => {
     if (connection?.profile.id === LOCAL_CONNECTION_ID) {
       void vscode.window.showInformationMessage('The local broker connection is managed by "MQTT: Start Local Broker"; its port is the setting mqttExplorer.localBroker.port.');
       return false;
@@ -153,7 +153,7 @@ export function registerConnectionCommands(
 }
 
 /** Subscriptions added or removed while connected are kept in the profile for next time. */
-async function persistSubscriptions(store: ProfileStore, connection: BrokerConnection): Promise<void> {
+async function persistSubscriptions(store: ProfileStore, connection: RemoteConnection): Promise<void> {
   const stored = store.get(connection.profile.id);
   if (!stored) return;
   const subscriptions = connection.subscriptions.map((subscription) => subscription.spec);
@@ -161,7 +161,7 @@ async function persistSubscriptions(store: ProfileStore, connection: BrokerConne
   await store.save({ ...stored.profile, subscriptions }, stored.target);
 }
 
-async function askSubscription(connection: BrokerConnection): Promise<SubscriptionSpec | undefined> {
+async function askSubscription(connection: RemoteConnection): Promise<SubscriptionSpec | undefined> {
   const topic = await vscode.window.showInputBox({ title: `Subscribe on ${connection.profile.name}: topic filter`, placeHolder: 'sensors/+/temperature or sensors/#', validateInput: validateTopicFilter, ignoreFocusOut: true });
   if (!topic) return undefined;
   const qosPick = await vscode.window.showQuickPick(

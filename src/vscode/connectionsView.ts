@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { BrokerConnection, ConnectionState, Subscription } from '../engine/connection';
+import type { ConnectionState, Subscription } from '../engine/connection';
+import type { RemoteConnection } from '../engine/engineClient';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
 import { brokerUrl } from '../shared/profile';
@@ -38,11 +39,11 @@ function stateIcon(state: ConnectionState): vscode.ThemeIcon {
 
 /** A subscription shown under its connection. */
 export interface SubscriptionElement {
-  connection: BrokerConnection;
+  connection: RemoteConnection;
   subscription: Subscription;
 }
 
-export type ConnectionsElement = BrokerConnection | SubscriptionElement;
+export type ConnectionsElement = RemoteConnection | SubscriptionElement;
 
 function isSubscription(element: ConnectionsElement): element is SubscriptionElement {
   return 'subscription' in element;
@@ -53,8 +54,8 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
   private readonly changeEmitter = this.register(new vscode.EventEmitter<ConnectionsElement | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
   /** The connections the view last listed: only those can be refreshed one by one. */
-  private shown = new Set<BrokerConnection>();
-  private readonly watched = new WeakSet<BrokerConnection>();
+  private shown = new Set<RemoteConnection>();
+  private readonly watched = new WeakSet<RemoteConnection>();
   private countdown: NodeJS.Timeout | undefined;
 
   constructor(private readonly registry: ConnectionRegistry) {
@@ -131,7 +132,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
 /** The status bar item: the connection used last, and its state. */
 export class ConnectionStatusBar extends Disposable {
   private readonly item = this.register(vscode.window.createStatusBarItem('mqttExplorer.status', vscode.StatusBarAlignment.Left, 50));
-  private active: BrokerConnection | undefined;
+  private active: RemoteConnection | undefined;
 
   constructor(private readonly registry: ConnectionRegistry) {
     super();

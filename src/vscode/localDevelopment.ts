@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { BrokerConnection } from '../engine/connection';
+import type { RemoteConnection } from '../engine/engineClient';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
 import { findFreePort, LocalBroker, PortInUseError } from '../engine/localBroker';
@@ -39,7 +39,7 @@ export class LocalDevelopment extends Disposable {
    * Starts the broker and connects to it. When the port is taken, says so and offers a free one;
    * resolves undefined when the user declines.
    */
-  async startBroker(args: StartBrokerArgs = {}): Promise<BrokerConnection | undefined> {
+  async startBroker(args: StartBrokerArgs = {}): Promise<RemoteConnection | undefined> {
     if (!this.broker.running) {
       const config = vscode.workspace.getConfiguration('mqttExplorer');
       let port = args.port ?? config.get<number>('localBroker.port', 1883);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
-import type { ReceivedMessage } from '../engine/topicTree';
+import type { MessageRecord } from '../engine/worker/protocol';
 import { payloadAsText } from '../shared/format';
 import { parsePanelState, PROTOCOL_VERSION, type MessageView, type PanelState, type RequestResults, type TopicView } from '../shared/protocol';
 import { WebviewChannel } from './webviewChannel';
@@ -17,11 +17,11 @@ export interface TopicRef {
   topic: string;
 }
 
-function toMessageView(message: ReceivedMessage): MessageView {
+function toMessageView(message: MessageRecord): MessageView {
   return {
     text: payloadAsText(message.payload),
     base64: Buffer.from(message.payload).toString('base64'),
-    size: message.payload.length,
+    size: message.size,
     qos: message.qos,
     retain: message.retain,
     receivedAt: message.receivedAt,
@@ -39,6 +39,7 @@ class TopicPanel extends Disposable {
     readonly ref: TopicRef,
     private readonly registry: ConnectionRegistry,
     extensionUri: vscode.Uri,
+    pin: (ref: TopicRef) => vscode.Disposable,
   ) {
     super();
     panel.title = ref.topic.split('/').pop() || ref.topic;
@@ -46,27 +47,27 @@ class TopicPanel extends Disposable {
     panel.webview.options = webviewOptions(extensionUri);
     const state: PanelState = { version: PROTOCOL_VERSION, ...ref };
     panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'MQTT topic', state });
-    this.channel = this.register(
-      new WebviewChannel(panel.webview, { copyPayload: () => this.copyPayload() }, () => this.postState()),
-    );
+    this.channel = this.register(new WebviewChannel(panel.webview, { copyPayload: () => this.copyPayload() }, () => void this.postState()));
+    // The worker reports this topic's changes while the panel is open, whatever the tree shows.
+    this.register(pin(ref));
     this.register(
-      registry.onDidUpdateTopic(({ connection, update }) => {
-        if (connection.profile.id === ref.connectionId && update.node.topic === ref.topic) this.scheduleUpdate();
+      registry.onDidChangeTopics((changes) => {
+        if (changes.connectionId === ref.connectionId && (changes.all || changes.topics.includes(ref.topic))) this.scheduleUpdate();
       }),
     );
     this.register({ dispose: () => clearTimeout(this.timer) });
   }
 
   private async copyPayload(): Promise<RequestResults['copyPayload']> {
-    const last = this.currentNode()?.last;
+    const last = (await this.fetch())?.history.at(-1);
     if (!last) throw new Error('No message on this topic yet.');
     const text = payloadAsText(last.payload) ?? Buffer.from(last.payload).toString('base64');
     await vscode.env.clipboard.writeText(text);
     return { copied: last.payload.length };
   }
 
-  private currentNode() {
-    return this.registry.get(this.ref.connectionId)?.topics.find(this.ref.topic);
+  private fetch() {
+    return this.registry.engine.request('node', { connectionId: this.ref.connectionId, topic: this.ref.topic, history: 1 }).catch(() => undefined);
   }
 
   private scheduleUpdate(): void {
@@ -74,20 +75,21 @@ class TopicPanel extends Disposable {
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      if (this.dirty) this.postState();
+      if (this.dirty) void this.postState();
     }, UPDATE_INTERVAL_MS);
   }
 
-  private postState(): void {
+  private async postState(): Promise<void> {
     this.dirty = false;
     const connection = this.registry.get(this.ref.connectionId);
-    const node = connection?.topics.find(this.ref.topic);
+    const node = await this.fetch();
+    const last = node?.history.at(-1);
     const topic: TopicView = {
       connectionName: connection?.profile.name ?? this.ref.connectionId,
       topic: this.ref.topic,
-      messageCount: node?.messageCount ?? 0,
-      retained: node?.retained ?? false,
-      last: node?.last ? toMessageView(node.last) : undefined,
+      messageCount: node?.snapshot.messageCount ?? 0,
+      retained: node?.snapshot.retained ?? false,
+      last: last ? toMessageView(last) : undefined,
     };
     this.channel.post({ type: 'topicState', topic });
   }
@@ -100,6 +102,7 @@ export class TopicPanels extends Disposable {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly extensionUri: vscode.Uri,
+    private readonly pin: (ref: TopicRef) => vscode.Disposable,
   ) {
     super();
     this.register(
@@ -126,7 +129,7 @@ export class TopicPanels extends Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel, ref: TopicRef): void {
-    const topicPanel = new TopicPanel(panel, ref, this.registry, this.extensionUri);
+    const topicPanel = new TopicPanel(panel, ref, this.registry, this.extensionUri, this.pin);
     this.panels.set(key(ref), topicPanel);
     panel.onDidDispose(() => {
       topicPanel.dispose();

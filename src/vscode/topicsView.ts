@@ -1,132 +1,321 @@
 import * as vscode from 'vscode';
-import type { BrokerConnection } from '../engine/connection';
-import type { ConnectionRegistry, ConnectionTopicUpdate } from '../engine/connectionRegistry';
+import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
-import type { TopicNode } from '../engine/topicTree';
-import { formatBytes, oneLine } from '../shared/format';
+import type { RemoteConnection, TopicChanges } from '../engine/engineClient';
+import type { NodeSnapshot, SortOrder, TopicFilter } from '../engine/worker/protocol';
+import { formatBytes } from '../shared/format';
 
-export type TopicsElement = BrokerConnection | TopicNode;
+export interface TopicElement {
+  kind: 'topic';
+  connectionId: string;
+  topic: string;
+  snapshot: NodeSnapshot;
+}
 
-/** How often, at most, the view is told that nodes changed. VS Code adds its own 200 ms debounce. */
-export const REFRESH_INTERVAL_MS = 300;
+/** "N more": a level with more children than one page shows. */
+export interface MoreElement {
+  kind: 'more';
+  connectionId: string;
+  parentTopic: string;
+  shown: number;
+  total: number;
+}
 
+export type TopicsElement = RemoteConnection | TopicElement | MoreElement;
+
+/** Children shown per level before a "more" row; each click on it shows this many more. */
+export const PAGE_SIZE = 200;
+/** A topic that received a message this recently is marked as active. */
+const ACTIVE_MS = 5000;
 const SYS = '$SYS';
 
 function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-function isConnection(element: TopicsElement): element is BrokerConnection {
+function isConnection(element: TopicsElement): element is RemoteConnection {
   return 'profile' in element;
 }
 
+function key(connectionId: string, topic: string): string {
+  return `${connectionId}\u0000${topic}`;
+}
+
+export function describeFilter(filter: TopicFilter): string {
+  const how = filter.kind === 'substring' ? 'contains' : filter.kind === 'wildcard' ? 'matches' : 'matches /…/';
+  return `${filter.target === 'topic' ? 'Topic' : 'Payload'} ${how} "${filter.pattern}"`;
+}
+
 /**
- * The Topics view: one root per connection, its topic hierarchy below. Messages never refresh the
- * view directly: the nodes they touch are collected and fired together a few times a second.
+ * The Topics view over the engine worker. It holds no topic model of its own: rows are snapshots
+ * fetched per level, and the worker reports, a few times a second, which shown rows changed. Only
+ * those rows are refreshed; nothing is reported while the view is hidden or for collapsed levels.
  */
 export class TopicsTreeProvider extends Disposable implements vscode.TreeDataProvider<TopicsElement> {
   private readonly changeEmitter = this.register(new vscode.EventEmitter<TopicsElement | TopicsElement[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
-
-  private readonly pending = new Set<TopicsElement>();
-  private timer: NodeJS.Timeout | undefined;
-
-  /** What each refresh fired, for the tests that check only changed nodes are refreshed. */
+  /** What each refresh fired, for the tests that check that only changed rows are refreshed. */
   private readonly firedEmitter = this.register(new vscode.EventEmitter<readonly TopicsElement[] | undefined>());
   readonly onDidFire = this.firedEmitter.event;
 
+  private readonly elements = new Map<string, TopicElement>();
+  private readonly parents = new WeakMap<TopicElement | MoreElement, TopicsElement>();
+  private readonly expanded = new Map<string, Set<string>>();
+  private readonly pinned = new Map<string, Map<string, number>>();
+  private readonly pageSizes = new Map<string, number>();
+  private watchTimer: NodeJS.Timeout | undefined;
+  private sortOrder: SortOrder = 'name';
+  private activeFilter: TopicFilter | undefined;
+  private treeView: vscode.TreeView<TopicsElement> | undefined;
+
   constructor(private readonly registry: ConnectionRegistry) {
     super();
-    this.register(registry.onDidUpdateTopic((update) => this.onTopicUpdate(update)));
+    this.register(registry.onDidChangeTopics((changes) => void this.onChanges(changes)));
     this.register(registry.onDidChange(() => this.fire(undefined)));
-    this.register({ dispose: () => clearTimeout(this.timer) });
+    this.register({ dispose: () => clearTimeout(this.watchTimer) });
   }
 
-  private onTopicUpdate({ connection, update }: ConnectionTopicUpdate): void {
-    const root = connection.topics.root;
-    // A new node changes its parent's children; an existing one changes itself and the counts above it.
-    const first = update.created ? update.created.parent : update.node;
-    for (let node = first; node; node = node.parent) {
-      this.pending.add(node === root ? connection : node);
+  /** Connects the provider to its view: expansion and visibility decide what the worker reports. */
+  attach(treeView: vscode.TreeView<TopicsElement>): void {
+    this.treeView = treeView;
+    this.register(treeView.onDidExpandElement(({ element }) => this.setExpanded(element, true)));
+    this.register(treeView.onDidCollapseElement(({ element }) => this.setExpanded(element, false)));
+    this.register(
+      treeView.onDidChangeVisibility(({ visible }) => {
+        void this.syncVisibility();
+        // Nothing was reported while hidden: bring everything up to date once.
+        if (visible) this.fire(undefined);
+      }),
+    );
+    void this.syncVisibility();
+    this.updateMessage();
+  }
+
+  /** Tells the worker whether the view is visible; resolves once it knows. */
+  async syncVisibility(): Promise<void> {
+    await this.registry.engine.request('visible', { visible: this.treeView?.visible ?? false }).catch(() => undefined);
+  }
+
+  get sort(): SortOrder {
+    return this.sortOrder;
+  }
+
+  set sort(order: SortOrder) {
+    this.sortOrder = order;
+    this.fire(undefined);
+  }
+
+  get filter(): TopicFilter | undefined {
+    return this.activeFilter;
+  }
+
+  set filter(filter: TopicFilter | undefined) {
+    this.activeFilter = filter?.pattern ? filter : undefined;
+    void vscode.commands.executeCommand('setContext', 'mqttExplorer.topicFilterActive', this.activeFilter !== undefined);
+    this.updateMessage();
+    this.fire(undefined);
+  }
+
+  private updateMessage(): void {
+    if (!this.treeView) return;
+    this.treeView.message = this.activeFilter ? `Filter: ${describeFilter(this.activeFilter)}. Clear it with the ✕ in the title bar.` : undefined;
+    this.treeView.description = this.activeFilter ? 'filtered' : undefined;
+  }
+
+  private setExpanded(element: TopicsElement, expanded: boolean): void {
+    if (!isConnection(element) && element.kind === 'more') return;
+    const connectionId = isConnection(element) ? element.id : element.connectionId;
+    const topic = isConnection(element) ? '' : element.topic;
+    const set = this.expandedOf(connectionId);
+    if (expanded) set.add(topic);
+    else set.delete(topic);
+    this.sendWatch();
+  }
+
+  /** Whether the view has reported this row as expanded. */
+  isExpanded(element: TopicsElement): boolean {
+    if (isConnection(element)) return this.expandedOf(element.id).has('');
+    return element.kind === 'topic' && this.expandedOf(element.connectionId).has(element.topic);
+  }
+
+  private expandedOf(connectionId: string): Set<string> {
+    let set = this.expanded.get(connectionId);
+    if (!set) {
+      set = new Set(['']); // connection roots start expanded
+      this.expanded.set(connectionId, set);
     }
-    this.timer ??= setTimeout(() => this.flush(), REFRESH_INTERVAL_MS);
+    return set;
   }
 
-  private flush(): void {
-    this.timer = undefined;
-    if (this.pending.size === 0) return;
-    const changed = [...this.pending];
-    this.pending.clear();
-    this.fire(changed);
+  /** A panel shows this topic: the worker reports its changes even when its row is not shown. */
+  pin(connectionId: string, topic: string): vscode.Disposable {
+    const pins = this.pinned.get(connectionId) ?? new Map<string, number>();
+    this.pinned.set(connectionId, pins);
+    pins.set(topic, (pins.get(topic) ?? 0) + 1);
+    this.sendWatch();
+    return new vscode.Disposable(() => {
+      const count = (pins.get(topic) ?? 1) - 1;
+      if (count > 0) pins.set(topic, count);
+      else pins.delete(topic);
+      this.sendWatch();
+    });
+  }
+
+  private sendWatch(): void {
+    clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(() => void this.flushWatch(), 50);
+  }
+
+  /** Tells the worker now which rows are shown; resolves once it knows. */
+  async flushWatch(): Promise<void> {
+    clearTimeout(this.watchTimer);
+    await Promise.all(
+      this.registry.list().map((connection) =>
+        this.registry.engine
+          .request('watch', { connectionId: connection.id, expanded: [...this.expandedOf(connection.id)], pinned: [...(this.pinned.get(connection.id)?.keys() ?? [])] })
+          .catch(() => undefined),
+      ),
+    );
+  }
+
+  private async onChanges(changes: TopicChanges): Promise<void> {
+    const connection = this.registry.get(changes.connectionId);
+    if (!connection) return;
+    if (changes.all) {
+      this.fire([connection]);
+      return;
+    }
+    const known = changes.topics.filter((topic) => topic !== '' && this.elements.has(key(changes.connectionId, topic)));
+    const fresh = known.length ? await this.registry.engine.request('snapshots', { connectionId: changes.connectionId, topics: known }).catch(() => []) : [];
+    const changed: TopicsElement[] = [];
+    for (const snapshot of fresh) {
+      const element = this.elements.get(key(changes.connectionId, snapshot.topic));
+      if (!element) continue;
+      // A node whose children changed while shown with none (or the other way) must be re-listed by its parent.
+      const parent = (snapshot.childCount > 0) !== (element.snapshot.childCount > 0) ? this.parents.get(element) : undefined;
+      element.snapshot = snapshot;
+      changed.push(parent ?? element);
+    }
+    if (changes.topics.includes('')) changed.push(connection);
+    if (changed.length) this.fire([...new Set(changed)]);
   }
 
   private fire(changed: TopicsElement[] | undefined): void {
-    if (changed === undefined) this.pending.clear();
     this.changeEmitter.fire(changed);
     this.firedEmitter.fire(changed);
   }
 
+  /** Shows another page of a level's children. */
+  showMore(element: MoreElement): void {
+    const pageKey = key(element.connectionId, element.parentTopic);
+    this.pageSizes.set(pageKey, (this.pageSizes.get(pageKey) ?? PAGE_SIZE) + PAGE_SIZE);
+    const parent = this.parents.get(element);
+    this.fire(parent ? [parent] : undefined);
+  }
+
   getTreeItem(element: TopicsElement): vscode.TreeItem {
-    if (isConnection(element)) {
-      const root = element.topics.root;
-      const item = new vscode.TreeItem(element.profile.name, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `topics:${element.profile.id}`;
-      item.description = `${plural(root.topicCount, 'topic')}, ${plural(root.totalMessages, 'message')}`;
-      item.iconPath = new vscode.ThemeIcon('server');
-      item.contextValue = 'mqttExplorer.topicsRoot';
+    if (isConnection(element)) return this.connectionItem(element);
+    if (element.kind === 'more') {
+      const item = new vscode.TreeItem(`${plural(element.total - element.shown, 'more topic')}…`, vscode.TreeItemCollapsibleState.None);
+      item.id = `more:${element.connectionId}:${element.parentTopic}`;
+      item.iconPath = new vscode.ThemeIcon('ellipsis');
+      item.tooltip = `Showing ${element.shown} of ${element.total}. Click to show ${PAGE_SIZE} more, or filter the view.`;
+      item.command = { title: 'Show More', command: 'mqttExplorer.showMoreTopics', arguments: [element] };
+      item.contextValue = 'mqttExplorer.more';
       return item;
     }
-    const node = element;
-    const hasChildren = node.children.size > 0;
-    const item = new vscode.TreeItem(
-      node.name === '' ? '(empty)' : node.name,
-      hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-    );
-    const owner = this.ownerOf(node);
-    item.id = `topic:${owner?.profile.id ?? ''}:${node.topic}`;
+    return this.topicItem(element);
+  }
+
+  private connectionItem(connection: RemoteConnection): vscode.TreeItem {
+    const item = new vscode.TreeItem(connection.profile.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `topics:${connection.id}`;
+    const { stats } = connection;
+    const losses = [stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '', stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '']
+      .filter(Boolean)
+      .join(', ');
+    item.description = `${plural(stats.received, 'message')}${losses ? ` · ${losses}` : ''}`;
+    item.tooltip = `${connection.profile.name}\n${plural(stats.received, 'message')} received, ${plural(stats.kept, 'message')} kept (${formatBytes(stats.bytes)})${losses ? `\n${losses}` : ''}`;
+    item.iconPath = new vscode.ThemeIcon(stats.dropped || stats.truncated ? 'warning' : 'server');
+    item.contextValue = 'mqttExplorer.topicsRoot';
+    return item;
+  }
+
+  private topicItem(element: TopicElement): vscode.TreeItem {
+    const node = element.snapshot;
+    const hasChildren = node.childCount > 0;
+    const item = new vscode.TreeItem(node.name === '' ? '(empty)' : node.name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `topic:${element.connectionId}:${node.topic}`;
     const counts = hasChildren ? `${plural(node.topicCount, 'topic')}, ${plural(node.totalMessages, 'msg')}` : plural(node.messageCount, 'msg');
-    item.description = node.last ? `${oneLine(node.last.payload)}  · ${counts}` : counts;
-    item.iconPath = new vscode.ThemeIcon(
-      node.name === SYS && node.parent?.parent === undefined ? 'gear' : node.retained ? 'pinned' : hasChildren ? 'folder' : 'symbol-field',
-    );
+    const active = Date.now() - node.lastActivity < ACTIVE_MS;
+    item.description = `${active ? '● ' : ''}${node.last ? `${node.last.preview}  · ` : ''}${counts}`;
+    const isSys = node.name === SYS && !node.topic.includes('/');
+    item.iconPath = isSys
+      ? new vscode.ThemeIcon('gear')
+      : node.retained
+        ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
+        : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown('**').appendText(node.topic).appendMarkdown('**\n\n');
-    tooltip.appendText(`${node.messageCount} messages on this topic, ${node.totalMessages} including sub-topics, ${node.topicCount} sub-topics`);
+    tooltip.appendText(`${plural(node.messageCount, 'message')} on this topic, ${plural(node.totalMessages, 'message')} with sub-topics, ${plural(node.topicCount, 'sub-topic')}`);
     if (node.last) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(
-        `Last: ${formatBytes(node.last.payload.length)}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
+        `Last: ${formatBytes(node.last.size)}${node.last.truncated ? ' (cut: only the beginning is kept)' : ''}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
       );
     }
+    if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
     item.tooltip = tooltip;
-    item.contextValue = node.hasMessages ? 'mqttExplorer.topic' : 'mqttExplorer.topicLevel';
-    if (node.hasMessages && owner) {
-      item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: owner.profile.id, topic: node.topic }] };
+    item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}`;
+    if (node.messageCount > 0) {
+      item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }] };
     }
     return item;
   }
 
-  getChildren(element?: TopicsElement): TopicsElement[] {
+  async getChildren(element?: TopicsElement): Promise<TopicsElement[]> {
     if (!element) return this.registry.list();
-    const parent = isConnection(element) ? element.topics.root : element;
-    const children = [...parent.children.values()];
-    // $SYS is kept apart: after the application topics, never mixed in with them.
-    return children.sort((a, b) => {
-      if (parent.parent === undefined && (a.name === SYS) !== (b.name === SYS)) return a.name === SYS ? 1 : -1;
-      return a.name.localeCompare(b.name);
+    if (!isConnection(element) && element.kind === 'more') return [];
+    const connectionId = isConnection(element) ? element.id : element.connectionId;
+    const parentTopic = isConnection(element) ? '' : element.topic;
+    const limit = this.pageSizes.get(key(connectionId, parentTopic)) ?? PAGE_SIZE;
+    let result;
+    try {
+      result = await this.registry.engine.request('children', { connectionId, parent: parentTopic, sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });
+    } catch (error) {
+      // A bad filter pattern is shown in the view's message; the tree shows nothing below.
+      if (this.treeView && this.activeFilter) this.treeView.message = `Filter error: ${error instanceof Error ? error.message : String(error)}`;
+      return [];
+    }
+    const children: TopicsElement[] = result.children.map((snapshot) => {
+      const elementKey = key(connectionId, snapshot.topic);
+      let child = this.elements.get(elementKey);
+      if (child) child.snapshot = snapshot;
+      else {
+        child = { kind: 'topic', connectionId, topic: snapshot.topic, snapshot };
+        this.elements.set(elementKey, child);
+      }
+      this.parents.set(child, element);
+      return child;
     });
+    if (result.total > result.children.length) {
+      const more: MoreElement = { kind: 'more', connectionId, parentTopic, shown: result.children.length, total: result.total };
+      this.parents.set(more, element);
+      children.push(more);
+    }
+    return children;
   }
 
   getParent(element: TopicsElement): TopicsElement | undefined {
     if (isConnection(element)) return undefined;
-    const parent = element.parent;
-    if (!parent) return undefined;
-    return parent.parent === undefined ? this.ownerOf(element) : parent;
+    return this.parents.get(element);
   }
 
-  private ownerOf(node: TopicNode): BrokerConnection | undefined {
-    let root = node;
-    while (root.parent) root = root.parent;
-    return this.registry.list().find((connection) => connection.topics.root === root);
+  /** Forgets the rows of a connection (it was cleared or removed). */
+  forget(connectionId: string, below = ''): void {
+    for (const elementKey of [...this.elements.keys()]) {
+      const [id, topic] = elementKey.split('\u0000');
+      if (id === connectionId && (below === '' || topic === below || topic.startsWith(`${below}/`))) this.elements.delete(elementKey);
+    }
   }
 }

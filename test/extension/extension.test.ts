@@ -20,6 +20,13 @@ describe('MQTT Explorer in a real VS Code', () => {
     await vscode.commands.executeCommand('mqttExplorer.stopLocalBroker');
   });
 
+  /** Opens the Topics view and waits until the engine knows it is visible. */
+  async function showTopicsView(): Promise<void> {
+    await vscode.commands.executeCommand('mqttExplorer.topics.focus');
+    if (!api.topicsView.visible) await waitFor(api.topicsView.onDidChangeVisibility, (event) => event.visible, 5000, 'the Topics view to show');
+    await api.topicsProvider.syncVisibility();
+  }
+
   it('activates and registers every command it declares', async () => {
     const declared = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map(
       (command) => command.command,
@@ -43,31 +50,68 @@ describe('MQTT Explorer in a real VS Code', () => {
     const connection = api.registry.list().find((candidate) => candidate.state.kind === 'connected');
     assert.ok(connection);
     const topic = `test/ext-host/${Date.now()}/reading`;
-    // Listen before publishing: the provider fires once the message has arrived and been coalesced.
-    const fired = waitFor(
-      api.topicsProvider.onDidFire,
-      () => connection.topics.find(topic) !== undefined,
-      10_000,
-      `the Topics view to refresh with ${topic}`,
-    );
+    // Nothing is reported while the view is hidden: show it first.
+    await showTopicsView();
+    // Listen before publishing: the worker reports the change, coalesced, and the view refreshes.
+    const fired = waitFor(api.topicsProvider.onDidFire, (changed) => changed?.includes(connection) ?? false, 10_000, 'the Topics view to refresh');
     await vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: connection.profile.id, topic, payload: '{"celsius":21.5}' });
     await fired;
 
     // Walk the provider exactly as the tree view does: connection root, then level by level.
     const provider = api.topicsProvider;
-    const roots = provider.getChildren();
+    const roots = await provider.getChildren();
     const root = roots.find((element) => element === connection);
     assert.ok(root, 'the connection is a root of the Topics view');
     let element: TopicsElement = root;
     for (const level of topic.split('/')) {
-      const child: TopicsElement | undefined = provider.getChildren(element).find((candidate) => provider.getTreeItem(candidate).label === level);
+      const children: TopicsElement[] = await provider.getChildren(element);
+      const child = children.find((candidate) => provider.getTreeItem(candidate).label === level);
       assert.ok(child, `level "${level}" is shown under ${String(provider.getTreeItem(element).label)}`);
       element = child;
     }
     const item = provider.getTreeItem(element);
     assert.match(String(item.description), /celsius/);
     assert.equal(item.contextValue, 'mqttExplorer.topic');
-    assert.equal(provider.getParent(element) !== undefined, true);
+    assert.ok(provider.getParent(element), 'getParent works, so reveal works');
+  });
+
+  it('refreshes only the rows that changed: not a sibling, not below a collapsed node', async () => {
+    const connection = api.registry.list().find((candidate) => candidate.state.kind === 'connected');
+    assert.ok(connection);
+    await showTopicsView();
+    const provider = api.topicsProvider;
+    const publish = (topic: string, payload: string) => vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: connection.id, topic, payload });
+    const shown = waitFor(provider.onDidFire, () => true, 10_000, 'a first refresh');
+    await publish('only/a/x', '1');
+    await publish('only/b/y', '1');
+    await shown;
+    const find = async (parent: TopicsElement, name: string) => {
+      const children = await provider.getChildren(parent);
+      const child = children.find((candidate) => provider.getTreeItem(candidate).label === name);
+      assert.ok(child, `${name} is listed`);
+      return child;
+    };
+    const only = await find(connection, 'only');
+    // Expand "only" as a person would: its children a and b become rows; their children stay hidden.
+    await api.topicsView.reveal(only, { expand: true });
+    const a = await find(only, 'a');
+    const b = await find(only, 'b');
+    // reveal() resolves before the view reports the expansion: wait for it, then tell the worker now.
+    if (!provider.isExpanded(only)) {
+      await waitFor(api.topicsView.onDidExpandElement, (event) => event.element === only, 5000, 'the expansion of "only"');
+    }
+    await provider.flushWatch();
+    const fired = new Set<TopicsElement>();
+    const listener = provider.onDidFire((changed) => changed?.forEach((element) => fired.add(element)));
+    const refreshed = waitFor(provider.onDidFire, (changed) => changed?.includes(a) ?? false, 10_000, 'the row of only/a to refresh');
+    await publish('only/a/x', '2');
+    await refreshed;
+    listener.dispose();
+    assert.ok(fired.has(a), 'the changed row is refreshed');
+    assert.ok(!fired.has(b), 'its unchanged sibling is not');
+    const labels = [...fired].map((element) => String(provider.getTreeItem(element).label));
+    assert.ok(!labels.includes('x'), 'nothing below a collapsed node is refreshed');
+    assert.ok(fired.size <= 4, `few rows refreshed: ${labels.join(', ')}`);
   });
 
   it('a second, external MQTT client sees what the command publishes', async () => {

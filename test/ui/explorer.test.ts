@@ -12,6 +12,10 @@ describe('MQTT Explorer in the workbench (Chromium)', function () {
     workbench = await Workbench.open();
   });
 
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+  });
+
   after(async () => {
     await workbench?.close();
   });
@@ -34,27 +38,42 @@ describe('MQTT Explorer in the workbench (Chromium)', function () {
   });
 
   it('opens the panel from a topic and its webview shows the last payload as text', async () => {
-    await (await workbench.revealTopic(fleet.textTopic)).click();
-    const frame = await workbench.webviewFrame('h1.topic');
+    const frame = await workbench.openTopic(fleet.textTopic);
     await frame.locator('pre.payload').waitFor();
-    assert.equal(await frame.locator('h1.topic').textContent(), fleet.textTopic);
     assert.match((await frame.locator('pre.payload').textContent()) ?? '', /gateway booted|heartbeat/);
     assert.match((await frame.locator('.details').textContent()) ?? '', /TEXT/);
   });
 
   it('shows a binary payload as a hex dump', async () => {
-    await (await workbench.revealTopic(fleet.binaryTopic)).click();
-    const frame = await workbench.webviewFrame(`h1.topic`);
-    await frame.locator('h1.topic', { hasText: fleet.binaryTopic }).waitFor();
+    const frame = await workbench.openTopic(fleet.binaryTopic);
     await frame.locator('pre.payload-hex').waitFor();
     assert.match((await frame.locator('pre.payload-hex').textContent()) ?? '', /^00000000 {2}([0-9a-f]{2} )+/);
   });
 
+  it('filters the tree by a substring of the topic, shows the filter, and clears it', async () => {
+    const { page } = workbench;
+    const pane = workbench.topicsPane();
+    await workbench.runCommand('MQTT: Filter Topics…');
+    await workbench.pickQuickInput('Topic contains…');
+    await page.locator('.quick-input-widget input').fill('gw-01');
+    await page.keyboard.press('Enter');
+    await pane.getByText('Filter: Topic contains "gw-01"').waitFor();
+    await workbench.revealTopic(fleet.binaryTopic);
+    const rows = (level: number) => pane.locator(`.monaco-list-row[aria-level="${level}"] .label-name`).allTextContents();
+    assert.deepEqual(await rows(3), ['berlin'], 'only the site with a matching topic');
+    assert.deepEqual(await rows(4), ['gateway']);
+    await workbench.screenshot('topics-filtered-dark');
+    await pane.hover();
+    await pane.locator('.pane-header .action-label[aria-label="Clear Topic Filter"]').click();
+    await pane.getByText('Filter: Topic contains').waitFor({ state: 'detached' });
+    await workbench.revealTopic(fleet.deepTopic);
+    assert.ok((await rows(3)).includes('lisbon'), 'everything is back');
+  });
+
   it('shows JSON telemetry pretty-printed, and follows the theme from dark to light', async () => {
     const { page } = workbench;
-    await (await workbench.revealTopic(telemetryTopic)).click();
-    let frame = await workbench.webviewFrame('pre.payload-json');
-    await frame.locator('h1.topic', { hasText: telemetryTopic }).waitFor();
+    let frame = await workbench.openTopic(telemetryTopic);
+    await frame.locator('pre.payload-json').waitFor();
     const json = (await frame.locator('pre.payload-json').textContent()) ?? '';
     assert.match(json, /\n {2}"temperature": /, 'pretty-printed with two-space indent');
     assert.equal(typeof (JSON.parse(json) as { seq: unknown }).seq, 'number');
@@ -63,10 +82,9 @@ describe('MQTT Explorer in the workbench (Chromium)', function () {
     const background = () => frame.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim());
     const dark = await background();
     await workbench.runCommand('Preferences: Color Theme');
-    await page.locator('.quick-input-widget input').fill('Light Modern');
     await workbench.pickQuickInput('Light Modern');
     await page.waitForFunction(() => document.querySelector('.monaco-workbench')?.classList.contains('vs') ?? false, undefined, { timeout: 10_000 });
-    frame = await workbench.webviewFrame('pre.payload-json');
+    frame = await workbench.webviewFrame('h1.topic', { text: telemetryTopic });
     await frame.waitForFunction((before) => getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim() !== before, dark, { timeout: 10_000 });
     await workbench.screenshot('workbench-light', { readme: true });
   });

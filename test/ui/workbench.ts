@@ -86,33 +86,49 @@ export class Workbench {
     return row;
   }
 
-  /** Runs a command through the command palette, as a person would type it. */
+  /** Runs a command through the command palette, typed as a person would. */
   async runCommand(title: string): Promise<void> {
     await this.page.keyboard.press('F1');
+    await this.pickQuickInput(title, `>${title}`);
+  }
+
+  /**
+   * Picks the quick-input row labelled exactly `label` by typing (`typed`, default the label) and
+   * pressing Enter once that row is the focused one.
+   */
+  async pickQuickInput(label: string, typed = label): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    await this.pickQuickInput(title);
+    await input.fill(typed);
+    const rowWithLabel = (extra: string) => this.page.locator(`.quick-input-list .monaco-list-row${extra}`, { has: this.page.locator('.label-name', { hasText: exactly(label) }) });
+    await rowWithLabel('').first().waitFor();
+    // The row may not rank first (recently used entries come first): move down to it, as a person would.
+    for (let step = 0; step < 20 && !(await rowWithLabel('.focused').count()); step++) await this.page.keyboard.press('ArrowDown');
+    await rowWithLabel('.focused').waitFor();
+    await this.page.keyboard.press('Enter');
   }
 
-  /** Clicks the quick-input row whose label is exactly `label`. */
-  async pickQuickInput(label: string): Promise<void> {
-    const row = this.page.locator('.quick-input-list .monaco-list-row', {
-      has: this.page.locator('.label-name', { hasText: exactly(label) }),
-    });
-    await row.first().click();
-  }
-
-  /** The frame of the webview whose document has `selector` (webviews are nested iframes). */
-  async webviewFrame(selector: string, timeoutMs = 20_000): Promise<Frame> {
+  /**
+   * The frame of the webview whose document has `selector` (webviews are nested iframes), with
+   * `text` as its text content when given. Polls the frames, bounded by `timeoutMs`.
+   */
+  async webviewFrame(selector: string, options: { text?: string; timeoutMs?: number } = {}): Promise<Frame> {
+    const timeoutMs = options.timeoutMs ?? 20_000;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of this.page.frames()) {
-        if (await frame.$(selector).catch(() => null)) return frame;
+        const element = await frame.$(selector).catch(() => null);
+        if (element && (options.text === undefined || (await element.textContent().catch(() => null)) === options.text)) return frame;
       }
       await this.page.waitForTimeout(200);
     }
-    throw new Error(`No webview shows ${selector} within ${timeoutMs} ms`);
+    throw new Error(`No webview shows ${selector}${options.text ? ` with "${options.text}"` : ''} within ${timeoutMs} ms`);
+  }
+
+  /** Opens a topic's panel from the tree, as a person clicks it, and returns the panel's frame. */
+  async openTopic(topic: string): Promise<Frame> {
+    await (await this.revealTopic(topic)).click();
+    return this.webviewFrame('h1.topic', { text: topic });
   }
 
   async close(): Promise<void> {

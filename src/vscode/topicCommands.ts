@@ -1,0 +1,113 @@
+import * as vscode from 'vscode';
+import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import type { RemoteConnection } from '../engine/engineClient';
+import type { SortOrder, TopicFilter } from '../engine/worker/protocol';
+import { validateTopicFilter } from '../shared/profile';
+import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
+
+/** Node actions of the Topics view, and its filter and sort. */
+export function registerTopicCommands(
+  context: vscode.ExtensionContext,
+  services: { registry: ConnectionRegistry; topics: TopicsTreeProvider; report: (error: unknown) => void },
+): void {
+  const { registry, topics, report } = services;
+  const engine = registry.engine;
+
+  const lastPayload = async (element: TopicElement) =>
+    (await engine.request('node', { connectionId: element.connectionId, topic: element.topic, history: 1 }))?.history.at(-1)?.payload;
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('mqttExplorer.filterTopics', async (filter?: TopicFilter) => {
+      if (filter) {
+        topics.filter = filter;
+        return;
+      }
+      const kinds = [
+        { label: 'Topic contains…', filterKind: 'substring' as const, target: 'topic' as const },
+        { label: 'Topic matches an MQTT filter (+, #)…', filterKind: 'wildcard' as const, target: 'topic' as const },
+        { label: 'Topic matches a regular expression…', filterKind: 'regex' as const, target: 'topic' as const },
+        { label: 'Payload contains…', filterKind: 'substring' as const, target: 'payload' as const },
+        { label: 'Payload matches a regular expression…', filterKind: 'regex' as const, target: 'payload' as const },
+      ];
+      const picked = await vscode.window.showQuickPick(kinds, { title: 'Filter topics' });
+      if (!picked) return;
+      const pattern = await vscode.window.showInputBox({
+        title: picked.label.replace('…', ''),
+        value: topics.filter?.kind === picked.filterKind ? topics.filter.pattern : '',
+        ignoreFocusOut: true,
+        validateInput: (value) => {
+          if (picked.filterKind === 'wildcard') return validateTopicFilter(value);
+          if (picked.filterKind === 'regex') {
+            try {
+              new RegExp(value);
+            } catch (error) {
+              return `Not a valid regular expression: ${(error as Error).message}`;
+            }
+          }
+          return undefined;
+        },
+      });
+      if (pattern) topics.filter = { kind: picked.filterKind, target: picked.target, pattern };
+    }),
+    vscode.commands.registerCommand('mqttExplorer.clearTopicFilter', () => {
+      topics.filter = undefined;
+    }),
+    vscode.commands.registerCommand('mqttExplorer.sortTopics', async (order?: SortOrder) => {
+      const orders: { label: string; order: SortOrder }[] = [
+        { label: 'Name', order: 'name' },
+        { label: 'Most messages', order: 'messages' },
+        { label: 'Most sub-topics', order: 'topics' },
+        { label: 'Most recent', order: 'recent' },
+      ];
+      const chosen = order ?? (await vscode.window.showQuickPick(orders.map((o) => ({ ...o, description: o.order === topics.sort ? 'current' : undefined })), { title: 'Sort topics by' }))?.order;
+      if (chosen) topics.sort = chosen;
+    }),
+    vscode.commands.registerCommand('mqttExplorer.showMoreTopics', (element: MoreElement) => topics.showMore(element)),
+    vscode.commands.registerCommand('mqttExplorer.copyTopic', async (element: TopicElement) => {
+      await vscode.env.clipboard.writeText(element.topic);
+    }),
+    vscode.commands.registerCommand('mqttExplorer.copyValue', async (element: TopicElement) => {
+      const payload = await lastPayload(element);
+      if (!payload) return;
+      await vscode.env.clipboard.writeText(new TextDecoder().decode(payload));
+    }),
+    vscode.commands.registerCommand('mqttExplorer.publishToTopic', async (element: TopicElement) => {
+      await vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: element.connectionId, topic: element.topic });
+    }),
+    vscode.commands.registerCommand('mqttExplorer.deleteRetained', async (element: TopicElement) => {
+      const connection = registry.get(element.connectionId);
+      if (!connection) return;
+      // An empty retained message is how MQTT deletes a retained one.
+      await connection.publish(element.topic, new Uint8Array(), { qos: 1, retain: true }).catch(report);
+    }),
+    vscode.commands.registerCommand('mqttExplorer.deleteRetainedBelow', async (element: TopicElement, confirmed?: boolean) => {
+      const connection = registry.get(element.connectionId);
+      if (!connection) return 0;
+      const retained = await engine.request('retainedBelow', { connectionId: element.connectionId, topic: element.topic });
+      if (!retained.length) {
+        void vscode.window.showInformationMessage(`No retained message is known at or below ${element.topic}.`);
+        return 0;
+      }
+      if (!confirmed) {
+        const answer = await vscode.window.showWarningMessage(
+          `Delete ${retained.length} retained message${retained.length === 1 ? '' : 's'} at and below "${element.topic}" from the broker? Other clients will no longer receive them.`,
+          { modal: true },
+          'Delete',
+        );
+        if (answer !== 'Delete') return 0;
+      }
+      try {
+        for (const topic of retained) await connection.publish(topic, new Uint8Array(), { qos: 1, retain: true });
+      } catch (error) {
+        report(error);
+      }
+      return retained.length;
+    }),
+    vscode.commands.registerCommand('mqttExplorer.clearTopics', async (element: TopicElement | RemoteConnection) => {
+      const connectionId = 'profile' in element ? element.id : element.connectionId;
+      const topic = 'profile' in element ? '' : element.topic;
+      await engine.request('clear', { connectionId, topic }).catch(report);
+      topics.forget(connectionId, topic);
+    }),
+  );
+}

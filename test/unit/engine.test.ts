@@ -1,0 +1,126 @@
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { EngineClient, type TopicChanges } from '../../src/engine/engineClient';
+import { LocalBroker } from '../../src/engine/localBroker';
+import { newProfile } from '../../src/shared/profile';
+import { waitFor } from '../helpers/waitFor';
+
+const WORKER = join(__dirname, '..', '..', 'src', 'engine', 'worker', 'engineWorker.js');
+
+describe('The engine worker (a real worker thread, a real broker)', function () {
+  this.timeout(20_000);
+  let broker: LocalBroker;
+  let engine: EngineClient;
+  let publisher: mqtt.MqttClient;
+  const connectionId = 'c1';
+
+  const nextChanges = (predicate: (changes: TopicChanges) => boolean, what: string) =>
+    waitFor(
+      (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
+      predicate,
+      5000,
+      what,
+    );
+
+  before(async () => {
+    broker = new LocalBroker();
+    await broker.start(0);
+    engine = new EngineClient(WORKER);
+    publisher = await mqtt.connectAsync(broker.url);
+    // Retained before the engine subscribes, so it arrives flagged as retained.
+    await publisher.publishAsync('plant/line-2/status', 'running', { qos: 1, retain: true });
+    const subscribed = waitFor(
+      (listener: (value: boolean) => void) => engine.onEvent((event) => (event.kind === 'subscriptions' ? listener(event.subscriptions.every((s) => s.status.state === 'active')) : undefined)),
+      (active) => active,
+      5000,
+      'the subscription',
+    );
+    await engine.request('connect', {
+      connectionId,
+      profile: newProfile(connectionId, { host: '127.0.0.1', port: broker.port, mqttVersion: 4, subscriptions: [{ topic: 'plant/#', qos: 0 }] }),
+      secrets: {},
+      backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
+    });
+    await subscribed;
+    await engine.request('watch', { connectionId, expanded: [''], pinned: [] });
+    const settled = nextChanges((c) => c.stats.received >= 5, 'the first messages');
+    for (const [topic, payload] of [
+      ['plant/line-1/speed', '42'],
+      ['plant/line-1/temp', '{"celsius":71.5}'],
+      ['plant/line-2/speed', '40'],
+      ['plant/office/temp', '{"celsius":21}'],
+    ]) {
+      await publisher.publishAsync(topic, payload, { qos: 1 });
+    }
+    await settled;
+  });
+
+  after(async () => {
+    await publisher?.endAsync();
+    engine?.dispose();
+    await broker?.stop();
+  });
+
+  it('answers a level of the tree, sorted, with snapshots', async () => {
+    const level = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(level.children.map((c) => c.name), ['line-1', 'line-2', 'office']);
+    assert.equal(level.children[0].topicCount, 2);
+    const byMessages = await engine.request('children', { connectionId, parent: 'plant/line-1', sort: 'messages', offset: 0, limit: 100 });
+    assert.deepEqual(byMessages.children.map((c) => [c.name, c.last?.preview]), [
+      ['speed', '42'],
+      ['temp', '{"celsius":71.5}'],
+    ]);
+  });
+
+  it('pages a level with many children', async () => {
+    const page = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 2 });
+    assert.equal(page.children.length, 2);
+    assert.equal(page.total, 3);
+  });
+
+  it('filters by substring, MQTT wildcard, regular expression, and payload', async () => {
+    const visible = async (filter: { kind: 'substring' | 'wildcard' | 'regex'; target: 'topic' | 'payload'; pattern: string }, parent: string) =>
+      (await engine.request('children', { connectionId, parent, sort: 'name', filter, offset: 0, limit: 100 })).children.map((c) => c.name);
+    assert.deepEqual(await visible({ kind: 'substring', target: 'topic', pattern: 'TEMP' }, 'plant'), ['line-1', 'office']);
+    assert.deepEqual(await visible({ kind: 'wildcard', target: 'topic', pattern: 'plant/+/speed' }, 'plant'), ['line-1', 'line-2']);
+    assert.deepEqual(await visible({ kind: 'regex', target: 'topic', pattern: 'line-\\d/st' }, 'plant'), ['line-2']);
+    assert.deepEqual(await visible({ kind: 'substring', target: 'payload', pattern: 'celsius' }, 'plant/line-1'), ['temp']);
+    await assert.rejects(engine.request('children', { connectionId, parent: 'plant', sort: 'name', filter: { kind: 'regex', target: 'topic', pattern: '(' }, offset: 0, limit: 10 }), /Not a valid regular expression/);
+  });
+
+  it('reports only the shown nodes that changed, and nothing while hidden', async () => {
+    await engine.request('watch', { connectionId, expanded: ['', 'plant'], pinned: [] });
+    let report = nextChanges((c) => c.topics.includes('plant/line-2'), 'a change report');
+    await publisher.publishAsync('plant/line-2/speed', '41');
+    const seen = await report;
+    // plant/line-2 is a row (its parent is expanded), and plant; its child speed is not shown.
+    assert.deepEqual([...seen.topics].sort(), ['', 'plant', 'plant/line-2']);
+
+    await engine.request('visible', { visible: false });
+    let reported = false;
+    const listener = engine.onEvent((event) => {
+      if (event.kind === 'changes') reported = true;
+    });
+    await publisher.publishAsync('plant/line-2/speed', '39');
+    // A pinned-topic request answers only after the worker handled the message above.
+    await engine.request('stats', { connectionId });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    listener.dispose();
+    assert.equal(reported, false, 'no report while the view is hidden');
+    await engine.request('visible', { visible: true });
+    report = nextChanges((c) => c.topics.includes('plant/office/temp'), 'a pinned topic change');
+    await engine.request('watch', { connectionId, expanded: [''], pinned: ['plant/office/temp'] });
+    await publisher.publishAsync('plant/office/temp', '{"celsius":22}');
+    assert.deepEqual([...(await report).topics].sort(), ['', 'plant', 'plant/office/temp']);
+  });
+
+  it('knows the retained topics below a node, and clears a subtree from the view', async () => {
+    assert.deepEqual(await engine.request('retainedBelow', { connectionId, topic: 'plant' }), ['plant/line-2/status']);
+    await engine.request('clear', { connectionId, topic: 'plant/line-1' });
+    const level = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(level.children.map((c) => c.name), ['line-2', 'office']);
+    const node = await engine.request('node', { connectionId, topic: 'plant/line-2/speed', history: 10 });
+    assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['40', '41', '39']);
+  });
+});
