@@ -40,7 +40,8 @@ export class Emitter<T> implements IDisposable {
   };
 
   fire(value: T): void {
-    for (const listener of [...this.listeners]) listener(value);
+    // No copy: this runs once per message. A listener removed during the loop is skipped.
+    for (const listener of this.listeners) listener(value);
   }
 
   dispose(): void {

@@ -26,9 +26,9 @@ export class EngineClient extends Disposable {
   readonly onEvent = this.eventEmitter.event;
   private exited: Error | undefined;
 
-  constructor(workerScript: string) {
+  constructor(workerScript: string, options: { execArgv?: string[] } = {}) {
     super();
-    this.worker = new Worker(workerScript);
+    this.worker = new Worker(workerScript, { execArgv: options.execArgv });
     this.worker.on('message', (message: WorkerToHost) => {
       if (message.kind !== 'reply') {
         this.eventEmitter.fire(message);

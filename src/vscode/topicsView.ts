@@ -248,7 +248,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.id = `topic:${element.connectionId}:${node.topic}`;
     const counts = hasChildren ? `${plural(node.topicCount, 'topic')}, ${plural(node.totalMessages, 'msg')}` : plural(node.messageCount, 'msg');
     const active = Date.now() - node.lastActivity < ACTIVE_MS;
-    item.description = `${active ? '● ' : ''}${node.last ? `${node.last.preview}  · ` : ''}${counts}`;
+    const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
+    item.description = `${active ? '● ' : ''}${value}${counts}`;
     const isSys = node.name === SYS && !node.topic.includes('/');
     item.iconPath = isSys
       ? new vscode.ThemeIcon('gear')

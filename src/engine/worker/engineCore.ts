@@ -4,15 +4,23 @@ import { topicMatchesFilter } from '../topicRules';
 import { DEFAULT_LIMITS, type TopicLimits, type TopicNode } from '../topicTree';
 import type { EngineEvent, EngineRequest, EngineRequests, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from './protocol';
 
+/** Set aside from the memory budget for what the worker holds besides the topic trees (clients, buffers, code): measured 25 to 31 MiB under load. */
+export const WORKER_BASE_BYTES = 48 * 1024 * 1024;
+
 /** How often, at most, the shown nodes that changed are reported to the extension host. */
 export const CHANGE_INTERVAL_MS = 250;
 /** More changed nodes than this in one report: the host refreshes the whole connection instead. */
 const MAX_CHANGED_PER_REPORT = 2000;
 
+/** What the view shows of one connection, by topic (from the host) and as nodes (for the per-message check). */
 interface Watched {
-  expanded: Set<string>;
-  pinned: Set<string>;
-  changed: Set<string>;
+  expandedTopics: string[];
+  pinnedTopics: string[];
+  /** Nodes whose children are rows; the root when the connection is expanded. */
+  expanded: Set<TopicNode>;
+  pinned: Set<TopicNode>;
+  changed: Set<TopicNode>;
+  rootChanged: boolean;
 }
 
 export function snapshotOf(node: TopicNode): NodeSnapshot {
@@ -30,6 +38,7 @@ export function snapshotOf(node: TopicNode): NodeSnapshot {
     last: last
       ? { preview: oneLine(last.payload, 200), size: last.size, qos: last.qos, retain: last.retain, receivedAt: last.receivedAt, truncated: last.truncated }
       : undefined,
+    valueDropped: node.messageCount > 0 && !last,
   };
 }
 
@@ -101,6 +110,7 @@ export class EngineCore {
         const connection = this.connections.get(request.params.connectionId);
         this.connections.delete(request.params.connectionId);
         this.watched.delete(request.params.connectionId);
+        this.applyLimits();
         if (connection) {
           await connection.disconnect().catch(() => undefined);
           connection.dispose();
@@ -131,13 +141,19 @@ export class EngineCore {
       }
       case 'watch': {
         const watched = this.watchedOf(request.params.connectionId);
-        watched.expanded = new Set(request.params.expanded);
-        watched.pinned = new Set(request.params.pinned);
+        watched.expandedTopics = request.params.expanded;
+        watched.pinnedTopics = request.params.pinned;
+        this.resolveWatched(request.params.connectionId, watched);
         return undefined;
       }
       case 'visible':
         this.visible = request.params.visible;
-        if (!this.visible) for (const watched of this.watched.values()) watched.changed.clear();
+        if (!this.visible) {
+          for (const watched of this.watched.values()) {
+            watched.changed.clear();
+            watched.rootChanged = false;
+          }
+        }
         return undefined;
       case 'clear': {
         const tree = this.connection(request.params.connectionId).topics;
@@ -156,11 +172,28 @@ export class EngineCore {
       }
       case 'setLimits':
         this.limits = request.params.limits;
-        for (const connection of this.connections.values()) connection.topics.limits = this.limits;
+        this.applyLimits();
         return undefined;
       case 'stats':
         return { ...this.connection(request.params.connectionId).topics.stats };
+      case 'memory': {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        gc?.();
+        gc?.();
+        const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
+        return { heapUsed, arrayBuffers, rss };
+      }
     }
+  }
+
+  /**
+   * One budget for the whole worker: what the worker needs without any topic (code, clients) is set
+   * aside, the rest is shared by the connections' topic trees.
+   */
+  private applyLimits(): void {
+    const forTopics = Math.max(this.limits.totalBudgetBytes - WORKER_BASE_BYTES, this.limits.totalBudgetBytes / 2);
+    const share = forTopics / Math.max(1, this.connections.size);
+    for (const connection of this.connections.values()) connection.topics.limits = { ...this.limits, totalBudgetBytes: share };
   }
 
   private connection(id: string): BrokerConnection {
@@ -172,10 +205,23 @@ export class EngineCore {
   private watchedOf(id: string): Watched {
     let watched = this.watched.get(id);
     if (!watched) {
-      watched = { expanded: new Set(['']), pinned: new Set(), changed: new Set() };
+      watched = { expandedTopics: [''], pinnedTopics: [], expanded: new Set(), pinned: new Set(), changed: new Set(), rootChanged: false };
       this.watched.set(id, watched);
+      this.resolveWatched(id, watched);
     }
     return watched;
+  }
+
+  /** Turns the watched topics into nodes, so that the per-message check compares identities, not strings. */
+  private resolveWatched(id: string, watched: Watched): void {
+    const tree = this.connections.get(id)?.topics;
+    const resolve = (topics: string[]) =>
+      new Set(topics.flatMap((topic) => {
+        const node = !tree ? undefined : topic === '' ? tree.root : tree.find(topic);
+        return node ? [node] : [];
+      }));
+    watched.expanded = resolve(watched.expandedTopics);
+    watched.pinned = resolve(watched.pinnedTopics);
   }
 
   private async connect(params: EngineRequests['connect']['params']): Promise<void> {
@@ -191,11 +237,14 @@ export class EngineCore {
         backoff: params.backoff,
         log: (line) => this.emit({ kind: 'log', level: 'info', line }),
       });
-      created.topics.limits = this.limits;
+
       created.onDidChangeState((state) => this.emit({ kind: 'state', connectionId: params.connectionId, state }));
       created.onDidChangeSubscriptions(() => this.emit({ kind: 'subscriptions', connectionId: params.connectionId, subscriptions: created.subscriptions }));
       created.onDidUpdateTopic((update) => this.onUpdate(params.connectionId, update.node, update.created));
       this.connections.set(params.connectionId, created);
+      this.applyLimits();
+      const watched = this.watched.get(params.connectionId);
+      if (watched) this.resolveWatched(params.connectionId, watched);
       connection = created;
     }
     await connection.connect();
@@ -206,32 +255,38 @@ export class EngineCore {
     if (!this.visible) return;
     const watched = this.watchedOf(connectionId);
     if (created) {
+      // A new node may be one the view had expanded or pinned before it was cleared.
+      if (watched.expandedTopics.length > 1 || watched.pinnedTopics.length) this.resolveWatched(connectionId, watched);
       const parent = created.parent;
-      if (parent && watched.expanded.has(parent.topic)) watched.changed.add(parent.topic);
+      if (parent && watched.expanded.has(parent)) watched.changed.add(parent);
     }
     for (let up: TopicNode | undefined = node; up?.parent; up = up.parent) {
       // A node's row is shown when its parent is expanded; a pinned node is shown in a panel.
-      if (watched.expanded.has(up.parent.topic) || watched.pinned.has(up.topic)) watched.changed.add(up.topic);
+      if (watched.expanded.has(up.parent) || watched.pinned.has(up)) watched.changed.add(up);
     }
-    watched.changed.add(''); // the connection's root row carries the totals
+    watched.rootChanged = true; // the connection's root row carries the totals
     this.timer ??= setTimeout(() => this.flush(), CHANGE_INTERVAL_MS);
   }
 
   private markAll(connectionId: string): void {
     const watched = this.watchedOf(connectionId);
-    watched.changed.add('');
+    this.resolveWatched(connectionId, watched);
+    watched.rootChanged = true;
     this.timer ??= setTimeout(() => this.flush(), 0);
   }
 
   private flush(): void {
     this.timer = undefined;
     for (const [connectionId, watched] of this.watched) {
-      if (!watched.changed.size) continue;
+      if (!watched.changed.size && !watched.rootChanged) continue;
       const connection = this.connections.get(connectionId);
       if (!connection) continue;
       const all = watched.changed.size > MAX_CHANGED_PER_REPORT;
-      this.emit({ kind: 'changes', connectionId, topics: all ? [] : [...watched.changed], all, stats: { ...connection.topics.stats } });
+      const topics = all ? [] : [...watched.changed].map((node) => node.topic);
+      if (watched.rootChanged) topics.push('');
+      this.emit({ kind: 'changes', connectionId, topics, all, stats: { ...connection.topics.stats } });
       watched.changed.clear();
+      watched.rootChanged = false;
     }
   }
 

@@ -26,6 +26,8 @@ export interface NodeSnapshot {
   retained: boolean;
   dropped: number;
   lastActivity: number;
+  /** Messages arrived, but the memory budget dropped even the last one. */
+  valueDropped: boolean;
   last?: {
     /** At most a few hundred characters: the tree shows one line. */
     preview: string;
@@ -70,6 +72,8 @@ export interface EngineRequests {
   retainedBelow: { params: { connectionId: string; topic: string }; result: string[] };
   setLimits: { params: { limits: TopicLimits }; result: void };
   stats: { params: { connectionId: string }; result: TreeStats };
+  /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
+  memory: { params: Record<string, never>; result: { heapUsed: number; arrayBuffers: number; rss: number } };
 }
 
 export type EngineRequestName = keyof EngineRequests;
