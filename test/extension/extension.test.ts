@@ -114,6 +114,47 @@ describe('MQTT Explorer in a real VS Code', () => {
     assert.ok(fired.size <= 4, `few rows refreshed: ${labels.join(', ')}`);
   });
 
+  it('node actions: copy the topic, delete the retained messages below a node, clear it from the view', async () => {
+    const connection = api.registry.list().find((candidate) => candidate.state.kind === 'connected');
+    assert.ok(connection);
+    await showTopicsView();
+    const provider = api.topicsProvider;
+    for (const topic of ['kept/a/1', 'kept/a/2']) {
+      await vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: connection.id, topic, payload: 'retained value', qos: 1, retain: true });
+    }
+    // A new subscription makes the broker send its retained messages, flagged as retained.
+    await vscode.commands.executeCommand('mqttExplorer.addSubscription', { connectionId: connection.id }, { topic: 'kept/#', qos: 1 });
+    const root = (await provider.getChildren(connection)).find((element) => provider.getTreeItem(element).label === 'kept');
+    assert.ok(root && 'topic' in root && root.kind === 'topic');
+
+    await vscode.commands.executeCommand('mqttExplorer.copyTopic', root);
+    assert.equal(await vscode.env.clipboard.readText(), 'kept');
+
+    const deleted = await vscode.commands.executeCommand<number>('mqttExplorer.deleteRetainedBelow', root, true);
+    assert.equal(deleted, 2);
+    // The broker holds no retained message below kept/ any more: a new client gets only the marker.
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${api.localDevelopment.broker.port}`);
+    try {
+      const seen: string[] = [];
+      const marker = new Promise<void>((resolve) =>
+        client.on('message', (topic) => {
+          seen.push(topic);
+          if (topic === 'kept-marker') resolve();
+        }),
+      );
+      await client.subscribeAsync(['kept/#', 'kept-marker'], { qos: 1 });
+      await client.publishAsync('kept-marker', 'x', { qos: 1 });
+      await marker;
+      assert.deepEqual(seen, ['kept-marker']);
+    } finally {
+      await client.endAsync();
+    }
+
+    await vscode.commands.executeCommand('mqttExplorer.clearTopics', root);
+    const after = await provider.getChildren(connection);
+    assert.ok(!after.some((element) => provider.getTreeItem(element).label === 'kept'), 'the subtree is gone from the view');
+  });
+
   it('a second, external MQTT client sees what the command publishes', async () => {
     const connection = api.registry.list().find((candidate) => candidate.state.kind === 'connected');
     assert.ok(connection);
