@@ -78,9 +78,18 @@ export class Workbench {
     let row: Locator | undefined;
     for (const [index, level] of levels.entries()) {
       // aria-level: 1 is the connection, so a topic's first level is 2.
-      row = pane.locator(`.monaco-list-row[aria-level="${index + 2}"]`, { has: this.page.locator('.label-name', { hasText: exactly(level) }) }).first();
+      const selector = `.monaco-list-row[aria-level="${index + 2}"]`;
+      row = pane.locator(selector, { has: this.page.locator('.label-name', { hasText: exactly(level) }) }).first();
       await row.waitFor({ timeout: 30_000 });
-      if (index < levels.length - 1 && (await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+      if (index === levels.length - 1) break;
+      const expanded = pane.locator(`${selector}[aria-expanded="true"]`, { has: this.page.locator('.label-name', { hasText: exactly(level) }) });
+      // The list recycles its row elements as live updates re-render it, so a click can land on
+      // the row that took this one's place: check that the right row opened, and try again if not.
+      for (let attempt = 0; attempt < 5 && !(await expanded.count()); attempt++) {
+        await row.click();
+        await expanded.waitFor({ timeout: 2000 }).catch(() => undefined);
+      }
+      await expanded.waitFor({ timeout: 5000 });
     }
     if (!row) throw new Error('empty topic');
     return row;
@@ -90,6 +99,14 @@ export class Workbench {
   async runCommand(title: string): Promise<void> {
     await this.page.keyboard.press('F1');
     await this.pickQuickInput(title, `>${title}`);
+  }
+
+  /** Types into the input box titled `title` (once it has replaced whatever was there) and presses Enter. */
+  async answerInputBox(title: string, text: string): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
+    const input = this.page.locator('.quick-input-widget input');
+    await input.fill(text);
+    await this.page.keyboard.press('Enter');
   }
 
   /**
@@ -127,7 +144,13 @@ export class Workbench {
 
   /** Opens a topic's panel from the tree, as a person clicks it, and returns the panel's frame. */
   async openTopic(topic: string): Promise<Frame> {
-    await (await this.revealTopic(topic)).click();
+    const row = await this.revealTopic(topic);
+    // As in revealTopic: a click on a recycled row opens another topic; then click again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await row.click();
+      const frame = await this.webviewFrame('h1.topic', { text: topic, timeoutMs: 5000 }).catch(() => undefined);
+      if (frame) return frame;
+    }
     return this.webviewFrame('h1.topic', { text: topic });
   }
 
