@@ -49,7 +49,7 @@ function tsFiles(dir) {
 
 /** @type {import('esbuild').BuildOptions} */
 const testBuild = {
-  entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench')],
+  entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench'), ...tsFiles('webview/logic')],
   outdir: 'out',
   outbase: '.',
   bundle: false,

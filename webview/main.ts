@@ -1,6 +1,7 @@
 import { formatBytes } from '../src/shared/format';
 import { parsePanelState, PROTOCOL_VERSION, type MessageView, type TopicView } from '../src/shared/protocol';
 import { initialState, listen, post, request, saveState } from './host';
+import { fromBase64, hexDump } from './logic/decoders';
 import { badge, button, divider, registerToolkit, tag } from './toolkit';
 
 // Everything that came from the broker goes into the page as text (textContent), never as markup.
@@ -14,25 +15,9 @@ function el<K extends keyof HTMLElementTagNameMap>(name: K, className?: string, 
   return element;
 }
 
-function decodeBase64(base64: string): Uint8Array {
-  const binary = atob(base64);
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
-
-function hexDump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  for (let offset = 0; offset < bytes.length; offset += 16) {
-    const row = bytes.subarray(offset, offset + 16);
-    const hex = Array.from(row, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
-    const ascii = Array.from(row, (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
-    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex.padEnd(47)}  ${ascii}`);
-  }
-  return lines.join('\n');
-}
-
 /** Pretty JSON when the text is JSON, otherwise the text; a hex dump for binary payloads. */
 function payloadBody(message: MessageView): { kind: 'json' | 'text' | 'hex'; body: string } {
-  if (message.text === undefined) return { kind: 'hex', body: hexDump(decodeBase64(message.base64)) };
+  if (message.text === undefined) return { kind: 'hex', body: hexDump(fromBase64(message.base64)) };
   try {
     return { kind: 'json', body: JSON.stringify(JSON.parse(message.text), null, 2) };
   } catch {

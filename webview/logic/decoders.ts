@@ -1,0 +1,126 @@
+/**
+ * Payload views that need no DOM: hex dump, base64, numbers decoded from binary, and the choice of
+ * view. Used by the webview; unit-tested in plain Node.
+ */
+
+export type PayloadView = 'json' | 'text' | 'hex' | 'base64' | 'numbers';
+
+import { payloadAsText as asText } from '../../src/shared/format';
+
+export { asText };
+
+/** The view a person most likely wants: JSON when it parses, text when it is text, else hex. */
+export function chooseView(bytes: Uint8Array): PayloadView {
+  const text = asText(bytes);
+  if (text === undefined) return 'hex';
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      JSON.parse(trimmed);
+      return 'json';
+    } catch {
+      return 'text';
+    }
+  }
+  return 'text';
+}
+
+/** Classic hex dump: offset, 16 bytes in hex, the printable ASCII. */
+export function hexDump(bytes: Uint8Array, width = 16): string {
+  const lines: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += width) {
+    const row = bytes.subarray(offset, offset + width);
+    const hex = Array.from(row, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
+    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex.padEnd(width * 3 - 1)}  ${ascii}`);
+  }
+  return lines.join('\n');
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+    const triple = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += BASE64[(triple >> 18) & 63] + BASE64[(triple >> 12) & 63] + (b === undefined ? '=' : BASE64[(triple >> 6) & 63]) + (c === undefined ? '=' : BASE64[triple & 63]);
+  }
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const clean = text.replace(/[\s=]/g, '');
+  if (/[^A-Za-z0-9+/]/.test(clean)) throw new Error('Not base64: only A–Z, a–z, 0–9, + and / are allowed.');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let index = 0;
+  for (const char of clean) {
+    value = (value << 6) | BASE64.indexOf(char);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[index++] = (value >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, index);
+}
+
+export type NumberType = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float32' | 'float64';
+
+export interface DecodedNumber {
+  type: NumberType;
+  /** Little-endian and big-endian readings (the same for one byte). Strings for 64-bit integers. */
+  littleEndian: number | string;
+  bigEndian: number | string;
+}
+
+const SIZES: [NumberType, number][] = [
+  ['int8', 1],
+  ['uint8', 1],
+  ['int16', 2],
+  ['uint16', 2],
+  ['int32', 4],
+  ['uint32', 4],
+  ['int64', 8],
+  ['uint64', 8],
+  ['float32', 4],
+  ['float64', 8],
+];
+
+function read(view: DataView, type: NumberType, littleEndian: boolean): number | string {
+  switch (type) {
+    case 'int8':
+      return view.getInt8(0);
+    case 'uint8':
+      return view.getUint8(0);
+    case 'int16':
+      return view.getInt16(0, littleEndian);
+    case 'uint16':
+      return view.getUint16(0, littleEndian);
+    case 'int32':
+      return view.getInt32(0, littleEndian);
+    case 'uint32':
+      return view.getUint32(0, littleEndian);
+    case 'int64':
+      return view.getBigInt64(0, littleEndian).toString();
+    case 'uint64':
+      return view.getBigUint64(0, littleEndian).toString();
+    case 'float32':
+      return view.getFloat32(0, littleEndian);
+    case 'float64':
+      return view.getFloat64(0, littleEndian);
+  }
+}
+
+/** Every number the bytes at `offset` can be read as, in both byte orders. */
+export function decodeNumbers(bytes: Uint8Array, offset = 0): DecodedNumber[] {
+  const result: DecodedNumber[] = [];
+  for (const [type, size] of SIZES) {
+    if (offset + size > bytes.length) continue;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, size);
+    result.push({ type, littleEndian: read(view, type, true), bigEndian: read(view, type, false) });
+  }
+  return result;
+}

@@ -1,0 +1,75 @@
+/**
+ * Numeric series for the chart: a plain numeric payload is one series ("value"); a JSON payload
+ * gives one series per numeric leaf, named by its path. Keys with dots or brackets are quoted in
+ * the path (`a["b.c"]`), array elements indexed (`list[0]`). No DOM.
+ */
+
+export interface Point {
+  t: number;
+  v: number;
+}
+
+const PLAIN_KEY = /^[A-Za-z_$][\w$-]*$/;
+
+export function pathOf(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  if (PLAIN_KEY.test(key)) return parent ? `${parent}.${key}` : key;
+  return `${parent}[${JSON.stringify(key)}]`;
+}
+
+/** Every numeric leaf of a JSON value, by path. */
+export function numericLeaves(value: unknown, path = '', into = new Map<string, number>()): Map<string, number> {
+  if (typeof value === 'number' && Number.isFinite(value)) into.set(path || 'value', value);
+  else if (typeof value === 'boolean') into.set(path || 'value', value ? 1 : 0);
+  else if (Array.isArray(value)) value.forEach((item, index) => numericLeaves(item, pathOf(path, index), into));
+  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) numericLeaves(item, pathOf(path, key), into);
+  return into;
+}
+
+/** Splits a path made by pathOf back into keys and indices. */
+export function parsePath(path: string): (string | number)[] {
+  const parts: (string | number)[] = [];
+  const pattern = /([A-Za-z_$][\w$-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\./gy;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(path))) {
+    if (match[1] !== undefined) parts.push(match[1]);
+    else if (match[2] !== undefined) parts.push(Number(match[2]));
+    else if (match[3] !== undefined) parts.push(JSON.parse(match[3]) as string);
+    if (pattern.lastIndex === path.length) break;
+  }
+  if (pattern.lastIndex !== path.length && path !== '') throw new Error(`Not a path: ${path}`);
+  return parts;
+}
+
+export function valueAt(value: unknown, path: string): unknown {
+  let current: unknown = value;
+  for (const part of parsePath(path)) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+/** Series from a topic's history: text payloads that are numbers, and numeric JSON fields. */
+export function extractSeries(messages: { text: string | undefined; receivedAt: number }[]): Map<string, Point[]> {
+  const series = new Map<string, Point[]>();
+  for (const message of messages) {
+    if (message.text === undefined) continue;
+    const trimmed = message.text.trim();
+    let leaves: Map<string, number>;
+    if (trimmed !== '' && Number.isFinite(Number(trimmed))) leaves = new Map([['value', Number(trimmed)]]);
+    else {
+      try {
+        leaves = numericLeaves(JSON.parse(trimmed));
+      } catch {
+        continue;
+      }
+    }
+    for (const [path, v] of leaves) {
+      let points = series.get(path);
+      if (!points) series.set(path, (points = []));
+      points.push({ t: message.receivedAt, v });
+    }
+  }
+  return series;
+}
