@@ -122,8 +122,14 @@ describe('MQTT Explorer in a real VS Code', () => {
     for (const topic of ['kept/a/1', 'kept/a/2']) {
       await vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: connection.id, topic, payload: 'retained value', qos: 1, retain: true });
     }
-    // A new subscription makes the broker send its retained messages, flagged as retained.
+    // A new subscription makes the broker send its retained messages, flagged as retained. They may
+    // arrive just after the SUBACK: wait, report by report (bounded), until the engine knows both.
     await vscode.commands.executeCommand('mqttExplorer.addSubscription', { connectionId: connection.id }, { topic: 'kept/#', qos: 1 });
+    const retainedKnown = async () => (await api.registry.engine.request('retainedBelow', { connectionId: connection.id, topic: 'kept' })).length;
+    for (let attempt = 0; attempt < 20 && (await retainedKnown()) < 2; attempt++) {
+      await waitFor(api.registry.onDidChangeTopics, () => true, 1000, 'a topic report').catch(() => undefined);
+    }
+    assert.equal(await retainedKnown(), 2, 'the engine knows both retained messages');
     const root = (await provider.getChildren(connection)).find((element) => provider.getTreeItem(element).label === 'kept');
     assert.ok(root && 'topic' in root && root.kind === 'topic');
 
