@@ -46,10 +46,6 @@ export class LocalBroker {
     return `mqtt://${this.host}:${this.boundPort}`;
   }
 
-  get clientCount(): number {
-    return this.broker?.connectedClients ?? 0;
-  }
-
   /** Starts on `port` (0 for any free one). Rejects with PortInUseError when the port is taken. */
   async start(port: number): Promise<number> {
     if (this.server) return this.boundPort;

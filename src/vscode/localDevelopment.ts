@@ -31,10 +31,6 @@ export class LocalDevelopment extends Disposable {
     return this.simulator?.running ?? false;
   }
 
-  get simulatorMessagesSent(): number {
-    return this.simulator?.messagesSent ?? 0;
-  }
-
   /**
    * Starts the broker and connects to it. When the port is taken, says so and offers a free one;
    * resolves undefined when the user declines.
