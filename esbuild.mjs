@@ -26,7 +26,7 @@ const extension = {
 
 /** @type {import('esbuild').BuildOptions} */
 const webview = {
-  entryPoints: { webview: 'webview/main.ts', connectionEditor: 'webview/connectionEditor.ts' },
+  entryPoints: { webview: 'webview/panel/main.ts', connectionEditor: 'webview/connectionEditor.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'browser',

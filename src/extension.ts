@@ -9,7 +9,8 @@ import { ConnectionEditors } from './vscode/connectionEditor';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './vscode/connectionsView';
 import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './vscode/localDevelopment';
 import { ProfileStore } from './vscode/profileStore';
-import { TopicPanels, type TopicRef } from './vscode/topicPanel';
+import { PayloadDocuments } from './vscode/payloadDocuments';
+import { showTopicHistory, TopicPanels, type TopicRef } from './vscode/topicPanel';
 import { registerTopicCommands } from './vscode/topicCommands';
 import { TopicsTreeProvider, type TopicElement } from './vscode/topicsView';
 
@@ -38,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   const local = new LocalDevelopment(registry, log);
-  const panels = new TopicPanels(registry, context.extensionUri, (ref) => topicsProvider.pin(ref.connectionId, ref.topic));
+  const documents = new PayloadDocuments();
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents });
   const report = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
@@ -53,11 +55,17 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   });
   localDevelopment = local;
   // Disposed in reverse: the views and connections first, the engine worker last.
-  context.subscriptions.push(log, engine, registry, topicsProvider, connectionsProvider, statusBar, local, panels, editors);
+  context.subscriptions.push(log, engine, registry, topicsProvider, connectionsProvider, statusBar, local, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
   context.subscriptions.push(topicsView, vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }));
+  context.subscriptions.push(
+    topicsView.onDidChangeSelection((event) => {
+      const selected = event.selection[0];
+      if (selected && 'kind' in selected && selected.kind === 'topic') panels.followSelection({ connectionId: selected.connectionId, topic: selected.topic });
+    }),
+  );
 
   registry.onDidChange((connection) => {
     void vscode.commands.executeCommand('setContext', 'mqttExplorer.hasConnections', registry.list().length > 0);
@@ -100,6 +108,10 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement) => {
       if (target) panels.show({ connectionId: target.connectionId, topic: target.topic });
     }),
+    vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (target?: TopicRef | TopicElement) => {
+      if (target) panels.show({ connectionId: target.connectionId, topic: target.topic }, { beside: true });
+    }),
+    vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (target?: TopicRef) => showTopicHistory(registry, panels, topicsView, target).catch(report)),
   );
 
   void autoStart(local, report);

@@ -11,6 +11,9 @@ import {
   vsCodeDivider,
   vsCodeDropdown,
   vsCodeOption,
+  vsCodePanels,
+  vsCodePanelTab,
+  vsCodePanelView,
   vsCodeTag,
   vsCodeTextArea,
   vsCodeTextField,
@@ -30,6 +33,9 @@ export function registerToolkit(): void {
     vsCodeDropdown(),
     vsCodeOption(),
     vsCodeCheckbox(),
+    vsCodePanels(),
+    vsCodePanelTab(),
+    vsCodePanelView(),
   );
   registered = true;
 }
@@ -133,5 +139,49 @@ function valueControl(element: ValueElement, event: 'input' | 'change'): Control
       element.value = String(value);
     },
     onChange: (listener) => element.addEventListener(event, listener),
+  };
+}
+
+export interface Tabs<T extends string> {
+  element: HTMLElement;
+  /** The content element of each tab. */
+  views: Record<T, HTMLElement>;
+  select(id: T): void;
+}
+
+/** Tabs with one view each; `onSelect` runs when the person picks another tab. */
+export function tabs<T extends string>(items: { id: T; label: string }[], active: T, onSelect: (id: T) => void): Tabs<T> {
+  const element = document.createElement('vscode-panels');
+  const views = {} as Record<T, HTMLElement>;
+  for (const item of items) {
+    const tab = document.createElement('vscode-panel-tab');
+    tab.id = `tab-${item.id}`;
+    tab.textContent = item.label;
+    element.append(tab);
+  }
+  for (const item of items) {
+    const view = document.createElement('vscode-panel-view');
+    view.id = `view-${item.id}`;
+    views[item.id] = view;
+    element.append(view);
+  }
+  element.setAttribute('activeid', `tab-${active}`);
+  let current = active;
+  element.addEventListener('change', (event) => {
+    // The event's detail is the tab now active (the attribute may be updated after the event).
+    const active = (event as CustomEvent<unknown>).detail;
+    const id = (active instanceof HTMLElement ? active.id : '').replace(/^tab-/, '') as T;
+    if (id && id !== current && items.some((item) => item.id === id)) {
+      current = id;
+      onSelect(id);
+    }
+  });
+  return {
+    element,
+    views,
+    select(id) {
+      current = id;
+      element.setAttribute('activeid', `tab-${id}`);
+    },
   };
 }

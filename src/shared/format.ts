@@ -32,3 +32,15 @@ export function formatBytes(size: number): string {
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
   return `${(size / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** Classic hex dump: offset, 16 bytes in hex, the printable ASCII. */
+export function hexDump(bytes: Uint8Array, width = 16): string {
+  const lines: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += width) {
+    const row = bytes.subarray(offset, offset + width);
+    const hex = Array.from(row, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
+    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex.padEnd(width * 3 - 1)}  ${ascii}`);
+  }
+  return lines.join('\n');
+}

@@ -10,33 +10,76 @@ import type { ConnectionProfile } from './profile';
 
 export const PROTOCOL_VERSION = 1;
 
-/** A message as the webview sees it: the payload already decoded on the host, never as HTML. */
-export interface MessageView {
-  /** The payload as UTF-8 text when it is valid UTF-8, otherwise undefined. */
-  text: string | undefined;
-  /** The payload in base64, always present, for the binary views. */
-  base64: string;
-  size: number;
-  qos: 0 | 1 | 2;
-  retain: boolean;
-  /** Milliseconds since the epoch. */
-  receivedAt: number;
+/** MQTT 5 properties as the webview shows them: correlation data in base64, user properties as pairs. */
+export interface PropertiesView {
+  contentType?: string;
+  responseTopic?: string;
+  correlationData?: string;
+  messageExpiryInterval?: number;
+  payloadFormatIndicator?: boolean;
+  userProperties?: [string, string][];
 }
 
-export interface TopicView {
+/** One line of the history list. Messages are numbered per topic; a `seq` never changes meaning. */
+export interface HistoryRow {
+  seq: number;
+  /** Milliseconds since the epoch. */
+  receivedAt: number;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  /** The payload's size as received. */
+  size: number;
+  /** The engine kept only the beginning of the payload (`mqttExplorer.limits.maxPayloadKib`). */
+  truncated: boolean;
+  /** The payload's beginning on one line, for the list. */
+  preview: string;
+  properties?: PropertiesView;
+}
+
+/** A message to inspect: the payload in base64 (the webview decodes it; nothing is ever HTML). */
+export interface MessageDetail extends HistoryRow {
+  base64: string;
+  /** Bytes the engine kept; `base64` holds fewer when the panel cut it, and `whole` loads them all. */
+  kept: number;
+  cut: boolean;
+}
+
+/** Where the topic's history stands (see the engine's HistoryWindow). */
+export interface HistoryWindowView {
+  nodeId: number;
+  firstSeq: number;
+  nextSeq: number;
+  retained: boolean;
+  dropped: number;
+}
+
+export interface PanelTopic {
+  connectionId: string;
   connectionName: string;
   topic: string;
-  messageCount: number;
-  retained: boolean;
-  last: MessageView | undefined;
+  /** The panel follows the Topics view's selection. */
+  follow: boolean;
 }
+
+export type ExportFormat = 'json' | 'ndjson' | 'csv';
 
 // ---- host -> webview ----
 
-/** The whole state of the topic the panel shows: sent after `ready` and whenever it changes. */
-export interface TopicStateMessage {
-  type: 'topicState';
-  topic: TopicView;
+/** Which topic the panel shows: sent after `ready` and when the panel follows the selection elsewhere. */
+export interface PanelTopicMessage {
+  type: 'panelTopic';
+  topic: PanelTopic;
+}
+
+/**
+ * The topic changed: at most about ten a second, bounded in size (the newest rows, the newest
+ * message cut to VIEW_PAYLOAD_BYTES). `window` is undefined while the topic has no message.
+ */
+export interface PanelUpdateMessage {
+  type: 'panelUpdate';
+  window: HistoryWindowView | undefined;
+  recent: HistoryRow[];
+  latest: MessageDetail | undefined;
 }
 
 /** The connection form's content: sent after `ready`. */
@@ -65,7 +108,7 @@ export interface ReplyError {
   error: string;
 }
 
-export type HostToWebview = TopicStateMessage | EditProfileMessage | ReplyOk | ReplyError;
+export type HostToWebview = PanelTopicMessage | PanelUpdateMessage | EditProfileMessage | ReplyOk | ReplyError;
 
 // ---- webview -> host ----
 
@@ -88,8 +131,27 @@ export interface SaveProfileParams {
 }
 
 /** Every request the webview can make: its parameters and the result of its reply. */
+/** Payload bytes a message brings into the webview unless the whole one is asked for. */
+export const VIEW_PAYLOAD_BYTES = 64 * 1024;
+/** Rows one `rows` request may ask for. */
+export const MAX_ROWS_PER_REQUEST = 500;
+/** Fields one chart may draw. */
+export const MAX_CHART_SERIES = 12;
+
+export interface SeriesView {
+  available: string[];
+  series: { path: string; points: { t: number; v: number }[] }[];
+}
+
 export interface RequestMap {
-  copyPayload: { params: Record<string, never>; result: { copied: number } };
+  rows: { params: { from: number; count: number }; result: { window: HistoryWindowView | undefined; rows: HistoryRow[] } };
+  message: { params: { seq: number; whole: boolean }; result: MessageDetail };
+  series: { params: { paths: string[] }; result: SeriesView };
+  copyPayload: { params: { seq: number }; result: { copied: number } };
+  savePayload: { params: { seq: number }; result: { saved: string | undefined } };
+  openPayload: { params: { seq: number }; result: Record<string, never> };
+  exportHistory: { params: { format: ExportFormat }; result: { saved: string | undefined; count: number } };
+  setFollow: { params: { follow: boolean }; result: Record<string, never> };
   saveProfile: { params: SaveProfileParams; result: { id: string } };
   pickFile: { params: { field: TlsFileField }; result: { path: string | undefined } };
 }
@@ -112,11 +174,31 @@ function optionalSecret(value: unknown): string | null | undefined | false {
   return false;
 }
 
+function isSeq(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
 function parseParams(request: unknown, params: unknown): WebviewRequest['params'] | undefined {
   if (!isRecord(params)) return undefined;
   switch (request) {
+    case 'rows':
+      return isSeq(params.from) && isSeq(params.count) && params.count <= MAX_ROWS_PER_REQUEST ? { from: params.from, count: params.count } : undefined;
+    case 'message':
+      return isSeq(params.seq) && typeof params.whole === 'boolean' ? { seq: params.seq, whole: params.whole } : undefined;
+    case 'series': {
+      const paths = params.paths;
+      if (!Array.isArray(paths) || paths.length > MAX_CHART_SERIES) return undefined;
+      if (!paths.every((path): path is string => typeof path === 'string' && path.length <= 1000)) return undefined;
+      return { paths };
+    }
     case 'copyPayload':
-      return {};
+    case 'savePayload':
+    case 'openPayload':
+      return isSeq(params.seq) ? { seq: params.seq } : undefined;
+    case 'exportHistory':
+      return params.format === 'json' || params.format === 'ndjson' || params.format === 'csv' ? { format: params.format } : undefined;
+    case 'setFollow':
+      return typeof params.follow === 'boolean' ? { follow: params.follow } : undefined;
     case 'pickFile':
       return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;
     case 'saveProfile': {
@@ -154,17 +236,36 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   }
 }
 
-/** The state a topic panel stores with setState; the version lets a newer extension ignore old state. */
+export type PanelTab = 'payload' | 'diff' | 'chart';
+export type PayloadViewChoice = 'auto' | 'json' | 'text' | 'hex' | 'base64' | 'numbers';
+const PANEL_TABS: readonly string[] = ['payload', 'diff', 'chart'];
+const VIEW_CHOICES: readonly string[] = ['auto', 'json', 'text', 'hex', 'base64', 'numbers'];
+
+/** The panel's stored state (setState and the serializer): what it shows and how. Versioned on its own. */
 export interface PanelState {
-  version: typeof PROTOCOL_VERSION;
+  version: 2;
   connectionId: string;
   topic: string;
+  follow: boolean;
+  tab: PanelTab;
+  view: PayloadViewChoice;
+  /** Chart fields picked; empty: the first ones found. */
+  chartPaths: string[];
 }
 
+export function defaultPanelState(connectionId: string, topic: string, follow = false): PanelState {
+  return { version: 2, connectionId, topic, follow, tab: 'payload', view: 'auto', chartPaths: [] };
+}
+
+/** Reads stored panel state; version 1 (connection and topic only) is carried over, anything else is ignored. */
 export function parsePanelState(value: unknown): PanelState | undefined {
-  if (!isRecord(value) || value.version !== PROTOCOL_VERSION) return undefined;
+  if (!isRecord(value) || (value.version !== 1 && value.version !== 2)) return undefined;
   if (typeof value.connectionId !== 'string' || typeof value.topic !== 'string') return undefined;
-  return { version: PROTOCOL_VERSION, connectionId: value.connectionId, topic: value.topic };
+  const state = defaultPanelState(value.connectionId, value.topic, value.follow === true);
+  if (typeof value.tab === 'string' && PANEL_TABS.includes(value.tab)) state.tab = value.tab as PanelTab;
+  if (typeof value.view === 'string' && VIEW_CHOICES.includes(value.view)) state.view = value.view as PayloadViewChoice;
+  if (Array.isArray(value.chartPaths)) state.chartPaths = value.chartPaths.filter((path): path is string => typeof path === 'string').slice(0, MAX_CHART_SERIES);
+  return state;
 }
 
 /** What the connection form keeps with setState, so a hidden or reloaded form loses nothing typed. */

@@ -1,9 +1,20 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
-import type { MessageRecord } from '../engine/worker/protocol';
+import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from '../engine/historyFormat';
+import type { HistoryEntry } from '../engine/worker/protocol';
 import { payloadAsText } from '../shared/format';
-import { parsePanelState, PROTOCOL_VERSION, type MessageView, type PanelState, type RequestResults, type TopicView } from '../shared/protocol';
+import {
+  defaultPanelState,
+  parsePanelState,
+  VIEW_PAYLOAD_BYTES,
+  type ExportFormat,
+  type HistoryRow,
+  type PanelState,
+  type PanelTopic,
+  type RequestResults,
+} from '../shared/protocol';
+import type { PayloadDocuments } from './payloadDocuments';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
@@ -11,63 +22,177 @@ export const TOPIC_PANEL_VIEW_TYPE = 'mqttExplorer.topic';
 
 /** At most this many updates a second go into a webview, whatever the topic's rate. */
 const UPDATE_INTERVAL_MS = 100;
+/** Rows an update carries at most: the webview asks for any others it scrolls to. */
+const RECENT_ROWS = 50;
+/** Points per chart series; the engine keeps each bucket's lowest and highest. */
+const CHART_POINTS = 1200;
 
 export interface TopicRef {
   connectionId: string;
   topic: string;
 }
 
-function toMessageView(message: MessageRecord): MessageView {
-  return {
-    text: payloadAsText(message.payload),
-    base64: Buffer.from(message.payload).toString('base64'),
-    size: message.size,
-    qos: message.qos,
-    retain: message.retain,
-    receivedAt: message.receivedAt,
-  };
+/** What a panel needs from the rest of the extension. */
+export interface PanelContext {
+  registry: ConnectionRegistry;
+  extensionUri: vscode.Uri;
+  /** Keeps the worker reporting a topic's changes while a panel shows it. */
+  pin(ref: TopicRef): vscode.Disposable;
+  documents: PayloadDocuments;
 }
 
-/** One webview panel showing one topic. The host posts nothing until the webview says `ready`. */
+const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+  json: { JSON: ['json'] },
+  ndjson: { 'Newline-delimited JSON': ['ndjson', 'jsonl'] },
+  csv: { CSV: ['csv'] },
+};
+
+function fileSafe(text: string): string {
+  return text.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'topic';
+}
+
+/** One webview panel showing one topic's history. The host posts nothing until the webview says `ready`. */
 class TopicPanel extends Disposable {
   private readonly channel: WebviewChannel;
+  private pinned: vscode.Disposable | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The newest seq the webview has a row for, per node: updates carry only newer rows. */
+  private sentNext = 0;
+  private sentNodeId = 0;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    readonly ref: TopicRef,
-    private readonly registry: ConnectionRegistry,
-    extensionUri: vscode.Uri,
-    pin: (ref: TopicRef) => vscode.Disposable,
+    private state: PanelState,
+    private readonly context: PanelContext,
   ) {
     super();
-    panel.title = ref.topic.split('/').pop() || ref.topic;
+    const { extensionUri, registry } = context;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'mqtt.svg');
     panel.webview.options = webviewOptions(extensionUri);
-    const state: PanelState = { version: PROTOCOL_VERSION, ...ref };
     panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'MQTT topic', state });
-    this.channel = this.register(new WebviewChannel(panel.webview, { copyPayload: () => this.copyPayload() }, () => void this.postState()));
-    // The worker reports this topic's changes while the panel is open, whatever the tree shows.
-    this.register(pin(ref));
+    this.channel = this.register(
+      new WebviewChannel(
+        panel.webview,
+        {
+          rows: (params) => this.rows(params.from, params.count),
+          message: (params) => this.message(params.seq, params.whole),
+          series: (params) => this.series(params.paths),
+          copyPayload: (params) => this.copyPayload(params.seq),
+          savePayload: (params) => this.savePayload(params.seq),
+          openPayload: (params) => this.openPayload(params.seq),
+          exportHistory: (params) => this.exportHistory(params.format),
+          setFollow: async (params) => {
+            this.state = { ...this.state, follow: params.follow };
+            return {};
+          },
+        },
+        () => this.onReady(),
+      ),
+    );
+    this.retarget(this.ref);
     this.register(
       registry.onDidChangeTopics((changes) => {
-        if (changes.connectionId === ref.connectionId && (changes.all || changes.topics.includes(ref.topic))) this.scheduleUpdate();
+        if (changes.connectionId === this.state.connectionId && (changes.all || changes.topics.includes(this.state.topic))) this.scheduleUpdate();
       }),
     );
-    this.register({ dispose: () => clearTimeout(this.timer) });
+    this.register({ dispose: () => (clearTimeout(this.timer), this.pinned?.dispose()) });
   }
 
-  private async copyPayload(): Promise<RequestResults['copyPayload']> {
-    const last = (await this.fetch())?.history.at(-1);
-    if (!last) throw new Error('No message on this topic yet.');
-    const text = payloadAsText(last.payload) ?? Buffer.from(last.payload).toString('base64');
-    await vscode.env.clipboard.writeText(text);
-    return { copied: last.payload.length };
+  get ref(): TopicRef {
+    return { connectionId: this.state.connectionId, topic: this.state.topic };
   }
 
-  private fetch() {
-    return this.registry.engine.request('node', { connectionId: this.ref.connectionId, topic: this.ref.topic, history: 1 }).catch(() => undefined);
+  get following(): boolean {
+    return this.state.follow;
+  }
+
+  /** Shows another topic in this panel (a panel that follows the Topics view's selection). */
+  retarget(ref: TopicRef): void {
+    this.state = { ...this.state, ...ref };
+    this.panel.title = ref.topic.split('/').pop() || ref.topic;
+    this.pinned?.dispose();
+    this.pinned = this.context.pin(ref);
+    this.sentNext = 0;
+    this.sentNodeId = 0;
+    if (this.channel?.ready) this.onReady();
+  }
+
+  private onReady(): void {
+    this.sentNext = 0;
+    this.sentNodeId = 0;
+    const connection = this.context.registry.get(this.state.connectionId);
+    const topic: PanelTopic = { connectionId: this.state.connectionId, connectionName: connection?.profile.name ?? this.state.connectionId, topic: this.state.topic, follow: this.state.follow };
+    this.channel.post({ type: 'panelTopic', topic });
+    void this.postUpdate();
+  }
+
+  private history(from: number, count: number, payloadBytes: number) {
+    return this.context.registry.engine.request('history', { ...this.ref, from, count, payloadBytes });
+  }
+
+  private async entry(seq: number, payloadBytes: number): Promise<HistoryEntry> {
+    const page = await this.history(seq, 1, payloadBytes);
+    const entry = page?.entries[0];
+    if (!entry) throw new Error(`Message #${seq} is no longer kept: the history limits dropped it.`);
+    return entry;
+  }
+
+  private async rows(from: number, count: number): Promise<RequestResults['rows']> {
+    const page = await this.history(from, count, PREVIEW_BYTES);
+    return { window: page?.window, rows: page?.entries.map(rowOf) ?? [] };
+  }
+
+  private async message(seq: number, whole: boolean): Promise<RequestResults['message']> {
+    return detailOf(await this.entry(seq, whole ? Infinity : VIEW_PAYLOAD_BYTES));
+  }
+
+  private async series(paths: string[]): Promise<RequestResults['series']> {
+    const result = await this.context.registry.engine.request('series', { ...this.ref, paths, maxPoints: CHART_POINTS });
+    return { available: result?.available ?? [], series: result?.series ?? [] };
+  }
+
+  private async copyPayload(seq: number): Promise<RequestResults['copyPayload']> {
+    const entry = await this.entry(seq, Infinity);
+    await vscode.env.clipboard.writeText(payloadAsText(entry.payload) ?? Buffer.from(entry.payload).toString('base64'));
+    return { copied: entry.payload.length };
+  }
+
+  private async savePayload(seq: number): Promise<RequestResults['savePayload']> {
+    const entry = await this.entry(seq, Infinity);
+    const text = payloadAsText(entry.payload);
+    const extension = text === undefined ? 'bin' : /^\s*[[{]/.test(text) ? 'json' : 'txt';
+    const target = await vscode.window.showSaveDialog({
+      title: `Save the payload of message #${seq}`,
+      defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}-${seq}.${extension}`),
+    });
+    if (!target) return { saved: undefined };
+    await vscode.workspace.fs.writeFile(target, entry.payload);
+    return { saved: target.fsPath };
+  }
+
+  private async openPayload(seq: number): Promise<RequestResults['openPayload']> {
+    const entry = await this.entry(seq, Infinity);
+    await this.context.documents.open(this.ref, entry);
+    return {};
+  }
+
+  private async exportHistory(format: ExportFormat): Promise<RequestResults['exportHistory']> {
+    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity);
+    if (!page || !page.entries.length) throw new Error('No message on this topic to export.');
+    const target = await vscode.window.showSaveDialog({
+      title: `Export the history of ${this.state.topic}`,
+      defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}.${format}`),
+      filters: EXPORT_FILTERS[format],
+    });
+    if (!target) return { saved: undefined, count: 0 };
+    await vscode.workspace.fs.writeFile(target, Buffer.from(formatHistory(this.state.topic, page.entries, format), 'utf8'));
+    return { saved: target.fsPath, count: page.entries.length };
+  }
+
+  private defaultFile(name: string): vscode.Uri | undefined {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    return folder ? vscode.Uri.joinPath(folder, name) : undefined;
   }
 
   private scheduleUpdate(): void {
@@ -75,35 +200,38 @@ class TopicPanel extends Disposable {
     this.dirty = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      if (this.dirty) void this.postState();
+      if (this.dirty) void this.postUpdate();
     }, UPDATE_INTERVAL_MS);
   }
 
-  private async postState(): Promise<void> {
+  /** The rows newer than those already sent (at most RECENT_ROWS) and the newest message, cut to a bounded size. */
+  private async postUpdate(): Promise<void> {
     this.dirty = false;
-    const connection = this.registry.get(this.ref.connectionId);
-    const node = await this.fetch();
-    const last = node?.history.at(-1);
-    const topic: TopicView = {
-      connectionName: connection?.profile.name ?? this.ref.connectionId,
-      topic: this.ref.topic,
-      messageCount: node?.snapshot.messageCount ?? 0,
-      retained: node?.snapshot.retained ?? false,
-      last: last ? toMessageView(last) : undefined,
-    };
-    this.channel.post({ type: 'topicState', topic });
+    const ref = this.ref;
+    try {
+      const [recent, latest] = await Promise.all([this.history(-RECENT_ROWS, RECENT_ROWS, PREVIEW_BYTES), this.history(-1, 1, VIEW_PAYLOAD_BYTES)]);
+      if (ref.topic !== this.state.topic || ref.connectionId !== this.state.connectionId) return; // retargeted meanwhile
+      const window = recent?.window;
+      let rows: HistoryRow[] = [];
+      if (window) {
+        const since = window.nodeId === this.sentNodeId ? this.sentNext : 0;
+        rows = recent.entries.filter((entry) => entry.seq >= since).map(rowOf);
+        this.sentNodeId = window.nodeId;
+        this.sentNext = window.nextSeq;
+      }
+      const newest = latest?.entries[0];
+      this.channel.post({ type: 'panelUpdate', window, recent: rows, latest: newest ? detailOf(newest) : undefined });
+    } catch {
+      // The connection went away: the panel keeps what it shows.
+    }
   }
 }
 
-/** Opens, reveals and restores topic panels; one panel per topic. */
+/** Opens, reveals and restores topic panels: one per topic, plus any that follow the Topics view's selection. */
 export class TopicPanels extends Disposable {
-  private readonly panels = new Map<string, TopicPanel>();
+  private readonly panels = new Set<TopicPanel>();
 
-  constructor(
-    private readonly registry: ConnectionRegistry,
-    private readonly extensionUri: vscode.Uri,
-    private readonly pin: (ref: TopicRef) => vscode.Disposable,
-  ) {
+  constructor(private readonly context: PanelContext) {
     super();
     this.register(
       vscode.window.registerWebviewPanelSerializer(TOPIC_PANEL_VIEW_TYPE, {
@@ -114,30 +242,82 @@ export class TopicPanels extends Disposable {
         },
       }),
     );
-    this.register({ dispose: () => [...this.panels.values()].forEach((panel) => panel.panel.dispose()) });
+    this.register({ dispose: () => [...this.panels].forEach((panel) => panel.panel.dispose()) });
   }
 
-  show(ref: TopicRef): vscode.WebviewPanel {
-    const existing = this.panels.get(key(ref));
+  /** Reveals the panel pinned to this topic, or opens one (beside the active editor when asked). */
+  show(ref: TopicRef, options: { beside?: boolean; follow?: boolean } = {}): vscode.WebviewPanel {
+    const existing = [...this.panels].find((panel) => panel.following === (options.follow ?? false) && (options.follow || sameRef(panel.ref, ref)));
     if (existing) {
+      if (options.follow) existing.retarget(ref);
       existing.panel.reveal();
       return existing.panel;
     }
-    const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
-    this.adopt(panel, ref);
+    const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, column, webviewOptions(this.context.extensionUri));
+    this.adopt(panel, defaultPanelState(ref.connectionId, ref.topic, options.follow ?? false));
     return panel;
   }
 
-  private adopt(panel: vscode.WebviewPanel, ref: TopicRef): void {
-    const topicPanel = new TopicPanel(panel, ref, this.registry, this.extensionUri, this.pin);
-    this.panels.set(key(ref), topicPanel);
+  /** The Topics view's selection moved: panels that follow it show the selected topic. */
+  followSelection(ref: TopicRef): void {
+    for (const panel of this.panels) if (panel.following && !sameRef(panel.ref, ref)) panel.retarget(ref);
+  }
+
+  /** The panels open now, for the tests. */
+  get open(): readonly { ref: TopicRef; following: boolean; panel: vscode.WebviewPanel }[] {
+    return [...this.panels].map((panel) => ({ ref: panel.ref, following: panel.following, panel: panel.panel }));
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: PanelState): void {
+    const topicPanel = new TopicPanel(panel, state, this.context);
+    this.panels.add(topicPanel);
     panel.onDidDispose(() => {
       topicPanel.dispose();
-      this.panels.delete(key(ref));
+      this.panels.delete(topicPanel);
     });
   }
 }
 
-function key(ref: TopicRef): string {
-  return `${ref.connectionId}\u0000${ref.topic}`;
+function sameRef(a: TopicRef, b: TopicRef): boolean {
+  return a.connectionId === b.connectionId && a.topic === b.topic;
+}
+
+/** Topics offered by "Show Topic History"; a broker with more is filtered by typing a topic in full. */
+const PICKABLE_TOPICS = 5000;
+
+interface TopicPick extends vscode.QuickPickItem {
+  ref?: TopicRef;
+  follow?: boolean;
+}
+
+/** "MQTT: Show Topic History": a known topic, or a panel that follows the Topics view's selection. */
+export async function showTopicHistory(registry: ConnectionRegistry, panels: TopicPanels, topicsView: vscode.TreeView<unknown>, target?: TopicRef): Promise<void> {
+  if (target && typeof target.connectionId === 'string' && typeof target.topic === 'string') {
+    panels.show({ connectionId: target.connectionId, topic: target.topic });
+    return;
+  }
+  const topics = await registry.engine.request('topicList', { limit: PICKABLE_TOPICS });
+  const several = new Set(topics.map((topic) => topic.connectionId)).size > 1;
+  const items: TopicPick[] = [
+    { label: '$(eye) Follow the selection in the Topics view', description: 'a panel that shows whichever topic is selected', follow: true },
+    { label: '', kind: vscode.QuickPickItemKind.Separator },
+    ...topics
+      .sort((a, b) => a.topic.localeCompare(b.topic))
+      .map((topic) => ({
+        label: topic.topic,
+        description: `${topic.messageCount.toLocaleString('en-US')} message${topic.messageCount === 1 ? '' : 's'}${several ? ` · ${registry.get(topic.connectionId)?.profile.name ?? topic.connectionId}` : ''}`,
+        ref: { connectionId: topic.connectionId, topic: topic.topic },
+      })),
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'MQTT: Show Topic History', placeHolder: topics.length ? 'Type to find a topic' : 'No topic has received a message yet', matchOnDescription: true });
+  if (!picked) return;
+  if (picked.ref) {
+    panels.show(picked.ref);
+    return;
+  }
+  const selected = topicsView.selection[0] as { kind?: string; connectionId?: string; topic?: string } | undefined;
+  const start = selected?.kind === 'topic' && selected.connectionId && selected.topic !== undefined ? { connectionId: selected.connectionId, topic: selected.topic } : topics[0];
+  if (!start) throw new Error('Select a topic in the Topics view first: no topic has received a message yet.');
+  panels.show({ connectionId: start.connectionId, topic: start.topic }, { follow: true });
 }

@@ -19,6 +19,9 @@ export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-results', 'screenshots');
  * whose settings start the local broker and the simulator, exactly as the README's main job does.
  */
 export class Workbench {
+  /** Console errors and uncaught exceptions seen so far. */
+  static readonly errors: string[] = [];
+
   private constructor(
     readonly page: Page,
     private readonly browser: Browser,
@@ -27,7 +30,8 @@ export class Workbench {
     readonly brokerPort: number,
   ) {}
 
-  static async open(): Promise<Workbench> {
+  /** A workbench on a fresh profile and workspace; `settings` go into the workspace's settings. */
+  static async open(options: { settings?: Record<string, unknown> } = {}): Promise<Workbench> {
     const host = testHost();
     const profile = createProfile({ ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' });
     await installVsix(host, profile, VSIX_PATH);
@@ -37,12 +41,21 @@ export class Workbench {
         'mqttExplorer.localBroker.autoStart': true,
         'mqttExplorer.localBroker.port': brokerPort,
         'mqttExplorer.simulator.autoStart': true,
+        ...options.settings,
       },
       profile.root,
     );
     const server = await VsCodeServer.start(host, profile);
     const browser = await launchBrowser(host);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Script errors of the workbench and of the webviews (their frames report here too), for failing tests.
+    page.on('console', (message) => {
+      if (message.type() === 'error') Workbench.errors.push(message.text());
+    });
+    page.on('pageerror', (error) => Workbench.errors.push(error.message));
+    page.on('response', (response) => {
+      if (response.status() >= 400) Workbench.errors.push(`HTTP ${response.status()} ${response.url()}`);
+    });
     await page.goto(server.url(workspace));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     return new Workbench(page, browser, server, profile, brokerPort);
@@ -130,7 +143,7 @@ export class Workbench {
    * `text` as its text content when given. Polls the frames, bounded by `timeoutMs`.
    */
   async webviewFrame(selector: string, options: { text?: string; timeoutMs?: number } = {}): Promise<Frame> {
-    const timeoutMs = options.timeoutMs ?? 20_000;
+    const timeoutMs = options.timeoutMs ?? 45_000;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const frame of this.page.frames()) {
@@ -142,16 +155,22 @@ export class Workbench {
     throw new Error(`No webview shows ${selector}${options.text ? ` with "${options.text}"` : ''} within ${timeoutMs} ms`);
   }
 
-  /** Opens a topic's panel from the tree, as a person clicks it, and returns the panel's frame. */
+  /**
+   * Opens a topic's panel from the tree, as a person clicks it, and returns the panel's frame.
+   * In this server build every webview after the first waits about ten seconds for the webview
+   * service worker's update check (`registration.update()` in the workbench's webview host page), so
+   * the wait is long; the click is repeated only when it did not open the panel at all.
+   */
   async openTopic(topic: string): Promise<Frame> {
     const row = await this.revealTopic(topic);
-    // As in revealTopic: a click on a recycled row opens another topic; then click again.
+    // As in revealTopic: a click on a recycled row opens another topic; then click again (a click
+    // on the right row of an open panel only reveals it).
     for (let attempt = 0; attempt < 3; attempt++) {
       await row.click();
-      const frame = await this.webviewFrame('h1.topic', { text: topic, timeoutMs: 5000 }).catch(() => undefined);
+      const frame = await this.webviewFrame('h1.topic', { text: topic, timeoutMs: 15_000 }).catch(() => undefined);
       if (frame) return frame;
     }
-    return this.webviewFrame('h1.topic', { text: topic });
+    return this.webviewFrame('h1.topic', { text: topic, timeoutMs: 20_000 });
   }
 
   async close(): Promise<void> {

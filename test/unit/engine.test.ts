@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { EngineClient, type TopicChanges } from '../../src/engine/engineClient';
 import { LocalBroker } from '../../src/engine/localBroker';
+import { DEFAULT_LIMITS } from '../../src/engine/topicTree';
 import { newProfile } from '../../src/shared/profile';
 import { waitFor } from '../helpers/waitFor';
 
@@ -122,5 +123,68 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     assert.deepEqual(level.children.map((c) => c.name), ['line-2', 'office']);
     const node = await engine.request('node', { connectionId, topic: 'plant/line-2/speed', history: 10 });
     assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['40', '41', '39']);
+  });
+
+  it('numbers a topic\'s history, pages it from either end, and starts over when the topic is cleared', async () => {
+    const topic = 'plant/history/t';
+    const settled = nextChanges((c) => c.stats.received >= 11, 'five more messages');
+    for (let n = 1; n <= 5; n++) await publisher.publishAsync(topic, JSON.stringify({ 'a.b': n, list: [n, 2 * n], x: { y: -n }, name: 'p' }), { qos: 1 });
+    await settled;
+    const page = await engine.request('history', { connectionId, topic, from: 0, count: 100, payloadBytes: 4 });
+    assert.ok(page);
+    assert.deepEqual(page.entries.map((entry) => entry.seq), [0, 1, 2, 3, 4]);
+    assert.deepEqual({ first: page.window.firstSeq, next: page.window.nextSeq }, { first: 0, next: 5 });
+    assert.equal(Buffer.from(page.entries[0].payload).toString(), '{"a.', 'payload cut to payloadBytes');
+    assert.equal(page.entries[0].kept, page.entries[0].size, 'the engine kept it whole');
+    const newest = await engine.request('history', { connectionId, topic, from: -2, count: 2, payloadBytes: Infinity });
+    assert.deepEqual(newest?.entries.map((entry) => (JSON.parse(Buffer.from(entry.payload).toString()) as { list: number[] }).list[0]), [4, 5]);
+
+    const series = await engine.request('series', { connectionId, topic, paths: [], maxPoints: 100 });
+    assert.deepEqual(series?.available, ['["a.b"]', 'list[0]', 'list[1]', 'x.y']);
+    assert.deepEqual(series?.series.map((one) => one.path), ['["a.b"]', 'list[0]', 'list[1]'], 'the first three fields by default');
+    const picked = await engine.request('series', { connectionId, topic, paths: ['x.y', 'list[1]'], maxPoints: 100 });
+    assert.deepEqual(picked?.series.map((one) => one.points.map((point) => point.v)), [
+      [-1, -2, -3, -4, -5],
+      [2, 4, 6, 8, 10],
+    ]);
+
+    const listed = await engine.request('topicList', { limit: 1000 });
+    assert.ok(listed.some((entry) => entry.connectionId === connectionId && entry.topic === topic && entry.messageCount === 5));
+
+    await engine.request('clear', { connectionId, topic });
+    const again = nextChanges((c) => c.stats.received >= 12, 'the message after the clear');
+    await publisher.publishAsync(topic, '7', { qos: 1 });
+    await again;
+    const fresh = await engine.request('history', { connectionId, topic, from: 0, count: 10, payloadBytes: 10 });
+    assert.ok(fresh);
+    assert.notEqual(fresh.window.nodeId, page.window.nodeId, 'a cleared topic is a new node');
+    assert.deepEqual(fresh.entries.map((entry) => [entry.seq, Buffer.from(entry.payload).toString()]), [[0, '7']]);
+  });
+
+  it('moves the history window when the limits drop old messages', async () => {
+    const topic = 'plant/history/limited';
+    await engine.request('setLimits', { limits: { ...DEFAULT_LIMITS, messagesPerTopic: 3 } });
+    try {
+      const settled = nextChanges((c) => c.stats.received >= 17, 'five limited messages');
+      for (let n = 0; n < 5; n++) await publisher.publishAsync(topic, String(n), { qos: 1 });
+      await settled;
+      const page = await engine.request('history', { connectionId, topic, from: 0, count: 10, payloadBytes: 10 });
+      assert.deepEqual({ first: page?.window.firstSeq, next: page?.window.nextSeq, dropped: page?.window.dropped }, { first: 2, next: 5, dropped: 2 });
+      assert.deepEqual(page?.entries.map((entry) => [entry.seq, Buffer.from(entry.payload).toString()]), [[2, '2'], [3, '3'], [4, '4']], 'a seq keeps naming the same message');
+    } finally {
+      await engine.request('setLimits', { limits: DEFAULT_LIMITS });
+    }
+  });
+
+  it('reports a topic a panel shows even while the Topics view is hidden', async () => {
+    await engine.request('visible', { visible: false });
+    try {
+      await engine.request('watch', { connectionId, expanded: [''], pinned: ['plant/line-1/speed'] });
+      const report = nextChanges((c) => c.topics.includes('plant/line-1/speed'), 'the pinned topic while hidden');
+      await publisher.publishAsync('plant/line-1/speed', '43');
+      assert.deepEqual((await report).topics, ['plant/line-1/speed'], 'the pinned topic only, not the hidden rows');
+    } finally {
+      await engine.request('visible', { visible: true });
+    }
   });
 });

@@ -1,32 +1,46 @@
 import * as assert from 'node:assert/strict';
 import { oneLine, payloadAsText } from '../../src/shared/format';
-import { parsePanelState, parseWebviewMessage, PROTOCOL_VERSION } from '../../src/shared/protocol';
+import { defaultPanelState, parsePanelState, parseWebviewMessage } from '../../src/shared/protocol';
 import { validatePublishTopic } from '../../src/engine/topicRules';
 
 describe('Webview protocol validation', () => {
   it('accepts exactly the known messages', () => {
     assert.deepEqual(parseWebviewMessage({ type: 'ready', protocolVersion: 1 }), { type: 'ready', protocolVersion: 1 });
-    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', params: {}, extra: '<script>' }), {
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', params: { seq: 3, extra: 1 }, extra: '<script>' }), {
       type: 'request',
       id: 7,
       request: 'copyPayload',
-      params: {},
+      params: { seq: 3 },
     });
+    const panelRequests: [string, Record<string, unknown>][] = [
+      ['rows', { from: 0, count: 500 }],
+      ['message', { seq: 12, whole: true }],
+      ['series', { paths: ['a', 'list[0]', '["a.b"]'] }],
+      ['savePayload', { seq: 0 }],
+      ['openPayload', { seq: 1 }],
+      ['exportHistory', { format: 'csv' }],
+      ['setFollow', { follow: false }],
+    ];
+    for (const [request, params] of panelRequests) assert.deepEqual(parseWebviewMessage({ type: 'request', id: 1, request, params }), { type: 'request', id: 1, request, params }, request);
     assert.deepEqual(parseWebviewMessage({ type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } }), { type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } });
     const save = parseWebviewMessage({ type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
     assert.deepEqual(save, { type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
   });
 
   it('refuses anything else', () => {
-    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload' }, { type: 'request', id: 1.5, request: 'copyPayload' }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }, { type: 'request', id: 2, request: 'pickFile', params: { field: '/etc/passwd' } }, { type: 'request', id: 3, request: 'saveProfile', params: { profile: {}, target: 'global', connect: true } }, { type: 'request', id: 4, request: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } }]) {
+    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload', params: { seq: 1 } }, { type: 'request', id: 1.5, request: 'copyPayload', params: { seq: 1 } }, { type: 'request', id: 1, request: 'copyPayload', params: {} }, { type: 'request', id: 1, request: 'rows', params: { from: 0, count: 501 } }, { type: 'request', id: 1, request: 'rows', params: { from: -1, count: 5 } }, { type: 'request', id: 1, request: 'message', params: { seq: '1', whole: false } }, { type: 'request', id: 1, request: 'series', params: { paths: Array.from({ length: 13 }, () => 'a') } }, { type: 'request', id: 1, request: 'series', params: { paths: [{ toString: 1 }] } }, { type: 'request', id: 1, request: 'exportHistory', params: { format: 'xlsx' } }, { type: 'request', id: 1, request: 'setFollow', params: { follow: 'yes' } }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }, { type: 'request', id: 2, request: 'pickFile', params: { field: '/etc/passwd' } }, { type: 'request', id: 3, request: 'saveProfile', params: { profile: {}, target: 'global', connect: true } }, { type: 'request', id: 4, request: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } }]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
   });
 
-  it('restores panel state only with the current version', () => {
-    assert.deepEqual(parsePanelState({ version: PROTOCOL_VERSION, connectionId: 'c', topic: 't' }), { version: PROTOCOL_VERSION, connectionId: 'c', topic: 't' });
+  it('restores panel state of a known version, carries version 1 over, and keeps only valid fields', () => {
+    const stored = { version: 2, connectionId: 'c', topic: 't', follow: true, tab: 'chart', view: 'hex', chartPaths: ['a', 3, 'b'] };
+    assert.deepEqual(parsePanelState(stored), { version: 2, connectionId: 'c', topic: 't', follow: true, tab: 'chart', view: 'hex', chartPaths: ['a', 'b'] });
+    assert.deepEqual(parsePanelState({ version: 1, connectionId: 'c', topic: 't' }), defaultPanelState('c', 't'));
+    assert.deepEqual(parsePanelState({ ...stored, tab: 'shell', view: '<img>' }), { ...stored, tab: 'payload', view: 'auto', chartPaths: ['a', 'b'] });
     assert.equal(parsePanelState({ version: 0, connectionId: 'c', topic: 't' }), undefined);
-    assert.equal(parsePanelState({ version: PROTOCOL_VERSION, topic: 't' }), undefined);
+    assert.equal(parsePanelState({ version: 3, connectionId: 'c', topic: 't' }), undefined);
+    assert.equal(parsePanelState({ version: 2, topic: 't' }), undefined);
   });
 });
 

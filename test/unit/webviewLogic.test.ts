@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { asText, chooseView, decodeNumbers, fromBase64, hexDump, toBase64 } from '../../webview/logic/decoders';
 import { diffPayloads, jsonDiff, lineDiff } from '../../webview/logic/diff';
-import { extractSeries, numericLeaves, parsePath, valueAt } from '../../webview/logic/series';
+import { extractSeries, numericLeaves, parsePath, valueAt } from '../../src/shared/series';
 
 describe('Webview logic: payload decoders', () => {
   it('chooses JSON, text or hex as a person would', () => {

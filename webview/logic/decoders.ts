@@ -5,9 +5,9 @@
 
 export type PayloadView = 'json' | 'text' | 'hex' | 'base64' | 'numbers';
 
-import { payloadAsText as asText } from '../../src/shared/format';
+import { hexDump, payloadAsText as asText } from '../../src/shared/format';
 
-export { asText };
+export { asText, hexDump };
 
 /** The view a person most likely wants: JSON when it parses, text when it is text, else hex. */
 export function chooseView(bytes: Uint8Array): PayloadView {
@@ -23,18 +23,6 @@ export function chooseView(bytes: Uint8Array): PayloadView {
     }
   }
   return 'text';
-}
-
-/** Classic hex dump: offset, 16 bytes in hex, the printable ASCII. */
-export function hexDump(bytes: Uint8Array, width = 16): string {
-  const lines: string[] = [];
-  for (let offset = 0; offset < bytes.length; offset += width) {
-    const row = bytes.subarray(offset, offset + width);
-    const hex = Array.from(row, (byte) => byte.toString(16).padStart(2, '0')).join(' ');
-    const ascii = Array.from(row, (byte) => (byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : '.')).join('');
-    lines.push(`${offset.toString(16).padStart(8, '0')}  ${hex.padEnd(width * 3 - 1)}  ${ascii}`);
-  }
-  return lines.join('\n');
 }
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

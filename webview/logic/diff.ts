@@ -1,4 +1,4 @@
-import { pathOf } from './series';
+import { pathOf } from '../../src/shared/series';
 
 /**
  * The difference between two payloads. JSON on both sides: by structure (which paths were added,

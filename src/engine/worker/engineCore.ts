@@ -1,8 +1,32 @@
 import { payloadAsText, oneLine } from '../../shared/format';
 import { BrokerConnection } from '../connection';
 import { topicMatchesFilter } from '../topicRules';
-import { DEFAULT_LIMITS, type TopicLimits, type TopicNode } from '../topicTree';
-import type { EngineEvent, EngineRequest, EngineRequests, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from './protocol';
+import { downsample, extractFields, type Point } from '../../shared/series';
+import { DEFAULT_LIMITS, type StoredMessage, type TopicLimits, type TopicNode } from '../topicTree';
+import type { EngineEvent, EngineRequest, EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from './protocol';
+
+/** The chart offers at most this many fields of a topic. */
+const MAX_SERIES_FIELDS = 64;
+
+/**
+ * A message for another thread: the payload copied into its own buffer (a kept payload is a view into
+ * a shared pool, and posting a view copies its whole buffer), cut to `payloadBytes`.
+ */
+function recordOf(message: StoredMessage, payloadBytes: number): MessageRecord {
+  return {
+    payload: new Uint8Array(message.payload.subarray(0, payloadBytes)),
+    size: message.size,
+    truncated: message.truncated,
+    qos: message.qos,
+    retain: message.retain,
+    receivedAt: message.receivedAt,
+    properties: message.properties,
+  };
+}
+
+function numericFields(payload: Uint8Array): Map<string, number> {
+  return extractFields(payloadAsText(payload));
+}
 
 /** Set aside from the memory budget for what the worker holds besides the topic trees (clients, buffers, code): measured 25 to 31 MiB under load. */
 export const WORKER_BASE_BYTES = 48 * 1024 * 1024;
@@ -96,6 +120,8 @@ export class EngineCore {
   private readonly watched = new Map<string, Watched>();
   private limits: TopicLimits = DEFAULT_LIMITS;
   private visible = true;
+  private readonly nodeIds = new WeakMap<TopicNode, number>();
+  private nextNodeId = 1;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly emit: (event: EngineEvent) => void) {}
@@ -131,6 +157,12 @@ export class EngineCore {
         return this.children(request.params);
       case 'node':
         return this.node(request.params);
+      case 'history':
+        return this.history(request.params);
+      case 'series':
+        return this.series(request.params);
+      case 'topicList':
+        return this.topicList(request.params);
       case 'snapshots': {
         const tree = this.connections.get(request.params.connectionId)?.topics;
         if (!tree) return [];
@@ -252,11 +284,18 @@ export class EngineCore {
 
   /** Per message: mark the shown nodes on the path that changed. O(depth), no allocation when nothing is shown. */
   private onUpdate(connectionId: string, node: TopicNode, created: TopicNode | undefined): void {
-    if (!this.visible) return;
     const watched = this.watchedOf(connectionId);
+    // A new node may be one the view had expanded or pinned before it was cleared.
+    if (created && (watched.expandedTopics.length > 1 || watched.pinnedTopics.length)) this.resolveWatched(connectionId, watched);
+    if (!this.visible) {
+      // Panels show their topic whether or not the Topics view is visible.
+      if (watched.pinned.has(node)) {
+        watched.changed.add(node);
+        this.timer ??= setTimeout(() => this.flush(), CHANGE_INTERVAL_MS);
+      }
+      return;
+    }
     if (created) {
-      // A new node may be one the view had expanded or pinned before it was cleared.
-      if (watched.expandedTopics.length > 1 || watched.pinnedTopics.length) this.resolveWatched(connectionId, watched);
       const parent = created.parent;
       if (parent && watched.expanded.has(parent)) watched.changed.add(parent);
     }
@@ -320,16 +359,78 @@ export class EngineCore {
     const tree = this.connections.get(params.connectionId)?.topics;
     const node = tree?.find(params.topic);
     if (!node) return undefined;
-    const history: MessageRecord[] = node.history.slice(-params.history).map((message) => ({
-      payload: message.payload,
-      size: message.size,
-      truncated: message.truncated,
-      qos: message.qos,
-      retain: message.retain,
-      receivedAt: message.receivedAt,
-      properties: message.properties,
-    }));
+    const history = node.history.slice(-params.history).map((message) => recordOf(message, Infinity));
     return { snapshot: snapshotOf(node), history };
+  }
+
+  /** A stable id per node object: a cleared topic that comes back is a new node, so a panel starts over. */
+  private nodeId(node: TopicNode): number {
+    let id = this.nodeIds.get(node);
+    if (id === undefined) this.nodeIds.set(node, (id = this.nextNodeId++));
+    return id;
+  }
+
+  private windowOf(node: TopicNode): HistoryWindow {
+    return {
+      nodeId: this.nodeId(node),
+      firstSeq: node.messageCount - node.keptCount,
+      nextSeq: node.messageCount,
+      retained: node.retained,
+      dropped: node.dropped,
+    };
+  }
+
+  private history(params: EngineRequests['history']['params']): EngineRequests['history']['result'] {
+    const node = this.connections.get(params.connectionId)?.topics.find(params.topic);
+    if (!node || !node.hasMessages) return undefined;
+    const window = this.windowOf(node);
+    const history = node.history;
+    // A negative `from` counts from the end: -50 is the newest 50.
+    const start = params.from < 0 ? window.nextSeq + params.from : params.from;
+    const from = Math.max(start, window.firstSeq);
+    const to = Math.min(window.nextSeq, start + params.count);
+    const entries: HistoryEntry[] = [];
+    for (let seq = from; seq < to; seq++) {
+      const message = history[seq - window.firstSeq];
+      entries.push({ seq, kept: message.payload.length, ...recordOf(message, params.payloadBytes) });
+    }
+    return { window, entries };
+  }
+
+  private series(params: EngineRequests['series']['params']): EngineRequests['series']['result'] {
+    const node = this.connections.get(params.connectionId)?.topics.find(params.topic);
+    if (!node || !node.hasMessages) return undefined;
+    const history = node.history;
+    // The fields offered are those of the recent messages: a field that stopped long ago is not worth a checkbox.
+    const available = new Set<string>();
+    for (let index = Math.max(0, history.length - 200); index < history.length && available.size < MAX_SERIES_FIELDS; index++) {
+      for (const path of numericFields(history[index].payload).keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
+    }
+    const paths = params.paths.length ? params.paths : [...available].slice(0, 3);
+    const points = new Map<string, Point[]>(paths.map((path) => [path, []]));
+    for (const message of history) {
+      const fields = numericFields(message.payload);
+      for (const [path, list] of points) {
+        const value = fields.get(path);
+        if (value !== undefined) list.push({ t: message.receivedAt, v: value });
+      }
+    }
+    return {
+      window: this.windowOf(node),
+      available: [...available],
+      series: [...points].map(([path, list]) => ({ path, points: downsample(list, params.maxPoints) })),
+    };
+  }
+
+  private topicList(params: EngineRequests['topicList']['params']): EngineRequests['topicList']['result'] {
+    const result: { connectionId: string; topic: string; messageCount: number }[] = [];
+    for (const [connectionId, connection] of this.connections) {
+      for (const node of connection.topics.topics()) {
+        if (result.length >= params.limit) return result;
+        result.push({ connectionId, topic: node.topic, messageCount: node.messageCount });
+      }
+    }
+    return result;
   }
 
   async dispose(): Promise<void> {

@@ -6,6 +6,7 @@ import type { BackoffOptions } from '../backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../topicTree';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
+import type { Point } from '../../shared/series';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -50,6 +51,32 @@ export interface MessageRecord {
   properties?: MessageProperties;
 }
 
+/** Where a topic's kept history stands: messages are numbered per topic from 0, and `seq` never changes. */
+export interface HistoryWindow {
+  /** Changes when the topic was cleared and came back: every seq starts over. */
+  nodeId: number;
+  /** The oldest kept message (older ones were dropped by the limits). */
+  firstSeq: number;
+  /** One past the newest message. */
+  nextSeq: number;
+  retained: boolean;
+  /** Messages of this topic dropped by the limits. */
+  dropped: number;
+}
+
+export interface HistoryEntry extends MessageRecord {
+  seq: number;
+  /** Bytes of the payload kept by the engine: more than `payload.length` when the reply cut it. */
+  kept: number;
+}
+
+export interface SeriesResult {
+  window: HistoryWindow;
+  /** Numeric fields of the recent messages, by path. */
+  available: string[];
+  series: { path: string; points: Point[] }[];
+}
+
 export interface EngineRequests {
   connect: { params: { connectionId: string; profile: ConnectionProfile; secrets: ConnectionSecrets; backoff: BackoffOptions }; result: void };
   disconnect: { params: { connectionId: string }; result: void };
@@ -63,6 +90,12 @@ export interface EngineRequests {
     result: { children: NodeSnapshot[]; total: number };
   };
   node: { params: { connectionId: string; topic: string; history: number }; result: { snapshot: NodeSnapshot; history: MessageRecord[] } | undefined };
+  /** Kept messages `from` ≤ seq < `from + count` (a negative `from` counts from the end), payloads cut to `payloadBytes` (their `size` and `truncated` say what was received). */
+  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
+  /** Numeric series over the kept history: of `paths`, or of the first fields found when none are given. */
+  series: { params: { connectionId: string; topic: string; paths: string[]; maxPoints: number }; result: SeriesResult | undefined };
+  /** Topics that have received messages, across connections, for pickers. */
+  topicList: { params: { limit: number }; result: { connectionId: string; topic: string; messageCount: number }[] };
   /** Fresh snapshots of the given nodes (absent ones are left out). */
   snapshots: { params: { connectionId: string; topics: string[] }; result: NodeSnapshot[] };
   /** The nodes whose rows the view shows: children of `expanded` nodes ('' is the root), and `pinned` ones (open panels). */

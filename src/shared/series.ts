@@ -50,26 +50,55 @@ export function valueAt(value: unknown, path: string): unknown {
   return current;
 }
 
+/** The numeric fields of one payload: a plain number is "value", JSON gives its numeric leaves; anything else none. */
+export function extractFields(text: string | undefined): Map<string, number> {
+  if (text === undefined) return new Map();
+  const trimmed = text.trim();
+  if (trimmed === '') return new Map();
+  const number = Number(trimmed);
+  if (Number.isFinite(number)) return new Map([['value', number]]);
+  if (trimmed[0] !== '{' && trimmed[0] !== '[') return new Map();
+  try {
+    return numericLeaves(JSON.parse(trimmed));
+  } catch {
+    return new Map();
+  }
+}
+
 /** Series from a topic's history: text payloads that are numbers, and numeric JSON fields. */
 export function extractSeries(messages: { text: string | undefined; receivedAt: number }[]): Map<string, Point[]> {
   const series = new Map<string, Point[]>();
   for (const message of messages) {
-    if (message.text === undefined) continue;
-    const trimmed = message.text.trim();
-    let leaves: Map<string, number>;
-    if (trimmed !== '' && Number.isFinite(Number(trimmed))) leaves = new Map([['value', Number(trimmed)]]);
-    else {
-      try {
-        leaves = numericLeaves(JSON.parse(trimmed));
-      } catch {
-        continue;
-      }
-    }
-    for (const [path, v] of leaves) {
+    for (const [path, v] of extractFields(message.text)) {
       let points = series.get(path);
       if (!points) series.set(path, (points = []));
       points.push({ t: message.receivedAt, v });
     }
   }
   return series;
+}
+
+/**
+ * At most about `maxPoints` points that still show every peak: the points are cut into buckets in
+ * order, and each bucket keeps its lowest and highest point, in time order.
+ */
+export function downsample(points: Point[], maxPoints: number): Point[] {
+  if (points.length <= maxPoints) return points;
+  const buckets = Math.max(1, Math.floor(maxPoints / 2));
+  const size = points.length / buckets;
+  const result: Point[] = [];
+  for (let bucket = 0; bucket < buckets; bucket++) {
+    const start = Math.floor(bucket * size);
+    const end = Math.min(points.length, Math.floor((bucket + 1) * size));
+    if (start >= end) continue;
+    let low = start;
+    let high = start;
+    for (let index = start + 1; index < end; index++) {
+      if (points[index].v < points[low].v) low = index;
+      if (points[index].v > points[high].v) high = index;
+    }
+    if (low === high) result.push(points[low]);
+    else result.push(points[Math.min(low, high)], points[Math.max(low, high)]);
+  }
+  return result;
 }

@@ -1,0 +1,195 @@
+import * as assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import type { Frame } from 'playwright-core';
+import { planFleet } from '../../src/engine/simulator';
+import { Workbench } from './workbench';
+
+/** Messages published to one topic for the scrolling test. */
+const LONG_HISTORY = 100_000;
+
+describe('The message panel in the workbench (Chromium)', function () {
+  this.timeout(180_000);
+  let workbench: Workbench;
+  let frame: Frame;
+  const meter = planFleet(24).devices.find((device) => device.kind === 'power-meter');
+  if (!meter) throw new Error('the fleet has a power meter');
+
+  /** The seq numbers of the history rows in the page, top to bottom. */
+  const rowSeqs = (target: Frame) =>
+    target.$$eval('.history-layer .history-row[data-seq]', (rows) =>
+      rows
+        .filter((row) => !row.querySelector('.loading'))
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+        .map((row) => Number((row as HTMLElement).dataset.seq)),
+    );
+
+  before(async () => {
+    workbench = await Workbench.open({ settings: { 'mqttExplorer.limits.messagesPerTopic': LONG_HISTORY, 'mqttExplorer.limits.kibPerTopic': 65_536 } });
+    await workbench.page.getByRole('tab', { name: 'MQTT' }).click();
+    await workbench.page.locator('.monaco-list-row', { hasText: 'connected' }).first().waitFor({ timeout: 60_000 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+      console.log(`      console errors so far:\n${Workbench.errors.slice(-20).join('\n')}`);
+    }
+  });
+
+  after(async () => {
+    await workbench?.close();
+  });
+
+  it('opens from the tree, and its history lists the simulator\'s messages, newest first', async () => {
+    frame = await workbench.openTopic(meter.telemetryTopic);
+    await frame.waitForFunction(() => document.querySelectorAll('.history-layer .history-row .preview').length >= 3, undefined, { timeout: 20_000 });
+    const seqs = await rowSeqs(frame);
+    assert.ok(seqs.length >= 3);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), 'newest first');
+    const first = frame.locator(`.history-row[data-seq="${seqs[0]}"]`);
+    assert.match((await first.locator('.time').textContent()) ?? '', /^\d\d:\d\d:\d\d\.\d{3}$/);
+    assert.match((await first.locator('.preview').textContent()) ?? '', /"watts":/);
+    assert.equal(await first.locator('.qos').textContent(), '0');
+  });
+
+  it('shows JSON pretty-printed in the theme\'s colours, folding and unfolding', async () => {
+    const power = frame.locator('.payload-json details.json-node', { has: frame.locator(':scope > summary .json-key', { hasText: '"power"' }) });
+    await power.waitFor();
+    const isOpen = () => power.evaluate((element) => (element as HTMLDetailsElement).open);
+    assert.equal(await isOpen(), true);
+    const keyColour = await frame.locator('.payload-json .json-key').first().evaluate((element) => getComputedStyle(element).color);
+    const numberColour = await frame.locator('.payload-json .json-number').first().evaluate((element) => getComputedStyle(element).color);
+    assert.notEqual(keyColour, numberColour, 'keys and numbers in different theme colours');
+    // Pause following the newest message, so that the folded node stays the one on screen.
+    await frame.locator('.history-row[data-seq]').nth(1).click();
+    const pinned = power.first();
+    await pinned.locator(':scope > summary').click();
+    assert.equal(await pinned.evaluate((element) => (element as HTMLDetailsElement).open), false);
+    assert.match((await pinned.locator(':scope > summary').textContent()) ?? '', /\{…\} 2 keys \}/);
+    assert.equal(await pinned.locator('.json-key', { hasText: '"watts"' }).isVisible(), false, 'folded away');
+    await pinned.locator(':scope > summary').click();
+    assert.equal(await pinned.evaluate((element) => (element as HTMLDetailsElement).open), true);
+    assert.equal(await pinned.locator('.json-key', { hasText: '"watts"' }).isVisible(), true);
+  });
+
+  it('shows what changed from the previous message, and from a picked one', async () => {
+    await frame.locator('vscode-panel-tab#tab-diff').click();
+    const table = frame.locator('#view-diff table.diff-table');
+    await table.waitFor();
+    const shown = Number(((await frame.locator('#view-payload .details .seq').textContent()) ?? '#').slice(1));
+    assert.match((await frame.locator('#view-diff .diff-heading').textContent()) ?? '', new RegExp(`^#${shown - 1} .* → #${shown} `));
+    const seqRow = table.locator('tr', { has: frame.locator('td.path', { hasText: /^seq$/ }) });
+    const [before, after] = [Number(await seqRow.locator('td.before').textContent()), Number(await seqRow.locator('td.after').textContent())];
+    assert.ok(after > before, `the simulator counts up: ${before} → ${after}`);
+    // Shift+click picks another message to compare with.
+    const older = await frame.locator(`.history-row[data-seq="${shown - 2}"]`).count() ? shown - 2 : shown + 1;
+    await frame.locator(`.history-row[data-seq="${older}"]`).click({ modifiers: ['Shift'] });
+    await frame.locator('#view-diff .diff-heading', { hasText: `#${older} ` }).waitFor();
+    await workbench.screenshot('panel-diff-dark');
+  });
+
+  it('charts several numeric fields over time, with dotted paths', async () => {
+    await frame.locator('.history-row[data-seq]').first().click();
+    await frame.locator('vscode-panel-tab#tab-chart').click();
+    const canvas = frame.locator('#view-chart canvas.chart-canvas');
+    await frame.waitForFunction(() => /power\.watts \((\d+) points\)/.test(document.querySelector('#view-chart canvas')?.getAttribute('aria-label') ?? ''), undefined, { timeout: 10_000 });
+    const fields = await frame.locator('#view-chart .chart-fields vscode-checkbox').allTextContents();
+    assert.ok(fields.includes('power.watts') && fields.includes('power.voltage') && fields.includes('energyKwh'), fields.join(', '));
+    const label = (await canvas.getAttribute('aria-label')) ?? '';
+    assert.match(label, /seq \(\d+ points\), rssi \(\d+ points\), power\.watts \(\d+ points\)/, 'three series by default');
+    // Pick power.voltage too: four series.
+    await frame.locator('#view-chart .chart-fields vscode-checkbox', { hasText: 'power.voltage' }).click();
+    await frame.waitForFunction(() => (document.querySelector('#view-chart canvas')?.getAttribute('aria-label') ?? '').includes('power.voltage'), undefined, { timeout: 10_000 });
+    const painted = await canvas.evaluate((element) => {
+      const canvasElement = element as HTMLCanvasElement;
+      const data = canvasElement.getContext('2d')?.getImageData(0, 0, canvasElement.width, canvasElement.height).data ?? new Uint8ClampedArray();
+      const colours = new Set<string>();
+      let count = 0;
+      for (let index = 0; index < data.length; index += 4) {
+        if (data[index + 3] > 200) {
+          count++;
+          colours.add(`${data[index] >> 4},${data[index + 1] >> 4},${data[index + 2] >> 4}`);
+        }
+      }
+      return { count, colours: colours.size };
+    });
+    assert.ok(painted.count > 1000, `painted pixels: ${painted.count}`);
+    assert.ok(painted.colours >= 4, `distinct colours: ${painted.colours}`);
+    await workbench.screenshot('panel-chart-dark');
+  });
+
+  it('scrolls a history of 100,000 messages, rendering only the rows in view', async () => {
+    const topic = 'bench/scroll';
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    try {
+      // Bounded, to loopback; QoS 1 in batches so that the broker's queue never holds them all.
+      for (let start = 0; start < LONG_HISTORY; start += 5000) {
+        const batch: Promise<unknown>[] = [];
+        for (let n = start; n < start + 5000; n++) batch.push(client.publishAsync(topic, JSON.stringify({ n, value: n % 97 }), { qos: 1 }));
+        await Promise.all(batch);
+      }
+    } finally {
+      await client.endAsync();
+    }
+    await workbench.runCommand('MQTT: Show Topic History');
+    await workbench.pickQuickInput(topic);
+    const panel = await workbench.webviewFrame('h1.topic', { text: topic });
+    await panel.locator('.meta vscode-badge', { hasText: '100,000 messages' }).waitFor({ timeout: 60_000 });
+    await workbench.screenshot('panel-long-history-dark');
+    const timings: string[] = [];
+    for (const fraction of [0.25, 0.5, 0.999, 0.1]) {
+      const started = Date.now();
+      const expectedTop = await panel.evaluate((at) => {
+        const viewport = document.querySelector('.history-viewport') as HTMLElement;
+        viewport.scrollTop = Math.round((viewport.scrollHeight - viewport.clientHeight) * at);
+        return 100_000 - 1 - Math.floor(viewport.scrollTop / 22);
+      }, fraction);
+      await panel.waitForFunction(
+        (seq) => {
+          const row = document.querySelector(`.history-row[data-seq="${seq}"]`);
+          return row !== null && row.querySelector('.loading') === null && (row.querySelector('.preview')?.textContent ?? '').includes(`"n":${seq}`);
+        },
+        expectedTop,
+        { timeout: 10_000 },
+      );
+      timings.push(`${Math.round(fraction * 100)}%: ${Date.now() - started} ms`);
+      const inPage = await panel.locator('.history-layer .history-row').count();
+      assert.ok(inPage < 100, `${inPage} rows in the page for 100,000 messages`);
+    }
+    console.log(`      rows shown after a scroll to: ${timings.join(', ')}`);
+    // The keyboard reaches the oldest message.
+    await panel.locator('.history-viewport').focus();
+    await workbench.page.keyboard.press('End');
+    await panel.locator('#view-payload .details .seq', { hasText: /^#0$/ }).waitFor();
+    await panel.locator('.history-row.selected[data-seq="0"]').waitFor();
+  });
+
+  it('follows the light and high-contrast themes', async () => {
+    frame = await workbench.openTopic(meter.telemetryTopic);
+    await frame.locator('vscode-panel-tab#tab-payload').click();
+    await frame.locator('.payload-json .json-key').first().waitFor();
+    await workbench.screenshot('panel-dark', { readme: true });
+    const colours = () =>
+      frame.evaluate(() => {
+        const style = (selector: string) => getComputedStyle(document.querySelector(selector) as Element);
+        return { number: style('.payload-json .json-number').color, text: style('body').color, block: style('.payload-json').backgroundColor };
+      });
+    const dark = await colours();
+    assert.notEqual(dark.number, dark.text, 'numbers are coloured');
+    for (const [theme, name, className] of [
+      ['Light Modern', 'panel-light', 'vs'],
+      ['Dark High Contrast', 'panel-high-contrast', 'hc-black'],
+    ] as const) {
+      await workbench.runCommand('Preferences: Color Theme');
+      await workbench.pickQuickInput(theme);
+      await workbench.page.waitForFunction((name) => document.querySelector('.monaco-workbench')?.classList.contains(name) ?? false, className, { timeout: 10_000 });
+      frame = await workbench.webviewFrame('h1.topic', { text: meter.telemetryTopic });
+      await frame.waitForFunction((kind) => document.body.classList.contains(kind === 'vs' ? 'vscode-light' : 'vscode-high-contrast'), className, { timeout: 10_000 });
+      await frame.locator('.payload-json .json-key').first().waitFor();
+      const now = await colours();
+      assert.notEqual(now.number, now.text, `${theme}: numbers are coloured`);
+      assert.notEqual(now.block, dark.block, `${theme}: the payload block takes the theme's background`);
+      await workbench.screenshot(name, { readme: true });
+    }
+  });
+});

@@ -1,0 +1,324 @@
+import { formatBytes } from '../../src/shared/format';
+import {
+  defaultPanelState,
+  parsePanelState,
+  PROTOCOL_VERSION,
+  type ExportFormat,
+  type HistoryWindowView,
+  type MessageDetail,
+  type PanelState,
+  type PanelTab,
+  type PanelTopic,
+  type PayloadViewChoice,
+} from '../../src/shared/protocol';
+import { initialState, listen, post, request, saveState } from '../host';
+import { fromBase64 } from '../logic/decoders';
+import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
+import { ChartView } from './chartView';
+import { el } from './dom';
+import { HistoryList } from './historyList';
+import { detailLine, diffBody, payloadBody, propertiesTable, resolveView, VIEW_LABELS } from './messageViews';
+
+/** The chart asks for fresh points at most this often while messages arrive. */
+const CHART_REFRESH_MS = 1000;
+/** Messages kept in the page for the diff and for going back and forth. */
+const KEPT_MESSAGES = 64;
+
+registerToolkit();
+
+let state: PanelState = initialState(parsePanelState) ?? defaultPanelState('', '');
+let topic: PanelTopic | undefined;
+let window_: HistoryWindowView | undefined;
+let latest: MessageDetail | undefined;
+/** The message the payload and diff tabs show. */
+let shown: MessageDetail | undefined;
+/** The message to compare with; undefined: the one before the shown one. */
+let compared: number | undefined;
+const messages = new Map<number, MessageDetail>();
+let chartTimer: number | undefined;
+let chartDue = false;
+
+function remember(message: MessageDetail): MessageDetail {
+  if (!message.cut || !messages.get(message.seq)) messages.set(message.seq, message);
+  while (messages.size > KEPT_MESSAGES) messages.delete(messages.keys().next().value as number);
+  return message;
+}
+
+async function messageAt(seq: number): Promise<MessageDetail> {
+  return messages.get(seq) ?? remember(await request('message', { seq, whole: false }));
+}
+
+function store(change: Partial<PanelState>): void {
+  state = { ...state, ...change };
+  saveState(state);
+}
+
+// ---- layout ----
+
+const app = document.getElementById('app') as HTMLElement;
+const title = el('h1', 'topic', state.topic);
+const meta = el('div', 'meta');
+const follow = checkbox('follow', 'Follow the selection in the Topics view');
+follow.value = state.follow;
+follow.onChange(() => {
+  store({ follow: follow.value === true });
+  void request('setFollow', { follow: state.follow });
+});
+const exportFormat = dropdown('export-format', 'Export history as', [
+  { value: 'json', label: 'JSON' },
+  { value: 'ndjson', label: 'NDJSON' },
+  { value: 'csv', label: 'CSV' },
+]);
+const status = el('span', 'status');
+status.setAttribute('role', 'status');
+const toolbar = el('div', 'toolbar');
+toolbar.append(
+  follow.element,
+  exportFormat.element,
+  button('Export…', () => {
+    const format = exportFormat.value as ExportFormat;
+    request('exportHistory', { format }).then(
+      (result) => say(result.saved ? `Exported ${result.count} messages to ${result.saved}.` : ''),
+      (error: Error) => say(error.message, true),
+    );
+  }),
+  status,
+);
+
+function say(text: string, error = false): void {
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+const list = new HistoryList({
+  select: (seq) => void select(seq),
+  pickCompare: (seq) => {
+    compared = seq;
+    list.setCompared(seq);
+    inspector.select('diff');
+    store({ tab: 'diff' });
+    void renderDiff();
+  },
+  fetchRows: (from, count) => request('rows', { from, count }),
+});
+
+const viewChoice = dropdown(
+  'payload-view',
+  'View',
+  (Object.keys(VIEW_LABELS) as PayloadViewChoice[]).map((value) => ({ value, label: VIEW_LABELS[value] })),
+);
+viewChoice.value = state.view;
+viewChoice.onChange(() => {
+  store({ view: viewChoice.value as PayloadViewChoice });
+  renderPayload();
+});
+const payloadStatus = el('span', 'status');
+payloadStatus.setAttribute('role', 'status');
+const loadWhole = button('Load whole payload', () => {
+  if (!shown) return;
+  const seq = shown.seq;
+  request('message', { seq, whole: true }).then(
+    (message) => {
+      messages.set(seq, message);
+      if (shown?.seq === seq) show(message);
+    },
+    (error: Error) => (payloadStatus.textContent = error.message),
+  );
+});
+const latestButton = button('Show latest', () => void select(undefined));
+const act = (name: 'copyPayload' | 'savePayload' | 'openPayload', done: (result: { copied?: number; saved?: string | undefined }) => string) => () => {
+  if (!shown) return;
+  request(name, { seq: shown.seq }).then(
+    (result) => (payloadStatus.textContent = done(result as { copied?: number; saved?: string })),
+    (error: Error) => (payloadStatus.textContent = error.message),
+  );
+};
+const payloadActions = el('div', 'actions');
+payloadActions.append(
+  viewChoice.element,
+  button('Copy', act('copyPayload', (result) => `Copied ${formatBytes(result.copied ?? 0)}.`)),
+  button('Save…', act('savePayload', (result) => (result.saved ? `Saved to ${result.saved}.` : ''))),
+  button('Open in Editor', act('openPayload', () => '')),
+  loadWhole,
+  latestButton,
+  payloadStatus,
+);
+const payloadHead = el('div', 'message-head');
+const payloadContent = el('div', 'message-body');
+const diffContent = el('div', 'diff-body');
+const diffActions = el('div', 'actions');
+const diffNote = el('span', 'note');
+diffActions.append(
+  button('Compare with previous', () => {
+    compared = undefined;
+    list.setCompared(undefined);
+    void renderDiff();
+  }),
+  diffNote,
+);
+const chart = new ChartView((paths) => {
+  store({ chartPaths: paths });
+  void refreshChart();
+});
+
+const inspector = tabs<PanelTab>(
+  [
+    { id: 'payload', label: 'Payload' },
+    { id: 'diff', label: 'Diff' },
+    { id: 'chart', label: 'Chart' },
+  ],
+  state.tab,
+  (tab) => {
+    store({ tab });
+    if (tab === 'diff') void renderDiff();
+    if (tab === 'chart') void refreshChart();
+  },
+);
+inspector.views.payload.append(payloadActions, payloadHead, payloadContent);
+inspector.views.diff.append(diffActions, diffContent);
+inspector.views.chart.append(chart.element);
+for (const view of Object.values(inspector.views)) view.classList.add('tab-view');
+
+const header = el('header');
+header.append(title, meta, toolbar);
+app.replaceChildren(header, divider(), list.element, inspector.element);
+
+// ---- rendering ----
+
+function renderHeader(): void {
+  title.textContent = topic?.topic ?? state.topic;
+  const parts: HTMLElement[] = [];
+  if (topic) parts.push(tag(topic.connectionName));
+  if (window_) {
+    const kept = window_.nextSeq - window_.firstSeq;
+    parts.push(badge(`${kept.toLocaleString('en-US')} message${kept === 1 ? '' : 's'}`));
+    if (window_.retained) parts.push(tag('retained'));
+    if (window_.dropped) parts.push(el('span', 'dropped', `${window_.dropped.toLocaleString('en-US')} older dropped by the history limits`));
+  }
+  meta.replaceChildren(...parts);
+}
+
+function renderPayload(): void {
+  if (!shown) {
+    payloadHead.replaceChildren();
+    payloadContent.replaceChildren(el('p', 'empty', 'Waiting for a message on this topic…'));
+    loadWhole.hidden = true;
+    return;
+  }
+  const bytes = fromBase64(shown.base64);
+  const view = resolveView(state.view, bytes);
+  const kind = el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[view]} (auto)` : VIEW_LABELS[view]);
+  const line = detailLine(shown);
+  line.append(kind);
+  const properties = propertiesTable(shown.properties);
+  payloadHead.replaceChildren(...(properties ? [line, properties] : [line]));
+  payloadContent.replaceChildren(payloadBody(bytes, view));
+  loadWhole.hidden = !shown.cut;
+  latestButton.hidden = list.selectedSeq === undefined;
+}
+
+let diffToken = 0;
+async function renderDiff(): Promise<void> {
+  const token = ++diffToken;
+  const after = shown;
+  if (!after) {
+    diffContent.replaceChildren(el('p', 'empty', 'No message to compare yet.'));
+    return;
+  }
+  const baseSeq = compared ?? after.seq - 1;
+  diffNote.textContent = compared === undefined ? 'Shift+click a message in the history to compare with it.' : `Comparing with #${compared}.`;
+  if (window_ && baseSeq < window_.firstSeq) {
+    diffContent.replaceChildren(el('p', 'empty', 'No earlier message is kept to compare with.'));
+    return;
+  }
+  try {
+    const before = await messageAt(baseSeq);
+    if (token !== diffToken) return;
+    diffContent.replaceChildren(diffBody(before, after));
+  } catch (error) {
+    if (token === diffToken) diffContent.replaceChildren(el('p', 'error', (error as Error).message));
+  }
+}
+
+async function refreshChart(): Promise<void> {
+  chartDue = false;
+  try {
+    chart.update(await request('series', { paths: state.chartPaths }));
+  } catch (error) {
+    say((error as Error).message, true);
+  }
+}
+
+function scheduleChart(): void {
+  if (state.tab !== 'chart') return;
+  if (chartTimer !== undefined) {
+    chartDue = true;
+    return;
+  }
+  void refreshChart();
+  chartTimer = window.setTimeout(() => {
+    chartTimer = undefined;
+    if (chartDue) scheduleChart();
+  }, CHART_REFRESH_MS);
+}
+
+function show(message: MessageDetail | undefined): void {
+  shown = message;
+  renderPayload();
+  if (state.tab === 'diff') void renderDiff();
+}
+
+async function select(seq: number | undefined): Promise<void> {
+  list.setSelected(seq);
+  if (seq === undefined) {
+    show(latest);
+    return;
+  }
+  try {
+    const message = await messageAt(seq);
+    if (list.selectedSeq === seq) show(message);
+  } catch (error) {
+    payloadStatus.textContent = (error as Error).message;
+  }
+}
+
+listen((message) => {
+  switch (message.type) {
+    case 'panelTopic': {
+      const changed = message.topic.topic !== state.topic || message.topic.connectionId !== state.connectionId;
+      topic = message.topic;
+      store({ connectionId: topic.connectionId, topic: topic.topic, follow: topic.follow });
+      follow.value = topic.follow;
+      if (changed || !window_) {
+        window_ = undefined;
+        latest = undefined;
+        compared = undefined;
+        messages.clear();
+        list.reset();
+        show(undefined);
+      }
+      renderHeader();
+      if (state.tab === 'chart') void refreshChart();
+      break;
+    }
+    case 'panelUpdate': {
+      if (window_ && message.window && window_.nodeId !== message.window.nodeId) {
+        messages.clear();
+        compared = undefined;
+      }
+      window_ = message.window;
+      list.update(message.window, message.recent);
+      if (message.latest) latest = remember(message.latest);
+      renderHeader();
+      if (list.selectedSeq === undefined && latest && latest.seq !== shown?.seq) show(latest);
+      else if (!latest) show(undefined);
+      scheduleChart();
+      break;
+    }
+  }
+});
+
+renderHeader();
+renderPayload();
+if (state.tab === 'chart') void refreshChart();
+post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
