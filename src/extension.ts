@@ -105,8 +105,12 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     }),
     vscode.commands.registerCommand('mqttExplorer.stopSimulator', () => local.stopSimulator().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.publish', (args?: PublishArgs) => publish(registry, args).catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement) => {
-      if (target) panels.show({ connectionId: target.connectionId, topic: target.topic });
+    // A click in the tree shows the topic in the panel that follows the selection, if there is one;
+    // otherwise (and from menus) in the topic's own panel.
+    vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement, how?: { fromTree?: boolean }) => {
+      if (!target) return;
+      const ref = { connectionId: target.connectionId, topic: target.topic };
+      if (!(how?.fromTree && panels.revealFollowing(ref))) panels.show(ref);
     }),
     vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (target?: TopicRef | TopicElement) => {
       if (target) panels.show({ connectionId: target.connectionId, topic: target.topic }, { beside: true });

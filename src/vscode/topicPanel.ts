@@ -264,6 +264,15 @@ export class TopicPanels extends Disposable {
     for (const panel of this.panels) if (panel.following && !sameRef(panel.ref, ref)) panel.retarget(ref);
   }
 
+  /** Shows the topic in a panel that follows the selection, if one is open, keeping the focus in the tree. */
+  revealFollowing(ref: TopicRef): boolean {
+    const following = [...this.panels].find((panel) => panel.following);
+    if (!following) return false;
+    if (!sameRef(following.ref, ref)) following.retarget(ref);
+    following.panel.reveal(undefined, true);
+    return true;
+  }
+
   /** The panels open now, for the tests. */
   get open(): readonly { ref: TopicRef; following: boolean; panel: vscode.WebviewPanel }[] {
     return [...this.panels].map((panel) => ({ ref: panel.ref, following: panel.following, panel: panel.panel }));

@@ -269,7 +269,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.tooltip = tooltip;
     item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}`;
     if (node.messageCount > 0) {
-      item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }] };
+      item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
     }
     return item;
   }

@@ -182,6 +182,36 @@ describe('MQTT Explorer in a real VS Code', () => {
     assert.equal(panel.viewType, 'mqttExplorer.topic');
     assert.match(panel.webview.html, /Content-Security-Policy/);
     assert.match(panel.webview.html, /default-src 'none'/);
+    assert.equal(api.panels.show({ connectionId: connection.profile.id, topic: 'test/external/a' }), panel, 'one panel per topic');
     panel.dispose();
+  });
+
+  it('a panel that follows the selection shows what the tree selects; a tree click then opens no other panel', async () => {
+    const connection = api.registry.list().find((candidate) => candidate.state.kind === 'connected');
+    assert.ok(connection);
+    const connectionId = connection.profile.id;
+    const open = () => api.panels.open.map((panel) => `${panel.following ? 'following' : 'pinned'} ${panel.ref.topic}`).sort();
+    api.panels.show({ connectionId, topic: 'test/external/a' }, { follow: true });
+    try {
+      assert.deepEqual(open(), ['following test/external/a']);
+      // A tree click (the item's command) shows the topic in the following panel.
+      await vscode.commands.executeCommand('mqttExplorer.showTopic', { connectionId, topic: 'test/external/b' }, { fromTree: true });
+      assert.deepEqual(open(), ['following test/external/b']);
+      // A selection made in the tree (here by reveal) is followed too.
+      await showTopicsView();
+      const children = (await api.topicsProvider.getChildren(connection)) ?? [];
+      const test = children.find((child) => 'topic' in child && child.topic === 'test');
+      assert.ok(test, 'the test topic is in the tree');
+      const selected = waitFor((listener: (value: unknown) => void) => api.topicsView.onDidChangeSelection(listener), () => true, 5000, 'the selection');
+      await api.topicsView.reveal(test, { select: true, focus: true });
+      await selected;
+      assert.deepEqual(open(), ['following test']);
+      // From a menu ("Show Topic"), a topic gets its own panel.
+      const pinned = await vscode.commands.executeCommand<void>('mqttExplorer.showTopic', { connectionId, topic: 'test/external/b' });
+      assert.equal(pinned, undefined);
+      assert.deepEqual(open(), ['following test', 'pinned test/external/b']);
+    } finally {
+      for (const panel of api.panels.open) panel.panel.dispose();
+    }
   });
 });

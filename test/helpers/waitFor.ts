@@ -16,3 +16,12 @@ export function waitFor<T>(event: EventLike<T>, predicate: (value: T) => boolean
     });
   });
 }
+
+/** Polls `check` until it holds, every `intervalMs`; rejects after `timeoutMs`. For state with no event (a page's DOM). */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

@@ -32,7 +32,7 @@ describe('The message panel in the workbench (Chromium)', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
       await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-      console.log(`      console errors so far:\n${Workbench.errors.slice(-20).join('\n')}`);
+      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
     }
   });
 
@@ -132,7 +132,7 @@ describe('The message panel in the workbench (Chromium)', function () {
       await client.endAsync();
     }
     await workbench.runCommand('MQTT: Show Topic History');
-    await workbench.pickQuickInput(topic);
+    await workbench.answerQuickPick('MQTT: Show Topic History', topic);
     const panel = await workbench.webviewFrame('h1.topic', { text: topic });
     await panel.locator('.meta vscode-badge', { hasText: '100,000 messages' }).waitFor({ timeout: 60_000 });
     await workbench.screenshot('panel-long-history-dark');

@@ -22,6 +22,12 @@ export class Workbench {
   /** Console errors and uncaught exceptions seen so far. */
   static readonly errors: string[] = [];
 
+  /** The last errors, without the server build's known noise (no marketplace, no vsda, Node deprecations). */
+  static recentErrors(count = 15): string {
+    const noise = /vsda|update\/check|Deprecation|deprecation|PendingMigrationError|open-vsx|ERR_NAME_NOT_RESOLVED|authentication provider|favicon|^\s+at |Applying inline style/;
+    return Workbench.errors.flatMap((error) => error.split('\n').filter((line) => !noise.test(line)).slice(0, 3)).filter((line) => line.trim()).slice(-count).join('\n');
+  }
+
   private constructor(
     readonly page: Page,
     private readonly browser: Browser,
@@ -110,6 +116,8 @@ export class Workbench {
 
   /** Runs a command through the command palette, typed as a person would. */
   async runCommand(title: string): Promise<void> {
+    // Out of a webview first: one that takes the focus back as it settles would close the palette.
+    await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await this.page.keyboard.press('F1');
     await this.pickQuickInput(title, `>${title}`);
   }
@@ -120,6 +128,12 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.fill(text);
     await this.page.keyboard.press('Enter');
+  }
+
+  /** Picks `label` in the quick pick titled `title`, once that one (not the command palette) is open. */
+  async answerQuickPick(title: string, label: string, typed = label): Promise<void> {
+    await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
+    await this.pickQuickInput(label, typed);
   }
 
   /**
