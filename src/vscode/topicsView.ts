@@ -71,7 +71,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   constructor(private readonly registry: ConnectionRegistry) {
     super();
     this.register(registry.onDidChangeTopics((changes) => void this.onChanges(changes)));
-    this.register(registry.onDidChange(() => this.fire(undefined)));
+    this.register(
+      registry.onDidChange(() => {
+        this.fire(undefined);
+        // A panel restored at start-up may pin a topic of a connection that only now exists.
+        if (this.pinned.size) this.sendWatch();
+      }),
+    );
     this.register({ dispose: () => clearTimeout(this.watchTimer) });
   }
 

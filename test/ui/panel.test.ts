@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Frame } from 'playwright-core';
 import { planFleet } from '../../src/engine/simulator';
-import { Workbench } from './workbench';
+import { waitUntil } from '../helpers/waitFor';
+import { exactly, Workbench } from './workbench';
 
 /** Messages published to one topic for the scrolling test. */
 const LONG_HISTORY = 100_000;
@@ -162,6 +165,68 @@ describe('The message panel in the workbench (Chromium)', function () {
     await workbench.page.keyboard.press('End');
     await panel.locator('#view-payload .details .seq', { hasText: /^#0$/ }).waitFor();
     await panel.locator('.history-row.selected[data-seq="0"]').waitFor();
+  });
+
+  it('exports the history as CSV, and opens a payload in a read-only JSON editor', async () => {
+    const { page } = workbench;
+    frame = await workbench.openTopic(meter.telemetryTopic);
+    await frame.locator('vscode-panel-tab#tab-payload').click();
+    await frame.locator('#export-format').evaluate((element) => {
+      (element as HTMLElement & { value: string }).value = 'csv';
+      element.dispatchEvent(new Event('change'));
+    });
+    await frame.locator('vscode-button', { hasText: 'Export…' }).click();
+    // The save dialog of the server build is a quick input holding the proposed path.
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    // It shows the folder first, then the proposed name.
+    let path = '';
+    await waitUntil(async () => (path = await input.inputValue()).endsWith('.csv'), 10_000, 'the proposed file name');
+    assert.ok(path.endsWith('_telemetry.csv'), path);
+    await page.keyboard.press('Enter');
+    const status = frame.locator('.toolbar .status', { hasText: /^Exported \d+ messages to / });
+    await status.waitFor();
+    const count = Number(/Exported (\d+)/.exec((await status.textContent()) ?? '')?.[1]);
+    const file = join(workbench.workspaceFolder, path.split('/').pop() ?? '');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n');
+    assert.equal(lines[0], 'topic,seq,receivedAt,qos,retain,size,truncated,encoding,payload,properties');
+    assert.equal(lines.length - 1, count, 'one line per exported message');
+    assert.ok(count >= 3, `${count} messages`);
+    assert.match(lines[1], new RegExp(`^${meter.telemetryTopic},\\d+,\\d{4}-\\d\\d-\\d\\dT[^,]+,0,false,\\d+,false,utf8,"\\{""ts""`));
+
+    // Pick a message, so that the one shown stays while others arrive.
+    await frame.locator('.history-row[data-seq]').nth(1).click();
+    const shown = (await frame.locator('.history-row.selected').getAttribute('data-seq')) ?? '';
+    await frame.locator('#view-payload .details .seq', { hasText: exactly(`#${shown}`) }).waitFor();
+    await frame.locator('vscode-button', { hasText: 'Open in Editor' }).click();
+    const tab = page.locator('.tabs-container .tab', { hasText: `telemetry #${shown}.json` });
+    await tab.waitFor();
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-lines', { hasText: '"watts"' }).waitFor();
+    await page.locator('.statusbar-item[id="status.editor.mode"]', { hasText: 'JSON' }).waitFor();
+    const before = await editor.locator('.view-lines').textContent();
+    await editor.locator('.view-lines').click();
+    await page.keyboard.type('xyz');
+    assert.equal(await editor.locator('.view-lines').textContent(), before, 'read-only: typing changes nothing');
+    await workbench.screenshot('payload-editor-dark');
+    await page.keyboard.press('Control+W');
+    await tab.waitFor({ state: 'detached' });
+  });
+
+  it('comes back after a reload of the window, on the tab it showed', async () => {
+    const { page } = workbench;
+    frame = await workbench.openTopic(meter.telemetryTopic);
+    await frame.locator('vscode-panel-tab#tab-diff').click();
+    await frame.locator('#view-diff table.diff-table').waitFor();
+    // As a person does: the command shuts the workbench down properly (its state saved), then loads it again.
+    const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+    await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    frame = await workbench.webviewFrame('h1.topic', { text: meter.telemetryTopic, timeoutMs: 60_000 });
+    await frame.locator('vscode-panels[activeid="tab-diff"]').waitFor();
+    await frame.locator('#view-diff table.diff-table').waitFor({ timeout: 30_000 });
+    await frame.locator('vscode-panel-tab#tab-payload').click();
   });
 
   it('follows the light and high-contrast themes', async () => {

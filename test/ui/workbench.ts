@@ -34,6 +34,8 @@ export class Workbench {
     private readonly server: VsCodeServer,
     private readonly profile: ServerProfile,
     readonly brokerPort: number,
+    /** The workspace folder the workbench has open. */
+    readonly workspaceFolder: string,
   ) {}
 
   /** A workbench on a fresh profile and workspace; `settings` go into the workspace's settings. */
@@ -64,7 +66,7 @@ export class Workbench {
     });
     await page.goto(server.url(workspace));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    return new Workbench(page, browser, server, profile, brokerPort);
+    return new Workbench(page, browser, server, profile, brokerPort, workspace);
   }
 
   /**
