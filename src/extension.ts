@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './engine/connectionRegistry';
-import { validatePublishTopic } from './engine/topicRules';
+import { validatePublishTopic } from './shared/topicRules';
 import { EngineClient } from './engine/engineClient';
 import { DEFAULT_LIMITS, type TopicLimits } from './engine/topicTree';
 import type { MqttExplorerApi } from './vscode/api';
@@ -9,7 +9,10 @@ import { ConnectionEditors } from './vscode/connectionEditor';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './vscode/connectionsView';
 import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './vscode/localDevelopment';
 import { ProfileStore } from './vscode/profileStore';
+import { formatBytes } from './shared/format';
+import { describeResult, parsePublishArgs, type PublishDraft, type PublishResult } from './shared/publish';
 import { PayloadDocuments } from './vscode/payloadDocuments';
+import { publishDraft, PublishHistory, PublishPrompts } from './vscode/publishFlow';
 import { showTopicHistory, TopicPanels, type TopicRef } from './vscode/topicPanel';
 import { registerTopicCommands } from './vscode/topicCommands';
 import { TopicsTreeProvider, type TopicElement } from './vscode/topicsView';
@@ -40,7 +43,8 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const statusBar = new ConnectionStatusBar(registry);
   const local = new LocalDevelopment(registry, log);
   const documents = new PayloadDocuments();
-  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents });
+  const publishHistory = new PublishHistory(context.globalState);
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
   const report = (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
@@ -104,7 +108,9 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       }
     }),
     vscode.commands.registerCommand('mqttExplorer.stopSimulator', () => local.stopSimulator().catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.publish', (args?: PublishArgs) => publish(registry, args).catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.publish', (args?: unknown) => publish(args).catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.publishSelection', () => publishSelection().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.publishFile', (uri?: vscode.Uri) => publishFile(uri).catch(report)),
     // A click in the tree shows the topic in the panel that follows the selection, if there is one;
     // otherwise (and from menus) in the topic's own panel.
     vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement, how?: { fromTree?: boolean }) => {
@@ -112,11 +118,56 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       const ref = { connectionId: target.connectionId, topic: target.topic };
       if (!(how?.fromTree && panels.revealFollowing(ref))) panels.show(ref);
     }),
+    vscode.commands.registerCommand('mqttExplorer.publishToTopic', (target?: TopicRef | TopicElement) => {
+      if (target) panels.showPublishForm({ connectionId: target.connectionId, topic: target.topic }).catch(report);
+    }),
     vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (target?: TopicRef | TopicElement) => {
       if (target) panels.show({ connectionId: target.connectionId, topic: target.topic }, { beside: true });
     }),
     vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (target?: TopicRef) => showTopicHistory(registry, panels, topicsView, target).catch(report)),
   );
+
+  const prompts = new PublishPrompts(registry, publishHistory);
+
+  /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
+  async function publish(raw: unknown): Promise<PublishResult | undefined> {
+    const args = parsePublishArgs(raw);
+    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64", qos?: 0 | 1 | 2, retain?, properties? }.');
+    if (args.topic === undefined) return prompts.run(args);
+    const connectionId = args.connectionId ?? registry.list().find((connection) => connection.state.kind === 'connected')?.id;
+    if (!connectionId) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
+    const draft: PublishDraft = { topic: args.topic, payload: args.payload ?? '', format: args.format ?? 'text', qos: args.qos ?? 0, retain: args.retain ?? false };
+    if (args.properties) draft.properties = args.properties;
+    return publishDraft(registry, publishHistory, connectionId, draft);
+  }
+
+  /** The editor's selection (the whole document when nothing is selected), to a topic asked for. */
+  async function publishSelection(): Promise<PublishResult | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) throw new Error('Open an editor to publish its selection.');
+    const payload = editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection);
+    const collected = await prompts.collect({ payload, format: 'text' }, true);
+    if (!collected) return undefined;
+    const result = await publishDraft(registry, publishHistory, collected.connectionId, collected.draft);
+    void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${describeResult(result)}`, 5000);
+    return result;
+  }
+
+  /** A file's bytes, as they are, to a topic asked for. */
+  async function publishFile(uri?: vscode.Uri): Promise<PublishResult | undefined> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? (await vscode.window.showOpenDialog({ title: 'MQTT: Publish File', canSelectMany: false }))?.[0];
+    if (!target) return undefined;
+    const bytes = await vscode.workspace.fs.readFile(target);
+    const collected = await prompts.collect({ payload: '' }, true);
+    if (!collected) return undefined;
+    const connection = registry.get(collected.connectionId);
+    if (!connection) throw new Error(`No connection ${collected.connectionId}.`);
+    const invalid = validatePublishTopic(collected.draft.topic);
+    if (invalid) throw new Error(invalid);
+    const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });
+    void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${formatBytes(bytes.length)} · ${describeResult(result)}`, 5000);
+    return result;
+  }
 
   void autoStart(local, report);
   return { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors };
@@ -148,34 +199,4 @@ function topicLimits(): TopicLimits {
     maxPayloadBytes: config.get<number>('maxPayloadKib', DEFAULT_LIMITS.maxPayloadBytes / 1024) * 1024,
     totalBudgetBytes: config.get<number>('totalMib', DEFAULT_LIMITS.totalBudgetBytes / mib) * mib,
   };
-}
-
-export interface PublishArgs {
-  connectionId?: string;
-  topic?: string;
-  payload?: string;
-  qos?: 0 | 1 | 2;
-  retain?: boolean;
-}
-
-/** The short form of publishing; the full sequence of prompts belongs to the publishing issue. */
-async function publish(registry: ConnectionRegistry, args?: PublishArgs): Promise<void> {
-  const connected = registry.list().filter((connection) => connection.state.kind === 'connected');
-  let connection = args?.connectionId ? registry.get(args.connectionId) : connected[0];
-  if (!args?.connectionId && connected.length > 1) {
-    const picked = await vscode.window.showQuickPick(
-      connected.map((candidate) => ({ label: candidate.profile.name, connection: candidate })),
-      { title: 'Publish: connection' },
-    );
-    connection = picked?.connection;
-    if (!connection) return;
-  }
-  if (!connection) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
-  const topic = args?.topic ?? (await vscode.window.showInputBox({ title: 'Publish: topic', validateInput: validatePublishTopic, ignoreFocusOut: true }));
-  if (topic === undefined) return;
-  const invalid = validatePublishTopic(topic);
-  if (invalid) throw new Error(invalid);
-  const payload = args?.payload ?? (await vscode.window.showInputBox({ title: `Publish to ${topic}: payload`, ignoreFocusOut: true }));
-  if (payload === undefined) return;
-  await connection.publish(topic, payload, { qos: args?.qos ?? 0, retain: args?.retain ?? false });
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import mqtt, { type IClientOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
 import { brokerUrl, isTlsProtocol, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
+import { reasonText, type PublishProperties, type PublishResult } from '../shared/publish';
 import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
 import { Emitter, type IDisposable } from './dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
@@ -86,6 +87,8 @@ export class BrokerConnection implements IDisposable {
   private client: MqttClient | undefined;
   private current: ConnectionState = { kind: 'disconnected' };
   private readonly subscriptionMap = new Map<string, Subscription>();
+  /** The broker's last PUBACK / PUBCOMP per message id, until publish() takes it. */
+  private readonly acks = new Map<number, { cmd: 'puback' | 'pubcomp'; reasonCode: number }>();
   private readonly policy: ReconnectPolicy;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
@@ -152,6 +155,12 @@ export class BrokerConnection implements IDisposable {
         properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
       });
       this.topicEmitter.fire(update);
+    });
+    // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:
+    // their reason codes are taken here, by message id, for publish() to report.
+    client.on('packetreceive', (packet) => {
+      if (this.acks.size > 1000) this.acks.clear(); // answers of refused publishes nobody took
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) this.acks.set(packet.messageId, { cmd: packet.cmd, reasonCode: packet.reasonCode ?? 0 });
     });
     client.on('error', (error) => {
       this.lastError = this.describe(error);
@@ -266,13 +275,25 @@ export class BrokerConnection implements IDisposable {
     this.log(`subscribed to ${spec.topic} (granted QoS ${status.grantedQos})`);
   }
 
-  async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean } = {}): Promise<void> {
+  /** Publishes, and resolves with the broker's answer: PUBACK at QoS 1, PUBCOMP at QoS 2, nothing at QoS 0. */
+  async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean; properties?: PublishProperties } = {}): Promise<PublishResult> {
     const client = this.client;
     if (!client) throw new Error(`${this.profile.name} is not connected.`);
-    await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), {
-      qos: options.qos ?? 0,
-      retain: options.retain ?? false,
-    });
+    const publishOptions: IClientPublishOptions = { qos: options.qos ?? 0, retain: options.retain ?? false };
+    if (options.properties && this.profile.mqttVersion === 5) publishOptions.properties = toPublishProperties(options.properties);
+    let packet: mqtt.Packet | undefined;
+    try {
+      packet = await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), publishOptions);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'number') throw new Error(`The broker refused the message: ${reasonText(code)} (0x${code.toString(16).padStart(2, '0')}).`);
+      throw error;
+    }
+    const messageId = packet && 'messageId' in packet ? packet.messageId : undefined;
+    const answer = messageId === undefined ? undefined : this.acks.get(messageId);
+    if (messageId !== undefined) this.acks.delete(messageId);
+    if (!answer || (options.qos ?? 0) === 0) return { ack: 'none', reasonCode: 0, reason: reasonText(0) };
+    return { ack: answer.cmd, reasonCode: answer.reasonCode, reason: reasonText(answer.reasonCode) };
   }
 
   async disconnect(): Promise<void> {
@@ -304,5 +325,24 @@ function toMessageProperties(properties: NonNullable<mqtt.IPublishPacket['proper
   if (properties.correlationData !== undefined) result.correlationData = new Uint8Array(properties.correlationData);
   if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
   if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
+  return result;
+}
+
+/** MQTT 5 publish properties for MQTT.js: correlation data as bytes, repeated user properties as arrays. */
+export function toPublishProperties(properties: PublishProperties): NonNullable<IClientPublishOptions['properties']> {
+  const result: NonNullable<IClientPublishOptions['properties']> = {};
+  if (properties.contentType !== undefined) result.contentType = properties.contentType;
+  if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
+  if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
+  if (properties.responseTopic !== undefined) result.responseTopic = properties.responseTopic;
+  if (properties.correlationData !== undefined) result.correlationData = Buffer.from(properties.correlationData, 'utf8');
+  if (properties.userProperties?.length) {
+    const grouped: Record<string, string | string[]> = {};
+    for (const [name, value] of properties.userProperties) {
+      const existing = grouped[name];
+      grouped[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    }
+    result.userProperties = grouped;
+  }
   return result;
 }

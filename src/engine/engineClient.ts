@@ -1,3 +1,4 @@
+import type { PublishProperties, PublishResult } from '../shared/publish';
 import { Worker } from 'node:worker_threads';
 import type { BackoffOptions } from './backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from './connection';
@@ -138,8 +139,8 @@ export class RemoteConnection extends Disposable {
     return this.engine.request('removeSubscription', { connectionId: this.id, topic });
   }
 
-  publish(topic: string, payload: string | Uint8Array, options: { qos?: QoS; retain?: boolean } = {}): Promise<void> {
+  publish(topic: string, payload: string | Uint8Array, options: { qos?: QoS; retain?: boolean; properties?: PublishProperties } = {}): Promise<PublishResult> {
     const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-    return this.engine.request('publish', { connectionId: this.id, topic, payload: bytes, qos: options.qos ?? 0, retain: options.retain ?? false });
+    return this.engine.request('publish', { connectionId: this.id, topic, payload: bytes, qos: options.qos ?? 0, retain: options.retain ?? false, properties: options.properties });
   }
 }

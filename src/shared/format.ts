@@ -44,3 +44,33 @@ export function hexDump(bytes: Uint8Array, width = 16): string {
   }
   return lines.join('\n');
 }
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+export function toBase64(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+    const triple = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += BASE64[(triple >> 18) & 63] + BASE64[(triple >> 12) & 63] + (b === undefined ? '=' : BASE64[(triple >> 6) & 63]) + (c === undefined ? '=' : BASE64[triple & 63]);
+  }
+  return out;
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const clean = text.replace(/[\s=]/g, '');
+  if (/[^A-Za-z0-9+/]/.test(clean)) throw new Error('Not base64: only A–Z, a–z, 0–9, + and / are allowed.');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let index = 0;
+  for (const char of clean) {
+    value = (value << 6) | BASE64.indexOf(char);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[index++] = (value >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, index);
+}

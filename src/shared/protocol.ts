@@ -7,6 +7,7 @@
  */
 
 import type { ConnectionProfile } from './profile';
+import { parseDraft, type PublishDraft, type PublishResult } from './publish';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -59,6 +60,8 @@ export interface PanelTopic {
   topic: string;
   /** The panel follows the Topics view's selection. */
   follow: boolean;
+  /** MQTT 5 connections can publish with properties. */
+  mqttVersion: 4 | 5;
 }
 
 export type ExportFormat = 'json' | 'ndjson' | 'csv';
@@ -108,7 +111,13 @@ export interface ReplyError {
   error: string;
 }
 
-export type HostToWebview = PanelTopicMessage | PanelUpdateMessage | EditProfileMessage | ReplyOk | ReplyError;
+/** Fills the publish form (from "Publish to This Topic") and shows it. */
+export interface PublishDraftMessage {
+  type: 'publishDraft';
+  draft: PublishDraft;
+}
+
+export type HostToWebview = PanelTopicMessage | PanelUpdateMessage | PublishDraftMessage | EditProfileMessage | ReplyOk | ReplyError;
 
 // ---- webview -> host ----
 
@@ -152,6 +161,10 @@ export interface RequestMap {
   openPayload: { params: { seq: number }; result: Record<string, never> };
   exportHistory: { params: { format: ExportFormat }; result: { saved: string | undefined; count: number } };
   setFollow: { params: { follow: boolean }; result: Record<string, never> };
+  /** Checked again on the host (parseDraft, validateDraft): the webview is not trusted. */
+  publish: { params: { draft: unknown }; result: PublishResult };
+  recentPublishes: { params: Record<string, never>; result: PublishDraft[] };
+  knownTopics: { params: Record<string, never>; result: string[] };
   saveProfile: { params: SaveProfileParams; result: { id: string } };
   pickFile: { params: { field: TlsFileField }; result: { path: string | undefined } };
 }
@@ -199,6 +212,11 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
       return params.format === 'json' || params.format === 'ndjson' || params.format === 'csv' ? { format: params.format } : undefined;
     case 'setFollow':
       return typeof params.follow === 'boolean' ? { follow: params.follow } : undefined;
+    case 'publish':
+      return isRecord(params.draft) ? { draft: params.draft } : undefined;
+    case 'recentPublishes':
+    case 'knownTopics':
+      return {};
     case 'pickFile':
       return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;
     case 'saveProfile': {
@@ -236,9 +254,9 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
   }
 }
 
-export type PanelTab = 'payload' | 'diff' | 'chart';
+export type PanelTab = 'payload' | 'diff' | 'chart' | 'publish';
 export type PayloadViewChoice = 'auto' | 'json' | 'text' | 'hex' | 'base64' | 'numbers';
-const PANEL_TABS: readonly string[] = ['payload', 'diff', 'chart'];
+const PANEL_TABS: readonly string[] = ['payload', 'diff', 'chart', 'publish'];
 const VIEW_CHOICES: readonly string[] = ['auto', 'json', 'text', 'hex', 'base64', 'numbers'];
 
 /** The panel's stored state (setState and the serializer): what it shows and how. Versioned on its own. */
@@ -251,6 +269,8 @@ export interface PanelState {
   view: PayloadViewChoice;
   /** Chart fields picked; empty: the first ones found. */
   chartPaths: string[];
+  /** What the publish form holds, so that hiding or reloading the panel loses nothing typed. */
+  publish?: PublishDraft;
 }
 
 export function defaultPanelState(connectionId: string, topic: string, follow = false): PanelState {
@@ -265,6 +285,8 @@ export function parsePanelState(value: unknown): PanelState | undefined {
   if (typeof value.tab === 'string' && PANEL_TABS.includes(value.tab)) state.tab = value.tab as PanelTab;
   if (typeof value.view === 'string' && VIEW_CHOICES.includes(value.view)) state.view = value.view as PayloadViewChoice;
   if (Array.isArray(value.chartPaths)) state.chartPaths = value.chartPaths.filter((path): path is string => typeof path === 'string').slice(0, MAX_CHART_SERIES);
+  const publish = value.publish === undefined ? false : parseDraft(value.publish);
+  if (publish) state.publish = publish;
   return state;
 }
 

@@ -71,9 +71,6 @@ export function registerTopicCommands(
       if (!payload) return;
       await vscode.env.clipboard.writeText(new TextDecoder().decode(payload));
     }),
-    vscode.commands.registerCommand('mqttExplorer.publishToTopic', async (element: TopicElement) => {
-      await vscode.commands.executeCommand('mqttExplorer.publish', { connectionId: element.connectionId, topic: element.topic });
-    }),
     vscode.commands.registerCommand('mqttExplorer.deleteRetained', async (element: TopicElement) => {
       const connection = registry.get(element.connectionId);
       if (!connection) return;

@@ -14,7 +14,9 @@ import {
   type PanelTopic,
   type RequestResults,
 } from '../shared/protocol';
+import { parseDraft, type PublishDraft } from '../shared/publish';
 import type { PayloadDocuments } from './payloadDocuments';
+import { publishDraft, type PublishHistory } from './publishFlow';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
@@ -24,6 +26,8 @@ export const TOPIC_PANEL_VIEW_TYPE = 'mqttExplorer.topic';
 const UPDATE_INTERVAL_MS = 100;
 /** Rows an update carries at most: the webview asks for any others it scrolls to. */
 const RECENT_ROWS = 50;
+/** Known topics the publish form completes from. */
+const KNOWN_TOPICS = 500;
 /** Points per chart series; the engine keeps each bucket's lowest and highest. */
 const CHART_POINTS = 1200;
 
@@ -39,6 +43,7 @@ export interface PanelContext {
   /** Keeps the worker reporting a topic's changes while a panel shows it. */
   pin(ref: TopicRef): vscode.Disposable;
   documents: PayloadDocuments;
+  publishHistory: PublishHistory;
 }
 
 const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -60,6 +65,8 @@ class TopicPanel extends Disposable {
   /** The newest seq the webview has a row for, per node: updates carry only newer rows. */
   private sentNext = 0;
   private sentNodeId = 0;
+  /** A draft for the publish form that waits for the webview to be ready. */
+  private pendingDraft: PublishDraft | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -86,6 +93,17 @@ class TopicPanel extends Disposable {
             this.state = { ...this.state, follow: params.follow };
             return {};
           },
+          publish: async (params) => {
+            const draft = parseDraft(params.draft);
+            if (!draft) throw new Error('The form sent a publish the extension cannot read.');
+            return publishDraft(context.registry, context.publishHistory, this.state.connectionId, draft);
+          },
+          recentPublishes: async () => context.publishHistory.recent(this.state.connectionId),
+          knownTopics: async () =>
+            (await context.registry.engine.request('topicList', { limit: KNOWN_TOPICS }))
+              .filter((topic) => topic.connectionId === this.state.connectionId)
+              .map((topic) => topic.topic)
+              .sort(),
         },
         () => this.onReady(),
       ),
@@ -107,6 +125,12 @@ class TopicPanel extends Disposable {
     return this.state.follow;
   }
 
+  /** Fills the publish form and shows it, once the webview is ready. */
+  fillPublishForm(draft: PublishDraft): void {
+    if (this.channel.ready) this.channel.post({ type: 'publishDraft', draft });
+    else this.pendingDraft = draft;
+  }
+
   /** Shows another topic in this panel (a panel that follows the Topics view's selection). */
   retarget(ref: TopicRef): void {
     this.state = { ...this.state, ...ref };
@@ -122,9 +146,17 @@ class TopicPanel extends Disposable {
     this.sentNext = 0;
     this.sentNodeId = 0;
     const connection = this.context.registry.get(this.state.connectionId);
-    const topic: PanelTopic = { connectionId: this.state.connectionId, connectionName: connection?.profile.name ?? this.state.connectionId, topic: this.state.topic, follow: this.state.follow };
+    const topic: PanelTopic = {
+      connectionId: this.state.connectionId,
+      connectionName: connection?.profile.name ?? this.state.connectionId,
+      topic: this.state.topic,
+      follow: this.state.follow,
+      mqttVersion: connection?.profile.mqttVersion === 5 ? 5 : 4,
+    };
     this.channel.post({ type: 'panelTopic', topic });
     void this.postUpdate();
+    if (this.pendingDraft) this.channel.post({ type: 'publishDraft', draft: this.pendingDraft });
+    this.pendingDraft = undefined;
   }
 
   private history(from: number, count: number, payloadBytes: number) {
@@ -259,6 +291,15 @@ export class TopicPanels extends Disposable {
     return panel;
   }
 
+  /** "Publish to This Topic": the topic's own panel, its publish form filled with the topic and its last payload. */
+  async showPublishForm(ref: TopicRef): Promise<void> {
+    const node = await this.context.registry.engine.request('node', { ...ref, history: 1 }).catch(() => undefined);
+    const last = node?.history.at(-1)?.payload;
+    const draft: PublishDraft = { topic: ref.topic, ...(last ? payloadDraft(last) : { payload: '', format: 'text' }), qos: 0, retain: node?.snapshot.retained ?? false };
+    this.show(ref);
+    [...this.panels].find((panel) => !panel.following && sameRef(panel.ref, ref))?.fillPublishForm(draft);
+  }
+
   /** The Topics view's selection moved: panels that follow it show the selected topic. */
   followSelection(ref: TopicRef): void {
     for (const panel of this.panels) if (panel.following && !sameRef(panel.ref, ref)) panel.retarget(ref);
@@ -285,6 +326,18 @@ export class TopicPanels extends Disposable {
       topicPanel.dispose();
       this.panels.delete(topicPanel);
     });
+  }
+}
+
+/** A payload as the form shows it: JSON or text as typed, anything else in hex. */
+export function payloadDraft(payload: Uint8Array): Pick<PublishDraft, 'payload' | 'format'> {
+  const text = payloadAsText(payload);
+  if (text === undefined) return { payload: Array.from(payload, (byte) => byte.toString(16).padStart(2, '0')).join(' '), format: 'hex' };
+  try {
+    JSON.parse(text);
+    return { payload: text, format: 'json' };
+  } catch {
+    return { payload: text, format: 'text' };
   }
 }
 

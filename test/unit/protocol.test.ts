@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { oneLine, payloadAsText } from '../../src/shared/format';
 import { defaultPanelState, parsePanelState, parseWebviewMessage } from '../../src/shared/protocol';
-import { validatePublishTopic } from '../../src/engine/topicRules';
+import { validatePublishTopic } from '../../src/shared/topicRules';
 
 describe('Webview protocol validation', () => {
   it('accepts exactly the known messages', () => {

@@ -17,6 +17,7 @@ import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag 
 import { ChartView } from './chartView';
 import { el } from './dom';
 import { HistoryList } from './historyList';
+import { PublishForm } from './publishForm';
 import { detailLine, diffBody, payloadBody, propertiesTable, resolveView, VIEW_LABELS } from './messageViews';
 
 /** The chart asks for fresh points at most this often while messages arrive. */
@@ -156,6 +157,8 @@ diffActions.append(
   }),
   diffNote,
 );
+const publishForm = new PublishForm((draft) => store({ publish: draft }));
+if (state.publish) publishForm.fill(state.publish);
 const chart = new ChartView((paths) => {
   store({ chartPaths: paths });
   void refreshChart();
@@ -166,22 +169,27 @@ const inspector = tabs<PanelTab>(
     { id: 'payload', label: 'Payload' },
     { id: 'diff', label: 'Diff' },
     { id: 'chart', label: 'Chart' },
+    { id: 'publish', label: 'Publish' },
   ],
   state.tab,
   (tab) => {
     store({ tab });
     if (tab === 'diff') void renderDiff();
     if (tab === 'chart') void refreshChart();
+    if (tab === 'publish') void publishForm.refreshLists();
   },
 );
 inspector.views.payload.append(payloadActions, payloadHead, payloadContent);
 inspector.views.diff.append(diffActions, diffContent);
 inspector.views.chart.append(chart.element);
+inspector.views.publish.append(publishForm.element);
 for (const view of Object.values(inspector.views)) view.classList.add('tab-view');
 
 const header = el('header');
 header.append(title, meta, toolbar);
 app.replaceChildren(header, divider(), list.element, inspector.element);
+// The tabs component picks its first tab when it connects: choose the stored one once it is in the page.
+requestAnimationFrame(() => inspector.select(state.tab));
 
 // ---- rendering ----
 
@@ -288,6 +296,9 @@ listen((message) => {
       const changed = message.topic.topic !== state.topic || message.topic.connectionId !== state.connectionId;
       topic = message.topic;
       store({ connectionId: topic.connectionId, topic: topic.topic, follow: topic.follow });
+      publishForm.setMqttVersion(topic.mqttVersion);
+      // The form starts on the panel's topic; what was typed for another topic stays.
+      if (!state.publish || (changed && !state.publish.payload)) publishForm.fill({ topic: topic.topic, payload: '', format: 'text', qos: 0, retain: false });
       follow.value = topic.follow;
       if (changed || !window_) {
         window_ = undefined;
@@ -301,6 +312,13 @@ listen((message) => {
       if (state.tab === 'chart') void refreshChart();
       break;
     }
+    case 'publishDraft':
+      publishForm.fill(message.draft);
+      inspector.select('publish');
+      store({ tab: 'publish' });
+      void publishForm.refreshLists();
+      publishForm.focus();
+      break;
     case 'panelUpdate': {
       if (window_ && message.window && window_.nodeId !== message.window.nodeId) {
         messages.clear();
@@ -321,4 +339,5 @@ listen((message) => {
 renderHeader();
 renderPayload();
 if (state.tab === 'chart') void refreshChart();
+if (state.tab === 'publish') void publishForm.refreshLists();
 post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });

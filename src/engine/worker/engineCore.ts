@@ -1,6 +1,6 @@
 import { payloadAsText, oneLine } from '../../shared/format';
 import { BrokerConnection } from '../connection';
-import { topicMatchesFilter } from '../topicRules';
+import { topicMatchesFilter } from '../../shared/topicRules';
 import { downsample, extractFields, type Point } from '../../shared/series';
 import { DEFAULT_LIMITS, type StoredMessage, type TopicLimits, type TopicNode } from '../topicTree';
 import type { EngineEvent, EngineRequest, EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from './protocol';
@@ -150,8 +150,8 @@ export class EngineCore {
       case 'removeSubscription':
         return this.connection(request.params.connectionId).removeSubscription(request.params.topic);
       case 'publish': {
-        const { connectionId, topic, payload, qos, retain } = request.params;
-        return this.connection(connectionId).publish(topic, payload, { qos, retain });
+        const { connectionId, topic, payload, qos, retain, properties } = request.params;
+        return this.connection(connectionId).publish(topic, payload, { qos, retain, properties });
       }
       case 'children':
         return this.children(request.params);

@@ -6,6 +6,7 @@ import type { BackoffOptions } from '../backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../topicTree';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
+import type { PublishProperties, PublishResult } from '../../shared/publish';
 import type { Point } from '../../shared/series';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
@@ -84,7 +85,7 @@ export interface EngineRequests {
   reconnectNow: { params: { connectionId: string }; result: void };
   addSubscription: { params: { connectionId: string; spec: SubscriptionSpec }; result: Subscription };
   removeSubscription: { params: { connectionId: string; topic: string }; result: void };
-  publish: { params: { connectionId: string; topic: string; payload: Uint8Array; qos: QoS; retain: boolean }; result: void };
+  publish: { params: { connectionId: string; topic: string; payload: Uint8Array; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
   children: {
     params: { connectionId: string; parent: string | null; sort: SortOrder; filter?: TopicFilter; offset: number; limit: number };
     result: { children: NodeSnapshot[]; total: number };

@@ -1,0 +1,215 @@
+/**
+ * Publishing, as every way of publishing shares it (the palette, the panel's form, the editor
+ * commands, command arguments): payload formats and their encoding, MQTT 5 properties, validation
+ * with messages for people, and the broker's answer. No VS Code, no Node: the webview validates
+ * with the same code as the host.
+ */
+import { fromBase64 } from './format';
+import type { QoS } from './profile';
+import { validatePublishTopic } from './topicRules';
+
+export type PayloadFormat = 'text' | 'json' | 'hex' | 'base64';
+export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['text', 'json', 'hex', 'base64'];
+export const FORMAT_LABELS: Record<PayloadFormat, string> = { text: 'Text', json: 'JSON', hex: 'Hex', base64: 'Base64' };
+
+/** MQTT 5 publish properties as a person types them. */
+export interface PublishProperties {
+  contentType?: string;
+  payloadFormatIndicator?: boolean;
+  /** Seconds. */
+  messageExpiryInterval?: number;
+  responseTopic?: string;
+  /** Sent as the UTF-8 bytes of this text. */
+  correlationData?: string;
+  userProperties?: [string, string][];
+}
+
+/** One publish, as typed: kept as typed so that it can be shown again, reused, or fixed. */
+export interface PublishDraft {
+  topic: string;
+  payload: string;
+  format: PayloadFormat;
+  qos: QoS;
+  retain: boolean;
+  properties?: PublishProperties;
+}
+
+/** What the broker answered: nothing at QoS 0, PUBACK at QoS 1, PUBCOMP at QoS 2, with its reason code. */
+export interface PublishResult {
+  ack: 'none' | 'puback' | 'pubcomp';
+  reasonCode: number;
+  /** The reason in words, e.g. "Success" or "No matching subscribers". */
+  reason: string;
+}
+
+const encoder = new TextEncoder();
+
+/** The bytes of a payload typed in `format`, or why it is not valid in that format. */
+export function encodePayload(text: string, format: PayloadFormat): { bytes: Uint8Array } | { error: string } {
+  switch (format) {
+    case 'text':
+      return { bytes: encoder.encode(text) };
+    case 'json':
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        return { error: `Not valid JSON: ${(error as Error).message}` };
+      }
+      // Sent as typed: reformatting would change what the receiver gets.
+      return { bytes: encoder.encode(text) };
+    case 'hex': {
+      const clean = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
+      if (/[^0-9a-f]/i.test(clean)) return { error: 'Not hex: use the digits 0–9 and a–f, optionally separated by spaces.' };
+      if (clean.length % 2) return { error: 'Hex needs two digits per byte: one digit is missing.' };
+      const bytes = new Uint8Array(clean.length / 2);
+      for (let index = 0; index < bytes.length; index++) bytes[index] = parseInt(clean.slice(index * 2, index * 2 + 2), 16);
+      return { bytes };
+    }
+    case 'base64':
+      if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text) || text.replace(/\s/g, '').length % 4 === 1) return { error: 'Not base64: only A–Z, a–z, 0–9, + and /, with = at the end.' };
+      return { bytes: fromBase64(text) };
+  }
+}
+
+/** Why a payload would not be published (undefined: it would). */
+export function validatePayload(text: string, format: PayloadFormat): string | undefined {
+  const encoded = encodePayload(text, format);
+  return 'error' in encoded ? encoded.error : undefined;
+}
+
+/** User properties typed one per line as `name=value` (the first `=` splits). */
+export function parseUserProperties(text: string): { pairs: [string, string][] } | { error: string } {
+  const pairs: [string, string][] = [];
+  for (const [index, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    const at = line.indexOf('=');
+    if (at <= 0) return { error: `Line ${index + 1}: write a user property as name=value.` };
+    pairs.push([line.slice(0, at).trim(), line.slice(at + 1)]);
+  }
+  return { pairs };
+}
+
+/** Why the MQTT 5 properties would not be sent (undefined: they would). */
+export function validateProperties(properties: PublishProperties | undefined): string | undefined {
+  if (!properties) return undefined;
+  const expiry = properties.messageExpiryInterval;
+  if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff)) return 'Message expiry is a whole number of seconds (0 to 4,294,967,295).';
+  if (properties.responseTopic !== undefined && properties.responseTopic !== '') {
+    const invalid = validatePublishTopic(properties.responseTopic);
+    if (invalid) return `Response topic: ${invalid}`;
+  }
+  if (properties.userProperties?.some(([name]) => name === '')) return 'A user property needs a name.';
+  return undefined;
+}
+
+/** Everything wrong with a draft, by field; empty when it can be published. */
+export function validateDraft(draft: PublishDraft): Partial<Record<'topic' | 'payload' | 'properties', string>> {
+  const errors: Partial<Record<'topic' | 'payload' | 'properties', string>> = {};
+  const topic = validatePublishTopic(draft.topic);
+  if (topic) errors.topic = topic;
+  const payload = validatePayload(draft.payload, draft.format);
+  if (payload) errors.payload = payload;
+  const properties = validateProperties(draft.properties);
+  if (properties) errors.properties = properties;
+  return errors;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | undefined | false {
+  return value === undefined || typeof value === 'string' ? value : false;
+}
+
+/** Reads MQTT 5 properties from untrusted data (a webview, command arguments); undefined fields are left out. */
+export function parseProperties(value: unknown): PublishProperties | undefined | false {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) return false;
+  const properties: PublishProperties = {};
+  for (const key of ['contentType', 'responseTopic', 'correlationData'] as const) {
+    const text = optionalString(value[key]);
+    if (text === false) return false;
+    if (text !== undefined && text !== '') properties[key] = text;
+  }
+  if (value.payloadFormatIndicator !== undefined) {
+    if (typeof value.payloadFormatIndicator !== 'boolean') return false;
+    properties.payloadFormatIndicator = value.payloadFormatIndicator;
+  }
+  if (value.messageExpiryInterval !== undefined) {
+    if (typeof value.messageExpiryInterval !== 'number') return false;
+    properties.messageExpiryInterval = value.messageExpiryInterval;
+  }
+  if (value.userProperties !== undefined) {
+    const pairs = value.userProperties;
+    // Also accepted as an object, as MQTT.js and most tools write them.
+    const list = Array.isArray(pairs) ? pairs : isRecord(pairs) ? Object.entries(pairs) : undefined;
+    if (!list || !list.every((pair): pair is [string, string] => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string')) return false;
+    if (list.length) properties.userProperties = list;
+  }
+  return properties;
+}
+
+/** Reads a draft from untrusted data; `false` when a field has the wrong type. */
+export function parseDraft(value: unknown, defaults: Partial<PublishDraft> = {}): PublishDraft | false {
+  if (!isRecord(value)) return false;
+  const topic = value.topic ?? defaults.topic;
+  const payload = value.payload ?? defaults.payload ?? '';
+  const format = value.format ?? defaults.format ?? 'text';
+  const qos = value.qos ?? defaults.qos ?? 0;
+  const retain = value.retain ?? defaults.retain ?? false;
+  if (typeof topic !== 'string' || typeof payload !== 'string' || typeof retain !== 'boolean') return false;
+  if (!PAYLOAD_FORMATS.includes(format as PayloadFormat) || (qos !== 0 && qos !== 1 && qos !== 2)) return false;
+  const properties = parseProperties(value.properties);
+  if (properties === false) return false;
+  const draft: PublishDraft = { topic, payload, format: format as PayloadFormat, qos, retain };
+  if (properties && Object.keys(properties).length) draft.properties = properties;
+  return draft;
+}
+
+/** MQTT 5 reason codes of PUBACK and PUBREC/PUBCOMP (§3.4.2.1, §3.7.2.1). */
+const REASONS: Record<number, string> = {
+  0x00: 'Success',
+  0x10: 'No matching subscribers',
+  0x80: 'Unspecified error',
+  0x83: 'Implementation specific error',
+  0x87: 'Not authorized',
+  0x90: 'Topic name invalid',
+  0x91: 'Packet identifier in use',
+  0x92: 'Packet identifier not found',
+  0x97: 'Quota exceeded',
+  0x99: 'Payload format invalid',
+};
+
+export function reasonText(code: number): string {
+  return REASONS[code] ?? `Reason code 0x${code.toString(16).padStart(2, '0')}`;
+}
+
+/** The answer as the form shows it next to its button. */
+export function describeResult(result: PublishResult): string {
+  if (result.ack === 'none') return 'Sent (QoS 0: the broker does not acknowledge).';
+  return `${result.ack === 'puback' ? 'PUBACK' : 'PUBCOMP'}: ${result.reason}${result.reasonCode ? ` (0x${result.reasonCode.toString(16).padStart(2, '0')})` : ''}.`;
+}
+
+/** Arguments of "MQTT: Publish": with a topic it publishes at once, otherwise they fill the prompts. */
+export interface PublishArgs extends Partial<PublishDraft> {
+  connectionId?: string;
+}
+
+/** Reads the arguments of "MQTT: Publish" (a keybinding's or a task's); `false` when a field has the wrong type. */
+export function parsePublishArgs(value: unknown): PublishArgs | false {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return false;
+  const raw = value as Record<string, unknown>;
+  if (raw.connectionId !== undefined && typeof raw.connectionId !== 'string') return false;
+  const draft = parseDraft({ ...raw, topic: raw.topic ?? '' });
+  if (draft === false) return false;
+  const args: PublishArgs = { ...draft };
+  if (raw.topic === undefined) delete args.topic;
+  if (raw.payload === undefined) delete args.payload;
+  if (raw.format === undefined) delete args.format;
+  if (raw.qos === undefined) delete args.qos;
+  if (raw.retain === undefined) delete args.retain;
+  if (typeof raw.connectionId === 'string') args.connectionId = raw.connectionId;
+  return args;
+}

@@ -1,0 +1,273 @@
+import * as vscode from 'vscode';
+import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import type { RemoteConnection } from '../engine/engineClient';
+import type { QoS } from '../shared/profile';
+import { describeResult, encodePayload, FORMAT_LABELS, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
+import { validatePublishTopic } from '../shared/topicRules';
+
+/** Publishes kept per connection for reuse (the palette offers their topics, the panel's form lists them). */
+const RECENT_PER_CONNECTION = 20;
+/** Known topics the topic step offers. */
+const OFFERED_TOPICS = 2000;
+
+interface Remembered {
+  connectionId: string;
+  draft: PublishDraft;
+}
+
+/** The last publish and the recent ones, per connection, in the extension's global state. */
+export class PublishHistory {
+  constructor(private readonly state: vscode.Memento) {}
+
+  get last(): Remembered | undefined {
+    return this.state.get<Remembered>('mqttExplorer.publish.last');
+  }
+
+  recent(connectionId: string): PublishDraft[] {
+    return this.state.get<PublishDraft[]>(`mqttExplorer.publish.recent.${connectionId}`) ?? [];
+  }
+
+  async remember(connectionId: string, draft: PublishDraft): Promise<void> {
+    const key = `mqttExplorer.publish.recent.${connectionId}`;
+    const same = (other: PublishDraft) => JSON.stringify(other) === JSON.stringify(draft);
+    await this.state.update(key, [draft, ...this.recent(connectionId).filter((other) => !same(other))].slice(0, RECENT_PER_CONNECTION));
+    await this.state.update('mqttExplorer.publish.last', { connectionId, draft });
+  }
+}
+
+/** Validates, encodes and publishes one draft; remembers it once the broker has it. */
+export async function publishDraft(registry: ConnectionRegistry, history: PublishHistory, connectionId: string, draft: PublishDraft): Promise<PublishResult> {
+  const connection = registry.get(connectionId);
+  if (!connection) throw new Error(`No connection ${connectionId}.`);
+  const errors = validateDraft(draft);
+  const first = errors.topic ?? errors.payload ?? errors.properties;
+  if (first) throw new Error(first);
+  const encoded = encodePayload(draft.payload, draft.format);
+  if ('error' in encoded) throw new Error(encoded.error);
+  if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
+  const result = await connection.publish(draft.topic, encoded.bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties });
+  await history.remember(connectionId, draft);
+  return result;
+}
+
+
+class Back extends Error {}
+class Cancelled extends Error {}
+
+/** A step of the prompts answers, goes back, or is cancelled. */
+type Step = 'connection' | 'topic' | 'payload' | 'qos';
+
+function connected(registry: ConnectionRegistry): RemoteConnection[] {
+  return registry.list().filter((connection) => connection.state.kind === 'connected');
+}
+
+/**
+ * "MQTT: Publish" as prompts: the connection (when several are connected), the topic (recent and
+ * known topics offered), the payload (in a format, validated as typed), then QoS and retain. Each
+ * step has a back button; the last values come back next time; when publishing fails, the prompts
+ * open again with everything typed.
+ */
+export class PublishPrompts {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly history: PublishHistory,
+  ) {}
+
+  /** Asks for everything, publishes, and on failure asks again with everything typed. */
+  async run(initial: PublishArgs = {}): Promise<PublishResult | undefined> {
+    let answers: PublishArgs = initial;
+    for (;;) {
+      const collected = await this.collect(answers);
+      if (!collected) return undefined;
+      try {
+        const result = await publishDraft(this.registry, this.history, collected.connectionId, collected.draft);
+        void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${describeResult(result)}`, 5000);
+        return result;
+      } catch (error) {
+        // Nothing typed is lost: the prompts open again with the same values.
+        void vscode.window.showErrorMessage(`MQTT: ${(error as Error).message}`);
+        answers = { ...collected.draft, connectionId: collected.connectionId };
+      }
+    }
+  }
+
+  /**
+   * The answers of the steps, or undefined when cancelled. With `payloadGiven` (a selection, a
+   * file) the payload step is left out.
+   */
+  async collect(initial: PublishArgs = {}, payloadGiven = false): Promise<{ connectionId: string; draft: PublishDraft } | undefined> {
+    const candidates = connected(this.registry);
+    if (!candidates.length) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
+    const last = this.history.last;
+    const lastDraft = last && (!initial.connectionId || last.connectionId === initial.connectionId) ? last.draft : undefined;
+    let connectionId = initial.connectionId ?? (candidates.some((candidate) => candidate.id === last?.connectionId) ? last?.connectionId : undefined) ?? candidates[0].id;
+    const draft: PublishDraft = {
+      topic: initial.topic ?? lastDraft?.topic ?? '',
+      payload: initial.payload ?? (payloadGiven ? '' : (lastDraft?.payload ?? '')),
+      format: initial.format ?? (payloadGiven ? 'text' : (lastDraft?.format ?? 'text')),
+      qos: initial.qos ?? lastDraft?.qos ?? 0,
+      retain: initial.retain ?? lastDraft?.retain ?? false,
+    };
+    if (initial.properties) draft.properties = initial.properties;
+    const steps: Step[] = [...(candidates.length > 1 && !initial.connectionId ? (['connection'] as const) : []), 'topic', ...(payloadGiven ? [] : (['payload'] as const)), 'qos'];
+    let index = 0;
+    try {
+      while (index < steps.length) {
+        const step = steps[index];
+        const position = { index, count: steps.length };
+        try {
+          if (step === 'connection') connectionId = await this.pickConnection(candidates, connectionId, position);
+          else if (step === 'topic') draft.topic = await this.askTopic(connectionId, draft.topic, position);
+          else if (step === 'payload') Object.assign(draft, await this.askPayload(draft, position));
+          else Object.assign(draft, await this.askQos(draft, position));
+          index++;
+        } catch (error) {
+          if (!(error instanceof Back)) throw error;
+          index = Math.max(0, index - 1);
+        }
+      }
+    } catch (error) {
+      if (error instanceof Cancelled) return undefined;
+      throw error;
+    }
+    return { connectionId, draft };
+  }
+
+  private title(text: string, position: { index: number; count: number }): { title: string; step: number; totalSteps: number } {
+    return { title: `MQTT: Publish — ${text}`, step: position.index + 1, totalSteps: position.count };
+  }
+
+  private pickConnection(candidates: RemoteConnection[], current: string, position: { index: number; count: number }): Promise<string> {
+    return this.prompt<string>((resolve) => {
+      const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
+      Object.assign(pick, this.title('connection', position));
+      pick.items = candidates.map((candidate) => ({ label: candidate.profile.name, description: candidate.profile.host, id: candidate.id }));
+      pick.activeItems = pick.items.filter((item) => item.id === current);
+      pick.onDidAccept(() => {
+        const chosen = pick.selectedItems[0] ?? pick.activeItems[0];
+        if (chosen) resolve(chosen.id);
+      });
+      return pick;
+    }, position.index > 0);
+  }
+
+  /** A quick pick whose first row is what is typed (refused with its reason when MQTT forbids it), then recent and known topics. */
+  private async askTopic(connectionId: string, current: string, position: { index: number; count: number }): Promise<string> {
+    const recent = [...new Set(this.history.recent(connectionId).map((draft) => draft.topic))];
+    const known = (await this.registry.engine.request('topicList', { limit: OFFERED_TOPICS }).catch(() => []))
+      .filter((topic) => topic.connectionId === connectionId && !recent.includes(topic.topic))
+      .map((topic) => topic.topic)
+      .sort();
+    type Item = vscode.QuickPickItem & { topic?: string };
+    return this.prompt<string>((resolve) => {
+      const pick = vscode.window.createQuickPick<Item>();
+      Object.assign(pick, this.title('topic', position));
+      pick.placeholder = 'Type a topic, or pick a recent or known one';
+      pick.matchOnDescription = false;
+      const listed: Item[] = [
+        ...(recent.length ? [{ label: 'Recent', kind: vscode.QuickPickItemKind.Separator }, ...recent.map((topic) => ({ label: topic, topic }))] : []),
+        ...(known.length ? [{ label: 'Known topics', kind: vscode.QuickPickItemKind.Separator }, ...known.map((topic) => ({ label: topic, topic }))] : []),
+      ];
+      const update = () => {
+        const typed = pick.value;
+        const invalid = typed ? validatePublishTopic(typed) : undefined;
+        // The typed topic is always the first row, and always shown (alwaysShow), with its error if it has one.
+        const typedItem: Item[] = typed && !listed.some((item) => item.topic === typed) ? [{ label: typed, description: invalid ? `$(error) ${invalid}` : 'publish to this topic', alwaysShow: true, topic: invalid ? undefined : typed }] : [];
+        pick.items = [...typedItem, ...listed];
+      };
+      pick.onDidChangeValue(update);
+      pick.value = current;
+      update();
+      pick.onDidAccept(() => {
+        const chosen = pick.activeItems[0];
+        if (chosen?.topic !== undefined) resolve(chosen.topic);
+        // A refused topic stays typed, with its reason on its row.
+      });
+      return pick;
+    }, position.index > 0);
+  }
+
+  private askPayload(draft: PublishDraft, position: { index: number; count: number }): Promise<Pick<PublishDraft, 'payload' | 'format'>> {
+    const formats: { format: PayloadFormat; icon: string }[] = [
+      { format: 'text', icon: 'symbol-text' },
+      { format: 'json', icon: 'json' },
+      { format: 'hex', icon: 'file-binary' },
+      { format: 'base64', icon: 'symbol-key' },
+    ];
+    return this.prompt((resolve) => {
+      const box = vscode.window.createInputBox();
+      let format = draft.format;
+      const refresh = () => {
+        Object.assign(box, this.title(`payload to ${draft.topic} as ${FORMAT_LABELS[format]}`, position));
+        box.prompt = `Payload as ${FORMAT_LABELS[format]}. The buttons change the format: ${formats.map((item) => FORMAT_LABELS[item.format]).join(', ')}.`;
+        box.validationMessage = validatePayload(box.value, format);
+        box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: `As ${FORMAT_LABELS[item.format]}` }))];
+      };
+      box.value = draft.payload;
+      box.onDidChangeValue(refresh);
+      box.onDidTriggerButton((button) => {
+        const picked = formats.find((item) => button.tooltip === `As ${FORMAT_LABELS[item.format]}`);
+        if (picked) {
+          format = picked.format;
+          refresh();
+        }
+      });
+      box.onDidAccept(() => {
+        if (!validatePayload(box.value, format)) resolve({ payload: box.value, format });
+      });
+      refresh();
+      return box;
+    }, false);
+  }
+
+  private askQos(draft: PublishDraft, position: { index: number; count: number }): Promise<Pick<PublishDraft, 'qos' | 'retain'>> {
+    type Item = vscode.QuickPickItem & { qos: QoS; retain: boolean };
+    const items: Item[] = [];
+    for (const retain of [false, true]) {
+      for (const qos of [0, 1, 2] as const) {
+        items.push({ label: `QoS ${qos}${retain ? ', retained' : ''}`, description: ['at most once', 'at least once', 'exactly once'][qos] + (retain ? ' · the broker keeps it for new subscribers' : ''), qos, retain });
+      }
+    }
+    return this.prompt((resolve) => {
+      const pick = vscode.window.createQuickPick<Item>();
+      Object.assign(pick, this.title(`QoS and retain for ${draft.topic}`, position));
+      pick.items = items;
+      pick.activeItems = items.filter((item) => item.qos === draft.qos && item.retain === draft.retain);
+      pick.onDidAccept(() => {
+        const chosen = pick.activeItems[0];
+        if (chosen) resolve({ qos: chosen.qos, retain: chosen.retain });
+      });
+      return pick;
+    }, position.index > 0);
+  }
+
+  /** Shows one quick input; resolves with its answer, rejects with Back or Cancelled. */
+  private prompt<T>(create: (resolve: (value: T) => void) => QuickInputWithButtons, back: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const input = create((value) => {
+        settled = true;
+        resolve(value);
+        input.hide();
+      });
+      input.ignoreFocusOut = true;
+      if (back) input.buttons = [vscode.QuickInputButtons.Back];
+      const buttons = input.onDidTriggerButton((button) => {
+        if (button === vscode.QuickInputButtons.Back) {
+          settled = true;
+          reject(new Back());
+          input.hide();
+        }
+      });
+      input.onDidHide(() => {
+        buttons.dispose();
+        input.dispose();
+        if (!settled) reject(new Cancelled());
+      });
+      input.show();
+    });
+  }
+}
+
+/** What the steps need of a quick pick or an input box. */
+type QuickInputWithButtons = vscode.QuickInput & { buttons: readonly vscode.QuickInputButton[]; readonly onDidTriggerButton: vscode.Event<vscode.QuickInputButton> };

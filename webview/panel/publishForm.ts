@@ -1,0 +1,187 @@
+import type { QoS } from '../../src/shared/profile';
+import { describeResult, FORMAT_LABELS, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
+import { request } from '../host';
+import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
+import { el } from './dom';
+
+/**
+ * The panel's publish form: topic (completed from the known topics), payload in a format, QoS,
+ * retain and MQTT 5 properties, validated as typed with the host's own rules; Ctrl/Cmd+Enter sends;
+ * the broker's answer or the error stays next to the button, and the values stay in the form.
+ */
+export class PublishForm {
+  readonly element = el('form', 'publish-form');
+  private readonly topic = el('input', 'topic-input');
+  private readonly topics = el('datalist');
+  private readonly format = dropdown('publish-format', 'Format', PAYLOAD_FORMATS.map((value) => ({ value, label: FORMAT_LABELS[value] })));
+  private readonly payload = textArea('publish-payload', 'Payload', { rows: 6 });
+  private readonly qos = dropdown('publish-qos', 'QoS', [
+    { value: '0', label: '0: at most once' },
+    { value: '1', label: '1: at least once' },
+    { value: '2', label: '2: exactly once' },
+  ]);
+  private readonly retain = checkbox('publish-retain', 'Retain');
+  private readonly v5 = el('fieldset', 'publish-v5');
+  private readonly contentType = textField('publish-content-type', 'Content type', { placeholder: 'application/json' });
+  private readonly utf8 = checkbox('publish-utf8', 'Payload format: UTF-8 text');
+  private readonly expiry = textField('publish-expiry', 'Message expiry (s)', { type: 'number' });
+  private readonly responseTopic = textField('publish-response-topic', 'Response topic');
+  private readonly correlation = textField('publish-correlation', 'Correlation data');
+  private readonly userProperties = textArea('publish-user-properties', 'User properties (name=value, one per line)', { rows: 2 });
+  private readonly errors = { topic: el('div', 'field-error'), payload: el('div', 'field-error'), properties: el('div', 'field-error') };
+  private readonly status = el('span', 'publish-status');
+  private readonly recent = el('select', 'publish-recent');
+  private recentDrafts: PublishDraft[] = [];
+
+  constructor(private readonly onChange: (draft: PublishDraft) => void) {
+    this.topic.id = 'publish-topic';
+    this.topic.setAttribute('list', 'publish-topics');
+    this.topic.setAttribute('aria-label', 'Topic');
+    this.topic.spellcheck = false;
+    this.topics.id = 'publish-topics';
+    this.status.setAttribute('role', 'status');
+    this.recent.setAttribute('aria-label', 'Recent publishes');
+
+    const topicField = el('div', 'field publish-topic-field');
+    const topicLabel = el('label', undefined, 'Topic');
+    topicLabel.htmlFor = 'publish-topic';
+    topicField.append(topicLabel, this.topic, this.topics, this.errors.topic);
+    const payloadField = el('div', 'field publish-payload-field');
+    payloadField.append(this.payload.element, this.errors.payload);
+    const options = el('div', 'form-row');
+    options.append(this.format.element, this.qos.element, this.retain.element);
+    this.v5.append(el('legend', undefined, 'MQTT 5 properties'));
+    const v5Rows = el('div', 'form-row');
+    v5Rows.append(this.contentType.element, this.expiry.element, this.responseTopic.element, this.correlation.element);
+    this.v5.append(v5Rows, this.utf8.element, this.userProperties.element, this.errors.properties);
+    const actions = el('div', 'form-actions');
+    actions.append(button('Publish', () => void this.send(), 'primary'), el('span', 'hint', 'Ctrl+Enter'), this.status);
+    const recentRow = el('div', 'form-row');
+    recentRow.append(this.recent);
+    this.element.append(recentRow, topicField, payloadField, options, this.v5, actions);
+
+    for (const control of [this.format, this.payload, this.qos, this.retain, this.contentType, this.utf8, this.expiry, this.responseTopic, this.correlation, this.userProperties]) control.onChange(() => this.changed());
+    this.topic.addEventListener('input', () => this.changed());
+    this.recent.addEventListener('change', () => {
+      const draft = this.recentDrafts[Number(this.recent.value)];
+      if (draft) this.fill(draft);
+      this.recent.value = '';
+    });
+    this.element.addEventListener('submit', (event) => event.preventDefault());
+    this.element.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        void this.send();
+      }
+    });
+  }
+
+  /** MQTT 3.1.1 connections have no properties: the section goes away. */
+  setMqttVersion(version: 4 | 5): void {
+    this.v5.hidden = version !== 5;
+  }
+
+  fill(draft: PublishDraft): void {
+    this.topic.value = draft.topic;
+    this.format.value = draft.format;
+    this.payload.value = draft.payload;
+    this.qos.value = String(draft.qos);
+    this.retain.value = draft.retain;
+    const properties = draft.properties ?? {};
+    this.contentType.value = properties.contentType ?? '';
+    this.utf8.value = properties.payloadFormatIndicator === true;
+    this.expiry.value = properties.messageExpiryInterval === undefined ? '' : String(properties.messageExpiryInterval);
+    this.responseTopic.value = properties.responseTopic ?? '';
+    this.correlation.value = properties.correlationData ?? '';
+    this.userProperties.value = (properties.userProperties ?? []).map(([name, value]) => `${name}=${value}`).join('\n');
+    this.changed();
+  }
+
+  /** Completion for the topic, and the recent publishes of this connection. */
+  async refreshLists(): Promise<void> {
+    const [topics, recent] = await Promise.all([request('knownTopics', {}).catch(() => []), request('recentPublishes', {}).catch(() => [])]);
+    this.topics.replaceChildren(
+      ...topics.map((topic) => {
+        const option = el('option');
+        option.value = topic;
+        return option;
+      }),
+    );
+    this.recentDrafts = recent;
+    const placeholder = el('option', undefined, recent.length ? `Recent publishes (${recent.length})…` : 'No recent publish yet');
+    placeholder.value = '';
+    this.recent.replaceChildren(
+      placeholder,
+      ...recent.map((draft, index) => {
+        const option = el('option', undefined, `${draft.topic} · ${FORMAT_LABELS[draft.format]} · ${draft.payload.replace(/\s+/g, ' ').slice(0, 60)}`);
+        option.value = String(index);
+        return option;
+      }),
+    );
+  }
+
+  focus(): void {
+    this.topic.focus();
+  }
+
+  get draft(): PublishDraft {
+    const properties: PublishProperties = {};
+    if (!this.v5.hidden) {
+      if (this.contentType.value) properties.contentType = String(this.contentType.value);
+      if (this.utf8.value === true) properties.payloadFormatIndicator = true;
+      const expiry = String(this.expiry.value).trim();
+      if (expiry !== '') properties.messageExpiryInterval = Number(expiry);
+      if (this.responseTopic.value) properties.responseTopic = String(this.responseTopic.value);
+      if (this.correlation.value) properties.correlationData = String(this.correlation.value);
+      const pairs = parseUserProperties(String(this.userProperties.value));
+      if ('pairs' in pairs && pairs.pairs.length) properties.userProperties = pairs.pairs;
+    }
+    const draft: PublishDraft = {
+      topic: this.topic.value,
+      payload: String(this.payload.value),
+      format: (PAYLOAD_FORMATS.includes(this.format.value as PayloadFormat) ? this.format.value : 'text') as PayloadFormat,
+      qos: Number(this.qos.value) as QoS,
+      retain: this.retain.value === true,
+    };
+    if (Object.keys(properties).length) draft.properties = properties;
+    return draft;
+  }
+
+  /** Shows each field's problem as typed; true when there is none. */
+  private validate(): boolean {
+    const errors = validateDraft(this.draft);
+    const pairs = parseUserProperties(String(this.userProperties.value));
+    if (!this.v5.hidden && 'error' in pairs) errors.properties = pairs.error;
+    this.errors.topic.textContent = errors.topic ?? '';
+    this.errors.payload.textContent = errors.payload ?? '';
+    this.errors.properties.textContent = errors.properties ?? '';
+    return !errors.topic && !errors.payload && !errors.properties;
+  }
+
+  private changed(): void {
+    this.validate();
+    this.onChange(this.draft);
+  }
+
+  private async send(): Promise<void> {
+    if (!this.validate()) {
+      this.say('Fix the marked fields first; nothing was sent.', true);
+      return;
+    }
+    this.say('Publishing…');
+    try {
+      const result = await request('publish', { draft: this.draft });
+      this.say(describeResult(result));
+      void this.refreshLists();
+    } catch (error) {
+      // The values stay as typed.
+      this.say((error as Error).message, true);
+    }
+  }
+
+  private say(text: string, error = false): void {
+    this.status.textContent = text;
+    this.status.classList.toggle('error', error);
+  }
+}
+
