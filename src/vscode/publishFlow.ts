@@ -158,7 +158,7 @@ export class PublishPrompts {
       .filter((topic) => topic.connectionId === connectionId && !recent.includes(topic.topic))
       .map((topic) => topic.topic)
       .sort();
-    type Item = vscode.QuickPickItem & { topic?: string };
+    type Item = vscode.QuickPickItem & { topic?: string; typed?: boolean };
     return this.prompt<string>((resolve) => {
       const pick = vscode.window.createQuickPick<Item>();
       Object.assign(pick, this.title('topic', position));
@@ -172,7 +172,7 @@ export class PublishPrompts {
         const typed = pick.value;
         const invalid = typed ? validatePublishTopic(typed) : undefined;
         // The typed topic is always the first row, and always shown (alwaysShow), with its error if it has one.
-        const typedItem: Item[] = typed && !listed.some((item) => item.topic === typed) ? [{ label: typed, description: invalid ? `$(error) ${invalid}` : 'publish to this topic', alwaysShow: true, topic: invalid ? undefined : typed }] : [];
+        const typedItem: Item[] = typed && !listed.some((item) => item.topic === typed) ? [{ label: typed, description: invalid ? `$(error) ${invalid}` : 'publish to this topic', alwaysShow: true, topic: invalid ? undefined : typed, typed: true }] : [];
         pick.items = [...typedItem, ...listed];
       };
       pick.onDidChangeValue(update);
@@ -180,8 +180,10 @@ export class PublishPrompts {
       update();
       pick.onDidAccept(() => {
         const chosen = pick.activeItems[0];
-        if (chosen?.topic !== undefined) resolve(chosen.topic);
-        // A refused topic stays typed, with its reason on its row.
+        // The typed row may lag behind the last keystrokes: what is typed now is what counts.
+        if (chosen && chosen.typed !== true && chosen.topic !== undefined) return resolve(chosen.topic);
+        if (!validatePublishTopic(pick.value)) return resolve(pick.value);
+        update(); // refused: it stays typed, with its reason on its row
       });
       return pick;
     }, position.index > 0);

@@ -167,6 +167,27 @@ describe('The message panel in the workbench (Chromium)', function () {
     await panel.locator('.history-row.selected[data-seq="0"]').waitFor();
   });
 
+  it('marks a payload cut for the panel, and loads it whole on request', async () => {
+    const topic = 'bench/big';
+    const text = 'x'.repeat(200 * 1024);
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    try {
+      await client.publishAsync(topic, text, { qos: 1 });
+    } finally {
+      await client.endAsync();
+    }
+    await workbench.runCommand('MQTT: Show Topic History');
+    await workbench.answerQuickPick('MQTT: Show Topic History', topic);
+    const panel = await workbench.webviewFrame('h1.topic', { text: topic });
+    await panel.locator('vscode-panel-tab#tab-payload').click();
+    await panel.locator('#view-payload .cut-mark', { hasText: /showing the first 64(\.0)? KiB/ }).waitFor();
+    assert.equal((await panel.locator('pre.payload-text').textContent())?.length, 64 * 1024);
+    await panel.locator('vscode-button', { hasText: 'Load whole payload' }).click();
+    await panel.locator('#view-payload .cut-mark').waitFor({ state: 'detached' });
+    assert.equal((await panel.locator('pre.payload-text').textContent())?.length, text.length);
+    assert.match((await panel.locator('#view-payload .details').textContent()) ?? '', /200(\.0)? KiB/);
+  });
+
   it('exports the history as CSV, and opens a payload in a read-only JSON editor', async () => {
     const { page } = workbench;
     frame = await workbench.openTopic(meter.telemetryTopic);

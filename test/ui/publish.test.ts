@@ -1,0 +1,152 @@
+import * as assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import type { Frame } from 'playwright-core';
+import { planFleet } from '../../src/engine/simulator';
+import { waitFor } from '../helpers/waitFor';
+import { exactly, Workbench } from './workbench';
+
+describe('Publishing in the workbench (Chromium)', function () {
+  this.timeout(180_000);
+  let workbench: Workbench;
+  let subscriber: mqtt.MqttClient;
+  const fleet = planFleet(24);
+
+  /** The next message the separate subscriber receives on `topic`. */
+  const nextMessage = (topic: string) =>
+    waitFor(
+      (listener: (value: { topic: string; payload: Buffer; packet: mqtt.IPublishPacket }) => void) => {
+        const handler = (received: string, payload: Buffer, packet: mqtt.IPublishPacket) => listener({ topic: received, payload, packet });
+        subscriber.on('message', handler);
+        return { dispose: () => subscriber.off('message', handler) };
+      },
+      (message) => message.topic === topic,
+      20_000,
+      `a message on ${topic}`,
+    );
+
+  before(async () => {
+    workbench = await Workbench.open();
+    await workbench.page.getByRole('tab', { name: 'MQTT' }).click();
+    await workbench.page.locator('.monaco-list-row', { hasText: 'connected' }).first().waitFor({ timeout: 60_000 });
+    subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    await subscriber.subscribeAsync('ui/#', { qos: 2 });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
+      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
+    }
+  });
+
+  after(async () => {
+    await subscriber?.endAsync();
+    await workbench?.close();
+  });
+
+  it('"MQTT: Publish" by keyboard: a refused topic keeps what was typed, back goes back, JSON is checked, QoS picked', async () => {
+    const { page } = workbench;
+    const widget = page.locator('.quick-input-widget');
+    const input = widget.locator('input').first();
+    await workbench.runCommand('MQTT: Publish');
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    await input.fill('ui/palette/+');
+    const typedRow = widget.locator('.quick-input-list .monaco-list-row').first();
+    await typedRow.locator('.label-description', { hasText: 'Wildcards (+ and #) are for subscribing' }).waitFor();
+    await page.keyboard.press('Enter');
+    // Refused: still the topic step, the typed value kept, the reason on its row.
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    assert.equal(await input.inputValue(), 'ui/palette/+');
+    await workbench.screenshot('publish-refused-topic-dark');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('json');
+    await typedRow.locator('.label-name', { hasText: exactly('ui/palette/json') }).waitFor();
+    await page.keyboard.press('Enter');
+
+    await widget.locator('.quick-input-title', { hasText: 'payload to ui/palette/json as Text' }).waitFor();
+    // Back to the topic step, and forward again: the topic is still there.
+    await widget.locator('.quick-input-titlebar .action-label[aria-label^="Back"]').click();
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    assert.equal(await input.inputValue(), 'ui/palette/json');
+    await page.keyboard.press('Enter');
+    await widget.locator('.quick-input-title', { hasText: 'payload to ui/palette/json as Text' }).waitFor();
+    await widget.locator('.quick-input-titlebar .action-label[aria-label^="As JSON"]').click();
+    await widget.locator('.quick-input-title', { hasText: 'as JSON' }).waitFor();
+    await input.fill('{"on": true, "level": ');
+    await widget.locator('.quick-input-message', { hasText: 'Not valid JSON' }).waitFor();
+    await page.keyboard.press('Enter'); // refused: still here
+    await widget.locator('.quick-input-title', { hasText: 'as JSON' }).waitFor();
+    await page.keyboard.type('3}');
+    await widget.locator('.quick-input-message', { hasText: 'Not valid JSON' }).waitFor({ state: 'detached' }).catch(() => undefined);
+    assert.doesNotMatch((await widget.locator('.quick-input-message').textContent()) ?? '', /Not valid JSON/);
+    await page.keyboard.press('Enter');
+
+    await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
+    const arrived = nextMessage('ui/palette/json');
+    await workbench.pickQuickInput('QoS 1', 'QoS 1');
+    const { payload, packet } = await arrived;
+    assert.equal(payload.toString(), '{"on": true, "level": 3}');
+    assert.equal(packet.qos, 1);
+
+    // The last values come back.
+    await workbench.runCommand('MQTT: Publish');
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    assert.equal(await input.inputValue(), 'ui/palette/json');
+    await page.keyboard.press('Enter');
+    await widget.locator('.quick-input-title', { hasText: 'payload to ui/palette/json as JSON' }).waitFor();
+    assert.equal(await input.inputValue(), '{"on": true, "level": 3}');
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden' });
+  });
+
+  it('"Publish to This Topic" opens the panel\'s form with the topic and its last payload; Ctrl+Enter sends; the PUBCOMP shows', async () => {
+    const { page } = workbench;
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+    const row = await workbench.revealTopic(fleet.binaryTopic);
+    await row.hover();
+    await row.locator('.action-label[aria-label="Publish to This Topic"]').click();
+    const frame: Frame = await workbench.webviewFrame('h1.topic', { text: fleet.binaryTopic });
+    const topic = frame.locator('#publish-topic');
+    await frame.locator('vscode-panels[activeid="tab-publish"]').waitFor();
+    await waitFor((listener: (value: string) => void) => {
+      const timer = setInterval(() => void topic.inputValue().then(listener, () => undefined), 100);
+      return { dispose: () => clearInterval(timer) };
+    }, (value) => value === fleet.binaryTopic, 10_000, 'the topic in the form');
+    const payload = frame.locator('#publish-payload textarea');
+    assert.match(await payload.inputValue(), /^([0-9a-f]{2} )+[0-9a-f]{2}$/, 'the binary frame, in hex');
+    assert.equal(await frame.locator('#publish-format').evaluate((element) => (element as HTMLElement & { value: string }).value), 'hex');
+    assert.equal(await frame.locator('.publish-v5').isHidden(), true, 'no MQTT 5 properties on a 3.1.1 connection');
+
+    await topic.fill('ui/form/frame');
+    await payload.fill('01 02 zz');
+    await frame.locator('.publish-payload-field .field-error', { hasText: 'Not hex' }).waitFor();
+    await payload.press('Control+Enter');
+    await frame.locator('.publish-status.error', { hasText: 'Fix the marked fields first' }).waitFor();
+    assert.equal(await payload.inputValue(), '01 02 zz', 'nothing typed is lost');
+    await payload.fill('01 02 03');
+    await frame.locator('.publish-payload-field .field-error', { hasText: 'Not hex' }).waitFor({ state: 'detached' }).catch(() => undefined);
+    assert.equal(await frame.locator('.publish-payload-field .field-error').textContent(), '');
+    await frame.locator('#publish-qos').evaluate((element) => {
+      (element as HTMLElement & { value: string }).value = '2';
+      element.dispatchEvent(new Event('change'));
+    });
+    const arrived = nextMessage('ui/form/frame');
+    await payload.press('Control+Enter');
+    await frame.locator('.publish-status', { hasText: exactly('PUBCOMP: Success.') }).waitFor();
+    const { payload: bytes, packet } = await arrived;
+    assert.deepEqual(bytes, Buffer.from([1, 2, 3]));
+    assert.equal(packet.qos, 2);
+    await workbench.screenshot('publish-form-dark');
+
+    // A wildcard in the topic: refused next to the field, the values stay.
+    await topic.fill('ui/form/#');
+    await frame.locator('.publish-topic-field .field-error', { hasText: 'Wildcards' }).waitFor();
+    await payload.press('Control+Enter');
+    await frame.locator('.publish-status.error').waitFor();
+    assert.equal(await topic.inputValue(), 'ui/form/#');
+    assert.equal(await payload.inputValue(), '01 02 03');
+    // The recent publish is offered again.
+    await frame.locator('.publish-recent option', { hasText: 'ui/form/frame · Hex · 01 02 03' }).waitFor({ state: 'attached' });
+    await page.keyboard.press('Escape');
+  });
+});
