@@ -7,6 +7,8 @@ import { validatePublishTopic } from '../shared/topicRules';
 
 /** Publishes kept per connection for reuse (the palette offers their topics, the panel's form lists them). */
 const RECENT_PER_CONNECTION = 20;
+/** Payload characters a remembered publish keeps. */
+const MAX_REMEMBERED_PAYLOAD = 64 * 1024;
 /** Known topics the topic step offers. */
 const OFFERED_TOPICS = 2000;
 
@@ -27,7 +29,9 @@ export class PublishHistory {
     return this.state.get<PublishDraft[]>(`mqttExplorer.publish.recent.${connectionId}`) ?? [];
   }
 
-  async remember(connectionId: string, draft: PublishDraft): Promise<void> {
+  async remember(connectionId: string, published: PublishDraft): Promise<void> {
+    // A big payload is not kept in the global state (it is read at every start): its other values are.
+    const draft = published.payload.length > MAX_REMEMBERED_PAYLOAD ? { ...published, payload: '' } : published;
     const key = `mqttExplorer.publish.recent.${connectionId}`;
     const same = (other: PublishDraft) => JSON.stringify(other) === JSON.stringify(draft);
     await this.state.update(key, [draft, ...this.recent(connectionId).filter((other) => !same(other))].slice(0, RECENT_PER_CONNECTION));
