@@ -372,7 +372,7 @@ export async function showTopicHistory(registry: ConnectionRegistry, panels: Top
         ref: { connectionId: topic.connectionId, topic: topic.topic },
       })),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'MQTT: Show Topic History', placeHolder: topics.length ? 'Type to find a topic' : 'No topic has received a message yet', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: 'MQTT: Show Topic History', ignoreFocusOut: true, placeHolder: topics.length ? 'Type to find a topic' : 'No topic has received a message yet', matchOnDescription: true });
   if (!picked) return;
   if (picked.ref) {
     panels.show(picked.ref);
