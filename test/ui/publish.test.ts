@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Frame } from 'playwright-core';
 import { planFleet } from '../../src/engine/simulator';
@@ -148,5 +150,41 @@ describe('Publishing in the workbench (Chromium)', function () {
     // The recent publish is offered again.
     await frame.locator('.publish-recent option', { hasText: 'ui/form/frame · Hex · 01 02 03' }).waitFor({ state: 'attached' });
     await page.keyboard.press('Escape');
+  });
+
+  it('"Publish Selection" (Ctrl+Alt+P) and "Publish File" send the editor\'s text and the file\'s bytes to the topic asked for', async () => {
+    const { page } = workbench;
+    if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
+    const readme = readFileSync(join(workbench.workspaceFolder, 'README.md'));
+    await workbench.runCommand('Go to File...');
+    await workbench.pickQuickInput('README.md');
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.view-lines', { hasText: 'MQTT Explorer playground' }).waitFor();
+    await editor.locator('.view-lines').click();
+    // The first line only: Home, then Shift+End.
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('Shift+End');
+    const widget = page.locator('.quick-input-widget');
+    await page.keyboard.press('Control+Alt+P');
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    await widget.locator('input').first().fill('ui/editor/selection');
+    await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exactly('ui/editor/selection') }).waitFor();
+    await page.keyboard.press('Enter');
+    await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
+    const selection = nextMessage('ui/editor/selection');
+    await workbench.pickQuickInput('QoS 1', 'QoS 1');
+    assert.equal((await selection).payload.toString(), '# MQTT Explorer playground');
+
+    await workbench.runCommand('MQTT: Publish File');
+    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+    await widget.locator('input').first().fill('ui/editor/file');
+    await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exactly('ui/editor/file') }).waitFor();
+    await page.keyboard.press('Enter');
+    await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
+    const file = nextMessage('ui/editor/file');
+    await workbench.pickQuickInput('QoS 2', 'QoS 2');
+    const { payload, packet } = await file;
+    assert.deepEqual(payload, readme, 'the file byte for byte');
+    assert.equal(packet.qos, 2);
   });
 });
