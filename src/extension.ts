@@ -18,6 +18,8 @@ import { registerTopicCommands } from './vscode/topicCommands';
 import { TopicsTreeProvider, type TopicElement } from './vscode/topicsView';
 
 let localDevelopment: LocalDevelopment | undefined;
+/** Largest file "Publish File" sends: far below MQTT's 256 MiB packet limit, and brokers' defaults are smaller still. */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
@@ -153,15 +155,25 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     return result;
   }
 
-  /** A file's bytes, as they are, to a topic asked for. */
+  /**
+   * A file's bytes, as they are, to a topic asked for. From an editor with unsaved changes (or an
+   * untitled one) it publishes what the editor shows.
+   */
   async function publishFile(uri?: vscode.Uri): Promise<PublishResult | undefined> {
-    const target = uri ?? vscode.window.activeTextEditor?.document.uri ?? (await vscode.window.showOpenDialog({ title: 'MQTT: Publish File', canSelectMany: false }))?.[0];
+    const editor = uri ? undefined : vscode.window.activeTextEditor;
+    const target = uri ?? editor?.document.uri ?? (await vscode.window.showOpenDialog({ title: 'MQTT: Publish File', canSelectMany: false }))?.[0];
     if (!target) return undefined;
-    const bytes = await vscode.workspace.fs.readFile(target);
+    let bytes: Uint8Array;
+    if (editor && (editor.document.isUntitled || editor.document.isDirty)) bytes = new TextEncoder().encode(editor.document.getText());
+    else {
+      const { size } = await vscode.workspace.fs.stat(target);
+      if (size > MAX_FILE_BYTES) throw new Error(`${formatBytes(size)} is too big to publish from a file here (at most ${formatBytes(MAX_FILE_BYTES)}).`);
+      bytes = await vscode.workspace.fs.readFile(target);
+    }
     const collected = await prompts.collect({ payload: '' }, true);
     if (!collected) return undefined;
     const connection = registry.get(collected.connectionId);
-    if (!connection) throw new Error(`No connection ${collected.connectionId}.`);
+    if (!connection || connection.state.kind !== 'connected') throw new Error(`${connection?.profile.name ?? collected.connectionId} is not connected.`);
     const invalid = validatePublishTopic(collected.draft.topic);
     if (invalid) throw new Error(invalid);
     const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });

@@ -12,6 +12,15 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 let nextId = 1;
+/** The topic the panel shows now (see PanelTopic.target); undefined in webviews that do not move. */
+let target: number | undefined;
+
+/** A reply for a topic the panel no longer shows: dropped, never shown. */
+export class StaleReply extends Error {}
+
+export function setTarget(value: number): void {
+  target = value;
+}
 const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
 
 export function post(message: WebviewToHost): void {
@@ -21,10 +30,21 @@ export function post(message: WebviewToHost): void {
 /** Sends a request and resolves with the host's reply, or rejects with its error. */
 export function request<K extends RequestName>(name: K, params: RequestMap[K]['params']): Promise<RequestMap[K]['result']> {
   const id = nextId++;
-  return new Promise((resolve, reject) => {
+  const sentFor = target;
+  return new Promise<RequestMap[K]['result']>((resolve, reject) => {
     waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-    post({ type: 'request', id, request: name, params } as WebviewRequest);
-  });
+    const message = { type: 'request', id, request: name, params } as WebviewRequest;
+    if (sentFor !== undefined) message.target = sentFor;
+    post(message);
+  }).then(
+    (result) => {
+      if (sentFor !== target) throw new StaleReply('');
+      return result;
+    },
+    (error: Error) => {
+      throw sentFor !== target ? new StaleReply('') : error;
+    },
+  );
 }
 
 /** Routes replies to their requests and everything else to `onMessage`. */

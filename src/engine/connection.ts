@@ -160,7 +160,12 @@ export class BrokerConnection implements IDisposable {
     // their reason codes are taken here, by message id, for publish() to report.
     client.on('packetreceive', (packet) => {
       if (this.acks.size > 1000) this.acks.clear(); // answers of refused publishes nobody took
-      if ((packet.cmd === 'puback' || packet.cmd === 'pubcomp') && packet.messageId !== undefined) this.acks.set(packet.messageId, { cmd: packet.cmd, reasonCode: packet.reasonCode ?? 0 });
+      if (packet.cmd !== 'puback' && packet.cmd !== 'pubrec' && packet.cmd !== 'pubcomp') return;
+      if (packet.messageId === undefined) return;
+      const reasonCode = packet.reasonCode ?? 0;
+      // At QoS 2 the reason ("No matching subscribers") comes in PUBREC; PUBCOMP only closes the exchange.
+      const earlier = packet.cmd === 'pubcomp' ? this.acks.get(packet.messageId) : undefined;
+      this.acks.set(packet.messageId, { cmd: packet.cmd === 'puback' ? 'puback' : 'pubcomp', reasonCode: earlier?.reasonCode || reasonCode });
     });
     client.on('error', (error) => {
       this.lastError = this.describe(error);
@@ -292,7 +297,9 @@ export class BrokerConnection implements IDisposable {
     const messageId = packet && 'messageId' in packet ? packet.messageId : undefined;
     const answer = messageId === undefined ? undefined : this.acks.get(messageId);
     if (messageId !== undefined) this.acks.delete(messageId);
-    if (!answer || (options.qos ?? 0) === 0) return { ack: 'none', reasonCode: 0, reason: reasonText(0) };
+    if ((options.qos ?? 0) === 0) return { ack: 'none', reasonCode: 0, reason: reasonText(0) };
+    // Acknowledged (MQTT.js resolved), but its packet was not seen: no reason code to report.
+    if (!answer) return { ack: options.qos === 1 ? 'puback' : 'pubcomp', reasonCode: 0, reason: reasonText(0) };
     return { ack: answer.cmd, reasonCode: answer.reasonCode, reason: reasonText(answer.reasonCode) };
   }
 

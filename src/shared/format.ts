@@ -1,6 +1,7 @@
 /** Payload formatting shared by the host (tree descriptions, tooltips) and the webview. */
 
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte-order mark stays in the text, so that text copied or exported is byte for byte.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The payload as text when it is valid UTF-8 without control characters other than whitespace. */
 export function payloadAsText(payload: Uint8Array): string | undefined {

@@ -62,6 +62,11 @@ export interface PanelTopic {
   follow: boolean;
   /** MQTT 5 connections can publish with properties. */
   mqttVersion: 4 | 5;
+  /**
+   * Counts the topics this panel has shown. Requests carry it; the host refuses one made for an
+   * earlier topic, and the webview drops replies that come back after the panel moved on.
+   */
+  target: number;
 }
 
 export type ExportFormat = 'json' | 'ndjson' | 'csv';
@@ -173,7 +178,7 @@ export type RequestName = keyof RequestMap;
 export type RequestResults = { [K in RequestName]: RequestMap[K]['result'] };
 
 export type WebviewRequest = {
-  [K in RequestName]: { type: 'request'; id: number; request: K; params: RequestMap[K]['params'] };
+  [K in RequestName]: { type: 'request'; id: number; request: K; params: RequestMap[K]['params']; target?: number };
 }[RequestName];
 
 export type WebviewToHost = ReadyMessage | WebviewRequest;
@@ -247,7 +252,10 @@ export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
       if (!Number.isSafeInteger(value.id) || (value.id as number) < 0) return undefined;
       const params = parseParams(value.request, value.params ?? {});
       if (!params) return undefined;
-      return { type: 'request', id: value.id as number, request: value.request, params } as WebviewRequest;
+      if (value.target !== undefined && !isSeq(value.target)) return undefined;
+      const parsed = { type: 'request', id: value.id as number, request: value.request, params } as WebviewRequest;
+      if (value.target !== undefined) parsed.target = value.target;
+      return parsed;
     }
     default:
       return undefined;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../engine/dispose';
 import type { HistoryEntry } from '../engine/worker/protocol';
 import { hexDump, payloadAsText } from '../shared/format';
+import { formatJson, tryParseJson } from '../shared/json';
 
 export const PAYLOAD_SCHEME = 'mqtt-message';
 /** Documents kept for reopening; a message is immutable, so a document's text never changes. */
@@ -11,11 +12,9 @@ const KEPT_DOCUMENTS = 50;
 export function documentText(payload: Uint8Array): { text: string; language: 'json' | 'plaintext' } {
   const text = payloadAsText(payload);
   if (text === undefined) return { text: hexDump(payload), language: 'plaintext' };
-  try {
-    return { text: `${JSON.stringify(JSON.parse(text), null, 2)}\n`, language: 'json' };
-  } catch {
-    return { text, language: 'plaintext' };
-  }
+  // Pretty-printed from the parser that keeps numbers and duplicate keys as they arrived.
+  const tree = tryParseJson(text);
+  return tree ? { text: `${formatJson(tree)}\n`, language: 'json' } : { text, language: 'plaintext' };
 }
 
 /**

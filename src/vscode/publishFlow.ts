@@ -72,6 +72,9 @@ function connected(registry: ConnectionRegistry): RemoteConnection[] {
  * open again with everything typed.
  */
 export class PublishPrompts {
+  /** The connection chosen before a failed publish: first choice when the steps reopen. */
+  private preferred: string | undefined;
+
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly history: PublishHistory,
@@ -88,9 +91,11 @@ export class PublishPrompts {
         void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${describeResult(result)}`, 5000);
         return result;
       } catch (error) {
-        // Nothing typed is lost: the prompts open again with the same values.
+        // Nothing typed is lost: the prompts open again with the same values (and the connection
+        // step again, in case that broker is the problem).
         void vscode.window.showErrorMessage(`MQTT: ${(error as Error).message}`);
-        answers = { ...collected.draft, connectionId: collected.connectionId };
+        answers = { ...collected.draft };
+        this.preferred = collected.connectionId;
       }
     }
   }
@@ -102,9 +107,12 @@ export class PublishPrompts {
   async collect(initial: PublishArgs = {}, payloadGiven = false): Promise<{ connectionId: string; draft: PublishDraft } | undefined> {
     const candidates = connected(this.registry);
     if (!candidates.length) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
+    if (initial.connectionId && !candidates.some((candidate) => candidate.id === initial.connectionId)) throw new Error(`${this.registry.get(initial.connectionId)?.profile.name ?? initial.connectionId} is not connected.`);
     const last = this.history.last;
     const lastDraft = last && (!initial.connectionId || last.connectionId === initial.connectionId) ? last.draft : undefined;
-    let connectionId = initial.connectionId ?? (candidates.some((candidate) => candidate.id === last?.connectionId) ? last?.connectionId : undefined) ?? candidates[0].id;
+    const isConnected = (id: string | undefined) => candidates.some((candidate) => candidate.id === id);
+    let connectionId = initial.connectionId ?? [this.preferred, last?.connectionId].find(isConnected) ?? candidates[0].id;
+    this.preferred = undefined;
     const draft: PublishDraft = {
       topic: initial.topic ?? lastDraft?.topic ?? '',
       payload: initial.payload ?? (payloadGiven ? '' : (lastDraft?.payload ?? '')),
@@ -158,8 +166,8 @@ export class PublishPrompts {
   /** A quick pick whose first row is what is typed (refused with its reason when MQTT forbids it), then recent and known topics. */
   private async askTopic(connectionId: string, current: string, position: { index: number; count: number }): Promise<string> {
     const recent = [...new Set(this.history.recent(connectionId).map((draft) => draft.topic))];
-    const known = (await this.registry.engine.request('topicList', { limit: OFFERED_TOPICS }).catch(() => []))
-      .filter((topic) => topic.connectionId === connectionId && !recent.includes(topic.topic))
+    const known = (await this.registry.engine.request('topicList', { limit: OFFERED_TOPICS, connectionId }).catch(() => []))
+      .filter((topic) => !recent.includes(topic.topic))
       .map((topic) => topic.topic)
       .sort();
     type Item = vscode.QuickPickItem & { topic?: string; typed?: boolean };

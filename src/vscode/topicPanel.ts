@@ -65,6 +65,8 @@ class TopicPanel extends Disposable {
   /** The newest seq the webview has a row for, per node: updates carry only newer rows. */
   private sentNext = 0;
   private sentNodeId = 0;
+  /** Counts the topics shown; see PanelTopic.target. */
+  private target = 0;
   /** A draft for the publish form that waits for the webview to be ready. */
   private pendingDraft: PublishDraft | undefined;
 
@@ -100,12 +102,12 @@ class TopicPanel extends Disposable {
           },
           recentPublishes: async () => context.publishHistory.recent(this.state.connectionId),
           knownTopics: async () =>
-            (await context.registry.engine.request('topicList', { limit: KNOWN_TOPICS }))
-              .filter((topic) => topic.connectionId === this.state.connectionId)
+            (await context.registry.engine.request('topicList', { limit: KNOWN_TOPICS, connectionId: this.state.connectionId }))
               .map((topic) => topic.topic)
               .sort(),
         },
         () => this.onReady(),
+        (target) => target === this.target,
       ),
     );
     this.retarget(this.ref);
@@ -134,6 +136,7 @@ class TopicPanel extends Disposable {
   /** Shows another topic in this panel (a panel that follows the Topics view's selection). */
   retarget(ref: TopicRef): void {
     this.state = { ...this.state, ...ref };
+    this.target++;
     this.panel.title = ref.topic.split('/').pop() || ref.topic;
     this.pinned?.dispose();
     this.pinned = this.context.pin(ref);
@@ -152,6 +155,7 @@ class TopicPanel extends Disposable {
       topic: this.state.topic,
       follow: this.state.follow,
       mqttVersion: connection?.profile.mqttVersion === 5 ? 5 : 4,
+      target: this.target,
     };
     this.channel.post({ type: 'panelTopic', topic });
     void this.postUpdate();

@@ -2,6 +2,8 @@ import type * as vscode from 'vscode';
 import { Disposable } from '../engine/dispose';
 import { parseWebviewMessage, type HostToWebview, type RequestMap, type RequestName, type WebviewRequest } from '../shared/protocol';
 
+export const STALE_REQUEST = 'This panel has moved on to another topic.';
+
 export type RequestHandlers = { [K in RequestName]?: (params: RequestMap[K]['params']) => Promise<RequestMap[K]['result']> };
 
 /**
@@ -15,6 +17,8 @@ export class WebviewChannel extends Disposable {
     private readonly webview: vscode.Webview,
     private readonly handlers: RequestHandlers,
     private readonly onReady: () => void,
+    /** For a panel that moves between topics: whether a request was made for the topic shown now. */
+    private readonly isCurrent: (target: number | undefined) => boolean = () => true,
   ) {
     super();
     this.register(webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)));
@@ -43,6 +47,7 @@ export class WebviewChannel extends Disposable {
     const handler = this.handlers[request.request] as ((params: unknown) => Promise<unknown>) | undefined;
     try {
       if (!handler) throw new Error(`This panel does not handle ${request.request}.`);
+      if (!this.isCurrent(request.target)) throw new Error(STALE_REQUEST);
       this.post({ type: 'reply', id: request.id, ok: true, result: await handler(request.params) });
     } catch (error) {
       this.post({ type: 'reply', id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });

@@ -152,7 +152,9 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     const listed = await engine.request('topicList', { limit: 1000 });
     assert.ok(listed.some((entry) => entry.connectionId === connectionId && entry.topic === topic && entry.messageCount === 5));
 
+    const everything = nextChanges((c) => c.all, 'a report that everything changed, for open panels');
     await engine.request('clear', { connectionId, topic });
+    await everything;
     const again = nextChanges((c) => c.stats.received >= received + 6, 'the message after the clear');
     await publisher.publishAsync(topic, '7', { qos: 1 });
     await again;

@@ -4,7 +4,7 @@ import { csvCell, detailOf, formatHistory, previewOf, rowOf } from '../../src/en
 import type { HistoryEntry } from '../../src/engine/worker/protocol';
 import { downsample, extractFields } from '../../src/shared/series';
 import { formatTick, niceTicks, scale, timeRange, valueRange } from '../../webview/logic/chart';
-import { formatJson, parseJson, tryParseJson } from '../../webview/logic/json';
+import { formatJson, parseJson, tryParseJson } from '../../src/shared/json';
 
 function entry(seq: number, payload: string | Uint8Array, extra: Partial<HistoryEntry> = {}): HistoryEntry {
   const bytes = typeof payload === 'string' ? new Uint8Array(Buffer.from(payload)) : payload;

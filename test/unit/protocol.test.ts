@@ -21,6 +21,8 @@ describe('Webview protocol validation', () => {
       ['exportHistory', { format: 'csv' }],
       ['setFollow', { follow: false }],
     ];
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 4 }), { type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 4 });
+    assert.equal(parseWebviewMessage({ type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 'x' }), undefined);
     for (const [request, params] of panelRequests) assert.deepEqual(parseWebviewMessage({ type: 'request', id: 1, request, params }), { type: 'request', id: 1, request, params }, request);
     assert.deepEqual(parseWebviewMessage({ type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } }), { type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } });
     const save = parseWebviewMessage({ type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
@@ -48,6 +50,7 @@ describe('Payload formatting', () => {
   it('shows text as text and binary as hex, on one line', () => {
     assert.equal(payloadAsText(Buffer.from('héllo')), 'héllo');
     assert.equal(payloadAsText(Buffer.from([0xff, 0xfe])), undefined);
+    assert.equal(payloadAsText(Buffer.from([0xef, 0xbb, 0xbf, 0x41])), '\ufeffA', 'a byte-order mark is kept');
     assert.equal(payloadAsText(Buffer.from([0x01, 0x41])), undefined, 'control characters mean binary');
     assert.equal(oneLine(Buffer.from('{\n  "a": 1\n}')), '{ "a": 1 }');
     assert.equal(oneLine(Buffer.from([0, 1, 2])), '0x 00 01 02');

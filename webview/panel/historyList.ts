@@ -100,6 +100,8 @@ export class HistoryList {
     const before = this.window;
     this.window = window;
     for (const row of rows) this.cache.set(row.seq, row);
+    // The spacer grows first, so that moving the scroll position down is not clamped to the old height.
+    this.spacer.style.height = `${this.count * ROW_HEIGHT}px`;
     if (before && window && this.viewport.scrollTop > 0) this.viewport.scrollTop += (window.nextSeq - before.nextSeq) * ROW_HEIGHT;
     if (this.selected !== undefined && window && this.selected < window.firstSeq) this.selected = undefined;
     this.forgetFarRows();
@@ -194,7 +196,9 @@ export class HistoryList {
     if (this.loading.has(block)) return;
     this.loading.add(block);
     try {
-      const { window, rows } = await this.events.fetchRows(block * BLOCK, BLOCK);
+      const page = await this.events.fetchRows(block * BLOCK, BLOCK).catch(() => undefined);
+      if (!page) return; // the panel moved on, or the connection went away: the placeholders stay until the next render
+      const { window, rows } = page;
       if (!this.loading.has(block)) return; // reset meanwhile
       if (window && this.window && window.nodeId !== this.window.nodeId) return;
       for (const row of rows) this.cache.set(row.seq, row);

@@ -1,4 +1,4 @@
-import type { JsonNode } from '../logic/json';
+import type { JsonNode } from '../../src/shared/json';
 import { el } from './dom';
 
 /** Levels open when a payload is first shown; deeper ones open on a click. */

@@ -11,7 +11,7 @@ import {
   type PanelTopic,
   type PayloadViewChoice,
 } from '../../src/shared/protocol';
-import { initialState, listen, post, request, saveState } from '../host';
+import { initialState, listen, post, request, saveState, setTarget, StaleReply } from '../host';
 import { fromBase64 } from '../logic/decoders';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
 import { ChartView } from './chartView';
@@ -244,7 +244,7 @@ async function renderDiff(): Promise<void> {
     if (token !== diffToken) return;
     diffContent.replaceChildren(diffBody(before, after));
   } catch (error) {
-    if (token === diffToken) diffContent.replaceChildren(el('p', 'error', (error as Error).message));
+    if (token === diffToken && !(error instanceof StaleReply)) diffContent.replaceChildren(el('p', 'error', (error as Error).message));
   }
 }
 
@@ -253,7 +253,7 @@ async function refreshChart(): Promise<void> {
   try {
     chart.update(await request('series', { paths: state.chartPaths }));
   } catch (error) {
-    say((error as Error).message, true);
+    if (!(error instanceof StaleReply)) say((error as Error).message, true);
   }
 }
 
@@ -294,7 +294,11 @@ listen((message) => {
   switch (message.type) {
     case 'panelTopic': {
       const changed = message.topic.topic !== state.topic || message.topic.connectionId !== state.connectionId;
+      setTarget(message.topic.target);
       topic = message.topic;
+      publishForm.setConnection(topic.connectionName);
+      // Fields picked for another topic would chart nothing here.
+      if (changed) store({ chartPaths: [] });
       store({ connectionId: topic.connectionId, topic: topic.topic, follow: topic.follow });
       publishForm.setMqttVersion(topic.mqttVersion);
       // The form starts on the panel's topic; what was typed for another topic stays.
@@ -310,6 +314,7 @@ listen((message) => {
       }
       renderHeader();
       if (state.tab === 'chart') void refreshChart();
+      if (state.tab === 'publish') void publishForm.refreshLists();
       break;
     }
     case 'publishDraft':
@@ -320,9 +325,12 @@ listen((message) => {
       publishForm.focus();
       break;
     case 'panelUpdate': {
-      if (window_ && message.window && window_.nodeId !== message.window.nodeId) {
+      // Cleared (no window), or cleared and come back (another node): nothing kept here is right any more.
+      if (!message.window || (window_ && window_.nodeId !== message.window.nodeId)) {
         messages.clear();
         compared = undefined;
+        latest = undefined;
+        if (!message.window) list.reset();
       }
       window_ = message.window;
       list.update(message.window, message.recent);
@@ -338,6 +346,4 @@ listen((message) => {
 
 renderHeader();
 renderPayload();
-if (state.tab === 'chart') void refreshChart();
-if (state.tab === 'publish') void publishForm.refreshLists();
 post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });

@@ -2,7 +2,7 @@ import { formatBytes } from '../../src/shared/format';
 import type { MessageDetail, PayloadViewChoice, PropertiesView } from '../../src/shared/protocol';
 import { asText, chooseView, decodeNumbers, fromBase64, hexDump, type PayloadView } from '../logic/decoders';
 import { diffPayloads } from '../logic/diff';
-import { formatJson, tryParseJson } from '../logic/json';
+import { formatJson, tryParseJson } from '../../src/shared/json';
 import { el } from './dom';
 import { renderJson } from './jsonView';
 import { timeOf } from './historyList';

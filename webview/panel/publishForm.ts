@@ -1,6 +1,6 @@
 import type { QoS } from '../../src/shared/profile';
 import { describeResult, FORMAT_LABELS, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
-import { request } from '../host';
+import { request, StaleReply } from '../host';
 import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
 import { el } from './dom';
 
@@ -30,6 +30,7 @@ export class PublishForm {
   private readonly userProperties = textArea('publish-user-properties', 'User properties (name=value, one per line)', { rows: 2 });
   private readonly errors = { topic: el('div', 'field-error'), payload: el('div', 'field-error'), properties: el('div', 'field-error') };
   private readonly status = el('span', 'publish-status');
+  private readonly target = el('span', 'hint');
   private readonly recent = el('select', 'publish-recent');
   private recentDrafts: PublishDraft[] = [];
 
@@ -55,7 +56,7 @@ export class PublishForm {
     v5Rows.append(this.contentType.element, this.expiry.element, this.responseTopic.element, this.correlation.element);
     this.v5.append(v5Rows, this.utf8.element, this.userProperties.element, this.errors.properties);
     const actions = el('div', 'form-actions');
-    actions.append(button('Publish', () => void this.send(), 'primary'), el('span', 'hint', 'Ctrl+Enter'), this.status);
+    actions.append(button('Publish', () => void this.send(), 'primary'), this.target, this.status);
     const recentRow = el('div', 'form-row');
     recentRow.append(this.recent);
     this.element.append(recentRow, topicField, payloadField, options, this.v5, actions);
@@ -74,6 +75,11 @@ export class PublishForm {
         void this.send();
       }
     });
+  }
+
+  /** Says which broker the form publishes to (a panel that follows the selection may change it). */
+  setConnection(name: string): void {
+    this.target.textContent = `to ${name} · Ctrl+Enter`;
   }
 
   /** MQTT 3.1.1 connections have no properties: the section goes away. */
@@ -175,7 +181,7 @@ export class PublishForm {
       void this.refreshLists();
     } catch (error) {
       // The values stay as typed.
-      this.say((error as Error).message, true);
+      this.say(error instanceof StaleReply ? 'The panel moved on to another topic before the answer came.' : (error as Error).message, true);
     }
   }
 

@@ -45,6 +45,8 @@ interface Watched {
   pinned: Set<TopicNode>;
   changed: Set<TopicNode>;
   rootChanged: boolean;
+  /** Everything may have changed (a clear): the next report says `all`. */
+  all?: boolean;
 }
 
 export function snapshotOf(node: TopicNode): NodeSnapshot {
@@ -311,6 +313,7 @@ export class EngineCore {
     const watched = this.watchedOf(connectionId);
     this.resolveWatched(connectionId, watched);
     watched.rootChanged = true;
+    watched.all = true; // rows and open panels alike start over
     this.timer ??= setTimeout(() => this.flush(), 0);
   }
 
@@ -320,7 +323,8 @@ export class EngineCore {
       if (!watched.changed.size && !watched.rootChanged) continue;
       const connection = this.connections.get(connectionId);
       if (!connection) continue;
-      const all = watched.changed.size > MAX_CHANGED_PER_REPORT;
+      const all = watched.all === true || watched.changed.size > MAX_CHANGED_PER_REPORT;
+      watched.all = false;
       const topics = all ? [] : [...watched.changed].map((node) => node.topic);
       if (watched.rootChanged) topics.push('');
       this.emit({ kind: 'changes', connectionId, topics, all, stats: { ...connection.topics.stats } });
@@ -425,6 +429,7 @@ export class EngineCore {
   private topicList(params: EngineRequests['topicList']['params']): EngineRequests['topicList']['result'] {
     const result: { connectionId: string; topic: string; messageCount: number }[] = [];
     for (const [connectionId, connection] of this.connections) {
+      if (params.connectionId !== undefined && params.connectionId !== connectionId) continue;
       for (const node of connection.topics.topics()) {
         if (result.length >= params.limit) return result;
         result.push({ connectionId, topic: node.topic, messageCount: node.messageCount });

@@ -96,7 +96,7 @@ export interface EngineRequests {
   /** Numeric series over the kept history: of `paths`, or of the first fields found when none are given. */
   series: { params: { connectionId: string; topic: string; paths: string[]; maxPoints: number }; result: SeriesResult | undefined };
   /** Topics that have received messages, across connections, for pickers. */
-  topicList: { params: { limit: number }; result: { connectionId: string; topic: string; messageCount: number }[] };
+  topicList: { params: { limit: number; connectionId?: string }; result: { connectionId: string; topic: string; messageCount: number }[] };
   /** Fresh snapshots of the given nodes (absent ones are left out). */
   snapshots: { params: { connectionId: string; topics: string[] }; result: NodeSnapshot[] };
   /** The nodes whose rows the view shows: children of `expanded` nodes ('' is the root), and `pinned` ones (open panels). */
