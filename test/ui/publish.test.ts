@@ -105,9 +105,14 @@ describe('Publishing in the workbench (Chromium)', function () {
     const { page } = workbench;
     if (await page.locator('.quick-input-widget').isVisible()) await page.keyboard.press('Escape');
     const row = await workbench.revealTopic(fleet.binaryTopic);
-    await row.hover();
-    await row.locator('.action-label[aria-label="Publish to This Topic"]').click();
-    const frame: Frame = await workbench.webviewFrame('h1.topic', { text: fleet.binaryTopic });
+    // The tree re-renders under live updates: a click can miss the recycled row; then it is made again.
+    let opened: Frame | undefined;
+    for (let attempt = 0; attempt < 3 && !opened; attempt++) {
+      await row.hover();
+      await row.locator('.action-label[aria-label="Publish to This Topic"]').click();
+      opened = await workbench.webviewFrame('h1.topic', { text: fleet.binaryTopic, timeoutMs: 15_000 }).catch(() => undefined);
+    }
+    const frame: Frame = opened ?? (await workbench.webviewFrame('h1.topic', { text: fleet.binaryTopic }));
     const topic = frame.locator('#publish-topic');
     await frame.locator('vscode-panels[activeid="tab-publish"]').waitFor();
     await waitFor((listener: (value: string) => void) => {
