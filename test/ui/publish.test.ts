@@ -143,7 +143,7 @@ describe('Publishing in the workbench (Chromium)', function () {
     const { payload: bytes, packet } = await arrived;
     assert.deepEqual(bytes, Buffer.from([1, 2, 3]));
     assert.equal(packet.qos, 2);
-    await workbench.screenshot('publish-form-dark');
+    await workbench.screenshot('publish-form-dark', { readme: true });
 
     // A wildcard in the topic: refused next to the field, the values stay.
     await topic.fill('ui/form/#');
