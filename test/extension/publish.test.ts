@@ -5,24 +5,11 @@ import type { PublishResult } from '../../src/shared/publish';
 import { newProfile } from '../../src/shared/profile';
 import type { MqttExplorerApi } from '../../src/vscode/api';
 import { Mosquitto } from '../helpers/mosquitto';
+import { nextMessage } from '../helpers/mqttMessages';
 import { waitFor } from '../helpers/waitFor';
 
 const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 const CONNECTION_ID = 'publish-test-mosquitto';
-
-/** The next message a separate MQTT.js client receives on `topic`. */
-function nextMessage(client: mqtt.MqttClient, topic: string): Promise<{ payload: Buffer; packet: mqtt.IPublishPacket }> {
-  return waitFor(
-    (listener: (value: { topic: string; payload: Buffer; packet: mqtt.IPublishPacket }) => void) => {
-      const handler = (received: string, payload: Buffer, packet: mqtt.IPublishPacket) => listener({ topic: received, payload, packet });
-      client.on('message', handler);
-      return { dispose: () => client.off('message', handler) };
-    },
-    (message) => message.topic === topic,
-    10_000,
-    `a message on ${topic}`,
-  );
-}
 
 describe('"MQTT: Publish" with arguments, against Debian mosquitto (MQTT 5)', function () {
   this.timeout(60_000);

@@ -13,10 +13,7 @@ describe('MQTT Explorer in the workbench (Chromium)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
-    }
+    await workbench?.recordFailure(this.currentTest);
   });
 
   after(async () => {

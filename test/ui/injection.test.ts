@@ -150,10 +150,7 @@ describe('Script injection through a real broker (mosquitto, MQTT 5) runs nothin
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
-    }
+    await workbench?.recordFailure(this.currentTest);
   });
 
   after(async () => {
@@ -176,11 +173,7 @@ describe('Script injection through a real broker (mosquitto, MQTT 5) runs nothin
   async function walk(frame: Frame, views: string[]): Promise<number> {
     let checks = 0;
     for (const view of views) {
-      await frame.locator('#payload-view').evaluate((element, value) => {
-        const dropdown = element as HTMLElement & { value: string };
-        dropdown.value = value;
-        dropdown.dispatchEvent(new Event('change'));
-      }, view);
+      await Workbench.setDropdown(frame, '#payload-view', view);
       await frame.locator('.history-viewport').focus();
       await workbench.page.keyboard.press('End');
       for (let seq = 0; seq < ATTACKS.length; seq++) {
@@ -198,10 +191,7 @@ describe('Script injection through a real broker (mosquitto, MQTT 5) runs nothin
     await frame.locator('.history-row .preview', { hasText: exactly(ATTACKS[ATTACKS.length - 1]) }).waitFor();
     assert.equal(await walk(frame, ['text', 'hex', 'base64']), ATTACKS.length * 3);
     // The text view showed each attack as the text it is.
-    await frame.locator('#payload-view').evaluate((element) => {
-      (element as HTMLElement & { value: string }).value = 'text';
-      element.dispatchEvent(new Event('change'));
-    });
+    await Workbench.setDropdown(frame, '#payload-view', 'text');
     assert.equal(await frame.locator('pre.payload-text').textContent(), ATTACKS[ATTACKS.length - 1]);
   });
 

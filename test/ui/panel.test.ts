@@ -33,10 +33,7 @@ describe('The message panel in the workbench (Chromium)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
-    }
+    await workbench?.recordFailure(this.currentTest);
   });
 
   after(async () => {
@@ -192,10 +189,7 @@ describe('The message panel in the workbench (Chromium)', function () {
     const { page } = workbench;
     frame = await workbench.openTopic(meter.telemetryTopic);
     await frame.locator('vscode-panel-tab#tab-payload').click();
-    await frame.locator('#export-format').evaluate((element) => {
-      (element as HTMLElement & { value: string }).value = 'csv';
-      element.dispatchEvent(new Event('change'));
-    });
+    await Workbench.setDropdown(frame, '#export-format', 'csv');
     await frame.locator('vscode-button', { hasText: 'Export…' }).click();
     // The save dialog of the server build is a quick input holding the proposed path.
     const input = page.locator('.quick-input-widget input');

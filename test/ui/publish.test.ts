@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Frame } from 'playwright-core';
 import { planFleet } from '../../src/engine/simulator';
-import { waitFor } from '../helpers/waitFor';
+import { nextMessage as nextMessageOn } from '../helpers/mqttMessages';
+import { waitUntil } from '../helpers/waitFor';
 import { exactly, Workbench } from './workbench';
 
 describe('Publishing in the workbench (Chromium)', function () {
@@ -14,17 +15,7 @@ describe('Publishing in the workbench (Chromium)', function () {
   const fleet = planFleet(24);
 
   /** The next message the separate subscriber receives on `topic`. */
-  const nextMessage = (topic: string) =>
-    waitFor(
-      (listener: (value: { topic: string; payload: Buffer; packet: mqtt.IPublishPacket }) => void) => {
-        const handler = (received: string, payload: Buffer, packet: mqtt.IPublishPacket) => listener({ topic: received, payload, packet });
-        subscriber.on('message', handler);
-        return { dispose: () => subscriber.off('message', handler) };
-      },
-      (message) => message.topic === topic,
-      20_000,
-      `a message on ${topic}`,
-    );
+  const nextMessage = (topic: string) => nextMessageOn(subscriber, topic, 20_000);
 
   before(async () => {
     workbench = await Workbench.open();
@@ -35,10 +26,7 @@ describe('Publishing in the workbench (Chromium)', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') {
-      await workbench?.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-')}`);
-      console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
-    }
+    await workbench?.recordFailure(this.currentTest);
   });
 
   after(async () => {
@@ -115,10 +103,7 @@ describe('Publishing in the workbench (Chromium)', function () {
     const frame: Frame = opened ?? (await workbench.webviewFrame('h1.topic', { text: fleet.binaryTopic }));
     const topic = frame.locator('#publish-topic');
     await frame.locator('vscode-panels[activeid="tab-publish"]').waitFor();
-    await waitFor((listener: (value: string) => void) => {
-      const timer = setInterval(() => void topic.inputValue().then(listener, () => undefined), 100);
-      return { dispose: () => clearInterval(timer) };
-    }, (value) => value === fleet.binaryTopic, 10_000, 'the topic in the form');
+    await waitUntil(async () => (await topic.inputValue().catch(() => '')) === fleet.binaryTopic, 10_000, 'the topic in the form');
     const payload = frame.locator('#publish-payload textarea');
     assert.match(await payload.inputValue(), /^([0-9a-f]{2} )+[0-9a-f]{2}$/, 'the binary frame, in hex');
     assert.equal(await frame.locator('#publish-format').evaluate((element) => (element as HTMLElement & { value: string }).value), 'hex');
@@ -133,10 +118,7 @@ describe('Publishing in the workbench (Chromium)', function () {
     await payload.fill('01 02 03');
     await frame.locator('.publish-payload-field .field-error', { hasText: 'Not hex' }).waitFor({ state: 'detached' }).catch(() => undefined);
     assert.equal(await frame.locator('.publish-payload-field .field-error').textContent(), '');
-    await frame.locator('#publish-qos').evaluate((element) => {
-      (element as HTMLElement & { value: string }).value = '2';
-      element.dispatchEvent(new Event('change'));
-    });
+    await Workbench.setDropdown(frame, '#publish-qos', '2');
     const arrived = nextMessage('ui/form/frame');
     await payload.press('Control+Enter');
     await frame.locator('.publish-status', { hasText: exactly('PUBCOMP: Success.') }).waitFor();
@@ -170,25 +152,22 @@ describe('Publishing in the workbench (Chromium)', function () {
     await page.keyboard.press('Control+Home');
     await page.keyboard.press('Shift+End');
     const widget = page.locator('.quick-input-widget');
+    /** Answers the topic and QoS steps (the payload is given), and resolves with what the subscriber gets. */
+    const answerTopicAndQos = async (topic: string, qos: string) => {
+      await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
+      await widget.locator('input').first().fill(topic);
+      await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exactly(topic) }).waitFor();
+      await page.keyboard.press('Enter');
+      await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
+      const arrived = nextMessage(topic);
+      await workbench.pickQuickInput(qos, qos);
+      return arrived;
+    };
     await page.keyboard.press('Control+Alt+P');
-    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
-    await widget.locator('input').first().fill('ui/editor/selection');
-    await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exactly('ui/editor/selection') }).waitFor();
-    await page.keyboard.press('Enter');
-    await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
-    const selection = nextMessage('ui/editor/selection');
-    await workbench.pickQuickInput('QoS 1', 'QoS 1');
-    assert.equal((await selection).payload.toString(), '# MQTT Explorer playground');
+    assert.equal((await answerTopicAndQos('ui/editor/selection', 'QoS 1')).payload.toString(), '# MQTT Explorer playground');
 
     await workbench.runCommand('MQTT: Publish File');
-    await widget.locator('.quick-input-title', { hasText: 'MQTT: Publish — topic' }).waitFor();
-    await widget.locator('input').first().fill('ui/editor/file');
-    await widget.locator('.quick-input-list .monaco-list-row .label-name', { hasText: exactly('ui/editor/file') }).waitFor();
-    await page.keyboard.press('Enter');
-    await widget.locator('.quick-input-title', { hasText: 'QoS and retain' }).waitFor();
-    const file = nextMessage('ui/editor/file');
-    await workbench.pickQuickInput('QoS 2', 'QoS 2');
-    const { payload, packet } = await file;
+    const { payload, packet } = await answerTopicAndQos('ui/editor/file', 'QoS 2');
     assert.deepEqual(payload, readme, 'the file byte for byte');
     assert.equal(packet.qos, 2);
   });

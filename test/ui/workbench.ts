@@ -81,6 +81,21 @@ export class Workbench {
     return path;
   }
 
+  /** For `afterEach`: a failed test leaves a screenshot and the page's recent errors. */
+  async recordFailure(test: { state?: string; title: string } | undefined): Promise<void> {
+    if (test?.state !== 'failed') return;
+    await this.screenshot(`failed-${test.title.replace(/\W+/g, '-')}`);
+    console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
+  }
+
+  /** Sets a toolkit dropdown in a webview as a pick would (the value, then its change event). */
+  static async setDropdown(frame: Frame, selector: string, value: string): Promise<void> {
+    await frame.locator(selector).evaluate((element, picked) => {
+      (element as HTMLElement & { value: string }).value = picked;
+      element.dispatchEvent(new Event('change'));
+    }, value);
+  }
+
   /** The Topics view's pane. */
   topicsPane(): Locator {
     return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: 'Topics' }) });
