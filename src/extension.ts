@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './engine/connectionRegistry';
-import { validatePublishTopic } from './shared/topicRules';
 import { EngineClient } from './engine/engineClient';
 import { DEFAULT_LIMITS, type TopicLimits } from './engine/topicTree';
 import type { MqttExplorerApi } from './vscode/api';
@@ -174,8 +173,6 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     if (!collected) return undefined;
     const connection = registry.get(collected.connectionId);
     if (!connection || connection.state.kind !== 'connected') throw new Error(`${connection?.profile.name ?? collected.connectionId} is not connected.`);
-    const invalid = validatePublishTopic(collected.draft.topic);
-    if (invalid) throw new Error(invalid);
     const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });
     void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${formatBytes(bytes.length)} · ${describeResult(result)}`, 5000);
     return result;

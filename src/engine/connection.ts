@@ -159,9 +159,10 @@ export class BrokerConnection implements IDisposable {
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:
     // their reason codes are taken here, by message id, for publish() to report.
     client.on('packetreceive', (packet) => {
-      if (this.acks.size > 1000) this.acks.clear(); // answers of refused publishes nobody took
+      // Every received packet passes here, each message included: the command is checked first.
       if (packet.cmd !== 'puback' && packet.cmd !== 'pubrec' && packet.cmd !== 'pubcomp') return;
       if (packet.messageId === undefined) return;
+      if (this.acks.size > 1000) this.acks.clear(); // answers of refused publishes nobody took
       const reasonCode = packet.reasonCode ?? 0;
       // At QoS 2 the reason ("No matching subscribers") comes in PUBREC; PUBCOMP only closes the exchange.
       const earlier = packet.cmd === 'pubcomp' ? this.acks.get(packet.messageId) : undefined;

@@ -3,7 +3,7 @@ import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { Disposable } from '../engine/dispose';
 import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from '../engine/historyFormat';
 import type { HistoryEntry } from '../engine/worker/protocol';
-import { payloadAsText } from '../shared/format';
+import { hexPreview, payloadAsText } from '../shared/format';
 import {
   defaultPanelState,
   parsePanelState,
@@ -336,7 +336,7 @@ export class TopicPanels extends Disposable {
 /** A payload as the form shows it: JSON or text as typed, anything else in hex. */
 export function payloadDraft(payload: Uint8Array): Pick<PublishDraft, 'payload' | 'format'> {
   const text = payloadAsText(payload);
-  if (text === undefined) return { payload: Array.from(payload, (byte) => byte.toString(16).padStart(2, '0')).join(' '), format: 'hex' };
+  if (text === undefined) return { payload: hexPreview(payload, payload.length), format: 'hex' };
   try {
     JSON.parse(text);
     return { payload: text, format: 'json' };
