@@ -12,7 +12,7 @@ const tests = process.argv.includes('--tests');
 /** @type {import('esbuild').BuildOptions} */
 const extension = {
   // The engine worker is a second entry: the extension host starts it as a worker thread.
-  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/engine/worker/engineWorker.ts' },
+  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/worker/engineWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -49,7 +49,7 @@ function tsFiles(dir) {
 
 /** @type {import('esbuild').BuildOptions} */
 const testBuild = {
-  entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench'), ...tsFiles('webview/logic')],
+  entryPoints: [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('bench'), ...tsFiles('tools'), ...tsFiles('webview/logic')],
   outdir: 'out',
   outbase: '.',
   bundle: false,

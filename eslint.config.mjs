@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Code shared with the webview, and the engine, must run without VS Code.
-    files: ['src/shared/**/*.ts', 'src/engine/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/shared/**/*.ts', 'src/worker/**/*.ts', 'src/devtools/**/*.ts', 'src/host/engine/**/*.ts', 'webview/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'This folder runs without VS Code (plain Node or the browser).', allowTypeImports: true }] }],
     },

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
-import { EngineClient } from '../src/engine/engineClient';
-import { findFreePort, LocalBroker } from '../src/engine/localBroker';
-import { DEFAULT_LIMITS } from '../src/engine/topicTree';
+import { EngineClient } from '../src/host/engine/engineClient';
+import { findFreePort, LocalBroker } from '../src/devtools/localBroker';
+import { DEFAULT_LIMITS } from '../src/worker/topicTree';
 import { newProfile } from '../src/shared/profile';
 
 /**
@@ -148,7 +148,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
 
   // (b) The engine exactly as the extension runs it: a worker thread behind EngineClient, the
   // calling thread standing for the extension host, with the Topics view visible and a few rows shown.
-  const engine = new EngineClient(join(__dirname, '..', 'src', 'engine', 'worker', 'engineWorker.js'));
+  const engine = new EngineClient(join(__dirname, '..', 'src', 'worker', 'engineWorker.js'));
   const limits = { ...DEFAULT_LIMITS, totalBudgetBytes: options.budgetMib * 1024 * 1024 };
   await engine.request('setLimits', { limits });
   let reports = 0;

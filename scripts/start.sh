@@ -11,4 +11,4 @@ if ! command -v code >/dev/null 2>&1 || [ -n "${MQTT_EXPLORER_USE_SERVER:-}" ]; 
   TEST_HOST_DIR=$(bash scripts/install-test-host.sh | tail -n 1)
   export TEST_HOST_DIR
 fi
-exec node out/test/harness/openWorkbench.js "$@"
+exec node out/tools/workbench/openWorkbench.js "$@"

@@ -1,20 +1,20 @@
 import * as vscode from 'vscode';
-import { ConnectionRegistry } from './engine/connectionRegistry';
-import { EngineClient } from './engine/engineClient';
-import { DEFAULT_LIMITS, type TopicLimits } from './engine/topicTree';
-import type { MqttExplorerApi } from './vscode/api';
-import { registerConnectionCommands, syncProfiles } from './vscode/connectionCommands';
-import { ConnectionEditors } from './vscode/connectionEditor';
-import { ConnectionStatusBar, ConnectionsTreeProvider } from './vscode/connectionsView';
-import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './vscode/localDevelopment';
-import { ProfileStore } from './vscode/profileStore';
+import { ConnectionRegistry } from './host/engine/connectionRegistry';
+import { EngineClient } from './host/engine/engineClient';
+import { DEFAULT_LIMITS, type TopicLimits } from './worker/topicTree';
+import type { MqttExplorerApi } from './host/api';
+import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
+import { ConnectionEditors } from './host/connectionEditor';
+import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
+import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './host/localDevelopment';
+import { ProfileStore } from './host/profileStore';
 import { formatBytes } from './shared/format';
 import { describeResult, parsePublishArgs, type PublishDraft, type PublishResult } from './shared/publish';
-import { PayloadDocuments } from './vscode/payloadDocuments';
-import { publishDraft, PublishHistory, PublishPrompts } from './vscode/publishFlow';
-import { showTopicHistory, TopicPanels, type TopicRef } from './vscode/topicPanel';
-import { registerTopicCommands } from './vscode/topicCommands';
-import { TopicsTreeProvider, type TopicElement } from './vscode/topicsView';
+import { PayloadDocuments } from './host/payloadDocuments';
+import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow';
+import { showTopicHistory, TopicPanels, type TopicRef } from './host/topicPanel';
+import { registerTopicCommands } from './host/topicCommands';
+import { TopicsTreeProvider, type TopicElement } from './host/topicsView';
 
 let localDevelopment: LocalDevelopment | undefined;
 /** Largest file "Publish File" sends: far below MQTT's 256 MiB packet limit, and brokers' defaults are smaller still. */

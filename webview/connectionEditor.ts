@@ -1,5 +1,5 @@
 import { draftToProfile, profileToDraft, validateDraft, type Draft } from '../src/shared/profileForm';
-import { parseEditorState, PROTOCOL_VERSION, type EditProfileMessage, type EditorState, type TlsFileField } from '../src/shared/protocol';
+import { parseEditorState, PROTOCOL_VERSION, type EditProfileMessage, type EditorState, type TlsFileField } from '../src/shared/webviewProtocol';
 import { initialState, listen, post, request, saveState } from './host';
 import { button, checkbox, divider, dropdown, registerToolkit, textArea, textField, type Control } from './toolkit';
 

@@ -1,4 +1,4 @@
-import type { HostToWebview, RequestMap, RequestName, WebviewRequest, WebviewToHost } from '../src/shared/protocol';
+import type { HostToWebview, RequestMap, RequestName, WebviewRequest, WebviewToHost } from '../src/shared/webviewProtocol';
 
 /** The webview's end of the protocol: posting, requests with replies, and stored state. */
 

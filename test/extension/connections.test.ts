@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { newProfile } from '../../src/shared/profile';
-import type { MqttExplorerApi } from '../../src/vscode/api';
+import type { MqttExplorerApi } from '../../src/host/api';
 import { waitFor } from '../helpers/waitFor';
 
 const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import mqtt from 'mqtt';
-import type { MqttExplorerApi } from '../../src/vscode/api';
-import type { TopicsElement } from '../../src/vscode/topicsView';
+import type { MqttExplorerApi } from '../../src/host/api';
+import type { TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
 
 const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';

@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import * as vscode from 'vscode';
 import type { PublishResult } from '../../src/shared/publish';
 import { newProfile } from '../../src/shared/profile';
-import type { MqttExplorerApi } from '../../src/vscode/api';
+import type { MqttExplorerApi } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
 import { nextMessage } from '../helpers/mqttMessages';
 import { waitFor } from '../helpers/waitFor';

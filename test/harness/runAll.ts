@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LayerResult } from './layerResult';
-import { REPO_ROOT } from './testHost';
+import { REPO_ROOT } from '../../tools/workbench/testHost';
 
 interface Layer {
   id: string;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { REPO_ROOT } from './testHost';
-import { createWorkspace } from './workspace';
+import { REPO_ROOT } from '../../tools/workbench/testHost';
+import { createWorkspace } from '../../tools/workbench/workspace';
 
 /**
  * `npm run test:desktop`: the same extension-host suite in the desktop VS Code, downloaded by

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser } from './browser';
+import { launchBrowser } from '../../tools/workbench/browser';
 import type { LayerResult } from './layerResult';
-import { testHost, VSIX_PATH, REPO_ROOT } from './testHost';
-import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer } from './vscodeServer';
-import { createWorkspace } from './workspace';
+import { testHost, VSIX_PATH, REPO_ROOT } from '../../tools/workbench/testHost';
+import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer } from '../../tools/workbench/vscodeServer';
+import { createWorkspace } from '../../tools/workbench/workspace';
 
 const TIMEOUT_MS = Number(process.env.EXTENSION_HOST_TIMEOUT_MS ?? 300_000);
 

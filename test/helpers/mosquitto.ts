@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../src/engine/localBroker';
+import { findFreePort } from '../../src/devtools/localBroker';
 
 /** Certificates made with openssl for one test run: a CA, a server certificate and a client one. */
 export interface TestCertificates {

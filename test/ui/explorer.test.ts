@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { planFleet } from '../../src/engine/simulator';
+import { planFleet } from '../../src/devtools/simulator';
 import { Workbench } from './workbench';
 
 describe('MQTT Explorer in the workbench (Chromium)', function () {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Frame } from 'playwright-core';
-import { planFleet } from '../../src/engine/simulator';
+import { planFleet } from '../../src/devtools/simulator';
 import { nextMessage as nextMessageOn } from '../helpers/mqttMessages';
 import { waitUntil } from '../helpers/waitFor';
 import { exactly, Workbench } from './workbench';

@@ -1,11 +1,11 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
-import { findFreePort } from '../../src/engine/localBroker';
-import { launchBrowser } from '../harness/browser';
-import { REPO_ROOT, testHost, VSIX_PATH } from '../harness/testHost';
-import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer, type ServerProfile } from '../harness/vscodeServer';
-import { createWorkspace } from '../harness/workspace';
+import { findFreePort } from '../../src/devtools/localBroker';
+import { launchBrowser } from '../../tools/workbench/browser';
+import { REPO_ROOT, testHost, VSIX_PATH } from '../../tools/workbench/testHost';
+import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer, type ServerProfile } from '../../tools/workbench/vscodeServer';
+import { createWorkspace } from '../../tools/workbench/workspace';
 
 /** A pattern that matches exactly `text`. */
 export function exactly(text: string): RegExp {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { BrokerConnection, type ConnectionProfile } from '../../src/engine/connection';
-import { findFreePort, LocalBroker } from '../../src/engine/localBroker';
+import { BrokerConnection, type ConnectionProfile } from '../../src/worker/connection';
+import { findFreePort, LocalBroker } from '../../src/devtools/localBroker';
 import { newProfile } from '../../src/shared/profile';
 import { waitFor } from '../helpers/waitFor';
 

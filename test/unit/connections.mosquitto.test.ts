@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { BrokerConnection, type ConnectionSecrets } from '../../src/engine/connection';
-import { findFreePort } from '../../src/engine/localBroker';
+import { BrokerConnection, type ConnectionSecrets } from '../../src/worker/connection';
+import { findFreePort } from '../../src/devtools/localBroker';
 import { newProfile, type ConnectionProfile } from '../../src/shared/profile';
 import { Mosquitto, TEST_USER } from '../helpers/mosquitto';
 import { waitFor } from '../helpers/waitFor';

@@ -1,13 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { EngineClient, type TopicChanges } from '../../src/engine/engineClient';
-import { LocalBroker } from '../../src/engine/localBroker';
-import { DEFAULT_LIMITS } from '../../src/engine/topicTree';
+import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
+import { LocalBroker } from '../../src/devtools/localBroker';
+import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
 import { newProfile } from '../../src/shared/profile';
 import { waitFor } from '../helpers/waitFor';
 
-const WORKER = join(__dirname, '..', '..', 'src', 'engine', 'worker', 'engineWorker.js');
+const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
 
 describe('The engine worker (a real worker thread, a real broker)', function () {
   this.timeout(20_000);

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
-import { findFreePort, LocalBroker, PortInUseError } from '../../src/engine/localBroker';
+import { findFreePort, LocalBroker, PortInUseError } from '../../src/devtools/localBroker';
 
 describe('LocalBroker (aedes on loopback)', () => {
   const brokers: LocalBroker[] = [];

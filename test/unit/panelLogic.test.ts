@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { csvCell, detailOf, formatHistory, previewOf, rowOf } from '../../src/engine/historyFormat';
-import type { HistoryEntry } from '../../src/engine/worker/protocol';
+import { csvCell, detailOf, formatHistory, previewOf, rowOf } from '../../src/host/engine/historyFormat';
+import type { HistoryEntry } from '../../src/shared/engineProtocol';
 import { downsample, extractFields } from '../../src/shared/series';
 import { formatTick, niceTicks, scale, timeRange, valueRange } from '../../webview/logic/chart';
 import { formatJson, parseJson, tryParseJson } from '../../src/shared/json';

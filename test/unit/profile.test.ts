@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { backoffDelay, ReconnectPolicy } from '../../src/engine/backoff';
-import { buildClientOptions } from '../../src/engine/connection';
-import { describeConnectError, describeSubscribeFailure } from '../../src/engine/errors';
+import { backoffDelay, ReconnectPolicy } from '../../src/worker/backoff';
+import { buildClientOptions } from '../../src/worker/connection';
+import { describeConnectError, describeSubscribeFailure } from '../../src/worker/errors';
 import { brokerUrl, newProfile, normaliseProfile, validateProfile, validateTopicFilter } from '../../src/shared/profile';
 import { draftToProfile, profileToDraft, validateDraft } from '../../src/shared/profileForm';
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { oneLine, payloadAsText } from '../../src/shared/format';
-import { defaultPanelState, parsePanelState, parseWebviewMessage } from '../../src/shared/protocol';
+import { defaultPanelState, parsePanelState, parseWebviewMessage } from '../../src/shared/webviewProtocol';
 import { validatePublishTopic } from '../../src/shared/topicRules';
 
 describe('Webview protocol validation', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { toPublishProperties } from '../../src/engine/connection';
+import { toPublishProperties } from '../../src/worker/connection';
 import { describeResult, encodePayload, parseDraft, parsePublishArgs, parseUserProperties, validateDraft, validatePayload, type PayloadFormat } from '../../src/shared/publish';
 
 const bytesOf = (text: string, format: PayloadFormat) => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { LocalBroker } from '../../src/engine/localBroker';
-import { binaryFrame, DeviceSimulator, planFleet } from '../../src/engine/simulator';
+import { LocalBroker } from '../../src/devtools/localBroker';
+import { binaryFrame, DeviceSimulator, planFleet } from '../../src/devtools/simulator';
 import { payloadAsText } from '../../src/shared/format';
 
 describe('Device simulator', () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MESSAGE_OVERHEAD_BYTES, NODE_OVERHEAD_BYTES, TopicTree, type ReceivedMessage } from '../../src/engine/topicTree';
+import { MESSAGE_OVERHEAD_BYTES, NODE_OVERHEAD_BYTES, TopicTree, type ReceivedMessage } from '../../src/worker/topicTree';
 
 function message(text: string, retain = false): ReceivedMessage {
   return { payload: Buffer.from(text), qos: 0, retain, receivedAt: 0 };

@@ -1,5 +1,5 @@
-import type { SeriesView } from '../../src/shared/protocol';
-import { MAX_CHART_SERIES } from '../../src/shared/protocol';
+import type { SeriesView } from '../../src/shared/webviewProtocol';
+import { MAX_CHART_SERIES } from '../../src/shared/webviewProtocol';
 import { formatTick, niceTicks, scale, timeRange, valueRange } from '../logic/chart';
 import { checkbox } from '../toolkit';
 import { el } from './dom';

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../src/shared/format';
-import type { HistoryRow, HistoryWindowView, PropertiesView } from '../../src/shared/protocol';
+import type { HistoryRow, HistoryWindowView, PropertiesView } from '../../src/shared/webviewProtocol';
 import { el } from './dom';
 
 /** Row height in pixels: fixed, so that any row's position is known without rendering the others. */

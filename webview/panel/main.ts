@@ -10,7 +10,7 @@ import {
   type PanelTab,
   type PanelTopic,
   type PayloadViewChoice,
-} from '../../src/shared/protocol';
+} from '../../src/shared/webviewProtocol';
 import { initialState, listen, post, request, saveState, setTarget, StaleReply } from '../host';
 import { fromBase64 } from '../logic/decoders';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';

@@ -1,5 +1,5 @@
 import { formatBytes } from '../../src/shared/format';
-import type { MessageDetail, PayloadViewChoice, PropertiesView } from '../../src/shared/protocol';
+import type { MessageDetail, PayloadViewChoice, PropertiesView } from '../../src/shared/webviewProtocol';
 import { asText, chooseView, decodeNumbers, fromBase64, hexDump, type PayloadView } from '../logic/decoders';
 import { diffPayloads } from '../logic/diff';
 import { formatJson, tryParseJson } from '../../src/shared/json';

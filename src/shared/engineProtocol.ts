@@ -2,12 +2,12 @@
  * Messages between the extension host and the engine worker thread, where the MQTT clients and the
  * topic models live. Structured-clone data only. No VS Code.
  */
-import type { BackoffOptions } from '../backoff';
-import type { ConnectionSecrets, ConnectionState, Subscription } from '../connection';
-import type { MessageProperties, TopicLimits, TreeStats } from '../topicTree';
-import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
-import type { PublishProperties, PublishResult } from '../../shared/publish';
-import type { Point } from '../../shared/series';
+import type { BackoffOptions } from '../worker/backoff';
+import type { ConnectionSecrets, ConnectionState, Subscription } from '../worker/connection';
+import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicTree';
+import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
+import type { PublishProperties, PublishResult } from './publish';
+import type { Point } from './series';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 

@@ -1,9 +1,9 @@
-import { payloadAsText, oneLine } from '../../shared/format';
-import { BrokerConnection } from '../connection';
-import { topicMatchesFilter } from '../../shared/topicRules';
-import { downsample, extractFields, type Point } from '../../shared/series';
-import { DEFAULT_LIMITS, type StoredMessage, type TopicLimits, type TopicNode } from '../topicTree';
-import type { EngineEvent, EngineRequest, EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from './protocol';
+import { payloadAsText, oneLine } from '../shared/format';
+import { BrokerConnection } from './connection';
+import { topicMatchesFilter } from '../shared/topicRules';
+import { downsample, extractFields, type Point } from '../shared/series';
+import { DEFAULT_LIMITS, type StoredMessage, type TopicLimits, type TopicNode } from './topicTree';
+import type { EngineEvent, EngineRequest, EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
 
 /** The chart offers at most this many fields of a topic. */
 const MAX_SERIES_FIELDS = 64;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { findFreePort } from '../../src/engine/localBroker';
+import { findFreePort } from '../../src/devtools/localBroker';
 import type { TestHost } from './testHost';
 
 const execFileAsync = promisify(execFile);

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { RemoteConnection } from '../engine/engineClient';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import { RemoteConnection } from './engine/engineClient';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { newProfile, normaliseProfile, validateProfile, validateTopicFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
 import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { findFreePort } from '../../src/engine/localBroker';
+import { findFreePort } from '../../src/devtools/localBroker';
 import { REPO_ROOT, testHost, VSIX_PATH } from './testHost';
 import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer } from './vscodeServer';
 

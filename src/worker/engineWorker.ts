@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { EngineCore } from './engineCore';
-import type { EngineRequest, WorkerToHost } from './protocol';
+import type { EngineRequest, WorkerToHost } from '../shared/engineProtocol';
 
 // The engine worker: MQTT clients and topic models run here, off the extension host's thread, which
 // other extensions share. It answers requests and posts coalesced change reports.

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import type { RemoteConnection } from '../engine/engineClient';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import type { RemoteConnection } from './engine/engineClient';
 import type { QoS } from '../shared/profile';
 import { describeResult, encodePayload, FORMAT_LABELS, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
 import { validatePublishTopic } from '../shared/topicRules';

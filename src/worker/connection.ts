@@ -3,7 +3,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubs
 import { brokerUrl, isTlsProtocol, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
 import { reasonText, type PublishProperties, type PublishResult } from '../shared/publish';
 import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
-import { Emitter, type IDisposable } from './dispose';
+import { Emitter, type IDisposable } from '../shared/dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
 import { TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
 

@@ -1,4 +1,4 @@
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
 import type { ProfileStore } from './profileStore';
 import type { LocalDevelopment } from './localDevelopment';

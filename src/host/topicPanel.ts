@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import { Disposable } from '../engine/dispose';
-import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from '../engine/historyFormat';
-import type { HistoryEntry } from '../engine/worker/protocol';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { Disposable } from '../shared/dispose';
+import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from './engine/historyFormat';
+import type { HistoryEntry } from '../shared/engineProtocol';
 import { hexPreview, payloadAsText } from '../shared/format';
 import {
   defaultPanelState,
@@ -13,7 +13,7 @@ import {
   type PanelState,
   type PanelTopic,
   type RequestResults,
-} from '../shared/protocol';
+} from '../shared/webviewProtocol';
 import { parseDraft, type PublishDraft } from '../shared/publish';
 import type { PayloadDocuments } from './payloadDocuments';
 import { publishDraft, type PublishHistory } from './publishFlow';

@@ -1,11 +1,11 @@
-import type { PublishProperties, PublishResult } from '../shared/publish';
+import type { PublishProperties, PublishResult } from '../../shared/publish';
 import { Worker } from 'node:worker_threads';
-import type { BackoffOptions } from './backoff';
-import type { ConnectionSecrets, ConnectionState, Subscription } from './connection';
-import { Disposable, Emitter } from './dispose';
-import type { TreeStats } from './topicTree';
-import type { ConnectionProfile, QoS, SubscriptionSpec } from '../shared/profile';
-import type { EngineEvent, EngineRequestName, EngineRequests, WorkerToHost } from './worker/protocol';
+import type { BackoffOptions } from '../../worker/backoff';
+import type { ConnectionSecrets, ConnectionState, Subscription } from '../../worker/connection';
+import { Disposable, Emitter } from '../../shared/dispose';
+import type { TreeStats } from '../../worker/topicTree';
+import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
+import type { EngineEvent, EngineRequestName, EngineRequests, WorkerToHost } from '../../shared/engineProtocol';
 
 export interface TopicChanges {
   connectionId: string;

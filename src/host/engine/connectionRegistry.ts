@@ -1,5 +1,5 @@
-import type { ConnectionProfile } from './connection';
-import { Disposable, Emitter } from './dispose';
+import type { ConnectionProfile } from '../../worker/connection';
+import { Disposable, Emitter } from '../../shared/dispose';
 import { RemoteConnection, type EngineClient, type RemoteConnectionDeps, type TopicChanges } from './engineClient';
 
 /**

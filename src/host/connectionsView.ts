@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { ConnectionState, Subscription } from '../engine/connection';
-import type { RemoteConnection } from '../engine/engineClient';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import { Disposable } from '../engine/dispose';
+import type { ConnectionState, Subscription } from '../worker/connection';
+import type { RemoteConnection } from './engine/engineClient';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { Disposable } from '../shared/dispose';
 import { brokerUrl } from '../shared/profile';
 
 export function describeState(state: ConnectionState, now = Date.now()): string {

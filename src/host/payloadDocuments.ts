@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../engine/dispose';
-import type { HistoryEntry } from '../engine/worker/protocol';
+import { Disposable } from '../shared/dispose';
+import type { HistoryEntry } from '../shared/engineProtocol';
 import { hexDump, payloadAsText } from '../shared/format';
 import { formatJson, tryParseJson } from '../shared/json';
 

@@ -1,6 +1,6 @@
 import type * as vscode from 'vscode';
-import { Disposable } from '../engine/dispose';
-import { parseWebviewMessage, type HostToWebview, type RequestMap, type RequestName, type WebviewRequest } from '../shared/protocol';
+import { Disposable } from '../shared/dispose';
+import { parseWebviewMessage, type HostToWebview, type RequestMap, type RequestName, type WebviewRequest } from '../shared/webviewProtocol';
 
 export const STALE_REQUEST = 'This panel has moved on to another topic.';
 

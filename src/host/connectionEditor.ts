@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { Disposable } from '../engine/dispose';
+import { Disposable } from '../shared/dispose';
 import { normaliseProfile, validateProfile, type ConnectionProfile } from '../shared/profile';
-import { PROTOCOL_VERSION, type EditorState, type RequestMap } from '../shared/protocol';
+import { PROTOCOL_VERSION, type EditorState, type RequestMap } from '../shared/webviewProtocol';
 import type { ProfileStore, ProfileTarget } from './profileStore';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import type { RemoteConnection } from '../engine/engineClient';
-import type { SortOrder, TopicFilter } from '../engine/worker/protocol';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import type { RemoteConnection } from './engine/engineClient';
+import type { SortOrder, TopicFilter } from '../shared/engineProtocol';
 import { validateTopicFilter } from '../shared/profile';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
 

@@ -2,10 +2,10 @@
  * A topic's history as the panel and the exports see it: list rows, messages to inspect, and JSON,
  * NDJSON or CSV files. Plain Node, no VS Code.
  */
-import { oneLine, payloadAsText } from '../shared/format';
-import type { ExportFormat, HistoryRow, MessageDetail, PropertiesView } from '../shared/protocol';
-import type { MessageProperties } from './topicTree';
-import type { HistoryEntry } from './worker/protocol';
+import { oneLine, payloadAsText } from '../../shared/format';
+import type { ExportFormat, HistoryRow, MessageDetail, PropertiesView } from '../../shared/webviewProtocol';
+import type { MessageProperties } from '../../worker/topicTree';
+import type { HistoryEntry } from '../../shared/engineProtocol';
 
 /** Payload bytes a list row needs for its one-line preview. */
 export const PREVIEW_BYTES = 96;

@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import { Disposable } from '../engine/dispose';
-import type { RemoteConnection, TopicChanges } from '../engine/engineClient';
-import type { NodeSnapshot, SortOrder, TopicFilter } from '../engine/worker/protocol';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { Disposable } from '../shared/dispose';
+import type { RemoteConnection, TopicChanges } from './engine/engineClient';
+import type { NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
 import { formatBytes } from '../shared/format';
 
 export interface TopicElement {

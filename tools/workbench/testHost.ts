@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** The repository root (this file is compiled to out/test/harness/). */
+/** The repository root (this file is compiled to out/tools/workbench/). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 export interface TestHost {

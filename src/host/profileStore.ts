@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ConnectionSecrets } from '../engine/connection';
+import type { ConnectionSecrets } from '../worker/connection';
 import { normaliseProfile, validateProfile, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
 
 export type ProfileTarget = 'user' | 'workspace';

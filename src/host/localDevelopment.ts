@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import type { RemoteConnection } from '../engine/engineClient';
-import type { ConnectionRegistry } from '../engine/connectionRegistry';
-import { Disposable } from '../engine/dispose';
-import { findFreePort, LocalBroker, PortInUseError } from '../engine/localBroker';
-import { DeviceSimulator } from '../engine/simulator';
+import type { RemoteConnection } from './engine/engineClient';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { Disposable } from '../shared/dispose';
+import { findFreePort, LocalBroker, PortInUseError } from '../devtools/localBroker';
+import { DeviceSimulator } from '../devtools/simulator';
 import { newProfile } from '../shared/profile';
 
 export const LOCAL_CONNECTION_ID = 'local-broker';
