@@ -159,7 +159,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   const profile = newProfile(connectionId, { host: '127.0.0.1', port: Number(new URL(broker.url).port), mqttVersion: 4, subscriptions: [{ topic: 'bench-live/#', qos: 0 }] });
   await engine.request('connect', { connectionId, profile, secrets: {}, backoff: { minDelayMs: 1000, maxDelayMs: 60_000, stableAfterMs: 10_000 } });
   await engine.request('visible', { visible: true });
-  await engine.request('watch', { connectionId, expanded: ['', 'bench-live', 'bench-live/r0'], pinned: [] });
+  await engine.request('watch', { connectionId, expanded: [{ root: true }, { topic: 'bench-live' }, { topic: 'bench-live/r0' }], pinned: [] });
   const stats = async () => (await engine.request('stats', { connectionId })).received;
 
   // The extension host's event loop, measured while the engine takes the flood and the burst.

@@ -1,9 +1,15 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { RemoteConnection } from './engine/engineClient';
-import type { SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, SortOrder, TopicFilter } from '../shared/engineProtocol';
 import { validateTopicFilter } from '../shared/profile';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
+
+/** A topic as a message names it: never empty, never longer than a dialog can show. */
+function displayTopic(topic: string): string {
+  if (topic === '') return '(empty)';
+  return topic.length > 200 ? `${topic.slice(0, 199)}…` : topic;
+}
 
 /** Node actions of the Topics view, and its filter and sort. */
 export function registerTopicCommands(
@@ -80,14 +86,14 @@ export function registerTopicCommands(
     vscode.commands.registerCommand('mqttExplorer.deleteRetainedBelow', async (element: TopicElement, confirmed?: boolean) => {
       const connection = registry.get(element.connectionId);
       if (!connection) return 0;
-      const retained = await engine.request('retainedBelow', { connectionId: element.connectionId, topic: element.topic });
+      const retained = await engine.request('retainedBelow', { connectionId: element.connectionId, node: { id: element.id } });
       if (!retained.length) {
-        void vscode.window.showInformationMessage(`No retained message is known at or below ${element.topic}.`);
+        void vscode.window.showInformationMessage(`No retained message is known at or below "${displayTopic(element.topic)}".`);
         return 0;
       }
       if (!confirmed) {
         const answer = await vscode.window.showWarningMessage(
-          `Delete ${retained.length} retained message${retained.length === 1 ? '' : 's'} at and below "${element.topic}" from the broker? Other clients will no longer receive them.`,
+          `Delete ${retained.length} retained message${retained.length === 1 ? '' : 's'} at and below "${displayTopic(element.topic)}" from the broker? Other clients will no longer receive them.`,
           { modal: true },
           'Delete',
         );
@@ -101,10 +107,10 @@ export function registerTopicCommands(
       return retained.length;
     }),
     vscode.commands.registerCommand('mqttExplorer.clearTopics', async (element: TopicElement | RemoteConnection) => {
+      // The root is named as such, never by a topic: '' is the first level of every topic that starts with '/'.
       const connectionId = 'profile' in element ? element.id : element.connectionId;
-      const topic = 'profile' in element ? '' : element.topic;
-      await engine.request('clear', { connectionId, topic }).catch(report);
-      topics.forget(connectionId, topic);
+      const node: NodeRef = 'profile' in element ? { root: true } : { id: element.id };
+      await engine.request('clear', { connectionId, node }).catch(report);
     }),
   );
 }

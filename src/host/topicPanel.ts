@@ -113,7 +113,7 @@ class TopicPanel extends Disposable {
     this.retarget(this.ref);
     this.register(
       registry.onDidChangeTopics((changes) => {
-        if (changes.connectionId === this.state.connectionId && (changes.all || changes.topics.includes(this.state.topic))) this.scheduleUpdate();
+        if (changes.connectionId === this.state.connectionId && (changes.reset || changes.pinned.includes(this.state.topic))) this.scheduleUpdate();
       }),
     );
     this.register({ dispose: () => (clearTimeout(this.timer), this.pinned?.dispose()) });

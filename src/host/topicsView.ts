@@ -1,22 +1,29 @@
+import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import type { RemoteConnection, TopicChanges } from './engine/engineClient';
-import type { NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 
 export interface TopicElement {
   kind: 'topic';
   connectionId: string;
+  /** The worker's id of the node: a topic cleared and received again is another node, and another element. */
+  id: number;
   topic: string;
   snapshot: NodeSnapshot;
 }
+
+/** A level's children are listed below a connection (its root) or a topic node, never below a topic string. */
+type LevelKey = 'root' | number;
 
 /** "N more": a level with more children than one page shows. */
 export interface MoreElement {
   kind: 'more';
   connectionId: string;
-  parentTopic: string;
+  level: LevelKey;
   shown: number;
   total: number;
 }
@@ -27,6 +34,10 @@ export type TopicsElement = RemoteConnection | TopicElement | MoreElement;
 export const PAGE_SIZE = 200;
 /** A topic that received a message this recently is marked as active. */
 const ACTIVE_MS = 5000;
+/** Longest label a row shows; the tooltip has the whole name. */
+const MAX_LABEL_CHARS = 256;
+/** The view's totals are written at most this often. */
+const TOTALS_INTERVAL_MS = 1000;
 const SYS = '$SYS';
 
 function plural(count: number, noun: string): string {
@@ -37,8 +48,27 @@ function isConnection(element: TopicsElement): element is RemoteConnection {
   return 'profile' in element;
 }
 
-function key(connectionId: string, topic: string): string {
-  return `${connectionId}\u0000${topic}`;
+function key(connectionId: string, level: LevelKey): string {
+  return `${connectionId}\u0000${level}`;
+}
+
+function refOf(level: LevelKey): NodeRef {
+  return level === 'root' ? { root: true } : { id: level };
+}
+
+/** Whether a row looks different: only then is it refreshed (a refresh re-lists what is expanded below it). */
+function displayKey(node: NodeSnapshot): string {
+  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}`;
+}
+
+function hasLosses(stats: TreeStats): boolean {
+  return stats.dropped > 0 || stats.truncated > 0;
+}
+
+function describeLosses(stats: TreeStats): string {
+  return [stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '', stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '']
+    .filter(Boolean)
+    .join(', ');
 }
 
 export function describeFilter(filter: TopicFilter): string {
@@ -48,8 +78,11 @@ export function describeFilter(filter: TopicFilter): string {
 
 /**
  * The Topics view over the engine worker. It holds no topic model of its own: rows are snapshots
- * fetched per level, and the worker reports, a few times a second, which shown rows changed. Only
- * those rows are refreshed; nothing is reported while the view is hidden or for collapsed levels.
+ * fetched per level, and the worker pushes, a few times a second, fresh snapshots of the shown rows
+ * that changed and the expanded levels that gained a child. A row is refreshed only when it looks
+ * different, and a level re-listed only when its children changed: refreshing an element makes VS
+ * Code list again everything expanded below it. Connection totals go in the view's description,
+ * which re-lists nothing. Nothing is reported while the view is hidden or for collapsed levels.
  */
 export class TopicsTreeProvider extends Disposable implements vscode.TreeDataProvider<TopicsElement> {
   private readonly changeEmitter = this.register(new vscode.EventEmitter<TopicsElement | TopicsElement[] | undefined>());
@@ -58,27 +91,32 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly firedEmitter = this.register(new vscode.EventEmitter<readonly TopicsElement[] | undefined>());
   readonly onDidFire = this.firedEmitter.event;
 
+  /** Rows by connection and node id. */
   private readonly elements = new Map<string, TopicElement>();
   private readonly parents = new WeakMap<TopicElement | MoreElement, TopicsElement>();
-  private readonly expanded = new Map<string, Set<string>>();
+  private readonly expanded = new Map<string, Set<LevelKey>>();
   private readonly pinned = new Map<string, Map<string, number>>();
   private readonly pageSizes = new Map<string, number>();
+  /** Connections whose root row shows the losses mark: it is refreshed only when that flips. */
+  private readonly lossesShown = new Set<string>();
   private watchTimer: NodeJS.Timeout | undefined;
+  private totalsTimer: NodeJS.Timeout | undefined;
   private sortOrder: SortOrder = 'name';
   private activeFilter: TopicFilter | undefined;
   private treeView: vscode.TreeView<TopicsElement> | undefined;
 
   constructor(private readonly registry: ConnectionRegistry) {
     super();
-    this.register(registry.onDidChangeTopics((changes) => void this.onChanges(changes)));
+    this.register(registry.onDidChangeTopics((changes) => this.onChanges(changes)));
     this.register(
       registry.onDidChange(() => {
         this.fire(undefined);
+        this.updateDescription();
         // A panel restored at start-up may pin a topic of a connection that only now exists.
         if (this.pinned.size) this.sendWatch();
       }),
     );
-    this.register({ dispose: () => clearTimeout(this.watchTimer) });
+    this.register({ dispose: () => (clearTimeout(this.watchTimer), clearTimeout(this.totalsTimer)) });
   }
 
   /** Connects the provider to its view: expansion and visibility decide what the worker reports. */
@@ -125,29 +163,43 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private updateMessage(): void {
     if (!this.treeView) return;
     this.treeView.message = this.activeFilter ? `Filter: ${describeFilter(this.activeFilter)}. Clear it with the ✕ in the title bar.` : undefined;
-    this.treeView.description = this.activeFilter ? 'filtered' : undefined;
+    this.updateDescription();
+  }
+
+  /** The totals of every connection, in the view's title: writing it re-lists nothing. */
+  private updateDescription(): void {
+    this.totalsTimer = undefined;
+    if (!this.treeView) return;
+    const totals = { received: 0, dropped: 0, truncated: 0 };
+    for (const connection of this.registry.list()) {
+      totals.received += connection.stats.received;
+      totals.dropped += connection.stats.dropped;
+      totals.truncated += connection.stats.truncated;
+    }
+    const parts = [this.activeFilter ? 'filtered' : '', totals.received ? plural(totals.received, 'msg') : '', totals.dropped ? `${totals.dropped.toLocaleString('en-US')} dropped` : '', totals.truncated ? `${totals.truncated.toLocaleString('en-US')} cut` : ''];
+    this.treeView.description = parts.filter(Boolean).join(' · ') || undefined;
   }
 
   private setExpanded(element: TopicsElement, expanded: boolean): void {
     if (!isConnection(element) && element.kind === 'more') return;
     const connectionId = isConnection(element) ? element.id : element.connectionId;
-    const topic = isConnection(element) ? '' : element.topic;
     const set = this.expandedOf(connectionId);
-    if (expanded) set.add(topic);
-    else set.delete(topic);
+    const level: LevelKey = isConnection(element) ? 'root' : element.id;
+    if (expanded) set.add(level);
+    else set.delete(level);
     this.sendWatch();
   }
 
   /** Whether the view has reported this row as expanded. */
   isExpanded(element: TopicsElement): boolean {
-    if (isConnection(element)) return this.expandedOf(element.id).has('');
-    return element.kind === 'topic' && this.expandedOf(element.connectionId).has(element.topic);
+    if (isConnection(element)) return this.expandedOf(element.id).has('root');
+    return element.kind === 'topic' && this.expandedOf(element.connectionId).has(element.id);
   }
 
-  private expandedOf(connectionId: string): Set<string> {
+  private expandedOf(connectionId: string): Set<LevelKey> {
     let set = this.expanded.get(connectionId);
     if (!set) {
-      set = new Set(['']); // connection roots start expanded
+      set = new Set<LevelKey>(['root']); // connection roots start expanded
       this.expanded.set(connectionId, set);
     }
     return set;
@@ -178,32 +230,35 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     await Promise.all(
       this.registry.list().map((connection) =>
         this.registry.engine
-          .request('watch', { connectionId: connection.id, expanded: [...this.expandedOf(connection.id)], pinned: [...(this.pinned.get(connection.id)?.keys() ?? [])] })
+          .request('watch', { connectionId: connection.id, expanded: [...this.expandedOf(connection.id)].map(refOf), pinned: [...(this.pinned.get(connection.id)?.keys() ?? [])] })
           .catch(() => undefined),
       ),
     );
   }
 
-  private async onChanges(changes: TopicChanges): Promise<void> {
+  private onChanges(changes: TopicChanges): void {
     const connection = this.registry.get(changes.connectionId);
     if (!connection) return;
-    if (changes.all) {
+    this.totalsTimer ??= setTimeout(() => this.updateDescription(), TOTALS_INTERVAL_MS);
+    const changed = new Set<TopicsElement>();
+    if (hasLosses(changes.stats) !== this.lossesShown.has(connection.id)) changed.add(connection);
+    if (changes.reset) {
+      this.forget(changes.connectionId);
       this.fire([connection]);
       return;
     }
-    const known = changes.topics.filter((topic) => topic !== '' && this.elements.has(key(changes.connectionId, topic)));
-    const fresh = known.length ? await this.registry.engine.request('snapshots', { connectionId: changes.connectionId, topics: known }).catch(() => []) : [];
-    const changed: TopicsElement[] = [];
-    for (const snapshot of fresh) {
-      const element = this.elements.get(key(changes.connectionId, snapshot.topic));
+    for (const snapshot of changes.rows) {
+      const element = this.elements.get(key(changes.connectionId, snapshot.id));
       if (!element) continue;
-      // A node whose children changed while shown with none (or the other way) must be re-listed by its parent.
-      const parent = (snapshot.childCount > 0) !== (element.snapshot.childCount > 0) ? this.parents.get(element) : undefined;
+      const before = displayKey(element.snapshot);
       element.snapshot = snapshot;
-      changed.push(parent ?? element);
+      if (displayKey(snapshot) !== before) changed.add(element);
     }
-    if (changes.topics.includes('')) changed.push(connection);
-    if (changed.length) this.fire([...new Set(changed)]);
+    for (const ref of changes.relist) {
+      const element = 'root' in ref ? connection : 'id' in ref ? this.elements.get(key(changes.connectionId, ref.id)) : undefined;
+      if (element) changed.add(element);
+    }
+    if (changed.size) this.fire([...changed]);
   }
 
   private fire(changed: TopicsElement[] | undefined): void {
@@ -213,7 +268,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   /** Shows another page of a level's children. */
   showMore(element: MoreElement): void {
-    const pageKey = key(element.connectionId, element.parentTopic);
+    const pageKey = key(element.connectionId, element.level);
     this.pageSizes.set(pageKey, (this.pageSizes.get(pageKey) ?? PAGE_SIZE) + PAGE_SIZE);
     const parent = this.parents.get(element);
     this.fire(parent ? [parent] : undefined);
@@ -223,7 +278,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (isConnection(element)) return this.connectionItem(element);
     if (element.kind === 'more') {
       const item = new vscode.TreeItem(`${plural(element.total - element.shown, 'more topic')}…`, vscode.TreeItemCollapsibleState.None);
-      item.id = `more:${element.connectionId}:${element.parentTopic}`;
+      item.id = `more:${element.connectionId}:${element.level}`;
       item.iconPath = new vscode.ThemeIcon('ellipsis');
       item.tooltip = `Showing ${element.shown} of ${element.total}. Click to show ${PAGE_SIZE} more, or filter the view.`;
       item.command = { title: 'Show More', command: 'mqttExplorer.showMoreTopics', arguments: [element] };
@@ -233,16 +288,28 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     return this.topicItem(element);
   }
 
+  /** Tooltips are built on hover from a fresh snapshot: totals change too often to refresh rows for them. */
+  async resolveTreeItem(item: vscode.TreeItem, element: TopicsElement): Promise<vscode.TreeItem> {
+    if (isConnection(element)) {
+      const { stats } = element;
+      const losses = describeLosses(stats);
+      item.tooltip = `${element.profile.name}\n${plural(stats.received, 'message')} received, ${plural(stats.kept, 'message')} kept (${formatBytes(stats.bytes)})${losses ? `\n${losses}` : ''}`;
+    } else if (element.kind === 'topic') {
+      const fresh = await this.registry.engine.request('snapshot', { connectionId: element.connectionId, node: { id: element.id } }).catch(() => undefined);
+      item.tooltip = topicTooltip(fresh ?? element.snapshot);
+    }
+    return item;
+  }
+
   private connectionItem(connection: RemoteConnection): vscode.TreeItem {
     const item = new vscode.TreeItem(connection.profile.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `topics:${connection.id}`;
-    const { stats } = connection;
-    const losses = [stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '', stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '']
-      .filter(Boolean)
-      .join(', ');
-    item.description = `${plural(stats.received, 'message')}${losses ? ` · ${losses}` : ''}`;
-    item.tooltip = `${connection.profile.name}\n${plural(stats.received, 'message')} received, ${plural(stats.kept, 'message')} kept (${formatBytes(stats.bytes)})${losses ? `\n${losses}` : ''}`;
-    item.iconPath = new vscode.ThemeIcon(stats.dropped || stats.truncated ? 'warning' : 'server');
+    const losses = hasLosses(connection.stats);
+    if (losses) this.lossesShown.add(connection.id);
+    else this.lossesShown.delete(connection.id);
+    // Totals are in the view's description; this row only says whether the limits dropped anything.
+    item.description = losses ? 'the limits dropped or cut messages' : undefined;
+    item.iconPath = new vscode.ThemeIcon(losses ? 'warning' : 'server');
     item.contextValue = 'mqttExplorer.topicsRoot';
     return item;
   }
@@ -250,29 +317,21 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private topicItem(element: TopicElement): vscode.TreeItem {
     const node = element.snapshot;
     const hasChildren = node.childCount > 0;
-    const item = new vscode.TreeItem(node.name === '' ? '(empty)' : node.name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = `topic:${element.connectionId}:${node.topic}`;
-    const counts = hasChildren ? `${plural(node.topicCount, 'topic')}, ${plural(node.totalMessages, 'msg')}` : plural(node.messageCount, 'msg');
-    const active = Date.now() - node.lastActivity < ACTIVE_MS;
+    const name = node.name === '' ? '(empty)' : node.name.length > MAX_LABEL_CHARS ? `${node.name.slice(0, MAX_LABEL_CHARS - 1)}…` : node.name;
+    const item = new vscode.TreeItem(name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = itemId(element.connectionId, node.topic);
+    // Only this topic's own messages: a row that changed with every message below it would re-list its children.
+    const active = node.last !== undefined && Date.now() - node.last.receivedAt < ACTIVE_MS;
     const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
-    item.description = `${active ? '● ' : ''}${value}${counts}`;
+    const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
+    const below = hasChildren ? plural(node.topicCount, 'topic') : '';
+    item.description = `${active ? '● ' : ''}${[own, below].filter(Boolean).join(' · ')}`;
     const isSys = node.name === SYS && !node.topic.includes('/');
     item.iconPath = isSys
       ? new vscode.ThemeIcon('gear')
       : node.retained
         ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
         : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
-    const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown('**').appendText(node.topic).appendMarkdown('**\n\n');
-    tooltip.appendText(`${plural(node.messageCount, 'message')} on this topic, ${plural(node.totalMessages, 'message')} with sub-topics, ${plural(node.topicCount, 'sub-topic')}`);
-    if (node.last) {
-      tooltip.appendMarkdown('\n\n');
-      tooltip.appendText(
-        `Last: ${formatBytes(node.last.size)}${node.last.truncated ? ' (cut: only the beginning is kept)' : ''}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
-      );
-    }
-    if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
-    item.tooltip = tooltip;
     item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}`;
     if (node.messageCount > 0) {
       item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
@@ -284,29 +343,29 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (!element) return this.registry.list();
     if (!isConnection(element) && element.kind === 'more') return [];
     const connectionId = isConnection(element) ? element.id : element.connectionId;
-    const parentTopic = isConnection(element) ? '' : element.topic;
-    const limit = this.pageSizes.get(key(connectionId, parentTopic)) ?? PAGE_SIZE;
+    const level: LevelKey = isConnection(element) ? 'root' : element.id;
+    const limit = this.pageSizes.get(key(connectionId, level)) ?? PAGE_SIZE;
     let result;
     try {
-      result = await this.registry.engine.request('children', { connectionId, parent: parentTopic, sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });
+      result = await this.registry.engine.request('children', { connectionId, parent: refOf(level), sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });
     } catch (error) {
       // A bad filter pattern is shown in the view's message; the tree shows nothing below.
       if (this.treeView && this.activeFilter) this.treeView.message = `Filter error: ${error instanceof Error ? error.message : String(error)}`;
       return [];
     }
     const children: TopicsElement[] = result.children.map((snapshot) => {
-      const elementKey = key(connectionId, snapshot.topic);
+      const elementKey = key(connectionId, snapshot.id);
       let child = this.elements.get(elementKey);
       if (child) child.snapshot = snapshot;
       else {
-        child = { kind: 'topic', connectionId, topic: snapshot.topic, snapshot };
+        child = { kind: 'topic', connectionId, id: snapshot.id, topic: snapshot.topic, snapshot };
         this.elements.set(elementKey, child);
       }
       this.parents.set(child, element);
       return child;
     });
     if (result.total > result.children.length) {
-      const more: MoreElement = { kind: 'more', connectionId, parentTopic, shown: result.children.length, total: result.total };
+      const more: MoreElement = { kind: 'more', connectionId, level, shown: result.children.length, total: result.total };
       this.parents.set(more, element);
       children.push(more);
     }
@@ -318,11 +377,32 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     return this.parents.get(element);
   }
 
-  /** Forgets the rows of a connection (it was cleared or removed). */
-  forget(connectionId: string, below = ''): void {
-    for (const elementKey of [...this.elements.keys()]) {
-      const [id, topic] = elementKey.split('\u0000');
-      if (id === connectionId && (below === '' || topic === below || topic.startsWith(`${below}/`))) this.elements.delete(elementKey);
-    }
+  /** Forgets the rows of a connection (it was cleared or removed): they are listed again from the worker. */
+  forget(connectionId: string): void {
+    for (const [elementKey, element] of this.elements) if (element.connectionId === connectionId) this.elements.delete(elementKey);
+    const expanded = this.expanded.get(connectionId);
+    if (expanded) for (const level of expanded) if (level !== 'root') expanded.delete(level);
   }
+}
+
+/**
+ * A row's id for VS Code, which keeps expansion across reloads by it: from the topic (node ids start
+ * over with each worker), hashed when long, so a 20,000-level path does not carry its topic in every row.
+ */
+function itemId(connectionId: string, topic: string): string {
+  return topic.length <= 512 ? `topic:${connectionId}:${topic}` : `topic:${connectionId}:#${createHash('sha256').update(topic).digest('base64')}`;
+}
+
+function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(undefined, true);
+  tooltip.appendMarkdown('**').appendText(node.topic.length > 4096 ? `${node.topic.slice(0, 4095)}…` : node.topic).appendMarkdown('**\n\n');
+  tooltip.appendText(`${plural(node.messageCount, 'message')} on this topic, ${plural(node.totalMessages, 'message')} with sub-topics, ${plural(node.topicCount, 'sub-topic')}`);
+  if (node.last) {
+    tooltip.appendMarkdown('\n\n');
+    tooltip.appendText(
+      `Last: ${formatBytes(node.last.size)}${node.last.truncated ? ' (cut: only the beginning is kept)' : ''}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
+    );
+  }
+  if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
+  return tooltip;
 }

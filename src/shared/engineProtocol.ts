@@ -17,8 +17,19 @@ export interface TopicFilter {
   target: 'topic' | 'payload';
 }
 
+/**
+ * Names a node of a connection's topic tree. The root is a case of its own: no topic string can
+ * name it, since `''` is the first level of every topic that starts with `/`. An `id` is what the
+ * worker gave the node in a snapshot; a node that was cleared and came back has a new one.
+ */
+export type NodeRef = { root: true } | { id: number } | { topic: string };
+
+export const ROOT_REF: NodeRef = Object.freeze({ root: true });
+
 /** What the Topics view shows of one node. */
 export interface NodeSnapshot {
+  /** Unique among the worker's nodes while this node exists; never reused. */
+  id: number;
   topic: string;
   name: string;
   messageCount: number;
@@ -87,7 +98,7 @@ export interface EngineRequests {
   removeSubscription: { params: { connectionId: string; topic: string }; result: void };
   publish: { params: { connectionId: string; topic: string; payload: Uint8Array; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
   children: {
-    params: { connectionId: string; parent: string | null; sort: SortOrder; filter?: TopicFilter; offset: number; limit: number };
+    params: { connectionId: string; parent: NodeRef; sort: SortOrder; filter?: TopicFilter; offset: number; limit: number };
     result: { children: NodeSnapshot[]; total: number };
   };
   node: { params: { connectionId: string; topic: string; history: number }; result: { snapshot: NodeSnapshot; history: MessageRecord[] } | undefined };
@@ -97,13 +108,15 @@ export interface EngineRequests {
   series: { params: { connectionId: string; topic: string; paths: string[]; maxPoints: number }; result: SeriesResult | undefined };
   /** Topics that have received messages, across connections, for pickers. */
   topicList: { params: { limit: number; connectionId?: string }; result: { connectionId: string; topic: string; messageCount: number }[] };
-  /** Fresh snapshots of the given nodes (absent ones are left out). */
-  snapshots: { params: { connectionId: string; topics: string[] }; result: NodeSnapshot[] };
-  /** The nodes whose rows the view shows: children of `expanded` nodes ('' is the root), and `pinned` ones (open panels). */
-  watch: { params: { connectionId: string; expanded: string[]; pinned: string[] }; result: void };
+  /** A fresh snapshot of one node (for a tooltip); undefined when it no longer exists. */
+  snapshot: { params: { connectionId: string; node: NodeRef }; result: NodeSnapshot | undefined };
+  /** The nodes whose rows the view shows: children of `expanded` nodes, and `pinned` topics (open panels). */
+  watch: { params: { connectionId: string; expanded: NodeRef[]; pinned: string[] }; result: void };
   visible: { params: { visible: boolean }; result: void };
-  clear: { params: { connectionId: string; topic: string }; result: void };
-  retainedBelow: { params: { connectionId: string; topic: string }; result: string[] };
+  /** Forgets a node and everything below it (the root: the whole connection), in the explorer only. */
+  clear: { params: { connectionId: string; node: NodeRef }; result: void };
+  /** Topics at or below a node (the root: all) that hold a retained message. */
+  retainedBelow: { params: { connectionId: string; node: NodeRef }; result: string[] };
   setLimits: { params: { limits: TopicLimits }; result: void };
   stats: { params: { connectionId: string }; result: TreeStats };
   /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
@@ -121,8 +134,28 @@ export type EngineReply = { kind: 'reply'; id: number; ok: true; result: unknown
 export type EngineEvent =
   | { kind: 'state'; connectionId: string; state: ConnectionState }
   | { kind: 'subscriptions'; connectionId: string; subscriptions: Subscription[] }
-  /** Coalesced: the shown nodes that changed since the last one ('' is the connection's root). */
-  | { kind: 'changes'; connectionId: string; topics: string[]; all: boolean; stats: TreeStats }
+  /** Coalesced, a few a second at most: what changed of what the views show. */
+  | TopicChangesEvent
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string };
 
+export interface TopicChangesEvent {
+  kind: 'changes';
+  connectionId: string;
+  /** Fresh snapshots of shown rows whose own label, description or icon may have changed. */
+  rows: NodeSnapshot[];
+  /** Expanded nodes (or the root) whose list of children changed: a child came or went. */
+  relist: NodeRef[];
+  /** Pinned topics (open panels) that received messages. */
+  pinned: string[];
+  /** Everything may have changed (a clear, too many changes to list): rows and panels start over. */
+  reset: boolean;
+  /** The connection's totals. */
+  stats: TreeStats;
+}
+
 export type WorkerToHost = EngineReply | EngineEvent;
+
+/** The worker's answer to each request, typed per request: a handler cannot return the wrong result. */
+export type EngineHandlers = {
+  [K in EngineRequestName]: (params: EngineRequests[K]['params']) => EngineRequests[K]['result'] | Promise<EngineRequests[K]['result']>;
+};

@@ -5,7 +5,21 @@ import { EngineClient, type TopicChanges } from '../../src/host/engine/engineCli
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
 import { newProfile } from '../../src/shared/profile';
+import type { NodeRef } from '../../src/shared/engineProtocol';
 import { waitFor } from '../helpers/waitFor';
+
+const ROOT: NodeRef = { root: true };
+
+/** Retained messages arrive in the worker after the publisher's PUBACK: wait, bounded, until it knows them. */
+async function waitForRetained(engine: EngineClient, connectionId: string, id: number, expected: string[]): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const found = await engine.request('retainedBelow', { connectionId, node: { id } });
+    if (JSON.stringify(found.sort()) === JSON.stringify(expected)) return;
+    if (Date.now() > deadline) assert.fail(`retained below: ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
+    await engine.request('stats', { connectionId });
+  }
+}
 
 const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
 
@@ -44,7 +58,7 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
       backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
     });
     await subscribed;
-    await engine.request('watch', { connectionId, expanded: [''], pinned: [] });
+    await engine.request('watch', { connectionId, expanded: [ROOT], pinned: [] });
     const settled = nextChanges((c) => c.stats.received >= 5, 'the first messages');
     for (const [topic, payload] of [
       ['plant/line-1/speed', '42'],
@@ -64,10 +78,10 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
   });
 
   it('answers a level of the tree, sorted, with snapshots', async () => {
-    const level = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 100 });
+    const level = await engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 100 });
     assert.deepEqual(level.children.map((c) => c.name), ['line-1', 'line-2', 'office']);
     assert.equal(level.children[0].topicCount, 2);
-    const byMessages = await engine.request('children', { connectionId, parent: 'plant/line-1', sort: 'messages', offset: 0, limit: 100 });
+    const byMessages = await engine.request('children', { connectionId, parent: { topic: 'plant/line-1' }, sort: 'messages', offset: 0, limit: 100 });
     assert.deepEqual(byMessages.children.map((c) => [c.name, c.last?.preview]), [
       ['speed', '42'],
       ['temp', '{"celsius":71.5}'],
@@ -75,28 +89,39 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
   });
 
   it('pages a level with many children', async () => {
-    const page = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 2 });
+    const page = await engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 2 });
     assert.equal(page.children.length, 2);
     assert.equal(page.total, 3);
   });
 
   it('filters by substring, MQTT wildcard, regular expression, and payload', async () => {
     const visible = async (filter: { kind: 'substring' | 'wildcard' | 'regex'; target: 'topic' | 'payload'; pattern: string }, parent: string) =>
-      (await engine.request('children', { connectionId, parent, sort: 'name', filter, offset: 0, limit: 100 })).children.map((c) => c.name);
+      (await engine.request('children', { connectionId, parent: { topic: parent }, sort: 'name', filter, offset: 0, limit: 100 })).children.map((c) => c.name);
     assert.deepEqual(await visible({ kind: 'substring', target: 'topic', pattern: 'TEMP' }, 'plant'), ['line-1', 'office']);
     assert.deepEqual(await visible({ kind: 'wildcard', target: 'topic', pattern: 'plant/+/speed' }, 'plant'), ['line-1', 'line-2']);
     assert.deepEqual(await visible({ kind: 'regex', target: 'topic', pattern: 'line-\\d/st' }, 'plant'), ['line-2']);
     assert.deepEqual(await visible({ kind: 'substring', target: 'payload', pattern: 'celsius' }, 'plant/line-1'), ['temp']);
-    await assert.rejects(engine.request('children', { connectionId, parent: 'plant', sort: 'name', filter: { kind: 'regex', target: 'topic', pattern: '(' }, offset: 0, limit: 10 }), /Not a valid regular expression/);
+    await assert.rejects(engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', filter: { kind: 'regex', target: 'topic', pattern: '(' }, offset: 0, limit: 10 }), /Not a valid regular expression/);
   });
 
-  it('reports only the shown nodes that changed, and nothing while hidden', async () => {
-    await engine.request('watch', { connectionId, expanded: ['', 'plant'], pinned: [] });
-    let report = nextChanges((c) => c.topics.includes('plant/line-2'), 'a change report');
+  it('reports only the shown rows that changed, with their snapshots, and nothing while hidden', async () => {
+    await engine.request('watch', { connectionId, expanded: [ROOT, { topic: 'plant' }], pinned: [] });
+    let report = nextChanges((c) => c.rows.some((row) => row.topic === 'plant/line-2/speed') || c.rows.some((row) => row.topic === 'plant/line-2'), 'a change report');
+    await engine.request('watch', { connectionId, expanded: [ROOT, { topic: 'plant' }, { topic: 'plant/line-2' }], pinned: [] });
     await publisher.publishAsync('plant/line-2/speed', '41');
     const seen = await report;
-    // plant/line-2 is a row (its parent is expanded), and plant; its child speed is not shown.
-    assert.deepEqual([...seen.topics].sort(), ['', 'plant', 'plant/line-2']);
+    // speed is a row (its parent plant/line-2 is expanded); its ancestors' own rows did not change.
+    assert.deepEqual(seen.rows.map((row) => row.topic), ['plant/line-2/speed']);
+    assert.equal(seen.rows[0].last?.preview, '41', 'the report carries the fresh snapshot');
+    assert.deepEqual(seen.relist, [], 'no level gained a child');
+
+    // A new topic: its parent level is re-listed, and the rows above it (their sub-topic counts) change.
+    report = nextChanges((c) => c.relist.length > 0, 'a report with a new child');
+    await publisher.publishAsync('plant/line-2/pressure', '3');
+    const created = await report;
+    assert.equal(created.relist.length, 1);
+    assert.ok('id' in created.relist[0]);
+    assert.deepEqual(created.rows.map((row) => row.topic).sort(), ['plant', 'plant/line-2', 'plant/line-2/pressure']);
 
     await engine.request('visible', { visible: false });
     let reported = false;
@@ -110,16 +135,49 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     listener.dispose();
     assert.equal(reported, false, 'no report while the view is hidden');
     await engine.request('visible', { visible: true });
-    report = nextChanges((c) => c.topics.includes('plant/office/temp'), 'a pinned topic change');
-    await engine.request('watch', { connectionId, expanded: [''], pinned: ['plant/office/temp'] });
+    report = nextChanges((c) => c.pinned.includes('plant/office/temp'), 'a pinned topic change');
+    await engine.request('watch', { connectionId, expanded: [ROOT], pinned: ['plant/office/temp'] });
     await publisher.publishAsync('plant/office/temp', '{"celsius":22}');
-    assert.deepEqual([...(await report).topics].sort(), ['', 'plant', 'plant/office/temp']);
+    const pinned = await report;
+    assert.deepEqual(pinned.pinned, ['plant/office/temp']);
+    assert.deepEqual(pinned.rows, [], 'plant/office/temp is not a row: only plant is shown, and it did not change');
+  });
+
+  it('names the root apart from the empty first level of topics that start with "/"', async () => {
+    // Retained before the subscription, so it arrives flagged as retained.
+    await publisher.publishAsync('/plant/devices/kept', 'r', { qos: 1, retain: true });
+    await engine.request('addSubscription', { connectionId, spec: { topic: '/plant/#', qos: 0 } });
+    const received = (await engine.request('stats', { connectionId })).received;
+    const settled = nextChanges((c) => c.stats.received >= received + 3, 'three topics with empty levels');
+    for (const topic of ['/plant/devices/a', 'plant//x', 'plant/']) await publisher.publishAsync(topic, 'v', { qos: 1 });
+    await settled;
+    await engine.request('watch', { connectionId, expanded: [ROOT], pinned: [] });
+    const root = await engine.request('children', { connectionId, parent: ROOT, sort: 'name', offset: 0, limit: 100 });
+    const empty = root.children.find((child) => child.name === '');
+    assert.ok(empty, 'the empty first level is a row of the root');
+    const below = await engine.request('children', { connectionId, parent: { id: empty.id }, sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(below.children.map((child) => child.topic), ['/plant'], 'it lists its own children, not the root again');
+    const plant = await engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 100 });
+    assert.ok(plant.children.some((child) => child.name === '' && child.topic === 'plant/'), '"plant/" is a row of its own');
+    // Retained and clear act on that subtree alone.
+    await waitForRetained(engine, connectionId, empty.id, ['/plant/devices/kept']);
+    const everything = (await engine.request('retainedBelow', { connectionId, node: ROOT })).sort();
+    assert.ok(everything.includes('plant/line-2/status') && everything.includes('/plant/devices/kept'), 'the root holds both');
+    await engine.request('clear', { connectionId, node: { id: empty.id } });
+    const after = await engine.request('children', { connectionId, parent: ROOT, sort: 'name', offset: 0, limit: 100 });
+    assert.ok(!after.children.some((child) => child.name === ''), 'the empty level is gone');
+    assert.ok(after.children.some((child) => child.name === 'plant'), 'the rest of the connection stays');
+    const gone = await engine.request('children', { connectionId, parent: { id: empty.id }, sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(gone, { children: [], total: 0 }, 'a cleared node\'s id names nothing, never the root');
+    await engine.request('clear', { connectionId, node: { topic: 'plant/' } });
+    await engine.request('removeSubscription', { connectionId, topic: '/plant/#' });
+    await publisher.publishAsync('/plant/devices/kept', '', { qos: 1, retain: true });
   });
 
   it('knows the retained topics below a node, and clears a subtree from the view', async () => {
-    assert.deepEqual(await engine.request('retainedBelow', { connectionId, topic: 'plant' }), ['plant/line-2/status']);
-    await engine.request('clear', { connectionId, topic: 'plant/line-1' });
-    const level = await engine.request('children', { connectionId, parent: 'plant', sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(await engine.request('retainedBelow', { connectionId, node: { topic: 'plant' } }), ['plant/line-2/status']);
+    await engine.request('clear', { connectionId, node: { topic: 'plant/line-1' } });
+    const level = await engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 100 });
     assert.deepEqual(level.children.map((c) => c.name), ['line-2', 'office']);
     const node = await engine.request('node', { connectionId, topic: 'plant/line-2/speed', history: 10 });
     assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['40', '41', '39']);
@@ -152,8 +210,8 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     const listed = await engine.request('topicList', { limit: 1000 });
     assert.ok(listed.some((entry) => entry.connectionId === connectionId && entry.topic === topic && entry.messageCount === 5));
 
-    const everything = nextChanges((c) => c.all, 'a report that everything changed, for open panels');
-    await engine.request('clear', { connectionId, topic });
+    const everything = nextChanges((c) => c.reset, 'a report that everything changed, for open panels');
+    await engine.request('clear', { connectionId, node: { topic } });
     await everything;
     const again = nextChanges((c) => c.stats.received >= received + 6, 'the message after the clear');
     await publisher.publishAsync(topic, '7', { qos: 1 });
@@ -183,10 +241,12 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
   it('reports a topic a panel shows even while the Topics view is hidden', async () => {
     await engine.request('visible', { visible: false });
     try {
-      await engine.request('watch', { connectionId, expanded: [''], pinned: ['plant/line-1/speed'] });
-      const report = nextChanges((c) => c.topics.includes('plant/line-1/speed'), 'the pinned topic while hidden');
+      await engine.request('watch', { connectionId, expanded: [ROOT], pinned: ['plant/line-1/speed'] });
+      const report = nextChanges((c) => c.pinned.includes('plant/line-1/speed'), 'the pinned topic while hidden');
       await publisher.publishAsync('plant/line-1/speed', '43');
-      assert.deepEqual((await report).topics, ['plant/line-1/speed'], 'the pinned topic only, not the hidden rows');
+      const seen = await report;
+      assert.deepEqual(seen.pinned, ['plant/line-1/speed']);
+      assert.deepEqual(seen.rows, [], 'not the hidden rows');
     } finally {
       await engine.request('visible', { visible: true });
     }

@@ -5,15 +5,9 @@ import type { ConnectionSecrets, ConnectionState, Subscription } from '../../wor
 import { Disposable, Emitter } from '../../shared/dispose';
 import type { TreeStats } from '../../worker/topicTree';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
-import type { EngineEvent, EngineRequestName, EngineRequests, WorkerToHost } from '../../shared/engineProtocol';
+import type { EngineEvent, EngineRequestName, EngineRequests, TopicChangesEvent, WorkerToHost } from '../../shared/engineProtocol';
 
-export interface TopicChanges {
-  connectionId: string;
-  /** Shown nodes that changed ('' is the connection's root); ignored when `all`. */
-  topics: string[];
-  all: boolean;
-  stats: TreeStats;
-}
+export type TopicChanges = TopicChangesEvent;
 
 /**
  * The extension host's side of the engine worker: typed requests with replies, and the worker's

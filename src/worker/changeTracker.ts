@@ -1,0 +1,174 @@
+import type { ConnectionModel } from './connectionPool';
+import { snapshotOf } from './topicQueries';
+import type { TopicNode } from './topicTree';
+import type { EngineEvent, NodeRef, NodeSnapshot } from '../shared/engineProtocol';
+
+/** How often, at most, what changed is reported to the extension host. */
+export const CHANGE_INTERVAL_MS = 250;
+/** More changed rows than this in one report: the host starts over instead. */
+const MAX_ROWS_PER_REPORT = 2000;
+
+/** What the views show of one connection, as refs (from the host) and as nodes (for the per-message check). */
+interface Watched {
+  expandedRefs: NodeRef[];
+  /** Some expanded refs name a topic (tests, the benchmark): they may name a node that comes later. */
+  byTopic: boolean;
+  pinnedTopics: string[];
+  /** Nodes whose children are rows; the root when the connection is expanded. */
+  expanded: Set<TopicNode>;
+  pinned: Set<TopicNode>;
+  /** Rows whose own label or description may have changed. */
+  rows: Set<TopicNode>;
+  /** Expanded nodes that gained (or lost) a child. */
+  relist: Set<TopicNode>;
+  pinnedChanged: Set<TopicNode>;
+  reset: boolean;
+  /** Totals changed: a report goes out even when no row did. */
+  statsChanged: boolean;
+}
+
+/**
+ * Tracks, per message, which rows the Topics view shows and which open panels changed, and reports
+ * them coalesced with fresh snapshots, so the host never has to ask back. A message marks its own
+ * row only: an ancestor's row changes only when a topic is created below it (its counts of
+ * sub-topics), never with every message, because refreshing a row re-lists everything expanded below it.
+ */
+export class ChangeTracker {
+  private readonly watched = new Map<string, Watched>();
+  private visible = true;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly model: (connectionId: string) => ConnectionModel | undefined,
+    private readonly emit: (event: EngineEvent) => void,
+  ) {}
+
+  watch(connectionId: string, expanded: NodeRef[], pinned: string[]): void {
+    const watched = this.watchedOf(connectionId);
+    watched.expandedRefs = expanded;
+    watched.byTopic = expanded.some((ref) => 'topic' in ref);
+    watched.pinnedTopics = pinned;
+    this.resolve(connectionId, watched);
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) return;
+    for (const watched of this.watched.values()) {
+      watched.rows.clear();
+      watched.relist.clear();
+    }
+  }
+
+  /** A connection appeared (or was replaced): its watched refs name nodes of a new tree. */
+  connectionChanged(connectionId: string): void {
+    const watched = this.watched.get(connectionId);
+    if (watched) this.resolve(connectionId, watched);
+  }
+
+  forget(connectionId: string): void {
+    this.watched.delete(connectionId);
+  }
+
+  /** Per message: O(1) unless the message created a topic (then O(depth)); no allocation when nothing is shown. */
+  onMessage(connectionId: string, node: TopicNode, created: TopicNode | undefined): void {
+    const watched = this.watchedOf(connectionId);
+    // A topic created anew may be one a panel pinned (or a ref named by topic) before it existed.
+    if (created && (watched.pinnedTopics.length || watched.byTopic)) this.resolve(connectionId, watched);
+    if (watched.pinned.has(node)) watched.pinnedChanged.add(node);
+    if (this.visible) {
+      watched.statsChanged = true;
+      const parent = node.parent;
+      if (parent && watched.expanded.has(parent)) watched.rows.add(node);
+      if (created && created.parent && watched.expanded.has(created.parent)) watched.relist.add(created.parent);
+      // A new topic changes the sub-topic counts of every level above it (and a child count).
+      if (created || node.messageCount === 1) {
+        for (let up = node.parent; up?.parent; up = up.parent) if (watched.expanded.has(up.parent)) watched.rows.add(up);
+      }
+    } else if (!watched.pinnedChanged.size) {
+      return;
+    }
+    this.schedule(CHANGE_INTERVAL_MS);
+  }
+
+  /** Everything may have changed (a clear): the next report says so, and rows and panels start over. */
+  reset(connectionId: string): void {
+    const watched = this.watchedOf(connectionId);
+    this.resolve(connectionId, watched);
+    watched.reset = true;
+    this.schedule(0);
+  }
+
+  private schedule(delay: number): void {
+    this.timer ??= setTimeout(() => this.flush(), delay);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const [connectionId, watched] of this.watched) {
+      if (!watched.rows.size && !watched.relist.size && !watched.pinnedChanged.size && !watched.reset && !watched.statsChanged) continue;
+      const model = this.model(connectionId);
+      if (!model) continue;
+      const reset = watched.reset || watched.rows.size > MAX_ROWS_PER_REPORT;
+      const rows: NodeSnapshot[] = reset ? [] : [...watched.rows].map((node) => snapshotOf(model, node));
+      const root = model.connection.topics.root;
+      const relist: NodeRef[] = reset ? [] : [...watched.relist].map((node) => (node === root ? { root: true } : { id: model.index.idOf(node) }));
+      const pinned = [...watched.pinnedChanged].map((node) => node.topic);
+      watched.rows.clear();
+      watched.relist.clear();
+      watched.pinnedChanged.clear();
+      watched.reset = false;
+      watched.statsChanged = false;
+      this.emit({ kind: 'changes', connectionId, rows, relist, pinned, reset, stats: { ...model.connection.topics.stats } });
+    }
+  }
+
+  private watchedOf(connectionId: string): Watched {
+    let watched = this.watched.get(connectionId);
+    if (!watched) {
+      watched = {
+        expandedRefs: [{ root: true }],
+        byTopic: false,
+        pinnedTopics: [],
+        expanded: new Set(),
+        pinned: new Set(),
+        rows: new Set(),
+        relist: new Set(),
+        pinnedChanged: new Set(),
+        reset: false,
+        statsChanged: false,
+      };
+      this.watched.set(connectionId, watched);
+      this.resolve(connectionId, watched);
+    }
+    return watched;
+  }
+
+  /** Turns refs into nodes, so that the per-message check compares identities, not strings. */
+  private resolve(connectionId: string, watched: Watched): void {
+    const model = this.model(connectionId);
+    watched.expanded = new Set(
+      watched.expandedRefs.flatMap((ref) => {
+        const node = model?.index.resolve(ref);
+        return node ? [node] : [];
+      }),
+    );
+    watched.pinned = this.resolvePinned(connectionId, watched.pinnedTopics);
+  }
+
+  private resolvePinned(connectionId: string, topics: string[]): Set<TopicNode> {
+    const tree = this.model(connectionId)?.connection.topics;
+    const nodes = new Set<TopicNode>();
+    if (tree) for (const topic of topics) {
+      const node = tree.find(topic);
+      if (node) nodes.add(node);
+    }
+    return nodes;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

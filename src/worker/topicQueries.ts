@@ -1,0 +1,213 @@
+import { payloadAsText, oneLine } from '../shared/format';
+import { topicMatchesFilter } from '../shared/topicRules';
+import { downsample, extractFields, type Point } from '../shared/series';
+import type { ConnectionModel } from './connectionPool';
+import type { StoredMessage, TopicNode } from './topicTree';
+import type { EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeRef, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
+
+/** The chart offers at most this many fields of a topic. */
+const MAX_SERIES_FIELDS = 64;
+
+/**
+ * A message for another thread: the payload copied into its own buffer (a kept payload is a view into
+ * a shared pool, and posting a view copies its whole buffer), cut to `payloadBytes`.
+ */
+function recordOf(message: StoredMessage, payloadBytes: number): MessageRecord {
+  return {
+    payload: new Uint8Array(message.payload.subarray(0, payloadBytes)),
+    size: message.size,
+    truncated: message.truncated,
+    qos: message.qos,
+    retain: message.retain,
+    receivedAt: message.receivedAt,
+    properties: message.properties,
+  };
+}
+
+function numericFields(payload: Uint8Array): Map<string, number> {
+  return extractFields(payloadAsText(payload));
+}
+
+export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapshot {
+  const last = node.last;
+  return {
+    id: model.index.idOf(node),
+    topic: node.topic,
+    name: node.name,
+    messageCount: node.messageCount,
+    totalMessages: node.totalMessages,
+    topicCount: node.topicCount,
+    childCount: node.children.size,
+    retained: node.retained,
+    dropped: node.dropped,
+    lastActivity: node.lastActivity,
+    last: last
+      ? { preview: oneLine(last.payload, 200), size: last.size, qos: last.qos, retain: last.retain, receivedAt: last.receivedAt, truncated: last.truncated }
+      : undefined,
+    valueDropped: node.messageCount > 0 && !last,
+  };
+}
+
+function compare(sort: SortOrder): (a: TopicNode, b: TopicNode) => number {
+  switch (sort) {
+    case 'messages':
+      return (a, b) => b.totalMessages - a.totalMessages || a.name.localeCompare(b.name);
+    case 'topics':
+      return (a, b) => b.topicCount - a.topicCount || a.name.localeCompare(b.name);
+    case 'recent':
+      return (a, b) => b.lastActivity - a.lastActivity || a.name.localeCompare(b.name);
+    case 'name':
+      return (a, b) => a.name.localeCompare(b.name);
+  }
+}
+
+/** A predicate for one node's own topic or last payload; throws a readable error for a bad pattern. */
+export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean {
+  let test: (text: string) => boolean;
+  switch (filter.kind) {
+    case 'substring': {
+      const needle = filter.pattern.toLowerCase();
+      test = (text) => text.toLowerCase().includes(needle);
+      break;
+    }
+    case 'wildcard':
+      test = (text) => topicMatchesFilter(filter.pattern, text);
+      break;
+    case 'regex': {
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(filter.pattern, 'i');
+      } catch (error) {
+        throw new Error(`Not a valid regular expression: ${(error as Error).message}`);
+      }
+      test = (text) => pattern.test(text);
+      break;
+    }
+  }
+  if (filter.target === 'topic') return (node) => node.hasMessages && test(node.topic);
+  return (node) => {
+    const last = node.last;
+    if (!last) return false;
+    const text = payloadAsText(last.payload);
+    return text !== undefined && test(text);
+  };
+}
+
+/** The node a ref names, or an error that says it is gone. */
+function nodeAt(model: ConnectionModel, ref: NodeRef): TopicNode | undefined {
+  return model.index.resolve(ref);
+}
+
+/** What the views ask of a connection's topics. Read-only: nothing here changes the tree. */
+export const queries = {
+  children(model: ConnectionModel, params: EngineRequests['children']['params']): EngineRequests['children']['result'] {
+    const tree = model.connection.topics;
+    const parent = nodeAt(model, params.parent);
+    if (!parent) return { children: [], total: 0 };
+    let nodes = [...parent.children.values()];
+    if (params.filter && params.filter.pattern) {
+      const matches = compileFilter(params.filter);
+      const memo = new Map<TopicNode, boolean>();
+      const anyBelow = (node: TopicNode): boolean => {
+        let result = memo.get(node);
+        if (result === undefined) {
+          result = matches(node);
+          if (!result) for (const child of node.children.values()) if (anyBelow(child)) { result = true; break; }
+          memo.set(node, result);
+        }
+        return result;
+      };
+      nodes = nodes.filter(anyBelow);
+    }
+    const atRoot = parent === tree.root;
+    const order = compare(params.sort);
+    // $SYS is kept apart: after the application topics, never mixed in with them.
+    nodes.sort((a, b) => (atRoot && (a.name === '$SYS') !== (b.name === '$SYS') ? (a.name === '$SYS' ? 1 : -1) : order(a, b)));
+    return { children: nodes.slice(params.offset, params.offset + params.limit).map((node) => snapshotOf(model, node)), total: nodes.length };
+  },
+
+  snapshot(model: ConnectionModel, ref: NodeRef): NodeSnapshot | undefined {
+    const node = nodeAt(model, ref);
+    return node && node !== model.connection.topics.root ? snapshotOf(model, node) : undefined;
+  },
+
+  node(model: ConnectionModel, params: EngineRequests['node']['params']): EngineRequests['node']['result'] {
+    const node = model.connection.topics.find(params.topic);
+    if (!node) return undefined;
+    const history = node.history.slice(-params.history).map((message) => recordOf(message, Infinity));
+    return { snapshot: snapshotOf(model, node), history };
+  },
+
+  windowOf(model: ConnectionModel, node: TopicNode): HistoryWindow {
+    return {
+      nodeId: model.index.idOf(node),
+      firstSeq: node.messageCount - node.keptCount,
+      nextSeq: node.messageCount,
+      retained: node.retained,
+      dropped: node.dropped,
+    };
+  },
+
+  history(model: ConnectionModel, params: EngineRequests['history']['params']): EngineRequests['history']['result'] {
+    const node = model.connection.topics.find(params.topic);
+    if (!node || !node.hasMessages) return undefined;
+    const window = queries.windowOf(model, node);
+    const history = node.history;
+    // A negative `from` counts from the end: -50 is the newest 50.
+    const start = params.from < 0 ? window.nextSeq + params.from : params.from;
+    const from = Math.max(start, window.firstSeq);
+    const to = Math.min(window.nextSeq, start + params.count);
+    const entries: HistoryEntry[] = [];
+    for (let seq = from; seq < to; seq++) {
+      const message = history[seq - window.firstSeq];
+      entries.push({ seq, kept: message.payload.length, ...recordOf(message, params.payloadBytes) });
+    }
+    return { window, entries };
+  },
+
+  series(model: ConnectionModel, params: EngineRequests['series']['params']): EngineRequests['series']['result'] {
+    const node = model.connection.topics.find(params.topic);
+    if (!node || !node.hasMessages) return undefined;
+    const history = node.history;
+    // The fields offered are those of the recent messages: a field that stopped long ago is not worth a checkbox.
+    const available = new Set<string>();
+    for (let index = Math.max(0, history.length - 200); index < history.length && available.size < MAX_SERIES_FIELDS; index++) {
+      for (const path of numericFields(history[index].payload).keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
+    }
+    const paths = params.paths.length ? params.paths : [...available].slice(0, 3);
+    const points = new Map<string, Point[]>(paths.map((path) => [path, []]));
+    for (const message of history) {
+      const fields = numericFields(message.payload);
+      for (const [path, list] of points) {
+        const value = fields.get(path);
+        if (value !== undefined) list.push({ t: message.receivedAt, v: value });
+      }
+    }
+    return {
+      window: queries.windowOf(model, node),
+      available: [...available],
+      series: [...points].map(([path, list]) => ({ path, points: downsample(list, params.maxPoints) })),
+    };
+  },
+
+  topicList(models: Iterable<ConnectionModel>, params: EngineRequests['topicList']['params']): EngineRequests['topicList']['result'] {
+    const result: { connectionId: string; topic: string; messageCount: number }[] = [];
+    for (const model of models) {
+      if (params.connectionId !== undefined && params.connectionId !== model.id) continue;
+      for (const node of model.connection.topics.topics()) {
+        if (result.length >= params.limit) return result;
+        result.push({ connectionId: model.id, topic: node.topic, messageCount: node.messageCount });
+      }
+    }
+    return result;
+  },
+
+  retainedBelow(model: ConnectionModel, ref: NodeRef): string[] {
+    const tree = model.connection.topics;
+    const node = nodeAt(model, ref);
+    if (!node) return [];
+    const found = [...tree.topics(node)].filter((candidate) => candidate.retained).map((candidate) => candidate.topic);
+    if (node.retained) found.unshift(node.topic);
+    return found;
+  },
+};
