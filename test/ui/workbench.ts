@@ -115,10 +115,12 @@ export class Workbench {
     for (const [index, level] of levels.entries()) {
       // aria-level: 1 is the connection, so a topic's first level is 2.
       const selector = `.monaco-list-row[aria-level="${index + 2}"]`;
-      row = pane.locator(selector, { has: this.page.locator('.label-name', { hasText: exactly(level) }) }).first();
+      // An empty level (the first of "/a", the middle of "a//b") is shown as "(empty)".
+      const label = exactly(level === '' ? '(empty)' : level);
+      row = pane.locator(selector, { has: this.page.locator('.label-name', { hasText: label }) }).first();
       await row.waitFor({ timeout: 30_000 });
       if (index === levels.length - 1) break;
-      const expanded = pane.locator(`${selector}[aria-expanded="true"]`, { has: this.page.locator('.label-name', { hasText: exactly(level) }) });
+      const expanded = pane.locator(`${selector}[aria-expanded="true"]`, { has: this.page.locator('.label-name', { hasText: label }) });
       // The list recycles its row elements as live updates re-render it, so a click can land on
       // the row that took this one's place: check that the right row opened, and try again if not.
       for (let attempt = 0; attempt < 5 && !(await expanded.count()); attempt++) {
@@ -129,6 +131,34 @@ export class Workbench {
     }
     if (!row) throw new Error('empty topic');
     return row;
+  }
+
+  /** Runs an action of a row's context menu, as a person right-clicks it. */
+  async contextMenu(row: Locator, action: string): Promise<void> {
+    await row.click({ button: 'right' });
+    const item = this.page.locator('.context-view .action-item', { has: this.page.locator('.action-label', { hasText: exactly(action) }) });
+    await item.first().waitFor({ timeout: 10_000 });
+    await item.first().click();
+  }
+
+  /** Answers a modal dialog by one of its buttons. */
+  async answerDialog(button: string): Promise<void> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 10_000 });
+    await dialog.locator('.monaco-button', { hasText: exactly(button) }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10_000 });
+  }
+
+  /**
+   * Proves the extension host still answers: "Show Topic History" asks it for the known topics, and
+   * its quick pick lists `topic` only once the host has replied.
+   */
+  async assertHostAnswers(topic: string, timeoutMs = 15_000): Promise<void> {
+    await this.runCommand('MQTT: Show Topic History');
+    const widget = this.page.locator('.quick-input-widget');
+    await widget.locator('.quick-input-list .monaco-list-row', { hasText: topic }).first().waitFor({ timeout: timeoutMs });
+    await this.page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 5000 });
   }
 
   /** Runs a command through the command palette, typed as a person would. */
