@@ -42,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
-  const local = new LocalDevelopment(registry, log);
+  // The local broker and the simulator run in a worker thread of their own, started with the broker.
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'));
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
