@@ -11,8 +11,9 @@ const tests = process.argv.includes('--tests');
 
 /** @type {import('esbuild').BuildOptions} */
 const extension = {
-  // The engine worker is a second entry: the extension host starts it as a worker thread.
-  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/worker/engineWorker.ts' },
+  // The engine worker and the devtools worker (local broker, simulator) are entries of their own:
+  // the extension host starts each as a worker thread.
+  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/worker/engineWorker.ts', devtoolsWorker: 'src/devtools/devtoolsWorker.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { EngineClient } from '../src/host/engine/engineClient';
+import { DevtoolsClient } from '../src/devtools/devtoolsClient';
 import { findFreePort, LocalBroker } from '../src/devtools/localBroker';
+import { DeviceSimulator } from '../src/devtools/simulator';
 import { DEFAULT_LIMITS } from '../src/worker/topicTree';
 import { newProfile } from '../src/shared/profile';
 
@@ -14,7 +16,9 @@ import { newProfile } from '../src/shared/profile';
  * same loopback broker. Options: --messages N (200000), --topics T (10000), --retained R (100000),
  * --rounds K (3: baseline and engine alternate K times and the medians are compared, since two
  * cores shared with the broker and the publisher make one round noisy), --budget-mib M (the
- * engine's memory budget, default the extension's), --json.
+ * engine's memory budget, default the extension's), --simulator-seconds S (3: how long the host's
+ * event loop is measured with the local broker's simulator off, at 10,000 messages/s in its worker
+ * thread, and at that rate on the host's own thread, as it ran before; 0 skips it), --json.
  */
 
 interface Options {
@@ -23,6 +27,7 @@ interface Options {
   topics: number;
   retained: number;
   budgetMib: number;
+  simulatorSeconds: number;
   json: boolean;
 }
 
@@ -37,6 +42,7 @@ function parseOptions(argv: string[]): Options {
     topics: value('topics', 10_000),
     retained: value('retained', 100_000),
     budgetMib: value('budget-mib', DEFAULT_LIMITS.totalBudgetBytes / 1024 / 1024),
+    simulatorSeconds: value('simulator-seconds', 3),
     json: argv.includes('--json'),
   };
 }
@@ -214,6 +220,9 @@ async function bench(options: Options, broker: Broker): Promise<void> {
 
   const final = await engine.request('stats', { connectionId });
   const memory = await engine.request('memory', {});
+  await engine.request('remove', { connectionId });
+  engine.dispose();
+  const simulator = options.simulatorSeconds > 0 ? await simulatorLoad(options.simulatorSeconds, say) : undefined;
   const received = final.received;
   const totalSent = sent + options.retained;
   const result = {
@@ -239,9 +248,15 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     lost: totalSent - (final.kept + final.dropped),
     baselineLost,
     changeReports: reports,
+    ...(simulator && {
+      simulatorMsgsPerSec: simulator.workerRate,
+      idleHostLoopP99Ms: simulator.idle.p99,
+      simulatorWorkerHostLoopP99Ms: simulator.worker.p99,
+      simulatorWorkerHostLoopMaxMs: simulator.worker.max,
+      simulatorInThreadHostLoopP99Ms: simulator.inThread.p99,
+      simulatorInThreadHostLoopMaxMs: simulator.inThread.max,
+    }),
   };
-  await engine.request('remove', { connectionId });
-  engine.dispose();
 
   if (options.json) {
     console.log(JSON.stringify(result));
@@ -259,7 +274,83 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     ['lost (sent - kept - dropped)', `${result.lost} (baseline lost ${result.baselineLost})`],
     ['change reports to the host', String(result.changeReports)],
   ];
+  if (simulator) {
+    rows.push(
+      [`simulator (${SIMULATOR.devices * SIMULATOR.messagesPerSecond} msg/s) rate the engine got`, `${simulator.workerRate.toLocaleString('en-US')} msg/s`],
+      ['host loop p99 / max, simulator off', `${simulator.idle.p99} ms / ${simulator.idle.max} ms`],
+      ['host loop p99 / max, simulator in its worker', `${simulator.worker.p99} ms / ${simulator.worker.max} ms`],
+      ['host loop p99 / max, simulator on this thread', `${simulator.inThread.p99} ms / ${simulator.inThread.max} ms`],
+    );
+  }
   for (const [name, value] of rows) console.log(`${name.padEnd(44)} ${value}`);
+}
+
+/** 200 devices at 50 messages/s each: 10,000 messages/s, within the settings' bounds (500 × 50). */
+const SIMULATOR = { devices: 200, messagesPerSecond: 50 };
+
+interface LoopFigure {
+  p99: number;
+  max: number;
+}
+
+/** This thread's event loop delay over `seconds` of whatever runs meanwhile. */
+async function loopDelay(seconds: number): Promise<LoopFigure> {
+  const monitor = monitorEventLoopDelay({ resolution: 1 });
+  monitor.enable();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  monitor.disable();
+  return { p99: Number((monitor.percentile(99) / 1e6).toFixed(2)), max: Number((monitor.max / 1e6).toFixed(2)) };
+}
+
+/**
+ * The extension host's event loop with the local broker and the simulator as the extension runs
+ * them: the broker (aedes) in the devtools worker, the engine connected to it with `fleet/#` in its
+ * own worker. Three phases: simulator off; simulator at 10,000 msg/s in the devtools worker; the
+ * broker and the simulator on this thread (how the extension ran them before), for comparison.
+ */
+async function simulatorLoad(seconds: number, say: (line: string) => void): Promise<{ idle: LoopFigure; worker: LoopFigure; inThread: LoopFigure; workerRate: number }> {
+  const engine = new EngineClient(join(__dirname, '..', 'src', 'worker', 'engineWorker.js'));
+  const devtools = new DevtoolsClient(join(__dirname, '..', 'src', 'devtools', 'devtoolsWorker.js'));
+  const received = async (connectionId: string) => (await engine.request('stats', { connectionId })).received;
+  const connect = async (connectionId: string, port: number) => {
+    const profile = newProfile(connectionId, { host: '127.0.0.1', port, mqttVersion: 4, subscriptions: [{ topic: 'fleet/#', qos: 0 }] });
+    await engine.request('connect', { connectionId, profile, secrets: {}, backoff: { minDelayMs: 1000, maxDelayMs: 60_000, stableAfterMs: 10_000 } });
+  };
+  try {
+    const { port } = await devtools.request('startBroker', { port: 0 });
+    await connect('local-worker', port);
+    const idle = await loopDelay(seconds);
+    say(`host loop, simulator off: p99 ${idle.p99} ms`);
+
+    await devtools.request('startSimulator', { brokerUrl: `mqtt://127.0.0.1:${port}`, ...SIMULATOR });
+    await waitForCount(() => received('local-worker'), SIMULATOR.devices * 2, 10_000);
+    const before = await received('local-worker');
+    const startedAt = performance.now();
+    const worker = await loopDelay(seconds);
+    const workerRate = Math.round(((await received('local-worker')) - before) / ((performance.now() - startedAt) / 1000));
+    say(`host loop, simulator in its worker: p99 ${worker.p99} ms (${workerRate.toLocaleString('en-US')} msg/s reached the engine)`);
+    await devtools.request('stopBroker', {});
+    await engine.request('remove', { connectionId: 'local-worker' });
+
+    const broker = new LocalBroker();
+    await broker.start(0);
+    const simulator = new DeviceSimulator({ brokerUrl: broker.url, ...SIMULATOR });
+    try {
+      await connect('local-thread', broker.port);
+      await simulator.start();
+      await waitForCount(() => received('local-thread'), SIMULATOR.devices * 2, 10_000);
+      const inThread = await loopDelay(seconds);
+      say(`host loop, simulator on this thread: p99 ${inThread.p99} ms`);
+      await engine.request('remove', { connectionId: 'local-thread' });
+      return { idle, worker, inThread, workerRate };
+    } finally {
+      await simulator.stop();
+      await broker.stop();
+    }
+  } finally {
+    engine.dispose();
+    await devtools.close(2000);
+  }
 }
 
 main().catch((error) => {

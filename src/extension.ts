@@ -16,7 +16,13 @@ import { showTopicHistory, TopicPanels, type TopicRef } from './host/topicPanel'
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider, type TopicElement } from './host/topicsView';
 
-let localDevelopment: LocalDevelopment | undefined;
+/** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
+let shutdown: (() => Promise<void>) | undefined;
+/**
+ * How long the engine may take to send every DISCONNECT. VS Code gives all deactivate() calls 5 s
+ * together before the extension host exits; the local dev tools get DEVTOOLS_STOP_TIMEOUT_MS after.
+ */
+const ENGINE_SHUTDOWN_TIMEOUT_MS = 3000;
 /** Largest file "Publish File" sends: far below MQTT's 256 MiB packet limit, and brokers' defaults are smaller still. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -42,7 +48,8 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
-  const local = new LocalDevelopment(registry, log);
+  // The local broker and the simulator run in a worker thread of their own, started with the broker.
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'));
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
@@ -58,9 +65,27 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     const connection = registry.get(profile.id);
     if (connect && connection && connection.state.kind !== 'connected') await connection.connect();
   });
-  localDevelopment = local;
-  // Disposed in reverse: the views and connections first, the engine worker last.
-  context.subscriptions.push(log, engine, registry, topicsProvider, connectionsProvider, statusBar, local, documents, panels, editors);
+  // VS Code calls deactivate() and, without waiting for it, disposes context.subscriptions (seen in
+  // 1.139's extHostExtensionService `_deactivate`). So the engine and the local dev tools are not
+  // disposed there directly (terminating the worker would drop every socket without a DISCONNECT,
+  // and brokers would publish the last wills): both paths run this one sequence, once.
+  let closing: Promise<void> | undefined;
+  const closeAll = () =>
+    (closing ??= (async () => {
+      const clean = await engine.shutdown(ENGINE_SHUTDOWN_TIMEOUT_MS);
+      if (!clean) {
+        try {
+          log.warn(`The MQTT engine did not disconnect within ${ENGINE_SHUTDOWN_TIMEOUT_MS} ms; its connections were dropped.`);
+        } catch {
+          // The channel is disposed with the other subscriptions, possibly already.
+        }
+      }
+      engine.dispose();
+      await local.stop();
+      local.dispose();
+    })());
+  shutdown = closeAll;
+  context.subscriptions.push(log, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
@@ -183,9 +208,8 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
 }
 
 export async function deactivate(): Promise<void> {
-  // Close the broker's sockets and the simulator's client before the host goes away.
-  await localDevelopment?.stop();
-  localDevelopment = undefined;
+  // Every connection sends DISCONNECT (so no last will is published), then the threads end.
+  await shutdown?.();
 }
 
 async function autoStart(local: LocalDevelopment, report: (error: unknown) => void): Promise<void> {

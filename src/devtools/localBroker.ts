@@ -1,30 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
+import { PortInUseError } from './ports';
 
-/** Thrown by LocalBroker.start when the port is held by another process. */
-export class PortInUseError extends Error {
-  constructor(readonly port: number) {
-    super(`Port ${port} on 127.0.0.1 is already in use.`);
-    this.name = 'PortInUseError';
-  }
-}
-
-/** Asks the OS for a port that is free on loopback right now. */
-export function findFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { findFreePort, PortInUseError } from './ports';
 
 /**
- * An MQTT broker (aedes) inside the extension, listening on loopback only, for local development.
+ * An MQTT broker (aedes) listening on loopback only, for local development. The extension runs it
+ * in the devtools worker thread (devtoolsWorker.ts); tests and the benchmark use it directly.
  * It never binds a public interface: a developer's broker must not be reachable from the network.
  */
 export class LocalBroker {
@@ -40,6 +22,11 @@ export class LocalBroker {
 
   get port(): number {
     return this.boundPort;
+  }
+
+  /** Open client connections. */
+  get clientCount(): number {
+    return this.sockets.size;
   }
 
   get url(): string {

@@ -2,33 +2,72 @@ import * as vscode from 'vscode';
 import type { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
-import { findFreePort, LocalBroker, PortInUseError } from '../devtools/localBroker';
-import { DeviceSimulator } from '../devtools/simulator';
+import { DevtoolsClient } from '../devtools/devtoolsClient';
+import type { SimulatorSummary } from '../devtools/devtoolsProtocol';
+import { findFreePort, PortInUseError } from '../devtools/ports';
 import { newProfile } from '../shared/profile';
 
 export const LOCAL_CONNECTION_ID = 'local-broker';
+/** How long stopping may take before the worker thread is ended anyway (deactivate has 5 s in all). */
+export const DEVTOOLS_STOP_TIMEOUT_MS = 1000;
 
 export interface StartBrokerArgs {
   /** Overrides the setting; 0 picks a free port. */
   port?: number;
 }
 
-/** The embedded broker and the simulated fleet: a new user sees topics without a broker of their own. */
+/** What the extension host knows of the local broker, which runs in the devtools worker thread. */
+export class LocalBrokerState {
+  readonly host = '127.0.0.1';
+  private boundPort: number | undefined;
+
+  get running(): boolean {
+    return this.boundPort !== undefined;
+  }
+
+  /** 0 while stopped. */
+  get port(): number {
+    return this.boundPort ?? 0;
+  }
+
+  get url(): string {
+    return `mqtt://${this.host}:${this.port}`;
+  }
+
+  set(port: number | undefined): void {
+    this.boundPort = port;
+  }
+}
+
+/** A number from the settings, clamped to its schema's bounds (settings.json can hold anything). */
+function setting(config: vscode.WorkspaceConfiguration, key: string, fallback: number, min: number, max: number): number {
+  const value = Number(config.get<unknown>(key, fallback));
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+/**
+ * The embedded broker and the simulated fleet: a new user sees topics without a broker of their own.
+ * Both run in one worker thread (devtools/devtoolsWorker.ts), started with the broker and ended with
+ * it, so a busy simulator never delays the extension host's thread.
+ */
 export class LocalDevelopment extends Disposable {
-  readonly broker = new LocalBroker();
-  private simulator: DeviceSimulator | undefined;
+  readonly broker = new LocalBrokerState();
+  private devtools: DevtoolsClient | undefined;
+  private simulator: SimulatorSummary | undefined;
 
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly log: vscode.LogOutputChannel,
+    /** dist/devtoolsWorker.js */
+    private readonly workerScript: string,
   ) {
     super();
-    // Both stop with the extension; dispose cannot wait, deactivate() awaits stop() for a clean close.
+    // dispose cannot wait: deactivate() awaits stop() for a clean close; this ends what is left.
     this.register({ dispose: () => void this.stop() });
   }
 
   get simulatorRunning(): boolean {
-    return this.simulator?.running ?? false;
+    return this.simulator !== undefined;
   }
 
   /**
@@ -38,23 +77,28 @@ export class LocalDevelopment extends Disposable {
   async startBroker(args: StartBrokerArgs = {}): Promise<RemoteConnection | undefined> {
     if (!this.broker.running) {
       const config = vscode.workspace.getConfiguration('mqttExplorer');
-      let port = args.port ?? config.get<number>('localBroker.port', 1883);
+      const port = args.port ?? setting(config, 'localBroker.port', 1883, 0, 65535);
       try {
-        await this.broker.start(port);
+        await this.bind(port);
       } catch (error) {
-        if (!(error instanceof PortInUseError)) throw error;
+        if (!(error instanceof PortInUseError)) {
+          await this.closeIfIdle();
+          throw error;
+        }
         const free = await findFreePort();
-        this.log.warn(`Local broker: port ${port} is in use; offering ${free}.`);
+        this.log.warn(`Local broker: port ${error.port} is in use; offering ${free}.`);
         const choice = await vscode.window.showWarningMessage(
-          `Port ${port} is already in use on 127.0.0.1 (another broker may be running there). Start the local broker on port ${free} instead?`,
+          `Port ${error.port} is already in use on 127.0.0.1 (another broker may be running there). Start the local broker on port ${free} instead?`,
           `Use Port ${free}`,
           'Cancel',
         );
-        if (choice !== `Use Port ${free}`) return undefined;
-        port = free;
-        await this.broker.start(port);
+        if (choice !== `Use Port ${free}`) {
+          await this.closeIfIdle();
+          return undefined;
+        }
+        await this.bind(free);
       }
-      this.log.info(`Local broker listening on ${this.broker.url}`);
+      this.log.info(`Local broker listening on ${this.broker.url} (in a worker thread)`);
       await this.updateContext();
     }
     const connection = this.registry.upsert(
@@ -71,26 +115,25 @@ export class LocalDevelopment extends Disposable {
     return connection;
   }
 
-  async startSimulator(): Promise<DeviceSimulator | undefined> {
-    if (this.simulator?.running) return this.simulator;
+  async startSimulator(): Promise<SimulatorSummary | undefined> {
+    if (this.simulator) return this.simulator;
     if (!this.broker.running && !(await this.startBroker())) return undefined;
     const config = vscode.workspace.getConfiguration('mqttExplorer');
-    const simulator = new DeviceSimulator({
+    const summary = await this.worker().request('startSimulator', {
       brokerUrl: this.broker.url,
-      devices: config.get<number>('simulator.devices', 24),
-      messagesPerSecond: config.get<number>('simulator.messagesPerSecond', 2),
+      devices: Math.round(setting(config, 'simulator.devices', 24, 1, 500)),
+      messagesPerSecond: setting(config, 'simulator.messagesPerSecond', 2, 0.1, 50),
     });
-    await simulator.start();
-    this.simulator = simulator;
-    this.log.info(`Device simulator: ${simulator.plan.devices.length} devices publishing to ${this.broker.url}`);
+    this.simulator = summary;
+    this.log.info(`Device simulator: ${summary.plan.devices.length} devices, ${summary.messagesPerSecond} messages/s to ${this.broker.url} (in a worker thread)`);
     await this.updateContext();
-    return simulator;
+    return summary;
   }
 
   async stopSimulator(): Promise<void> {
-    const simulator = this.simulator;
+    const running = this.simulator;
     this.simulator = undefined;
-    await simulator?.stop();
+    if (running && this.devtools) await this.devtools.request('stopSimulator', {});
     await this.updateContext();
   }
 
@@ -98,14 +141,43 @@ export class LocalDevelopment extends Disposable {
     await this.stopSimulator();
     await this.registry.get(LOCAL_CONNECTION_ID)?.disconnect();
     this.registry.remove(LOCAL_CONNECTION_ID);
-    await this.broker.stop();
+    await this.stop();
     await this.updateContext();
   }
 
+  /** Stops the simulator and the broker and ends their thread, within DEVTOOLS_STOP_TIMEOUT_MS or so. */
   async stop(): Promise<void> {
-    await this.simulator?.stop();
+    const devtools = this.devtools;
+    this.devtools = undefined;
     this.simulator = undefined;
-    await this.broker.stop();
+    this.broker.set(undefined);
+    await devtools?.close(DEVTOOLS_STOP_TIMEOUT_MS);
+  }
+
+  /** The worker thread, started on first use. */
+  private worker(): DevtoolsClient {
+    if (this.devtools) return this.devtools;
+    const devtools = new DevtoolsClient(this.workerScript);
+    devtools.onDidExit((error) => {
+      if (this.devtools !== devtools) return;
+      this.devtools = undefined;
+      this.simulator = undefined;
+      this.broker.set(undefined);
+      this.log.error(`Local broker and simulator stopped: ${error.message}`);
+      void this.updateContext();
+    });
+    this.devtools = devtools;
+    return devtools;
+  }
+
+  private async bind(port: number): Promise<void> {
+    const bound = await this.worker().request('startBroker', { port });
+    this.broker.set(bound.port);
+  }
+
+  /** A thread with neither broker nor simulator has no reason to live (a refused start). */
+  private async closeIfIdle(): Promise<void> {
+    if (!this.broker.running && !this.simulator) await this.stop();
   }
 
   private async updateContext(): Promise<void> {

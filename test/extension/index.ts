@@ -10,7 +10,10 @@ import CountingReporter from '../harness/countingReporter';
  */
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: CountingReporter });
-  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+  const files = readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+  // It stops the extension (its real deactivate), so nothing may run after it.
+  const last = 'deactivate.test.js';
+  for (const file of [...files.filter((name) => name !== last), ...files.filter((name) => name === last)]) {
     mocha.addFile(join(__dirname, file));
   }
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));

@@ -55,6 +55,30 @@ export class EngineClient extends Disposable {
       this.worker.postMessage({ kind: 'request', id, name, params });
     });
   }
+
+  /**
+   * Asks the worker to end every connection with an MQTT DISCONNECT, so brokers publish no last
+   * wills (terminate() alone drops the sockets). Waits at most `timeoutMs`, so a stuck worker or
+   * broker cannot hold up VS Code's shutdown; resolves whether the worker confirmed in time. The
+   * caller disposes (ends the thread) afterwards.
+   */
+  shutdown(timeoutMs: number): Promise<boolean> {
+    if (this.exited || this.isDisposed) return Promise.resolve(false);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      const settle = (confirmed: boolean) => {
+        clearTimeout(timer);
+        resolve(confirmed);
+      };
+      this.waiting.set(id, { resolve: () => settle(true), reject: () => settle(false) });
+      // Not an EngineRequest (engineWorker.ts handles it before them) until the protocol has one.
+      this.worker.postMessage({ kind: 'shutdown', id });
+    });
+  }
 }
 
 export interface RemoteConnectionDeps {
