@@ -40,10 +40,11 @@ export interface HistoryRow {
   properties?: PropertiesView;
 }
 
-/** A message to inspect: the payload in base64 (the webview decodes it; nothing is ever HTML). */
+/** A message to inspect, with its payload's bytes (the webview decodes them; nothing is ever HTML). */
 export interface MessageDetail extends HistoryRow {
-  base64: string;
-  /** Bytes the engine kept; `base64` holds fewer when the panel cut it, and `whole` loads them all. */
+  /** A plain Uint8Array of exactly these bytes: postMessage carries it as binary, not as text. */
+  payload: Uint8Array;
+  /** Bytes the engine kept; `payload` holds fewer when the panel cut it, and `whole` loads them all. */
   kept: number;
   cut: boolean;
 }

@@ -12,7 +12,6 @@ import {
   type PayloadViewChoice,
 } from '../../src/shared/webviewProtocol';
 import { initialState, saveState, StaleReply } from '../host';
-import { fromBase64 } from '../logic/decoders';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
 import { ChartView } from './chartView';
 import { host, setTarget } from './channel';
@@ -219,7 +218,7 @@ function renderPayload(): void {
     loadWhole.hidden = true;
     return;
   }
-  const bytes = fromBase64(shown.base64);
+  const bytes = shown.payload;
   const view = resolveView(state.view, bytes);
   const kind = el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[view]} (auto)` : VIEW_LABELS[view]);
   const line = detailLine(shown);
