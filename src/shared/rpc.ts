@@ -96,25 +96,40 @@ export function portTransport(port: NodePort): Transport {
 
 // ---- errors ----
 
-/** Every rejection the endpoint makes itself names the request. */
+/**
+ * Every rejection the endpoint makes itself names the request. Names are spelled out: a minified
+ * bundle renames classes.
+ */
 export class RpcError extends Error {
+  override name = 'RpcError';
+
   constructor(
     readonly request: string,
     message: string,
   ) {
     super(message);
-    this.name = new.target.name;
   }
 }
 
 /** The handler on the other side threw: `message` is its message, unchanged. */
-export class ErrorReply extends RpcError {}
+export class ErrorReply extends RpcError {
+  override name = 'ErrorReply';
+}
+
 /** No reply within the deadline. */
-export class RequestTimeout extends RpcError {}
+export class RequestTimeout extends RpcError {
+  override name = 'RequestTimeout';
+}
+
 /** The endpoint was disposed before the reply came, or before the request was sent. */
-export class ChannelClosed extends RpcError {}
+export class ChannelClosed extends RpcError {
+  override name = 'ChannelClosed';
+}
+
 /** The reply came after this side moved to another generation: callers drop it, never show it. */
-export class StaleReply extends RpcError {}
+export class StaleReply extends RpcError {
+  override name = 'StaleReply';
+}
 
 // ---- the endpoint ----
 
