@@ -1,12 +1,14 @@
 import { draftToProfile, profileToDraft, validateDraft, type Draft } from '../src/shared/profileForm';
-import { parseEditorState, PROTOCOL_VERSION, type EditProfileMessage, type EditorState, type TlsFileField } from '../src/shared/webviewProtocol';
-import { initialState, listen, post, request, saveState } from './host';
+import { EDITOR_DEADLINES, parseEditorState, PROTOCOL_VERSION, type EditorHostApi, type EditorState, type EditorWebviewApi, type EditProfile, type TlsFileField } from '../src/shared/webviewProtocol';
+import { connectToHost, initialState, saveState } from './host';
 import { button, checkbox, divider, dropdown, registerToolkit, textArea, textField, type Control } from './toolkit';
 
 // The connection form: the whole profile on one page, validated as it is typed, and nothing typed
 // is lost (the draft is kept with setState; an error leaves every field as it was).
 
 registerToolkit();
+
+const host = connectToHost<EditorWebviewApi, EditorHostApi>({}, { deadlines: EDITOR_DEADLINES });
 
 const app = document.getElementById('app') as HTMLElement;
 const controls = new Map<string, Control>();
@@ -52,7 +54,7 @@ function fileField(id: TlsFileField, label: string): HTMLElement {
   wrapper.classList.add('file-field');
   wrapper.insertBefore(
     button('Browse…', () => {
-      request('pickFile', { field: id }).then(
+      host.request('pickFile', { field: id }).then(
         (result) => {
           if (result.path) {
             const control = controls.get(id);
@@ -129,7 +131,7 @@ async function save(connect: boolean): Promise<void> {
   try {
     const password = secretChange('password', 'forgetPassword');
     const keyPassphrase = secretChange('keyPassphrase', 'forgetKeyPassphrase');
-    await request('saveProfile', {
+    await host.request('saveProfile', {
       profile: draftToProfile(draft, profileId),
       target: draft.target === 'workspace' ? 'workspace' : 'user',
       connect,
@@ -143,7 +145,7 @@ async function save(connect: boolean): Promise<void> {
   }
 }
 
-function render(message: EditProfileMessage): void {
+function render(message: EditProfile): void {
   profileId = message.profile.id;
   controls.clear();
   errors.clear();
@@ -245,9 +247,7 @@ function qosOptions(): { value: string; label: string }[] {
   ];
 }
 
-listen((message) => {
-  if (message.type === 'editProfile') render(message);
-});
+host.on('editProfile', render);
 
 app.append(el('p', 'empty', 'Loading…'));
-post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+host.emit('ready', { protocolVersion: PROTOCOL_VERSION });

@@ -1,9 +1,9 @@
-import type { HostToWebview, RequestMap, RequestName, WebviewRequest, WebviewToHost } from '../src/shared/webviewProtocol';
+import { Endpoint, type Api, type EndpointOptions, type Handlers, type Transport } from '../src/shared/rpc';
 
-/** The webview's end of the protocol: posting, requests with replies, and stored state. */
+/** The webview's end of its channel to the extension host (the rpc endpoint), and stored state. */
 
 interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
+  postMessage(message: unknown): void;
   getState(): unknown;
   setState(state: unknown): void;
 }
@@ -11,55 +11,29 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-let nextId = 1;
-/** The topic the panel shows now (see PanelTopic.target); undefined in webviews that do not move. */
-let target: number | undefined;
 
-/** A reply for a topic the panel no longer shows: dropped, never shown. */
-export class StaleReply extends Error {}
+/** The page's side of postMessage. VS Code carries typed arrays itself; there is no transfer list here. */
+const transport: Transport = {
+  post: (message) => vscode.postMessage(message),
+  onMessage: (listener) => {
+    const onMessage = (event: MessageEvent<unknown>) => listener(event.data);
+    window.addEventListener('message', onMessage);
+    return { dispose: () => window.removeEventListener('message', onMessage) };
+  },
+};
 
-export function setTarget(value: number): void {
-  target = value;
-}
-const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+export { StaleReply } from '../src/shared/rpc';
 
-export function post(message: WebviewToHost): void {
-  vscode.postMessage(message);
-}
-
-/** Sends a request and resolves with the host's reply, or rejects with its error. */
-export function request<K extends RequestName>(name: K, params: RequestMap[K]['params']): Promise<RequestMap[K]['result']> {
-  const id = nextId++;
-  const sentFor = target;
-  return new Promise<RequestMap[K]['result']>((resolve, reject) => {
-    waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-    const message = { type: 'request', id, request: name, params } as WebviewRequest;
-    if (sentFor !== undefined) message.target = sentFor;
-    post(message);
-  }).then(
-    (result) => {
-      if (sentFor !== target) throw new StaleReply('');
-      return result;
-    },
-    (error: Error) => {
-      throw sentFor !== target ? new StaleReply('') : error;
-    },
-  );
-}
-
-/** Routes replies to their requests and everything else to `onMessage`. */
-export function listen(onMessage: (message: HostToWebview) => void): void {
-  window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
-    const message = event.data;
-    if (message.type === 'reply') {
-      const pending = waiting.get(message.id);
-      waiting.delete(message.id);
-      if (message.ok) pending?.resolve(message.result);
-      else pending?.reject(new Error(message.error));
-      return;
-    }
-    onMessage(message);
-  });
+/**
+ * Connects this page to the extension host: `View` is what the page handles, `Host` what the host
+ * answers. The host is trusted, so only the envelope of what it posts is checked. Say `ready`
+ * (emit) once the listeners are in place: the host posts nothing before.
+ */
+export function connectToHost<View extends Api, Host extends Api>(
+  handlers: Handlers<View['requests']>,
+  options: Pick<EndpointOptions<View, Host>, 'deadlines' | 'generation'> = {},
+): Endpoint<View, Host> {
+  return new Endpoint<View, Host>(transport, { peer: 'the extension host', handlers, ...options });
 }
 
 /** The state saved with setState (it survives hiding and reloads), else the one the host wrote into the page. */

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
 import { normaliseProfile, validateProfile, type ConnectionProfile } from '../shared/profile';
-import { PROTOCOL_VERSION, type EditorState, type RequestMap } from '../shared/webviewProtocol';
+import { parseEditorMessage, PROTOCOL_VERSION, type EditorHostApi, type EditorRequests, type EditorState, type EditorWebviewApi } from '../shared/webviewProtocol';
 import type { ProfileStore, ProfileTarget } from './profileStore';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
@@ -10,6 +10,8 @@ export const CONNECTION_EDITOR_VIEW_TYPE = 'mqttExplorer.connectionEditor';
 
 /** Called after a save: applies the profile to the live connections and connects when asked. */
 export type OnProfileSaved = (profile: ConnectionProfile, connect: boolean) => Promise<void>;
+
+type EditorChannel = WebviewChannel<EditorHostApi, EditorWebviewApi>;
 
 /** The connection form: one webview panel per profile being edited. */
 export class ConnectionEditors extends Disposable {
@@ -35,9 +37,10 @@ export class ConnectionEditors extends Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mqtt.svg');
     const state: EditorState = { version: PROTOCOL_VERSION, profileId: profile.id, draft: {} };
     panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'connectionEditor.js', title: 'MQTT connection', state });
-    const channel = new WebviewChannel(
-      panel.webview,
-      {
+    const channel: EditorChannel = new WebviewChannel<EditorHostApi, EditorWebviewApi>(panel.webview, {
+      validate: parseEditorMessage,
+      onReady: () => void this.post(channel, profile, options),
+      handlers: {
         saveProfile: async (params) => {
           const saved = await this.save(params);
           // The form closes once the profile is saved (and connected, when asked); on an error it stays, with every value.
@@ -46,10 +49,7 @@ export class ConnectionEditors extends Disposable {
         },
         pickFile: (params) => this.pickFile(params),
       },
-      () => {
-        void this.post(channel, profile, options);
-      },
-    );
+    });
     this.open.set(profile.id, panel);
     panel.onDidDispose(() => {
       channel.dispose();
@@ -58,10 +58,9 @@ export class ConnectionEditors extends Disposable {
     return panel;
   }
 
-  private async post(channel: WebviewChannel, profile: ConnectionProfile, options: { isNew: boolean; target: ProfileTarget }): Promise<void> {
+  private async post(channel: EditorChannel, profile: ConnectionProfile, options: { isNew: boolean; target: ProfileTarget }): Promise<void> {
     const secrets = await this.store.getSecrets(profile.id);
-    channel.post({
-      type: 'editProfile',
+    channel.emit('editProfile', {
       profile,
       target: options.target,
       isNew: options.isNew,
@@ -71,7 +70,7 @@ export class ConnectionEditors extends Disposable {
     });
   }
 
-  private async save(params: RequestMap['saveProfile']['params']): Promise<RequestMap['saveProfile']['result']> {
+  private async save(params: EditorRequests['saveProfile']['params']): Promise<EditorRequests['saveProfile']['result']> {
     // The webview is not trusted: the profile is rebuilt and checked here before anything is written.
     const profile = normaliseProfile(params.profile, { id: () => this.store.newId() });
     if (!profile) throw new Error('Not saved: the form sent no usable profile.');
@@ -85,7 +84,7 @@ export class ConnectionEditors extends Disposable {
     return { id: profile.id };
   }
 
-  private async pickFile(params: RequestMap['pickFile']['params']): Promise<RequestMap['pickFile']['result']> {
+  private async pickFile(params: EditorRequests['pickFile']['params']): Promise<EditorRequests['pickFile']['result']> {
     const titles = { caFile: 'CA certificate', certFile: 'Client certificate', keyFile: 'Client key' } as const;
     const picked = await vscode.window.showOpenDialog({
       title: `Choose the ${titles[params.field]} file`,

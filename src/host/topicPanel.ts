@@ -6,12 +6,15 @@ import type { HistoryEntry } from '../shared/engineProtocol';
 import { hexPreview, payloadAsText } from '../shared/format';
 import {
   defaultPanelState,
+  parsePanelMessage,
   parsePanelState,
   VIEW_PAYLOAD_BYTES,
   type ExportFormat,
   type HistoryRow,
+  type PanelHostApi,
   type PanelState,
   type PanelTopic,
+  type PanelWebviewApi,
   type RequestResults,
 } from '../shared/webviewProtocol';
 import { parseDraft, type PublishDraft } from '../shared/publish';
@@ -58,7 +61,7 @@ function fileSafe(text: string): string {
 
 /** One webview panel showing one topic's history. The host posts nothing until the webview says `ready`. */
 class TopicPanel extends Disposable {
-  private readonly channel: WebviewChannel;
+  private readonly channel: WebviewChannel<PanelHostApi, PanelWebviewApi>;
   private pinned: vscode.Disposable | undefined;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
@@ -81,9 +84,11 @@ class TopicPanel extends Disposable {
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'MQTT topic', state });
     this.channel = this.register(
-      new WebviewChannel(
-        panel.webview,
-        {
+      new WebviewChannel<PanelHostApi, PanelWebviewApi>(panel.webview, {
+        validate: parsePanelMessage,
+        onReady: () => this.onReady(),
+        generation: () => this.target,
+        handlers: {
           rows: (params) => this.rows(params.from, params.count),
           message: (params) => this.message(params.seq, params.whole),
           series: (params) => this.series(params.paths),
@@ -106,9 +111,7 @@ class TopicPanel extends Disposable {
               .map((topic) => topic.topic)
               .sort(),
         },
-        () => this.onReady(),
-        (target) => target === this.target,
-      ),
+      }),
     );
     this.retarget(this.ref);
     this.register(
@@ -129,7 +132,7 @@ class TopicPanel extends Disposable {
 
   /** Fills the publish form and shows it, once the webview is ready. */
   fillPublishForm(draft: PublishDraft): void {
-    if (this.channel.ready) this.channel.post({ type: 'publishDraft', draft });
+    if (this.channel.ready) this.channel.emit('publishDraft', draft);
     else this.pendingDraft = draft;
   }
 
@@ -157,9 +160,9 @@ class TopicPanel extends Disposable {
       mqttVersion: connection?.profile.mqttVersion === 5 ? 5 : 4,
       target: this.target,
     };
-    this.channel.post({ type: 'panelTopic', topic });
+    this.channel.emit('panelTopic', topic);
     void this.postUpdate();
-    if (this.pendingDraft) this.channel.post({ type: 'publishDraft', draft: this.pendingDraft });
+    if (this.pendingDraft) this.channel.emit('publishDraft', this.pendingDraft);
     this.pendingDraft = undefined;
   }
 
@@ -256,7 +259,7 @@ class TopicPanel extends Disposable {
         this.sentNext = window.nextSeq;
       }
       const newest = latest?.entries[0];
-      this.channel.post({ type: 'panelUpdate', window, recent: rows, latest: newest ? detailOf(newest) : undefined });
+      this.channel.emit('panelUpdate', { window, recent: rows, latest: newest ? detailOf(newest) : undefined });
     } catch {
       // The connection went away: the panel keeps what it shows.
     }

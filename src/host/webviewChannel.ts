@@ -1,56 +1,60 @@
 import type * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
-import { parseWebviewMessage, type HostToWebview, type RequestMap, type RequestName, type WebviewRequest } from '../shared/webviewProtocol';
+import { Endpoint, type Api, type Handlers, type Incoming, type Transport } from '../shared/rpc';
+import type { ReadyEvents } from '../shared/webviewProtocol';
 
 export const STALE_REQUEST = 'This panel has moved on to another topic.';
 
-export type RequestHandlers = { [K in RequestName]?: (params: RequestMap[K]['params']) => Promise<RequestMap[K]['result']> };
+/** A webview as the endpoint's transport. A webview that went away drops the message (postMessage resolves false). */
+export function webviewTransport(webview: vscode.Webview): Transport {
+  return {
+    post: (message) => void webview.postMessage(message).then(undefined, () => undefined),
+    onMessage: (listener) => webview.onDidReceiveMessage(listener),
+  };
+}
+
+export interface WebviewChannelOptions<Host extends Api> {
+  handlers: Handlers<Host['requests']>;
+  /** The webview is not trusted: every message it posts goes through this first (parsePanelMessage, parseEditorMessage). */
+  validate: (data: unknown) => Incoming<Host> | undefined;
+  /** The webview said `ready` (again after each reload of its page): post its content now. */
+  onReady: () => void;
+  /** For a panel that moves between topics: the topic shown now (see PanelTopic.target). */
+  generation?: () => number;
+}
 
 /**
- * The host's end of the protocol for one webview: nothing is posted before the webview says
- * `ready`, every incoming message is validated, and every request gets exactly one reply.
+ * The host's end of one webview's protocol: the rpc endpoint, plus the ready handshake (nothing is
+ * posted before the webview says `ready`).
  */
-export class WebviewChannel extends Disposable {
+export class WebviewChannel<Host extends { requests: object; events: ReadyEvents }, View extends Api> extends Disposable {
   private isReady = false;
+  private readonly endpoint: Endpoint<Host, View>;
 
-  constructor(
-    private readonly webview: vscode.Webview,
-    private readonly handlers: RequestHandlers,
-    private readonly onReady: () => void,
-    /** For a panel that moves between topics: whether a request was made for the topic shown now. */
-    private readonly isCurrent: (target: number | undefined) => boolean = () => true,
-  ) {
+  constructor(webview: vscode.Webview, options: WebviewChannelOptions<Host>) {
     super();
-    this.register(webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)));
+    this.endpoint = this.register(
+      new Endpoint<Host, View>(webviewTransport(webview), {
+        peer: 'the webview',
+        handlers: options.handlers,
+        validate: options.validate,
+        ...(options.generation ? { generation: options.generation, staleRequest: STALE_REQUEST } : {}),
+      }),
+    );
+    this.register(
+      this.endpoint.on('ready', () => {
+        this.isReady = true;
+        options.onReady();
+      }),
+    );
   }
 
   get ready(): boolean {
     return this.isReady;
   }
 
-  post(message: HostToWebview): void {
-    if (this.isReady) void this.webview.postMessage(message);
-  }
-
-  private receive(raw: unknown): void {
-    const message = parseWebviewMessage(raw);
-    if (!message) return; // Not a message of the protocol: refused.
-    if (message.type === 'ready') {
-      this.isReady = true;
-      this.onReady();
-      return;
-    }
-    void this.answer(message);
-  }
-
-  private async answer(request: WebviewRequest): Promise<void> {
-    const handler = this.handlers[request.request] as ((params: unknown) => Promise<unknown>) | undefined;
-    try {
-      if (!handler) throw new Error(`This panel does not handle ${request.request}.`);
-      if (!this.isCurrent(request.target)) throw new Error(STALE_REQUEST);
-      this.post({ type: 'reply', id: request.id, ok: true, result: await handler(request.params) });
-    } catch (error) {
-      this.post({ type: 'reply', id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
+  /** Posts an event to the webview; dropped before it is ready. */
+  emit<K extends keyof View['events'] & string>(name: K, data: View['events'][K]): void {
+    if (this.isReady) this.endpoint.emit(name, data);
   }
 }

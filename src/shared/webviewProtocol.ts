@@ -1,13 +1,16 @@
 /**
- * The one protocol between the extension host and the webview. Both sides import this file, so a
- * renamed message is a compile error, not a silent drop. It never imports `vscode`.
+ * The protocols between the extension host and its webviews, one per webview (the topic panel, the
+ * connection form), carried by the endpoint of rpc.ts. Both sides import this file, so a renamed
+ * message is a compile error, not a silent drop. It never imports `vscode`.
  *
- * Rules: the webview sends `ready` once it has loaded, and the host posts nothing before that.
- * Requests carry an id; every request gets exactly one reply, `ok` or an error.
+ * Rules: the webview sends the `ready` event once it has loaded, and the host posts nothing before
+ * that. Every request gets exactly one reply, a result or an error. The host checks every message
+ * from a webview (parsePanelMessage, parseEditorMessage) before it acts on it.
  */
 
 import type { ConnectionProfile } from './profile';
 import { parseDraft, type PublishDraft, type PublishResult } from './publish';
+import { parseMessage, type EventOf, type Incoming, type None, type RequestMessage, type RequestOf } from './rpc';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -37,10 +40,11 @@ export interface HistoryRow {
   properties?: PropertiesView;
 }
 
-/** A message to inspect: the payload in base64 (the webview decodes it; nothing is ever HTML). */
+/** A message to inspect, with its payload's bytes (the webview decodes them; nothing is ever HTML). */
 export interface MessageDetail extends HistoryRow {
-  base64: string;
-  /** Bytes the engine kept; `base64` holds fewer when the panel cut it, and `whole` loads them all. */
+  /** A plain Uint8Array of exactly these bytes: postMessage carries it as binary, not as text. */
+  payload: Uint8Array;
+  /** Bytes the engine kept; `payload` holds fewer when the panel cut it, and `whole` loads them all. */
   kept: number;
   cut: boolean;
 }
@@ -63,36 +67,27 @@ export interface PanelTopic {
   /** MQTT 5 connections can publish with properties. */
   mqttVersion: 4 | 5;
   /**
-   * Counts the topics this panel has shown. Requests carry it; the host refuses one made for an
-   * earlier topic, and the webview drops replies that come back after the panel moved on.
+   * Counts the topics this panel has shown: the endpoints' generation. Requests carry it; the host
+   * refuses one made for an earlier topic, and the webview drops replies that come back after the
+   * panel moved on.
    */
   target: number;
 }
 
 export type ExportFormat = 'json' | 'ndjson' | 'csv';
 
-// ---- host -> webview ----
-
-/** Which topic the panel shows: sent after `ready` and when the panel follows the selection elsewhere. */
-export interface PanelTopicMessage {
-  type: 'panelTopic';
-  topic: PanelTopic;
-}
-
 /**
  * The topic changed: at most about ten a second, bounded in size (the newest rows, the newest
  * message cut to VIEW_PAYLOAD_BYTES). `window` is undefined while the topic has no message.
  */
-export interface PanelUpdateMessage {
-  type: 'panelUpdate';
+export interface PanelUpdate {
   window: HistoryWindowView | undefined;
   recent: HistoryRow[];
   latest: MessageDetail | undefined;
 }
 
 /** The connection form's content: sent after `ready`. */
-export interface EditProfileMessage {
-  type: 'editProfile';
+export interface EditProfile {
   profile: ConnectionProfile;
   target: ProfileTarget;
   isNew: boolean;
@@ -100,35 +95,6 @@ export interface EditProfileMessage {
   hasKeyPassphrase: boolean;
   /** A folder is open, so workspace settings can be chosen. */
   canUseWorkspace: boolean;
-}
-
-export interface ReplyOk<T = unknown> {
-  type: 'reply';
-  id: number;
-  ok: true;
-  result: T;
-}
-
-export interface ReplyError {
-  type: 'reply';
-  id: number;
-  ok: false;
-  error: string;
-}
-
-/** Fills the publish form (from "Publish to This Topic") and shows it. */
-export interface PublishDraftMessage {
-  type: 'publishDraft';
-  draft: PublishDraft;
-}
-
-export type HostToWebview = PanelTopicMessage | PanelUpdateMessage | PublishDraftMessage | EditProfileMessage | ReplyOk | ReplyError;
-
-// ---- webview -> host ----
-
-export interface ReadyMessage {
-  type: 'ready';
-  protocolVersion: number;
 }
 
 export type ProfileTarget = 'user' | 'workspace';
@@ -144,7 +110,6 @@ export interface SaveProfileParams {
   connect: boolean;
 }
 
-/** Every request the webview can make: its parameters and the result of its reply. */
 /** Payload bytes a message brings into the webview unless the whole one is asked for. */
 export const VIEW_PAYLOAD_BYTES = 64 * 1024;
 /** Rows one `rows` request may ask for. */
@@ -157,7 +122,15 @@ export interface SeriesView {
   series: { path: string; points: { t: number; v: number }[] }[];
 }
 
-export interface RequestMap {
+/** What every webview tells its host: it has loaded, and the host may post from now on. */
+export interface ReadyEvents {
+  ready: { protocolVersion: number };
+}
+
+// ---- the topic panel ----
+
+/** The requests the topic panel makes: their parameters and results. */
+export interface PanelRequests {
   rows: { params: { from: number; count: number }; result: { window: HistoryWindowView | undefined; rows: HistoryRow[] } };
   message: { params: { seq: number; whole: boolean }; result: MessageDetail };
   series: { params: { paths: string[] }; result: SeriesView };
@@ -170,18 +143,77 @@ export interface RequestMap {
   publish: { params: { draft: unknown }; result: PublishResult };
   recentPublishes: { params: Record<string, never>; result: PublishDraft[] };
   knownTopics: { params: Record<string, never>; result: string[] };
+}
+
+/** The topic panel's host: answers the panel's requests. */
+export interface PanelHostApi {
+  requests: PanelRequests;
+  events: ReadyEvents;
+}
+
+/** The topic panel's page: told which topic it shows, its changes, and drafts to publish. */
+export interface PanelWebviewApi {
+  requests: None;
+  events: {
+    /** Which topic the panel shows: after `ready`, and when the panel follows the selection elsewhere. */
+    panelTopic: PanelTopic;
+    panelUpdate: PanelUpdate;
+    /** Fills the publish form (from "Publish to This Topic") and shows it. */
+    publishDraft: PublishDraft;
+  };
+}
+
+/** Replies the panel waits for without a deadline: they wait on a person, in a save dialog. */
+export const PANEL_DEADLINES: { [K in keyof PanelRequests]?: number } = { savePayload: Infinity, exportHistory: Infinity };
+
+// ---- the connection form ----
+
+export interface EditorRequests {
   saveProfile: { params: SaveProfileParams; result: { id: string } };
   pickFile: { params: { field: TlsFileField }; result: { path: string | undefined } };
 }
 
+export interface EditorHostApi {
+  requests: EditorRequests;
+  events: ReadyEvents;
+}
+
+export interface EditorWebviewApi {
+  requests: None;
+  events: { editProfile: EditProfile };
+}
+
+/**
+ * Replies the form waits for without a deadline: a file dialog waits on a person, and "Save and
+ * Connect" on the broker, within the profile's own connect timeout (up to 600 s).
+ */
+export const EDITOR_DEADLINES: { [K in keyof EditorRequests]?: number } = { saveProfile: Infinity, pickFile: Infinity };
+
+// ---- validation of what webviews send ----
+
+/** Every request a webview can make. */
+export interface RequestMap extends PanelRequests, EditorRequests {}
 export type RequestName = keyof RequestMap;
 export type RequestResults = { [K in RequestName]: RequestMap[K]['result'] };
 
-export type WebviewRequest = {
-  [K in RequestName]: { type: 'request'; id: number; request: K; params: RequestMap[K]['params']; target?: number };
-}[RequestName];
+export type WebviewRequest = RequestOf<RequestMap>;
+export type WebviewToHost = WebviewRequest | EventOf<ReadyEvents>;
 
-export type WebviewToHost = ReadyMessage | WebviewRequest;
+/** Which requests belong to which webview; a missing name here is a compile error. */
+const PANEL_REQUESTS: Record<keyof PanelRequests, true> = {
+  rows: true,
+  message: true,
+  series: true,
+  copyPayload: true,
+  savePayload: true,
+  openPayload: true,
+  exportHistory: true,
+  setFollow: true,
+  publish: true,
+  recentPublishes: true,
+  knownTopics: true,
+};
+const EDITOR_REQUESTS: Record<keyof EditorRequests, true> = { saveProfile: true, pickFile: true };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -240,26 +272,41 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
 }
 
 /**
- * Validates what arrives from the webview before the host acts on it: anything that is not exactly
- * a known message is refused (undefined), whatever a compromised page might post.
+ * Validates what arrives from a webview before the host acts on it: anything that is not exactly
+ * a known message is refused (undefined), whatever a compromised page might post. The result is
+ * rebuilt from the fields it knows; nothing else the page sent comes along.
  */
 export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
-  if (!isRecord(value)) return undefined;
-  switch (value.type) {
-    case 'ready':
-      return typeof value.protocolVersion === 'number' ? { type: 'ready', protocolVersion: value.protocolVersion } : undefined;
+  const message = parseMessage(value);
+  switch (message?.type) {
+    case 'event': {
+      if (message.name !== 'ready' || !isRecord(message.data) || typeof message.data.protocolVersion !== 'number') return undefined;
+      return { type: 'event', name: 'ready', data: { protocolVersion: message.data.protocolVersion } };
+    }
     case 'request': {
-      if (!Number.isSafeInteger(value.id) || (value.id as number) < 0) return undefined;
-      const params = parseParams(value.request, value.params ?? {});
+      const params = parseParams(message.name, message.params ?? {});
       if (!params) return undefined;
-      if (value.target !== undefined && !isSeq(value.target)) return undefined;
-      const parsed = { type: 'request', id: value.id as number, request: value.request, params } as WebviewRequest;
-      if (value.target !== undefined) parsed.target = value.target;
-      return parsed;
+      const parsed: RequestMessage = { type: 'request', id: message.id, name: message.name, params };
+      if (message.generation !== undefined) parsed.generation = message.generation;
+      return parsed as WebviewRequest;
     }
     default:
-      return undefined;
+      return undefined; // replies too: the host asks webviews nothing
   }
+}
+
+/** parseWebviewMessage, and only the requests of the topic panel. */
+export function parsePanelMessage(value: unknown): Incoming<PanelHostApi> | undefined {
+  const message = parseWebviewMessage(value);
+  if (message?.type === 'request' && !Object.hasOwn(PANEL_REQUESTS, message.name)) return undefined;
+  return message as Incoming<PanelHostApi> | undefined;
+}
+
+/** parseWebviewMessage, and only the requests of the connection form. */
+export function parseEditorMessage(value: unknown): Incoming<EditorHostApi> | undefined {
+  const message = parseWebviewMessage(value);
+  if (message?.type === 'request' && !Object.hasOwn(EDITOR_REQUESTS, message.name)) return undefined;
+  return message as Incoming<EditorHostApi> | undefined;
 }
 
 export type PanelTab = 'payload' | 'diff' | 'chart' | 'publish';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Frame } from 'playwright-core';
 import { planFleet } from '../../src/devtools/simulator';
+import { hexDump } from '../../src/shared/format';
 import { waitUntil } from '../helpers/waitFor';
 import { exactly, Workbench } from './workbench';
 
@@ -183,6 +184,28 @@ describe('The message panel in the workbench (Chromium)', function () {
     await panel.locator('#view-payload .cut-mark').waitFor({ state: 'detached' });
     assert.equal((await panel.locator('pre.payload-text').textContent())?.length, text.length);
     assert.match((await panel.locator('#view-payload .details').textContent()) ?? '', /200(\.0)? KiB/);
+  });
+
+  it('shows a binary payload byte for byte in the hex and base64 views (the bytes cross postMessage as a Uint8Array)', async () => {
+    const topic = 'bench/binary';
+    const bytes = Buffer.from(Array.from({ length: 700 }, (_, index) => (index * 37 + 11) % 256));
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    try {
+      await client.publishAsync(topic, bytes, { qos: 1 });
+    } finally {
+      await client.endAsync();
+    }
+    await workbench.runCommand('MQTT: Show Topic History');
+    await workbench.answerQuickPick('MQTT: Show Topic History', topic);
+    const panel = await workbench.webviewFrame('h1.topic', { text: topic });
+    await panel.locator('vscode-panel-tab#tab-payload').click();
+    // Binary: the automatic choice is hex, and every byte is there in order.
+    await panel.locator('#view-payload .kind', { hasText: 'Hex (auto)' }).waitFor();
+    assert.equal(await panel.locator('pre.payload-hex').textContent(), hexDump(bytes));
+    await Workbench.setDropdown(panel, '#payload-view', 'base64');
+    const base64 = bytes.toString('base64').match(/.{1,76}/g)?.join('\n');
+    assert.equal(await panel.locator('pre.payload-base64').textContent(), base64);
+    await Workbench.setDropdown(panel, '#payload-view', 'auto');
   });
 
   it('exports the history as CSV, and opens a payload in a read-only JSON editor', async () => {

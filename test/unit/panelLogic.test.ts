@@ -84,7 +84,13 @@ describe('Panel logic: rows, messages and exports', () => {
     assert.equal(detail.properties?.correlationData, 'AQI=');
     assert.equal(detail.cut, false);
     const panelCut = detailOf({ ...entry(2, 'abc'), size: 10, kept: 10 });
-    assert.deepEqual({ cut: panelCut.cut, base64: panelCut.base64 }, { cut: true, base64: 'YWJj' });
+    assert.deepEqual({ cut: panelCut.cut, payload: [...panelCut.payload] }, { cut: true, payload: [0x61, 0x62, 0x63] });
+    // The bytes go to the webview as a plain Uint8Array of their own: VS Code's postMessage would send
+    // a view's whole buffer, and a Buffer as JSON.
+    const pooled = Buffer.from('0123456789');
+    const bytes = detailOf(entry(3, pooled.subarray(2, 5))).payload;
+    assert.equal(bytes.constructor, Uint8Array);
+    assert.deepEqual({ offset: bytes.byteOffset, buffer: bytes.buffer.byteLength, bytes: [...bytes] }, { offset: 0, buffer: 3, bytes: [0x32, 0x33, 0x34] });
   });
 
   it('exports JSON, NDJSON and CSV with binary payloads in base64 and nothing lost', () => {

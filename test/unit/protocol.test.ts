@@ -1,15 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { oneLine, payloadAsText } from '../../src/shared/format';
-import { defaultPanelState, parsePanelState, parseWebviewMessage } from '../../src/shared/webviewProtocol';
+import { defaultPanelState, parseEditorMessage, parsePanelMessage, parsePanelState, parseWebviewMessage } from '../../src/shared/webviewProtocol';
 import { validatePublishTopic } from '../../src/shared/topicRules';
 
 describe('Webview protocol validation', () => {
-  it('accepts exactly the known messages', () => {
-    assert.deepEqual(parseWebviewMessage({ type: 'ready', protocolVersion: 1 }), { type: 'ready', protocolVersion: 1 });
-    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, request: 'copyPayload', params: { seq: 3, extra: 1 }, extra: '<script>' }), {
+  it('accepts exactly the known messages, rebuilt from the fields it knows', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'event', name: 'ready', data: { protocolVersion: 1, extra: 1 } }), { type: 'event', name: 'ready', data: { protocolVersion: 1 } });
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 7, name: 'copyPayload', params: { seq: 3, extra: 1 }, extra: '<script>' }), {
       type: 'request',
       id: 7,
-      request: 'copyPayload',
+      name: 'copyPayload',
       params: { seq: 3 },
     });
     const panelRequests: [string, Record<string, unknown>][] = [
@@ -20,18 +20,60 @@ describe('Webview protocol validation', () => {
       ['openPayload', { seq: 1 }],
       ['exportHistory', { format: 'csv' }],
       ['setFollow', { follow: false }],
+      ['publish', { draft: { topic: 't' } }],
+      ['recentPublishes', {}],
+      ['knownTopics', {}],
     ];
-    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 4 }), { type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 4 });
-    assert.equal(parseWebviewMessage({ type: 'request', id: 2, request: 'rows', params: { from: 0, count: 1 }, target: 'x' }), undefined);
-    for (const [request, params] of panelRequests) assert.deepEqual(parseWebviewMessage({ type: 'request', id: 1, request, params }), { type: 'request', id: 1, request, params }, request);
-    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } }), { type: 'request', id: 8, request: 'pickFile', params: { field: 'caFile' } });
-    const save = parseWebviewMessage({ type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
-    assert.deepEqual(save, { type: 'request', id: 9, request: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } });
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 4 }), { type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 4 });
+    assert.equal(parseWebviewMessage({ type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 'x' }), undefined);
+    assert.deepEqual(parseWebviewMessage({ type: 'request', id: 3, name: 'knownTopics' }), { type: 'request', id: 3, name: 'knownTopics', params: {} }, 'absent params are empty ones');
+    for (const [name, params] of panelRequests) {
+      const request = { type: 'request', id: 1, name, params };
+      assert.deepEqual(parseWebviewMessage(request), request, name);
+      assert.deepEqual(parsePanelMessage(request), request, name);
+      assert.equal(parseEditorMessage(request), undefined, `${name} is not the form's`);
+    }
+    const pick = { type: 'request', id: 8, name: 'pickFile', params: { field: 'caFile' } };
+    assert.deepEqual(parseEditorMessage(pick), pick);
+    assert.equal(parsePanelMessage(pick), undefined, 'the panel does not pick files');
+    const save = { type: 'request', id: 9, name: 'saveProfile', params: { profile: { host: 'h' }, target: 'workspace', connect: true, password: null } };
+    assert.deepEqual(parseEditorMessage(save), save);
+    assert.equal(parsePanelMessage(save), undefined, 'the panel does not save profiles');
+    for (const parse of [parsePanelMessage, parseEditorMessage]) assert.deepEqual(parse({ type: 'event', name: 'ready', data: { protocolVersion: 1 } }), { type: 'event', name: 'ready', data: { protocolVersion: 1 } });
   });
 
   it('refuses anything else', () => {
-    for (const bad of [null, 'ready', [], { type: 'ready' }, { type: 'request', id: -1, request: 'copyPayload', params: { seq: 1 } }, { type: 'request', id: 1.5, request: 'copyPayload', params: { seq: 1 } }, { type: 'request', id: 1, request: 'copyPayload', params: {} }, { type: 'request', id: 1, request: 'rows', params: { from: 0, count: 501 } }, { type: 'request', id: 1, request: 'rows', params: { from: -1, count: 5 } }, { type: 'request', id: 1, request: 'message', params: { seq: '1', whole: false } }, { type: 'request', id: 1, request: 'series', params: { paths: Array.from({ length: 13 }, () => 'a') } }, { type: 'request', id: 1, request: 'series', params: { paths: [{ toString: 1 }] } }, { type: 'request', id: 1, request: 'exportHistory', params: { format: 'xlsx' } }, { type: 'request', id: 1, request: 'setFollow', params: { follow: 'yes' } }, { type: 'request', id: 1, request: 'deleteEverything' }, { type: 'exec' }, { type: 'request', id: 2, request: 'pickFile', params: { field: '/etc/passwd' } }, { type: 'request', id: 3, request: 'saveProfile', params: { profile: {}, target: 'global', connect: true } }, { type: 'request', id: 4, request: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } }]) {
+    for (const bad of [
+      null,
+      'ready',
+      [],
+      { type: 'ready', protocolVersion: 1 },
+      { type: 'event', name: 'ready' },
+      { type: 'event', name: 'ready', data: { protocolVersion: '1' } },
+      { type: 'event', name: 'panelTopic', data: {} },
+      { type: 'reply', id: 1, ok: true, result: {} },
+      { type: 'request', id: -1, name: 'copyPayload', params: { seq: 1 } },
+      { type: 'request', id: 1.5, name: 'copyPayload', params: { seq: 1 } },
+      { type: 'request', id: 1, request: 'copyPayload', params: { seq: 1 } },
+      { type: 'request', id: 1, name: 'copyPayload', params: {} },
+      { type: 'request', id: 1, name: 'rows', params: { from: 0, count: 501 } },
+      { type: 'request', id: 1, name: 'rows', params: { from: -1, count: 5 } },
+      { type: 'request', id: 1, name: 'message', params: { seq: '1', whole: false } },
+      { type: 'request', id: 1, name: 'series', params: { paths: Array.from({ length: 13 }, () => 'a') } },
+      { type: 'request', id: 1, name: 'series', params: { paths: [{ toString: 1 }] } },
+      { type: 'request', id: 1, name: 'exportHistory', params: { format: 'xlsx' } },
+      { type: 'request', id: 1, name: 'setFollow', params: { follow: 'yes' } },
+      { type: 'request', id: 1, name: 'deleteEverything' },
+      { type: 'request', id: 1, name: 'constructor', params: {} },
+      { type: 'request', id: 1, name: '__proto__', params: {} },
+      { type: 'exec' },
+      { type: 'request', id: 2, name: 'pickFile', params: { field: '/etc/passwd' } },
+      { type: 'request', id: 3, name: 'saveProfile', params: { profile: {}, target: 'global', connect: true } },
+      { type: 'request', id: 4, name: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } },
+    ]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
+      assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));
+      assert.equal(parseEditorMessage(bad), undefined, JSON.stringify(bad));
     }
   });
 

@@ -11,10 +11,10 @@ import {
   type PanelTopic,
   type PayloadViewChoice,
 } from '../../src/shared/webviewProtocol';
-import { initialState, listen, post, request, saveState, setTarget, StaleReply } from '../host';
-import { fromBase64 } from '../logic/decoders';
+import { initialState, saveState, StaleReply } from '../host';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
 import { ChartView } from './chartView';
+import { host, setTarget } from './channel';
 import { el } from './dom';
 import { HistoryList } from './historyList';
 import { PublishForm } from './publishForm';
@@ -46,7 +46,12 @@ function remember(message: MessageDetail): MessageDetail {
 }
 
 async function messageAt(seq: number): Promise<MessageDetail> {
-  return messages.get(seq) ?? remember(await request('message', { seq, whole: false }));
+  return messages.get(seq) ?? remember(await host.request('message', { seq, whole: false }));
+}
+
+/** What an error says in the page: nothing for a reply that came after the panel moved on (it is dropped). */
+function shownError(error: Error): string {
+  return error instanceof StaleReply ? '' : error.message;
 }
 
 function store(change: Partial<PanelState>): void {
@@ -63,7 +68,7 @@ const follow = checkbox('follow', 'Follow the selection in the Topics view');
 follow.value = state.follow;
 follow.onChange(() => {
   store({ follow: follow.value === true });
-  void request('setFollow', { follow: state.follow });
+  void host.request('setFollow', { follow: state.follow });
 });
 const exportFormat = dropdown('export-format', 'Export history as', [
   { value: 'json', label: 'JSON' },
@@ -78,9 +83,9 @@ toolbar.append(
   exportFormat.element,
   button('Export…', () => {
     const format = exportFormat.value as ExportFormat;
-    request('exportHistory', { format }).then(
+    host.request('exportHistory', { format }).then(
       (result) => say(result.saved ? `Exported ${result.count} messages to ${result.saved}.` : ''),
-      (error: Error) => say(error.message, true),
+      (error: Error) => say(shownError(error), true),
     );
   }),
   status,
@@ -100,7 +105,7 @@ const list = new HistoryList({
     store({ tab: 'diff' });
     void renderDiff();
   },
-  fetchRows: (from, count) => request('rows', { from, count }),
+  fetchRows: (from, count) => host.request('rows', { from, count }),
 });
 
 const viewChoice = dropdown(
@@ -118,20 +123,20 @@ payloadStatus.setAttribute('role', 'status');
 const loadWhole = button('Load whole payload', () => {
   if (!shown) return;
   const seq = shown.seq;
-  request('message', { seq, whole: true }).then(
+  host.request('message', { seq, whole: true }).then(
     (message) => {
       messages.set(seq, message);
       if (shown?.seq === seq) show(message);
     },
-    (error: Error) => (payloadStatus.textContent = error.message),
+    (error: Error) => (payloadStatus.textContent = shownError(error)),
   );
 });
 const latestButton = button('Show latest', () => void select(undefined));
 const act = (name: 'copyPayload' | 'savePayload' | 'openPayload', done: (result: { copied?: number; saved?: string | undefined }) => string) => () => {
   if (!shown) return;
-  request(name, { seq: shown.seq }).then(
+  host.request(name, { seq: shown.seq }).then(
     (result) => (payloadStatus.textContent = done(result as { copied?: number; saved?: string })),
-    (error: Error) => (payloadStatus.textContent = error.message),
+    (error: Error) => (payloadStatus.textContent = shownError(error)),
   );
 };
 const payloadActions = el('div', 'actions');
@@ -213,7 +218,7 @@ function renderPayload(): void {
     loadWhole.hidden = true;
     return;
   }
-  const bytes = fromBase64(shown.base64);
+  const bytes = shown.payload;
   const view = resolveView(state.view, bytes);
   const kind = el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[view]} (auto)` : VIEW_LABELS[view]);
   const line = detailLine(shown);
@@ -251,7 +256,7 @@ async function renderDiff(): Promise<void> {
 async function refreshChart(): Promise<void> {
   chartDue = false;
   try {
-    chart.update(await request('series', { paths: state.chartPaths }));
+    chart.update(await host.request('series', { paths: state.chartPaths }));
   } catch (error) {
     if (!(error instanceof StaleReply)) say((error as Error).message, true);
   }
@@ -286,64 +291,60 @@ async function select(seq: number | undefined): Promise<void> {
     const message = await messageAt(seq);
     if (list.selectedSeq === seq) show(message);
   } catch (error) {
-    payloadStatus.textContent = (error as Error).message;
+    payloadStatus.textContent = shownError(error as Error);
   }
 }
 
-listen((message) => {
-  switch (message.type) {
-    case 'panelTopic': {
-      const changed = message.topic.topic !== state.topic || message.topic.connectionId !== state.connectionId;
-      setTarget(message.topic.target);
-      topic = message.topic;
-      publishForm.setConnection(topic.connectionName);
-      // Fields picked for another topic would chart nothing here.
-      if (changed) store({ chartPaths: [] });
-      store({ connectionId: topic.connectionId, topic: topic.topic, follow: topic.follow });
-      publishForm.setMqttVersion(topic.mqttVersion);
-      // The form starts on the panel's topic; what was typed for another topic stays.
-      if (!state.publish || (changed && !state.publish.payload)) publishForm.fill({ topic: topic.topic, payload: '', format: 'text', qos: 0, retain: false });
-      follow.value = topic.follow;
-      if (changed || !window_) {
-        window_ = undefined;
-        latest = undefined;
-        compared = undefined;
-        messages.clear();
-        list.reset();
-        show(undefined);
-      }
-      renderHeader();
-      if (state.tab === 'chart') void refreshChart();
-      if (state.tab === 'publish') void publishForm.refreshLists();
-      break;
-    }
-    case 'publishDraft':
-      publishForm.fill(message.draft);
-      inspector.select('publish');
-      store({ tab: 'publish' });
-      void publishForm.refreshLists();
-      publishForm.focus();
-      break;
-    case 'panelUpdate': {
-      // Cleared (no window), or cleared and come back (another node): nothing kept here is right any more.
-      if (!message.window || (window_ && window_.nodeId !== message.window.nodeId)) {
-        messages.clear();
-        compared = undefined;
-        latest = undefined;
-        if (!message.window) list.reset();
-      }
-      window_ = message.window;
-      list.update(message.window, message.recent);
-      if (message.latest) latest = remember(message.latest);
-      renderHeader();
-      if (list.selectedSeq === undefined && latest && latest.seq !== shown?.seq) show(latest);
-      else if (!latest) show(undefined);
-      scheduleChart();
-      break;
-    }
+host.on('panelTopic', (shownTopic) => {
+  const changed = shownTopic.topic !== state.topic || shownTopic.connectionId !== state.connectionId;
+  setTarget(shownTopic.target);
+  topic = shownTopic;
+  publishForm.setConnection(topic.connectionName);
+  // Fields picked for another topic would chart nothing here.
+  if (changed) store({ chartPaths: [] });
+  store({ connectionId: topic.connectionId, topic: topic.topic, follow: topic.follow });
+  publishForm.setMqttVersion(topic.mqttVersion);
+  // The form starts on the panel's topic; what was typed for another topic stays.
+  if (!state.publish || (changed && !state.publish.payload)) publishForm.fill({ topic: topic.topic, payload: '', format: 'text', qos: 0, retain: false });
+  follow.value = topic.follow;
+  if (changed || !window_) {
+    window_ = undefined;
+    latest = undefined;
+    compared = undefined;
+    messages.clear();
+    list.reset();
+    show(undefined);
   }
+  renderHeader();
+  if (state.tab === 'chart') void refreshChart();
+  if (state.tab === 'publish') void publishForm.refreshLists();
+});
+
+host.on('publishDraft', (draft) => {
+  publishForm.fill(draft);
+  inspector.select('publish');
+  store({ tab: 'publish' });
+  void publishForm.refreshLists();
+  publishForm.focus();
+});
+
+host.on('panelUpdate', (update) => {
+  // Cleared (no window), or cleared and come back (another node): nothing kept here is right any more.
+  if (!update.window || (window_ && window_.nodeId !== update.window.nodeId)) {
+    messages.clear();
+    compared = undefined;
+    latest = undefined;
+    if (!update.window) list.reset();
+  }
+  window_ = update.window;
+  list.update(update.window, update.recent);
+  if (update.latest) latest = remember(update.latest);
+  renderHeader();
+  if (list.selectedSeq === undefined && latest && latest.seq !== shown?.seq) show(latest);
+  else if (!latest) show(undefined);
+  scheduleChart();
 });
 
 renderHeader();
 renderPayload();
-post({ type: 'ready', protocolVersion: PROTOCOL_VERSION });
+host.emit('ready', { protocolVersion: PROTOCOL_VERSION });

@@ -25,7 +25,7 @@ export function detailLine(message: MessageDetail): HTMLElement {
   );
   if (message.retain) line.append(el('span', 'retained', 'retained'));
   if (message.truncated) line.append(el('span', 'cut-mark', `✂ only the first ${formatBytes(message.kept)} were kept`));
-  else if (message.cut) line.append(el('span', 'cut-mark', `✂ showing the first ${formatBytes(fromBase64(message.base64).length)}`));
+  else if (message.cut) line.append(el('span', 'cut-mark', `✂ showing the first ${formatBytes(message.payload.length)}`));
   return line;
 }
 
@@ -121,7 +121,7 @@ function toBase64Wrapped(bytes: Uint8Array): string {
 
 /** The payload as the diff compares it: pretty JSON as it arrived, text, or a hex dump. */
 function diffText(message: MessageDetail): string {
-  const bytes = fromBase64(message.base64);
+  const bytes = message.payload;
   const text = asText(bytes);
   if (text === undefined) return hexDump(bytes);
   const tree = tryParseJson(text);

@@ -1,7 +1,8 @@
 import type { QoS } from '../../src/shared/profile';
 import { describeResult, FORMAT_LABELS, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
-import { request, StaleReply } from '../host';
+import { StaleReply } from '../host';
 import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
+import { host } from './channel';
 import { el } from './dom';
 
 /**
@@ -105,7 +106,7 @@ export class PublishForm {
 
   /** Completion for the topic, and the recent publishes of this connection. */
   async refreshLists(): Promise<void> {
-    const [topics, recent] = await Promise.all([request('knownTopics', {}).catch(() => []), request('recentPublishes', {}).catch(() => [])]);
+    const [topics, recent] = await Promise.all([host.request('knownTopics', {}).catch(() => []), host.request('recentPublishes', {}).catch(() => [])]);
     this.topics.replaceChildren(
       ...topics.map((topic) => {
         const option = el('option');
@@ -176,7 +177,7 @@ export class PublishForm {
     }
     this.say('Publishing…');
     try {
-      const result = await request('publish', { draft: this.draft });
+      const result = await host.request('publish', { draft: this.draft });
       this.say(describeResult(result));
       void this.refreshLists();
     } catch (error) {

@@ -68,7 +68,9 @@ export function rowOf(entry: HistoryEntry): HistoryRow {
 export function detailOf(entry: HistoryEntry): MessageDetail {
   const detail: MessageDetail = {
     ...rowOf(entry),
-    base64: Buffer.from(entry.payload.buffer, entry.payload.byteOffset, entry.payload.byteLength).toString('base64'),
+    // A copy, as a plain Uint8Array: VS Code's postMessage sends a typed array's whole underlying
+    // buffer, and only recognises plain typed arrays (a Buffer would go as JSON numbers).
+    payload: new Uint8Array(entry.payload),
     kept: entry.kept,
     cut: entry.payload.length < entry.kept,
   };
