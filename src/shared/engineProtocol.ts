@@ -119,17 +119,17 @@ export interface EngineRequests {
   retainedBelow: { params: { connectionId: string; node: NodeRef }; result: string[] };
   setLimits: { params: { limits: TopicLimits }; result: void };
   stats: { params: { connectionId: string }; result: TreeStats };
+  /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
+  shutdown: { params: Record<string, never>; result: void };
+  /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */
+  ping: { params: Record<string, never>; result: { at: number } };
+  /** Only in the extension's test mode (workerData.testHooks): make the worker exit, or hang, to test supervision. */
+  testHook: { params: { action: 'exit' | 'hang' }; result: void };
   /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
   memory: { params: Record<string, never>; result: { heapUsed: number; arrayBuffers: number; rss: number } };
 }
 
 export type EngineRequestName = keyof EngineRequests;
-
-export type EngineRequest = {
-  [K in EngineRequestName]: { kind: 'request'; id: number; name: K; params: EngineRequests[K]['params'] };
-}[EngineRequestName];
-
-export type EngineReply = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: string };
 
 export type EngineEvent =
   | { kind: 'state'; connectionId: string; state: ConnectionState }
@@ -153,7 +153,23 @@ export interface TopicChangesEvent {
   stats: TreeStats;
 }
 
-export type WorkerToHost = EngineReply | EngineEvent;
+/** What the worker handles (rpc.ts `Api`): every request above; it receives no events. */
+export interface EngineWorkerApi {
+  requests: EngineRequests;
+  events: Record<never, never>;
+}
+
+/** What the extension host handles: the worker's events, one typed union under one name. */
+export interface EngineHostApi {
+  requests: Record<never, never>;
+  events: { engine: EngineEvent };
+}
+
+/** Data the worker is started with. */
+export interface EngineWorkerData {
+  /** The extension runs its tests (ExtensionMode.Test): `testHook` may make the worker exit or hang. */
+  testHooks: boolean;
+}
 
 /** The worker's answer to each request, typed per request: a handler cannot return the wrong result. */
 export type EngineHandlers = {

@@ -1,10 +1,11 @@
 import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { queries } from './topicQueries';
-import type { EngineEvent, EngineHandlers, EngineRequest } from '../shared/engineProtocol';
+import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
 /**
- * Everything the engine worker does, without the worker: a typed handler per request, over the
+ * Everything the engine worker does, without the worker: a typed handler per request (served by
+ * the rpc endpoint in engineWorker.ts), over the
  * connections (ConnectionPool), what the views show (ChangeTracker) and the read-only queries
  * (topicQueries). Tests drive it in-process.
  */
@@ -13,7 +14,7 @@ export class EngineCore {
   private readonly tracker: ChangeTracker;
   readonly handlers: EngineHandlers;
 
-  constructor(emit: (event: EngineEvent) => void) {
+  constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean } = {}) {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.pool = new ConnectionPool({
       emit,
@@ -65,6 +66,16 @@ export class EngineCore {
       retainedBelow: (params) => queries.retainedBelow(pool.require(params.connectionId), params.node),
       setLimits: (params) => pool.setLimits(params.limits),
       stats: (params) => ({ ...pool.require(params.connectionId).connection.topics.stats }),
+      shutdown: () => this.dispose(),
+      ping: () => ({ at: Date.now() }),
+      testHook: (params) => {
+        // Only when the extension runs its own tests: supervision is tested by a worker that dies or hangs.
+        if (!options.testHooks) throw new Error('Test hooks are off.');
+        if (params.action === 'exit') process.exit(70);
+        for (;;) {
+          // Hangs on purpose: the host must notice that the worker stopped answering.
+        }
+      },
       memory: () => {
         const gc = (globalThis as { gc?: () => void }).gc;
         gc?.();
@@ -73,13 +84,6 @@ export class EngineCore {
         return { heapUsed, arrayBuffers, rss };
       },
     };
-  }
-
-  /** Runs the request's handler; its result type is the request's by construction of `handlers`. */
-  async handle(request: EngineRequest): Promise<unknown> {
-    const handler = this.handlers[request.name] as (params: EngineRequest['params']) => unknown;
-    if (typeof handler !== 'function') throw new Error(`Unknown engine request ${String(request.name)}.`);
-    return handler(request.params);
   }
 
   /** Disconnects every connection with a DISCONNECT. */

@@ -5,55 +5,142 @@ import type { ConnectionSecrets, ConnectionState, Subscription } from '../../wor
 import { Disposable, Emitter } from '../../shared/dispose';
 import type { TreeStats } from '../../worker/topicTree';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
-import type { EngineEvent, EngineRequestName, EngineRequests, TopicChangesEvent, WorkerToHost } from '../../shared/engineProtocol';
+import type { EngineEvent, EngineHostApi, EngineRequestName, EngineRequests, EngineWorkerApi, EngineWorkerData, TopicChangesEvent } from '../../shared/engineProtocol';
+import { Endpoint, portTransport, type ParamsOf, type RequestOptions } from '../../shared/rpc';
 
 export type TopicChanges = TopicChangesEvent;
 
+export interface EngineClientOptions {
+  execArgv?: string[];
+  /** Lets `testHook` make the worker exit or hang (the extension's own tests only). */
+  testHooks?: boolean;
+  /** How often the host asks the worker whether it is alive. */
+  heartbeatMs?: number;
+  /** A worker that does not answer a heartbeat within this long has stopped answering: it is restarted. */
+  unresponsiveMs?: number;
+}
+
+/** Why the engine restarted, and when it noticed. */
+export interface EngineRestart {
+  reason: string;
+  /** Date.now() when the failure was noticed. */
+  noticedAt: number;
+  /** Restarts within the last minute, this one included. */
+  recent: number;
+}
+
+/** More restarts than this within a minute: the worker fails at once each time, so it is not started again. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+const DEFAULT_HEARTBEAT_MS = 2000;
+const DEFAULT_UNRESPONSIVE_MS = 8000;
+
 /**
- * The extension host's side of the engine worker: typed requests with replies, and the worker's
- * events. Plain Node (worker_threads), no VS Code.
+ * The extension host's side of the engine worker: typed requests with deadlines and the worker's
+ * events, over the one rpc endpoint (src/shared/rpc.ts). It supervises the thread: a worker that
+ * crashes, exits or stops answering its heartbeat is ended and a fresh one started; pending
+ * requests fail with the reason, and `onDidRestart` tells the rest of the extension (connections
+ * reconnect, views start over). Plain Node (worker_threads), no VS Code.
  */
 export class EngineClient extends Disposable {
-  private readonly worker: Worker;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private worker!: Worker;
+  private endpoint!: Endpoint<EngineHostApi, EngineWorkerApi>;
   private readonly eventEmitter = this.register(new Emitter<EngineEvent>());
   readonly onEvent = this.eventEmitter.event;
-  private exited: Error | undefined;
+  private readonly restartEmitter = this.register(new Emitter<EngineRestart>());
+  /** A fresh worker runs: it knows no connection, limits or views yet. */
+  readonly onDidRestart = this.restartEmitter.event;
+  /** Set when the worker failed too often to be started again. */
+  private gaveUp: Error | undefined;
+  private readonly restarts: number[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private generation = 0;
 
-  constructor(workerScript: string, options: { execArgv?: string[] } = {}) {
+  constructor(
+    private readonly workerScript: string,
+    private readonly options: EngineClientOptions = {},
+  ) {
     super();
-    this.worker = new Worker(workerScript, { execArgv: options.execArgv });
-    this.worker.on('message', (message: WorkerToHost) => {
-      if (message.kind !== 'reply') {
-        this.eventEmitter.fire(message);
-        return;
-      }
-      const pending = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (message.ok) pending?.resolve(message.result);
-      else pending?.reject(new Error(message.error));
+    this.start();
+    this.register({
+      dispose: () => {
+        clearInterval(this.heartbeat);
+        this.endpoint.dispose();
+        void this.worker.terminate();
+      },
     });
-    const fail = (error: Error) => {
-      this.exited = error;
-      for (const pending of this.waiting.values()) pending.reject(error);
-      this.waiting.clear();
-      this.eventEmitter.fire({ kind: 'log', level: 'error', line: `The MQTT engine stopped: ${error.message}` });
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => {
-      if (!this.isDisposed) fail(new Error(`engine worker exited with code ${code}`));
-    });
-    this.register({ dispose: () => void this.worker.terminate() });
   }
 
-  request<K extends EngineRequestName>(name: K, params: EngineRequests[K]['params']): Promise<EngineRequests[K]['result']> {
-    if (this.exited) return Promise.reject(this.exited);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ kind: 'request', id, name, params });
+  private start(): void {
+    const generation = ++this.generation;
+    const data: EngineWorkerData = { testHooks: this.options.testHooks === true };
+    const worker = new Worker(this.workerScript, { execArgv: this.options.execArgv, workerData: data });
+    this.worker = worker;
+    this.endpoint = new Endpoint<EngineHostApi, EngineWorkerApi>(portTransport(worker), {
+      peer: 'the MQTT engine',
+      handlers: {},
+      // A person waits on these: a broker's connect timeout can be minutes, a QoS 2 publish needs two round trips.
+      deadlines: { connect: Infinity, publish: 120_000, shutdown: Infinity, testHook: Infinity },
     });
+    this.endpoint.on('engine', (event) => this.eventEmitter.fire(event));
+    // Events of an old worker (a late 'exit') must not restart the new one.
+    const current = () => generation === this.generation && !this.isDisposed;
+    worker.on('error', (error) => {
+      if (current()) this.fail(`it crashed: ${error.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (current()) this.fail(`its thread exited with code ${code}`);
+    });
+    clearInterval(this.heartbeat);
+    const heartbeatMs = this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    const unresponsiveMs = this.options.unresponsiveMs ?? DEFAULT_UNRESPONSIVE_MS;
+    let waiting = false;
+    this.heartbeat = setInterval(() => {
+      if (waiting || !current()) return;
+      waiting = true;
+      this.endpoint.request('ping', {}, { timeoutMs: unresponsiveMs }).then(
+        () => (waiting = false),
+        () => {
+          waiting = false;
+          if (current()) this.fail(`it did not answer within ${unresponsiveMs / 1000} s`);
+        },
+      );
+    }, heartbeatMs);
+    // The heartbeat alone must not keep a process (a test, the benchmark) alive.
+    this.heartbeat.unref();
+  }
+
+  /** Ends the failed worker, fails what it was asked, and starts a fresh one (unless it keeps failing). */
+  private fail(reason: string): void {
+    const noticedAt = Date.now();
+    const error = new Error(`The MQTT engine stopped: ${reason}.`);
+    this.generation++;
+    clearInterval(this.heartbeat);
+    this.endpoint.failAll(error);
+    this.endpoint.dispose();
+    // terminate() also ends a thread stuck in a loop.
+    void this.worker.terminate();
+    this.eventEmitter.fire({ kind: 'log', level: 'error', line: error.message });
+    while (this.restarts.length && this.restarts[0] < noticedAt - 60_000) this.restarts.shift();
+    this.restarts.push(noticedAt);
+    if (this.restarts.length > MAX_RESTARTS_PER_MINUTE) {
+      this.gaveUp = new Error(`The MQTT engine stopped ${this.restarts.length} times within a minute and was not started again (last: ${reason}). Reload the window to start it.`);
+      this.eventEmitter.fire({ kind: 'log', level: 'error', line: this.gaveUp.message });
+      this.restartEmitter.fire({ reason: this.gaveUp.message, noticedAt, recent: this.restarts.length });
+      return;
+    }
+    this.start();
+    this.restartEmitter.fire({ reason, noticedAt, recent: this.restarts.length });
+  }
+
+  /** Whether a worker runs (false after it failed too often). */
+  get running(): boolean {
+    return !this.gaveUp && !this.isDisposed;
+  }
+
+  request<K extends EngineRequestName>(name: K, params: EngineRequests[K]['params'], options?: RequestOptions): Promise<EngineRequests[K]['result']> {
+    if (this.gaveUp) return Promise.reject(this.gaveUp);
+    // The same types as rpc.ts's ParamsOf/ResultOf; TypeScript cannot relate the two for a generic K.
+    return this.endpoint.request(name, params as ParamsOf<EngineRequests, K>, options) as Promise<EngineRequests[K]['result']>;
   }
 
   /**
@@ -63,21 +150,12 @@ export class EngineClient extends Disposable {
    * caller disposes (ends the thread) afterwards.
    */
   shutdown(timeoutMs: number): Promise<boolean> {
-    if (this.exited || this.isDisposed) return Promise.resolve(false);
-    const id = this.nextId++;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(false);
-      }, timeoutMs);
-      const settle = (confirmed: boolean) => {
-        clearTimeout(timer);
-        resolve(confirmed);
-      };
-      this.waiting.set(id, { resolve: () => settle(true), reject: () => settle(false) });
-      // Not an EngineRequest (engineWorker.ts handles it before them) until the protocol has one.
-      this.worker.postMessage({ kind: 'shutdown', id });
-    });
+    if (this.gaveUp || this.isDisposed) return Promise.resolve(false);
+    clearInterval(this.heartbeat);
+    return this.endpoint.request('shutdown', {}, { timeoutMs }).then(
+      () => true,
+      () => false,
+    );
   }
 }
 
@@ -138,7 +216,7 @@ export class RemoteConnection extends Disposable {
     if (this.current.kind === 'connected') return;
     // Secrets go to the worker in memory, at each connect; they are never stored or logged.
     const secrets = await this.deps.secrets();
-    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff });
+    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
   }
 
   disconnect(): Promise<void> {
