@@ -157,6 +157,16 @@ describe('Deep JSON: the diff and the views', () => {
     assert.equal(diffPayloads('{"a":1}', '{"a":2}').json, true);
   });
 
+  it('applies the bounds to payloads as they arrived, and compares lines of the text it is given for that', () => {
+    // Under 1 MiB as it arrived, over 1 MiB pretty-printed: still by structure.
+    const compact = JSON.stringify(Array.from({ length: 60_000 }, (_, index) => [index]));
+    assert.ok(compact.length < MAX_VIEW_JSON_CHARS && formatJson(parseJson(compact)).length > MAX_VIEW_JSON_CHARS);
+    const structural = diffPayloads(compact, compact.replace('[0]', '[1]'), { lineText: (text) => formatJson(parseJson(text)) });
+    assert.deepEqual(structural.json ? structural.changes : undefined, [{ kind: 'changed', path: '[0][0]', before: 0, after: 1 }]);
+    const byLine = diffPayloads('{"a":1}', 'on', { lineText: (text) => (text === 'on' ? text : formatJson(parseJson(text))) });
+    assert.deepEqual(byLine.json ? undefined : byLine.lines.map((line) => `${line.kind} ${line.text}`), ['removed {', 'removed   "a": 1', 'removed }', 'added on']);
+  });
+
   it('opens 100,000 levels in the JSON view, which then shows text with its note', () => {
     assert.equal(chooseView(Buffer.from(deepArrays)), 'json');
     assert.equal(chooseView(Buffer.from(deepObjects)), 'json');

@@ -94,11 +94,13 @@ export function lineDiff(before: string, after: string, maxLines = 2000): LineCh
 export type PayloadDiff = { json: true; changes: Change[] } | { json: false; lines: LineChange[]; note?: string };
 
 /**
- * Structural when both payloads are JSON within the views' bounds (MAX_VIEW_JSON_CHARS of text,
- * MAX_JSON_DEPTH levels), by line otherwise, with a note when JSON was compared as text for its size or depth.
+ * Structural when both payloads are JSON within the views' bounds (`maxChars` of text, MAX_JSON_DEPTH
+ * levels), by line otherwise, with a note when JSON was compared as text for its size or depth.
+ * `lineText` gives the text compared line by line (the panel pretty-prints what it can).
  */
-export function diffPayloads(before: string, after: string, maxChars = MAX_VIEW_JSON_CHARS): PayloadDiff {
-  const byLine = (note?: string): PayloadDiff => ({ json: false, lines: lineDiff(before, after), note });
+export function diffPayloads(before: string, after: string, options: { maxChars?: number; lineText?: (text: string) => string } = {}): PayloadDiff {
+  const { maxChars = MAX_VIEW_JSON_CHARS, lineText = (text: string) => text } = options;
+  const byLine = (note?: string): PayloadDiff => ({ json: false, lines: lineDiff(lineText(before), lineText(after)), note });
   if ((before.length > maxChars && looksLikeJson(before)) || (after.length > maxChars && looksLikeJson(after))) return byLine(jsonNote('large', 'compared as text, line by line', maxChars));
   if (before.length > maxChars || after.length > maxChars) return byLine();
   // Checked before JSON.parse, which would build every level first.

@@ -124,11 +124,14 @@ function toBase64Wrapped(bytes: Uint8Array): string {
   return (btoa(binary).match(/.{1,76}/g) ?? ['']).join('\n');
 }
 
-/** The payload as the diff compares it: pretty JSON as it arrived (within the views' bounds), text, or a hex dump. */
+/** The payload as the diff reads it: text, or a hex dump. */
 function diffText(message: MessageDetail): string {
   const bytes = fromBase64(message.base64);
-  const text = asText(bytes);
-  if (text === undefined) return hexDump(bytes);
+  return asText(bytes) ?? hexDump(bytes);
+}
+
+/** A payload compared line by line: pretty JSON as it arrived (within the views' bounds), else as it is. */
+function prettyOrAsIs(text: string): string {
   const { tree } = readJson(text);
   return tree ? formatJson(tree) : text;
 }
@@ -142,7 +145,8 @@ export function diffBody(before: MessageDetail, after: MessageDetail): HTMLEleme
   const wrapper = el('div', 'diff');
   const heading = el('p', 'diff-heading', `#${before.seq} (${timeOf(before.receivedAt)}) → #${after.seq} (${timeOf(after.receivedAt)})`);
   wrapper.append(heading);
-  const result = diffPayloads(diffText(before), diffText(after));
+  // The bounds apply to the payloads as they arrived, not to their pretty-printed text.
+  const result = diffPayloads(diffText(before), diffText(after), { lineText: prettyOrAsIs });
   if (result.json) {
     if (!result.changes.length) {
       wrapper.append(el('p', 'diff-none', 'No change: the same JSON (key order aside).'));
