@@ -36,15 +36,18 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   };
   // MQTT clients and topic models run in a worker thread: the extension host's thread, shared with
   // every other extension, only sees coalesced reports of what the Topics view shows.
-  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'));
+  // Supervised: a worker that crashes or stops answering is replaced, and the connections reconnect.
+  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test });
+  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits() }).catch(() => undefined);
+  // Before the registry's own listener reconnects anything, so a fresh worker has its limits first.
+  engine.onDidRestart(applyLimits);
+  applyLimits();
   // Secrets are read from SecretStorage at each connect and never logged.
   const registry = new ConnectionRegistry(engine, (profile) => ({
     secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : store.getSecrets(profile.id)),
     backoff: reconnectSettings(),
   }));
   registry.onLog(({ level, line }) => log[level](line));
-  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits() }).catch(() => undefined);
-  applyLimits();
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
@@ -96,6 +99,19 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       if (selected && 'kind' in selected && selected.kind === 'topic') panels.followSelection({ connectionId: selected.connectionId, topic: selected.topic });
     }),
   );
+
+  // The engine restarted: say so where the user is looking, with what came back and what is gone.
+  registry.onDidRecover(({ restart, reconnected, failed, tookMs }) => {
+    const back = reconnected.length ? ` ${reconnected.length === 1 ? `"${reconnected[0]}" is` : `${reconnected.length} connections are`} connected again.` : '';
+    const lost = failed.length ? ` Not reconnected: ${failed.join('; ')}.` : '';
+    log.warn(`Engine restarted after ${restart.reason}; recovered in ${tookMs} ms.${back}${lost}`);
+    const message = engine.running
+      ? `The MQTT engine stopped (${restart.reason}) and was restarted.${back}${lost} Messages received before the restart are no longer shown.`
+      : restart.reason;
+    void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
+      if (choice) log.show();
+    });
+  });
 
   registry.onDidChange((connection) => {
     void vscode.commands.executeCommand('setContext', 'mqttExplorer.hasConnections', registry.list().length > 0);

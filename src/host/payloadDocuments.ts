@@ -1,21 +1,13 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
 import type { HistoryEntry } from '../shared/engineProtocol';
-import { hexDump, payloadAsText } from '../shared/format';
-import { formatJson, tryParseJson } from '../shared/json';
+import { documentText } from '../shared/format';
 
 export const PAYLOAD_SCHEME = 'mqtt-message';
 /** Documents kept for reopening; a message is immutable, so a document's text never changes. */
 const KEPT_DOCUMENTS = 50;
-
-/** The text a payload opens as: JSON pretty-printed, text as is, anything else as a hex dump. */
-export function documentText(payload: Uint8Array): { text: string; language: 'json' | 'plaintext' } {
-  const text = payloadAsText(payload);
-  if (text === undefined) return { text: hexDump(payload), language: 'plaintext' };
-  // Pretty-printed from the parser that keeps numbers and duplicate keys as they arrived.
-  const tree = tryParseJson(text);
-  return tree ? { text: `${formatJson(tree)}\n`, language: 'json' } : { text, language: 'plaintext' };
-}
+/** Characters of the topic's last level in a document's name. */
+const MAX_NAME = 80;
 
 /**
  * Payloads opened in an editor: read-only documents (a content provider's documents cannot be
@@ -34,14 +26,19 @@ export class PayloadDocuments extends Disposable implements vscode.TextDocumentC
   }
 
   async open(ref: { connectionId: string; topic: string }, entry: HistoryEntry): Promise<vscode.TextEditor> {
-    const { text, language } = documentText(entry.payload);
-    const name = `${ref.topic.split('/').pop() || 'payload'} #${entry.seq}${language === 'json' ? '.json' : '.txt'}`;
+    const { text, language, note } = documentText(entry.payload);
+    // The topic's last level names the tab; a level may be 64 KiB long.
+    const level = ref.topic.slice(ref.topic.lastIndexOf('/') + 1) || 'payload';
+    const name = `${level.length > MAX_NAME ? `${level.slice(0, MAX_NAME - 1)}…` : level} #${entry.seq}${language === 'json' ? '.json' : '.txt'}`;
     const uri = vscode.Uri.from({ scheme: PAYLOAD_SCHEME, path: `/${name}`, query: new URLSearchParams({ connection: ref.connectionId, topic: ref.topic, seq: String(entry.seq), at: String(entry.receivedAt) }).toString() });
     this.texts.delete(uri.toString());
     this.texts.set(uri.toString(), text);
     while (this.texts.size > KEPT_DOCUMENTS) this.texts.delete(this.texts.keys().next().value as string);
     let document = await vscode.workspace.openTextDocument(uri);
     if (document.languageId !== language) document = await vscode.languages.setTextDocumentLanguage(document, language);
-    return vscode.window.showTextDocument(document, { preview: false });
+    const editor = await vscode.window.showTextDocument(document, { preview: false });
+    // Not awaited: the note needs no answer, and the editor is already open.
+    if (note) void vscode.window.showInformationMessage(note);
+    return editor;
   }
 }

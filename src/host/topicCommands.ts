@@ -3,6 +3,7 @@ import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { RemoteConnection } from './engine/engineClient';
 import type { NodeRef, SortOrder, TopicFilter } from '../shared/engineProtocol';
 import { validateTopicFilter } from '../shared/profile';
+import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
 
 /** A topic as a message names it: never empty, never longer than a dialog can show. */
@@ -37,19 +38,16 @@ export function registerTopicCommands(
       ];
       const picked = await vscode.window.showQuickPick(kinds, { title: 'Filter topics' });
       if (!picked) return;
+      const regex = picked.filterKind === 'regex';
       const pattern = await vscode.window.showInputBox({
-        title: picked.label.replace('…', ''),
+        title: regex ? `${picked.label.replace('…', '')} (RE2)` : picked.label.replace('…', ''),
+        // The worker runs it on RE2 (linear time), so the box checks it with the same engine.
+        prompt: regex ? `${REGEX_SYNTAX}; case-insensitive.` : undefined,
         value: topics.filter?.kind === picked.filterKind ? topics.filter.pattern : '',
         ignoreFocusOut: true,
         validateInput: (value) => {
           if (picked.filterKind === 'wildcard') return validateTopicFilter(value);
-          if (picked.filterKind === 'regex') {
-            try {
-              new RegExp(value);
-            } catch (error) {
-              return `Not a valid regular expression: ${(error as Error).message}`;
-            }
-          }
+          if (regex) return checkPattern(value);
           return undefined;
         },
       });

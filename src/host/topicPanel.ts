@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from './engine/historyFormat';
-import type { HistoryEntry } from '../shared/engineProtocol';
+import type { HistoryEntry, PinnedUpdate } from '../shared/engineProtocol';
 import { hexPreview, payloadAsText } from '../shared/format';
 import {
   defaultPanelState,
@@ -116,7 +116,10 @@ class TopicPanel extends Disposable {
     this.retarget(this.ref);
     this.register(
       registry.onDidChangeTopics((changes) => {
-        if (changes.connectionId === this.state.connectionId && (changes.reset || changes.pinned.includes(this.state.topic))) this.scheduleUpdate();
+        if (changes.connectionId !== this.state.connectionId) return;
+        if (changes.reset) return this.scheduleUpdate();
+        const update = changes.pinned.find((one) => one.topic === this.state.topic);
+        if (update) this.applyPushed(update);
       }),
     );
     this.register({ dispose: () => (clearTimeout(this.timer), this.pinned?.dispose()) });
@@ -146,6 +149,11 @@ class TopicPanel extends Disposable {
     this.sentNext = 0;
     this.sentNodeId = 0;
     if (this.channel?.ready) this.onReady();
+  }
+
+  /** The engine restarted: what the panel showed is gone from memory; it starts over with what comes next. */
+  startOver(): void {
+    if (this.channel.ready) this.onReady();
   }
 
   private onReady(): void {
@@ -243,6 +251,22 @@ class TopicPanel extends Disposable {
     }, UPDATE_INTERVAL_MS);
   }
 
+  /**
+   * The worker's report carries the rows new since its last one and the newest message: posted as
+   * they are, with no request back. Before the panel has a window of this node (just opened, or the
+   * node is new), it asks instead.
+   */
+  private applyPushed(update: PinnedUpdate): void {
+    if (!this.channel.ready) return;
+    if (update.window.nodeId !== this.sentNodeId || this.dirty) {
+      this.scheduleUpdate();
+      return;
+    }
+    const rows = update.recent.filter((entry) => entry.seq >= this.sentNext).map(rowOf);
+    this.sentNext = update.window.nextSeq;
+    this.channel.emit('panelUpdate', { window: update.window, recent: rows, latest: detailOf(update.latest) });
+  }
+
   /** The rows newer than those already sent (at most RECENT_ROWS) and the newest message, cut to a bounded size. */
   private async postUpdate(): Promise<void> {
     this.dirty = false;
@@ -281,6 +305,7 @@ export class TopicPanels extends Disposable {
         },
       }),
     );
+    this.register(context.registry.engine.onDidRestart(() => this.panels.forEach((panel) => panel.startOver())));
     this.register({ dispose: () => [...this.panels].forEach((panel) => panel.panel.dispose()) });
   }
 

@@ -116,6 +116,15 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         if (this.pinned.size) this.sendWatch();
       }),
     );
+    this.register(
+      registry.engine.onDidRestart(() => {
+        // A fresh worker: no node id is valid, and it knows nothing of what is shown.
+        for (const connection of registry.list()) this.forget(connection.id);
+        void this.syncVisibility();
+        this.sendWatch();
+        this.fire(undefined);
+      }),
+    );
     this.register({ dispose: () => (clearTimeout(this.watchTimer), clearTimeout(this.totalsTimer)) });
   }
 
@@ -345,6 +354,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const connectionId = isConnection(element) ? element.id : element.connectionId;
     const level: LevelKey = isConnection(element) ? 'root' : element.id;
     const limit = this.pageSizes.get(key(connectionId, level)) ?? PAGE_SIZE;
+    // VS Code lists the children of expanded rows only, also of those it expands again by their id
+    // after a refresh (a clear, a restart) without an expansion event: those count as expanded too.
+    const expanded = this.expandedOf(connectionId);
+    if (!expanded.has(level)) {
+      expanded.add(level);
+      this.sendWatch();
+    }
     let result;
     try {
       result = await this.registry.engine.request('children', { connectionId, parent: refOf(level), sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });

@@ -138,6 +138,23 @@ export type EngineEvent =
   | TopicChangesEvent
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string };
 
+/** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
+export const PUSHED_ROWS = 50;
+/** Payload bytes of each pushed row: enough for the list's one-line preview. */
+export const PUSHED_ROW_BYTES = 96;
+/** Payload bytes of the newest message pushed with a report; a panel loads more when asked. */
+export const PUSHED_LATEST_BYTES = 64 * 1024;
+
+/** A pinned topic's news: the window, the rows new since the last report, and the newest message. */
+export interface PinnedUpdate {
+  topic: string;
+  window: HistoryWindow;
+  /** Oldest first, at most PUSHED_ROWS, payloads cut to PUSHED_ROW_BYTES (`size` and `kept` say what there is). */
+  recent: HistoryEntry[];
+  /** Payload cut to PUSHED_LATEST_BYTES. */
+  latest: HistoryEntry;
+}
+
 export interface TopicChangesEvent {
   kind: 'changes';
   connectionId: string;
@@ -145,8 +162,8 @@ export interface TopicChangesEvent {
   rows: NodeSnapshot[];
   /** Expanded nodes (or the root) whose list of children changed: a child came or went. */
   relist: NodeRef[];
-  /** Pinned topics (open panels) that received messages. */
-  pinned: string[];
+  /** Pinned topics (open panels) that received messages, with what a panel shows next: no round trip back. */
+  pinned: PinnedUpdate[];
   /** Everything may have changed (a clear, too many changes to list): rows and panels start over. */
   reset: boolean;
   /** The connection's totals. */

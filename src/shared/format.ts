@@ -1,4 +1,5 @@
-/** Payload formatting shared by the host (tree descriptions, tooltips) and the webview. */
+/** Payload formatting shared by the host (tree descriptions, tooltips, documents) and the webview. */
+import { formatJson, jsonDepthExceeds, jsonNote, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS, readJson } from './json';
 
 // ignoreBOM: a byte-order mark stays in the text, so that text copied or exported is byte for byte.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -74,4 +75,20 @@ export function fromBase64(text: string): Uint8Array {
     }
   }
   return out.subarray(0, index);
+}
+
+/**
+ * The text a payload opens as in an editor: JSON pretty-printed from the parser that keeps numbers
+ * and duplicate keys as they arrived, text as is, anything else as a hex dump. JSON past the views'
+ * bounds opens as it arrived, with a note: pretty-printing 10 MB would block the extension host, and
+ * 100,000 levels are opened as plain text, away from the JSON language's own parser.
+ */
+export function documentText(payload: Uint8Array): { text: string; language: 'json' | 'plaintext'; note?: string } {
+  const text = payloadAsText(payload);
+  if (text === undefined) return { text: hexDump(payload), language: 'plaintext' };
+  const reading = readJson(text);
+  if (reading.tree) return { text: `${formatJson(reading.tree)}\n`, language: 'json' };
+  if (!reading.note) return { text, language: 'plaintext' };
+  if (text.length > MAX_VIEW_JSON_CHARS && !jsonDepthExceeds(text, MAX_JSON_DEPTH)) return { text, language: 'json', note: jsonNote('large', 'opened as it arrived, not pretty-printed') };
+  return { text, language: 'plaintext', note: jsonNote('deep', 'opened as text') };
 }

@@ -3,6 +3,7 @@
  * gives one series per numeric leaf, named by its path. Keys with dots or brackets are quoted in
  * the path (`a["b.c"]`), array elements indexed (`list[0]`). No DOM.
  */
+import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS } from './json';
 
 export interface Point {
   t: number;
@@ -17,12 +18,19 @@ export function pathOf(parent: string, key: string | number): string {
   return `${parent}[${JSON.stringify(key)}]`;
 }
 
-/** Every numeric leaf of a JSON value, by path. */
+/** Every numeric leaf of a JSON value, by path, in document order. An explicit stack: a value may nest 100,000 levels. */
 export function numericLeaves(value: unknown, path = '', into = new Map<string, number>()): Map<string, number> {
-  if (typeof value === 'number' && Number.isFinite(value)) into.set(path || 'value', value);
-  else if (typeof value === 'boolean') into.set(path || 'value', value ? 1 : 0);
-  else if (Array.isArray(value)) value.forEach((item, index) => numericLeaves(item, pathOf(path, index), into));
-  else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) numericLeaves(item, pathOf(path, key), into);
+  const stack: [unknown, string][] = [[value, path]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [item, at] = top;
+    if (typeof item === 'number' && Number.isFinite(item)) into.set(at || 'value', item);
+    else if (typeof item === 'boolean') into.set(at || 'value', item ? 1 : 0);
+    else if (item && typeof item === 'object') {
+      const children: [unknown, string][] = Array.isArray(item) ? item.map((child, index) => [child, pathOf(at, index)]) : Object.entries(item).map(([key, child]) => [child, pathOf(at, key)]);
+      // Reversed onto the stack, so that the first child comes off first.
+      for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]);
+    }
+  }
   return into;
 }
 
@@ -50,14 +58,22 @@ export function valueAt(value: unknown, path: string): unknown {
   return current;
 }
 
-/** The numeric fields of one payload: a plain number is "value", JSON gives its numeric leaves; anything else none. */
+/** Payloads longer than this are not searched for fields: the worker parses every kept message for a chart. */
+export const MAX_FIELDS_TEXT = MAX_VIEW_JSON_CHARS;
+
+/**
+ * The numeric fields of one payload: a plain number is "value", JSON gives its numeric leaves; anything
+ * else none. JSON nested deeper than MAX_JSON_DEPTH, or longer than MAX_FIELDS_TEXT, gives none.
+ */
 export function extractFields(text: string | undefined): Map<string, number> {
-  if (text === undefined) return new Map();
+  if (text === undefined || text.length > MAX_FIELDS_TEXT) return new Map();
   const trimmed = text.trim();
   if (trimmed === '') return new Map();
   const number = Number(trimmed);
   if (Number.isFinite(number)) return new Map([['value', number]]);
   if (trimmed[0] !== '{' && trimmed[0] !== '[') return new Map();
+  // Checked before JSON.parse, which would build every level first.
+  if (jsonDepthExceeds(trimmed, MAX_JSON_DEPTH)) return new Map();
   try {
     return numericLeaves(JSON.parse(trimmed));
   } catch {

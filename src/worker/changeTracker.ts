@@ -1,7 +1,7 @@
 import type { ConnectionModel } from './connectionPool';
-import { snapshotOf } from './topicQueries';
+import { queries, snapshotOf } from './topicQueries';
 import type { TopicNode } from './topicTree';
-import type { EngineEvent, NodeRef, NodeSnapshot } from '../shared/engineProtocol';
+import { PUSHED_LATEST_BYTES, PUSHED_ROW_BYTES, PUSHED_ROWS, type EngineEvent, type NodeRef, type NodeSnapshot, type PinnedUpdate } from '../shared/engineProtocol';
 
 /** How often, at most, what changed is reported to the extension host. */
 export const CHANGE_INTERVAL_MS = 250;
@@ -35,6 +35,8 @@ interface Watched {
  */
 export class ChangeTracker {
   private readonly watched = new Map<string, Watched>();
+  /** Per pinned node, one past the newest seq a report carried: the next one carries only newer rows. */
+  private readonly pushed = new WeakMap<TopicNode, number>();
   private visible = true;
   private timer: NodeJS.Timeout | undefined;
 
@@ -114,7 +116,7 @@ export class ChangeTracker {
       const rows: NodeSnapshot[] = reset ? [] : [...watched.rows].map((node) => snapshotOf(model, node));
       const root = model.connection.topics.root;
       const relist: NodeRef[] = reset ? [] : [...watched.relist].map((node) => (node === root ? { root: true } : { id: model.index.idOf(node) }));
-      const pinned = [...watched.pinnedChanged].map((node) => node.topic);
+      const pinned = [...watched.pinnedChanged].flatMap((node) => this.pinnedUpdate(model, node));
       watched.rows.clear();
       watched.relist.clear();
       watched.pinnedChanged.clear();
@@ -122,6 +124,17 @@ export class ChangeTracker {
       watched.statsChanged = false;
       this.emit({ kind: 'changes', connectionId, rows, relist, pinned, reset, stats: { ...model.connection.topics.stats } });
     }
+  }
+
+  /** What an open panel shows next of its topic: the rows new since the last report (bounded) and the newest message. */
+  private pinnedUpdate(model: ConnectionModel, node: TopicNode): PinnedUpdate[] {
+    if (!node.hasMessages || node.keptCount === 0) return [];
+    const nextSeq = node.messageCount;
+    const from = Math.max(this.pushed.get(node) ?? 0, nextSeq - PUSHED_ROWS);
+    this.pushed.set(node, nextSeq);
+    const { window, entries } = queries.entries(model, node, from, nextSeq - from, PUSHED_ROW_BYTES);
+    const latest = queries.entries(model, node, -1, 1, PUSHED_LATEST_BYTES).entries[0];
+    return latest ? [{ topic: node.topic, window, recent: entries, latest }] : [];
   }
 
   private watchedOf(connectionId: string): Watched {

@@ -1,6 +1,7 @@
 import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { queries } from './topicQueries';
+import { FilterIndex } from './topicFilter';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
 /**
@@ -12,6 +13,7 @@ import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 export class EngineCore {
   private readonly pool: ConnectionPool;
   private readonly tracker: ChangeTracker;
+  private filterIndex: FilterIndex | undefined;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean } = {}) {
@@ -36,7 +38,13 @@ export class EngineCore {
       addSubscription: (params) => pool.require(params.connectionId).connection.addSubscription(params.spec),
       removeSubscription: (params) => pool.require(params.connectionId).connection.removeSubscription(params.topic),
       publish: ({ connectionId, topic, payload, qos, retain, properties }) => pool.require(connectionId).connection.publish(topic, payload, { qos, retain, properties }),
-      children: (params) => queries.children(pool.require(params.connectionId), params),
+      children: (params) => {
+        const model = pool.require(params.connectionId);
+        if (!params.filter?.pattern) return queries.children(model, params, undefined);
+        // One index for the filter in use: its answers are kept between refreshes, per node and revision.
+        if (!this.filterIndex?.isFor(params.filter)) this.filterIndex = new FilterIndex(params.filter);
+        return queries.children(model, params, this.filterIndex);
+      },
       snapshot: (params) => {
         const model = pool.get(params.connectionId);
         return model ? queries.snapshot(model, params.node) : undefined;

@@ -9,6 +9,6 @@ import type { EngineHostApi, EngineWorkerApi, EngineWorkerData } from '../shared
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
 const data = (workerData ?? {}) as Partial<EngineWorkerData>;
-let endpoint: Endpoint<EngineWorkerApi, EngineHostApi> | undefined;
-const core = new EngineCore((event) => endpoint?.emit('engine', event), { testHooks: data.testHooks === true });
-endpoint = new Endpoint<EngineWorkerApi, EngineHostApi>(portTransport(port), { peer: 'the extension host', handlers: core.handlers });
+// Events are emitted only after a request connected something, so `endpoint` exists by then.
+const core = new EngineCore((event) => endpoint.emit('engine', event), { testHooks: data.testHooks === true });
+const endpoint = new Endpoint<EngineWorkerApi, EngineHostApi>(portTransport(port), { peer: 'the extension host', handlers: core.handlers });

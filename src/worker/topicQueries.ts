@@ -1,9 +1,9 @@
 import { payloadAsText, oneLine } from '../shared/format';
-import { topicMatchesFilter } from '../shared/topicRules';
 import { downsample, extractFields, type Point } from '../shared/series';
 import type { ConnectionModel } from './connectionPool';
 import type { StoredMessage, TopicNode } from './topicTree';
-import type { EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeRef, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { FilterIndex } from './topicFilter';
+import type { EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeRef, NodeSnapshot, SortOrder } from '../shared/engineProtocol';
 
 /** The chart offers at most this many fields of a topic. */
 const MAX_SERIES_FIELDS = 64;
@@ -61,38 +61,6 @@ function compare(sort: SortOrder): (a: TopicNode, b: TopicNode) => number {
   }
 }
 
-/** A predicate for one node's own topic or last payload; throws a readable error for a bad pattern. */
-export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean {
-  let test: (text: string) => boolean;
-  switch (filter.kind) {
-    case 'substring': {
-      const needle = filter.pattern.toLowerCase();
-      test = (text) => text.toLowerCase().includes(needle);
-      break;
-    }
-    case 'wildcard':
-      test = (text) => topicMatchesFilter(filter.pattern, text);
-      break;
-    case 'regex': {
-      let pattern: RegExp;
-      try {
-        pattern = new RegExp(filter.pattern, 'i');
-      } catch (error) {
-        throw new Error(`Not a valid regular expression: ${(error as Error).message}`);
-      }
-      test = (text) => pattern.test(text);
-      break;
-    }
-  }
-  if (filter.target === 'topic') return (node) => node.hasMessages && test(node.topic);
-  return (node) => {
-    const last = node.last;
-    if (!last) return false;
-    const text = payloadAsText(last.payload);
-    return text !== undefined && test(text);
-  };
-}
-
 /** The node a ref names, or an error that says it is gone. */
 function nodeAt(model: ConnectionModel, ref: NodeRef): TopicNode | undefined {
   return model.index.resolve(ref);
@@ -100,25 +68,13 @@ function nodeAt(model: ConnectionModel, ref: NodeRef): TopicNode | undefined {
 
 /** What the views ask of a connection's topics. Read-only: nothing here changes the tree. */
 export const queries = {
-  children(model: ConnectionModel, params: EngineRequests['children']['params']): EngineRequests['children']['result'] {
+  /** A level's children, sorted, a page of them; with a filter, those with a match at or below them (`index` keeps its answers between requests). */
+  children(model: ConnectionModel, params: EngineRequests['children']['params'], index: FilterIndex | undefined): EngineRequests['children']['result'] {
     const tree = model.connection.topics;
     const parent = nodeAt(model, params.parent);
     if (!parent) return { children: [], total: 0 };
     let nodes = [...parent.children.values()];
-    if (params.filter && params.filter.pattern) {
-      const matches = compileFilter(params.filter);
-      const memo = new Map<TopicNode, boolean>();
-      const anyBelow = (node: TopicNode): boolean => {
-        let result = memo.get(node);
-        if (result === undefined) {
-          result = matches(node);
-          if (!result) for (const child of node.children.values()) if (anyBelow(child)) { result = true; break; }
-          memo.set(node, result);
-        }
-        return result;
-      };
-      nodes = nodes.filter(anyBelow);
-    }
+    if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node));
     const atRoot = parent === tree.root;
     const order = compare(params.sort);
     // $SYS is kept apart: after the application topics, never mixed in with them.
@@ -151,16 +107,21 @@ export const queries = {
   history(model: ConnectionModel, params: EngineRequests['history']['params']): EngineRequests['history']['result'] {
     const node = model.connection.topics.find(params.topic);
     if (!node || !node.hasMessages) return undefined;
+    return queries.entries(model, node, params.from, params.count, params.payloadBytes);
+  },
+
+  /** Kept messages `from` ≤ seq < `from + count` of a node (a negative `from` counts from the end), payloads cut to `payloadBytes`. */
+  entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number): { window: HistoryWindow; entries: HistoryEntry[] } {
     const window = queries.windowOf(model, node);
     const history = node.history;
     // A negative `from` counts from the end: -50 is the newest 50.
-    const start = params.from < 0 ? window.nextSeq + params.from : params.from;
-    const from = Math.max(start, window.firstSeq);
-    const to = Math.min(window.nextSeq, start + params.count);
+    const start = from < 0 ? window.nextSeq + from : from;
+    const first = Math.max(start, window.firstSeq);
+    const end = Math.min(window.nextSeq, start + count);
     const entries: HistoryEntry[] = [];
-    for (let seq = from; seq < to; seq++) {
+    for (let seq = first; seq < end; seq++) {
       const message = history[seq - window.firstSeq];
-      entries.push({ seq, kept: message.payload.length, ...recordOf(message, params.payloadBytes) });
+      entries.push({ seq, kept: message.payload.length, ...recordOf(message, payloadBytes) });
     }
     return { window, entries };
   },

@@ -94,6 +94,12 @@ export class TopicNode {
   lastActivity = 0;
   /** Budget-queue entries of this topic whose message its own limits already dropped. */
   staleEntries = 0;
+  /**
+   * Goes up whenever this node or one below it changes in a way a filter can see (a message, a node
+   * added or removed below, a last value dropped by the budget); never goes back. A cache of answers
+   * about a subtree is valid while the revision it was computed at is the node's current one.
+   */
+  revision = 0;
 
   constructor(
     /** This level's name; may be empty (`a//b`, `/a`, `a/`). */
@@ -104,7 +110,10 @@ export class TopicNode {
   /** The full topic, empty for the root. Built from the levels when asked: not stored per node. */
   get topic(): string {
     if (!this.parent) return '';
-    return this.parent.parent ? `${this.parent.topic}/${this.name}` : this.name;
+    // A loop, not the parent's topic: a topic may have 20,000 levels.
+    const levels = [this.name];
+    for (let up = this.parent; up.parent; up = up.parent) levels.push(up.name);
+    return levels.reverse().join('/');
   }
 
   /** This topic's kept messages, oldest first. */
@@ -220,6 +229,7 @@ export class TopicTree {
     for (let up: TopicNode | undefined = node; up; up = up.parent) {
       up.totalMessages++;
       up.lastActivity = message.receivedAt;
+      up.revision++;
       if (firstMessage && up !== node) up.topicCount++;
     }
     this.enforceTopicLimits(node);
@@ -255,6 +265,8 @@ export class TopicTree {
     this.stats.bytes -= message.payload.length + MESSAGE_OVERHEAD_BYTES;
     this.stats.kept--;
     this.stats.dropped++;
+    // The budget took even the last value: a payload filter's answer may change along the path.
+    if (node.keptCount === 0) for (let up: TopicNode | undefined = node; up; up = up.parent) up.revision++;
   }
 
   /** Drops the oldest messages of all topics until the tree fits its budget. */
@@ -293,11 +305,10 @@ export class TopicTree {
 
   /** Removes a node and everything below it from the tree (not from the broker); the root clears all. */
   clearSubtree(node: TopicNode): void {
-    const removed = [node, ...this.descendants(node)];
     this.byTopic.clear();
     let messages = 0;
     let topics = 0;
-    for (const gone of removed) {
+    const forget = (gone: TopicNode) => {
       this.stats.bytes -= gone.historyBytes + gone.keptCount * MESSAGE_OVERHEAD_BYTES + nodeCost(gone);
       this.stats.kept -= gone.keptCount;
       // Its queue entries are skipped from now on.
@@ -306,7 +317,11 @@ export class TopicTree {
       gone.historyBytes = 0;
       messages += gone.messageCount;
       if (gone.messageCount > 0) topics++;
-    }
+    };
+    // Nothing below is unlinked until the walk is over: the walk reads the children as they were.
+    forget(node);
+    for (const gone of this.descendants(node)) forget(gone);
+    node.revision++;
     if (node === this.root) {
       this.root.removeAllChildren();
       this.stats.bytes = 0;
@@ -319,13 +334,21 @@ export class TopicTree {
     for (let up = node.parent; up; up = up.parent) {
       up.totalMessages -= messages;
       up.topicCount -= topics;
+      up.revision++;
     }
   }
 
+  /** Every node below `node`, parents before their children, in insertion order; an explicit stack, as a tree may be 20,000 levels deep. */
   private *descendants(node: TopicNode): Generator<TopicNode> {
-    for (const child of node.children.values()) {
-      yield child;
-      yield* this.descendants(child);
+    const stack: Iterator<TopicNode>[] = [node.children.values()];
+    while (stack.length) {
+      const next = stack[stack.length - 1].next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      yield next.value;
+      if (next.value.children.size) stack.push(next.value.children.values());
     }
   }
 }

@@ -104,6 +104,8 @@ export class Workbench {
   /** Expands the Topics tree level by level, as a person clicks, and returns the topic's row. */
   async revealTopic(topic: string): Promise<Locator> {
     const pane = this.topicsPane();
+    // A row's hover (its tooltip) left from a previous click can cover the rows below it.
+    await this.page.mouse.move(1000, 850);
     // The tree is virtualized: rows scrolled out of view are not in the DOM. Collapsing everything
     // first keeps the path being opened on screen.
     await pane.hover();

@@ -135,11 +135,20 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     listener.dispose();
     assert.equal(reported, false, 'no report while the view is hidden');
     await engine.request('visible', { visible: true });
-    report = nextChanges((c) => c.pinned.includes('plant/office/temp'), 'a pinned topic change');
+    report = nextChanges((c) => c.pinned.some((update) => update.topic === 'plant/office/temp'), 'a pinned topic change');
     await engine.request('watch', { connectionId, expanded: [ROOT], pinned: ['plant/office/temp'] });
     await publisher.publishAsync('plant/office/temp', '{"celsius":22}');
     const pinned = await report;
-    assert.deepEqual(pinned.pinned, ['plant/office/temp']);
+    assert.deepEqual(pinned.pinned.map((update) => update.topic), ['plant/office/temp']);
+    // The report carries what the panel shows next: the new row and the newest message, no request back.
+    const [update] = pinned.pinned;
+    const newest = update.recent.at(-1);
+    assert.deepEqual([newest?.seq, Buffer.from(newest?.payload ?? []).toString()], [update.window.nextSeq - 1, '{"celsius":22}']);
+    assert.equal(Buffer.from(update.latest.payload).toString(), '{"celsius":22}');
+    report = nextChanges((c) => c.pinned.some((one) => one.topic === 'plant/office/temp'), 'the next pinned report');
+    await publisher.publishAsync('plant/office/temp', '{"celsius":23}');
+    const next = (await report).pinned[0];
+    assert.deepEqual(next.recent.map((entry) => Buffer.from(entry.payload).toString()), ['{"celsius":23}'], 'the next report carries only the new row');
     assert.deepEqual(pinned.rows, [], 'plant/office/temp is not a row: only plant is shown, and it did not change');
   });
 
@@ -242,10 +251,10 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     await engine.request('visible', { visible: false });
     try {
       await engine.request('watch', { connectionId, expanded: [ROOT], pinned: ['plant/line-1/speed'] });
-      const report = nextChanges((c) => c.pinned.includes('plant/line-1/speed'), 'the pinned topic while hidden');
+      const report = nextChanges((c) => c.pinned.some((update) => update.topic === 'plant/line-1/speed'), 'the pinned topic while hidden');
       await publisher.publishAsync('plant/line-1/speed', '43');
       const seen = await report;
-      assert.deepEqual(seen.pinned, ['plant/line-1/speed']);
+      assert.deepEqual(seen.pinned.map((update) => update.topic), ['plant/line-1/speed']);
       assert.deepEqual(seen.rows, [], 'not the hidden rows');
     } finally {
       await engine.request('visible', { visible: true });

@@ -6,15 +6,21 @@
 export type PayloadView = 'json' | 'text' | 'hex' | 'base64' | 'numbers';
 
 import { fromBase64, hexDump, payloadAsText as asText, toBase64 } from '../../src/shared/format';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS } from '../../src/shared/json';
 
 export { asText, fromBase64, hexDump, toBase64 };
 
-/** The view a person most likely wants: JSON when it parses, text when it is text, else hex. */
+/**
+ * The view a person most likely wants: JSON when it parses, text when it is text, else hex. JSON
+ * past the views' bounds (too large, too deep) is still the JSON view, which shows it as text with a
+ * note that says why; it is not parsed here either.
+ */
 export function chooseView(bytes: Uint8Array): PayloadView {
   const text = asText(bytes);
   if (text === undefined) return 'hex';
   const trimmed = text.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    if (trimmed.length > MAX_VIEW_JSON_CHARS || jsonDepthExceeds(trimmed, MAX_JSON_DEPTH)) return 'json';
     try {
       JSON.parse(trimmed);
       return 'json';

@@ -1,9 +1,14 @@
 import type { SeriesView } from '../../src/shared/webviewProtocol';
 import { MAX_CHART_SERIES } from '../../src/shared/webviewProtocol';
+import { MAX_JSON_DEPTH } from '../../src/shared/json';
+import { MAX_FIELDS_TEXT } from '../../src/shared/series';
 import { formatTick, niceTicks, scale, timeRange, valueRange } from '../logic/chart';
 import { checkbox } from '../toolkit';
 import { el } from './dom';
 import { timeOf } from './historyList';
+
+/** The engine gives no fields for JSON past the views' bounds (extractFields): the note names them. */
+const NO_FIELDS = `No numeric field in this topic\u2019s messages: a number, or JSON with numbers (at most ${MAX_JSON_DEPTH} levels deep and ${MAX_FIELDS_TEXT / 1024 / 1024} MiB long), can be charted.`;
 
 /** Series colours: the theme's chart colours, so light, dark and high-contrast themes all read well. */
 const COLOURS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
@@ -38,7 +43,7 @@ export class ChartView {
     this.data = data;
     if (changedFields) this.renderFields();
     const points = data.series.reduce((sum, series) => sum + series.points.length, 0);
-    this.note.textContent = !data.available.length ? 'No numeric field in this topic\u2019s messages: a number, or JSON with numbers, can be charted.' : points ? '' : 'The picked fields have no values yet.';
+    this.note.textContent = !data.available.length ? NO_FIELDS : points ? '' : 'The picked fields have no values yet.';
     this.canvas.setAttribute('aria-label', `Chart of ${data.series.map((series) => `${series.path} (${series.points.length} points)`).join(', ')}`);
     this.draw();
   }

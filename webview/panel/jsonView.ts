@@ -32,7 +32,9 @@ function lead(key: string | undefined): HTMLElement[] {
 
 /**
  * Pretty-printed JSON that folds: each object and array is a <details> element, so folding works
- * with the mouse and the keyboard without any script per node. Children are built when first opened.
+ * with the mouse and the keyboard without any script per node. Children are built when first opened,
+ * so this recursion goes at most OPEN_LEVELS deep whatever the payload's depth (which the parser
+ * bounds too: deeper payloads never get here).
  */
 export function renderJson(node: JsonNode, key?: string, depth = 0, last = true): HTMLElement {
   const comma = last ? '' : ',';

@@ -2,10 +2,13 @@ import { formatBytes } from '../../src/shared/format';
 import type { MessageDetail, PayloadViewChoice, PropertiesView } from '../../src/shared/webviewProtocol';
 import { asText, chooseView, decodeNumbers, fromBase64, hexDump, type PayloadView } from '../logic/decoders';
 import { diffPayloads } from '../logic/diff';
-import { formatJson, tryParseJson } from '../../src/shared/json';
+import { formatJson, readJson } from '../../src/shared/json';
 import { el } from './dom';
 import { renderJson } from './jsonView';
 import { timeOf } from './historyList';
+
+/** Rows of a JSON diff's table; the summary still counts every change. */
+const MAX_DIFF_ROWS = 1000;
 
 export const VIEW_LABELS: Record<PayloadViewChoice, string> = { auto: 'Auto', json: 'JSON', text: 'Text', hex: 'Hex', base64: 'Base64', numbers: 'Numbers' };
 
@@ -89,10 +92,12 @@ function pre(kind: string, text: string): HTMLElement {
 export function payloadBody(bytes: Uint8Array, view: PayloadView): HTMLElement {
   switch (view) {
     case 'json': {
-      const tree = tryParseJson(asText(bytes));
+      // Bounded: a payload too deep or too large for the view shows as text, with a note that says why.
+      const text = asText(bytes);
+      const { tree, note } = readJson(text);
       if (!tree) {
         const fallback = el('div');
-        fallback.append(el('p', 'note', 'Not JSON: shown as text.'), pre('text', asText(bytes) ?? hexDump(bytes)));
+        fallback.append(el('p', 'note', note ?? 'Not JSON: shown as text.'), pre('text', text ?? hexDump(bytes)));
         return fallback;
       }
       const root = el('div', 'payload payload-json');
@@ -119,12 +124,15 @@ function toBase64Wrapped(bytes: Uint8Array): string {
   return (btoa(binary).match(/.{1,76}/g) ?? ['']).join('\n');
 }
 
-/** The payload as the diff compares it: pretty JSON as it arrived, text, or a hex dump. */
+/** The payload as the diff reads it: text, or a hex dump. */
 function diffText(message: MessageDetail): string {
   const bytes = message.payload;
-  const text = asText(bytes);
-  if (text === undefined) return hexDump(bytes);
-  const tree = tryParseJson(text);
+  return asText(bytes) ?? hexDump(bytes);
+}
+
+/** A payload compared line by line: pretty JSON as it arrived (within the views' bounds), else as it is. */
+function prettyOrAsIs(text: string): string {
+  const { tree } = readJson(text);
   return tree ? formatJson(tree) : text;
 }
 
@@ -137,7 +145,8 @@ export function diffBody(before: MessageDetail, after: MessageDetail): HTMLEleme
   const wrapper = el('div', 'diff');
   const heading = el('p', 'diff-heading', `#${before.seq} (${timeOf(before.receivedAt)}) → #${after.seq} (${timeOf(after.receivedAt)})`);
   wrapper.append(heading);
-  const result = diffPayloads(diffText(before), diffText(after));
+  // The bounds apply to the payloads as they arrived, not to their pretty-printed text.
+  const result = diffPayloads(diffText(before), diffText(after), { lineText: prettyOrAsIs });
   if (result.json) {
     if (!result.changes.length) {
       wrapper.append(el('p', 'diff-none', 'No change: the same JSON (key order aside).'));
@@ -147,7 +156,8 @@ export function diffBody(before: MessageDetail, after: MessageDetail): HTMLEleme
     const head = el('tr');
     head.append(el('th', undefined, 'Path'), el('th', undefined, 'Before'), el('th', undefined, 'After'));
     table.append(head);
-    for (const change of result.changes) {
+    // A row per change up to a bound: two large payloads can differ in every one of 100,000 fields.
+    for (const change of result.changes.slice(0, MAX_DIFF_ROWS)) {
       const row = el('tr', `diff-${change.kind}`);
       row.append(
         el('td', 'path', change.path),
@@ -157,8 +167,10 @@ export function diffBody(before: MessageDetail, after: MessageDetail): HTMLEleme
       table.append(row);
     }
     wrapper.append(el('p', 'diff-summary', `${result.changes.length} change${result.changes.length === 1 ? '' : 's'}`), table);
+    if (result.changes.length > MAX_DIFF_ROWS) wrapper.append(el('p', 'note', `Showing the first ${MAX_DIFF_ROWS} changes.`));
     return wrapper;
   }
+  if (result.note) wrapper.append(el('p', 'note', result.note));
   if (result.lines.every((line) => line.kind === 'same')) {
     wrapper.append(el('p', 'diff-none', 'No change: the same payload.'));
     return wrapper;

@@ -1,6 +1,15 @@
 import type { ConnectionProfile } from '../../worker/connection';
 import { Disposable, Emitter } from '../../shared/dispose';
-import { RemoteConnection, type EngineClient, type RemoteConnectionDeps, type TopicChanges } from './engineClient';
+import { RemoteConnection, type EngineClient, type EngineRestart, type RemoteConnectionDeps, type TopicChanges } from './engineClient';
+import type { SubscriptionSpec } from '../../shared/profile';
+
+/** What an engine restart cost: which connections came back, and how long from the failure to the last of them. */
+export interface EngineRecovery {
+  restart: EngineRestart;
+  reconnected: string[];
+  failed: string[];
+  tookMs: number;
+}
 
 /**
  * Every connection the explorer knows, connected or not; several can be connected at once. The
@@ -17,6 +26,9 @@ export class ConnectionRegistry extends Disposable {
   readonly onDidChangeTopics = this.topicEmitter.event;
   private readonly logEmitter = this.register(new Emitter<{ level: 'info' | 'warn' | 'error'; line: string }>());
   readonly onLog = this.logEmitter.event;
+  private readonly recoveredEmitter = this.register(new Emitter<EngineRecovery>());
+  /** After an engine restart: the connections that were up have been connected again (or failed to). */
+  readonly onDidRecover = this.recoveredEmitter.event;
 
   /** `depsFor` gives each connection its secrets (from SecretStorage) and its reconnect timing. */
   constructor(
@@ -37,6 +49,30 @@ export class ConnectionRegistry extends Disposable {
         else this.changeEmitter.fire(connection);
       }),
     );
+    this.register(engine.onDidRestart((restart) => void this.recover(restart)));
+  }
+
+  /** A fresh engine knows no connection: connect again those that were up, with the subscriptions they had. */
+  private async recover(restart: EngineRestart): Promise<void> {
+    const wanted: { connection: RemoteConnection; extra: SubscriptionSpec[] }[] = [];
+    for (const connection of this.connections.values()) {
+      const { wanted: was, extraSubscriptions } = connection.resetAfterRestart();
+      if (was) wanted.push({ connection, extra: extraSubscriptions });
+      this.changeEmitter.fire(connection);
+    }
+    const results = await Promise.allSettled(
+      wanted.map(async ({ connection, extra }) => {
+        await connection.connect();
+        for (const spec of extra) await connection.addSubscription(spec);
+      }),
+    );
+    const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [`${wanted[index].connection.profile.name}: ${(result.reason as Error).message}`] : []));
+    this.recoveredEmitter.fire({
+      restart,
+      reconnected: wanted.filter((_, index) => results[index].status === 'fulfilled').map(({ connection }) => connection.profile.name),
+      failed,
+      tookMs: Date.now() - restart.noticedAt,
+    });
   }
 
   list(): RemoteConnection[] {

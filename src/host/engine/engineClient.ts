@@ -227,6 +227,23 @@ export class RemoteConnection extends Disposable {
     void this.engine.request('reconnectNow', { connectionId: this.id }).catch(() => undefined);
   }
 
+  /**
+   * The engine restarted: the worker knows nothing of this connection any more. Resets what the
+   * host shows and says whether the connection was wanted (connected or trying to be).
+   */
+  resetAfterRestart(): { wanted: boolean; extraSubscriptions: SubscriptionSpec[] } {
+    const wanted = this.current.kind !== 'disconnected' && this.current.kind !== 'failed';
+    // Subscriptions added while connected are not in the profile: they are added again after the reconnect.
+    const inProfile = new Set(this.profile.subscriptions.map((spec) => spec.topic));
+    const extraSubscriptions = this.subscriptionList.map((subscription) => subscription.spec).filter((spec) => !inProfile.has(spec.topic));
+    this.current = { kind: 'disconnected' };
+    this.subscriptionList = this.profile.subscriptions.map((spec) => ({ spec, status: { state: 'pending' } }));
+    this.stats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0 };
+    this.stateEmitter.fire(this.current);
+    this.subscriptionEmitter.fire();
+    return { wanted, extraSubscriptions };
+  }
+
   addSubscription(spec: SubscriptionSpec): Promise<Subscription> {
     return this.engine.request('addSubscription', { connectionId: this.id, spec });
   }

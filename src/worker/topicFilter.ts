@@ -1,0 +1,126 @@
+/**
+ * The Topics view's filter: which nodes match, and which levels have a match at or below them.
+ * Nothing here can hang the worker: regular expressions run on RE2 (linear time), a payload is
+ * searched in its first FILTER_PAYLOAD_BYTES only, and the walks below use explicit stacks.
+ */
+import type { TopicFilter } from '../shared/engineProtocol';
+import { payloadAsText } from '../shared/format';
+import { compileRegex } from '../shared/regex';
+import { topicMatchesFilter } from '../shared/topicRules';
+import type { TopicNode } from './topicTree';
+
+/** A payload filter reads at most this much of a payload: the search costs at most this per topic. */
+export const FILTER_PAYLOAD_BYTES = 64 * 1024;
+
+/** The beginning of a payload as text for a filter, cut on a character boundary; undefined for binary payloads. */
+export function filterText(payload: Uint8Array): string | undefined {
+  if (payload.length <= FILTER_PAYLOAD_BYTES) return payloadAsText(payload);
+  let end = FILTER_PAYLOAD_BYTES;
+  // Back off to the first byte of the character the cut falls in (UTF-8 continuation bytes are 10xxxxxx; at most 3).
+  for (let back = 0; back < 3 && (payload[end] & 0xc0) === 0x80; back++) end--;
+  return payloadAsText(payload.subarray(0, end));
+}
+
+/** A predicate for one node's own topic or last payload; throws a readable error for a bad pattern. */
+export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean {
+  let test: (text: string) => boolean;
+  switch (filter.kind) {
+    case 'substring': {
+      const needle = filter.pattern.toLowerCase();
+      test = (text) => text.toLowerCase().includes(needle);
+      break;
+    }
+    case 'wildcard':
+      test = (text) => topicMatchesFilter(filter.pattern, text);
+      break;
+    case 'regex':
+      test = compileRegex(filter.pattern);
+      break;
+  }
+  if (filter.target === 'topic') return (node) => node.hasMessages && test(node.topic);
+  return (node) => {
+    const last = node.last;
+    if (!last) return false;
+    const text = filterText(last.payload);
+    return text !== undefined && test(text);
+  };
+}
+
+/** A node of the walk whose own topic did not match, with the children still to look at. */
+interface Frame {
+  node: TopicNode;
+  children: Iterator<TopicNode>;
+}
+
+/**
+ * For one filter: does a node, or any node below it, match? The view asks this for every child of
+ * every expanded level on each refresh, so the answers are kept between requests, one per node, each
+ * with the node's `revision`. The tree raises the revision along the path of every change a filter
+ * can see (a message, a node added or removed below, a last value dropped), so an answer is reused
+ * while the subtree below it is as it was, and a refresh only walks the paths that changed since.
+ *
+ * Bounded: the answers are in a WeakMap keyed by node, at most one per node, and go with their nodes
+ * (a cleared subtree, a removed connection). One index serves every connection's tree; a new filter
+ * needs a new index.
+ */
+export class FilterIndex {
+  readonly filter: TopicFilter;
+  private readonly matches: (node: TopicNode) => boolean;
+  /** Per node: its revision when the answer was computed, times two, plus 1 when it matched. */
+  private readonly answers = new WeakMap<TopicNode, number>();
+  /** Nodes whose answer had to be computed, since the index was made: tests and benchmarks check that a refresh walks only what changed. */
+  computed = 0;
+
+  /** Throws a readable error for a bad pattern. */
+  constructor(filter: TopicFilter) {
+    this.filter = { ...filter };
+    this.matches = compileFilter(filter);
+  }
+
+  /** Whether this index answers for `filter`: the same kind, target and pattern. */
+  isFor(filter: TopicFilter | undefined): boolean {
+    return filter !== undefined && filter.kind === this.filter.kind && filter.target === this.filter.target && filter.pattern === this.filter.pattern;
+  }
+
+  /** Whether `start` itself or any node below it matches the filter. */
+  matchesAtOrBelow(start: TopicNode): boolean {
+    const frames: Frame[] = [];
+    // undefined: the node was pushed, its answer waits for its children.
+    let answer = this.visit(start, frames);
+    while (frames.length) {
+      const frame = frames[frames.length - 1];
+      if (answer === true) {
+        // A child matched: so does every node on the stack, without looking at their other children.
+        this.remember(frame.node, true);
+        frames.pop();
+        continue;
+      }
+      const next = frame.children.next();
+      if (next.done) {
+        this.remember(frame.node, false);
+        frames.pop();
+        answer = false;
+        continue;
+      }
+      answer = this.visit(next.value, frames);
+    }
+    // Defined: either visit answered at once, or the last frame popped with an answer.
+    return answer === true;
+  }
+
+  /** The answer for `node` when it is known or found at once; else pushes it to look below, and returns undefined. */
+  private visit(node: TopicNode, frames: Frame[]): boolean | undefined {
+    const known = this.answers.get(node);
+    if (known !== undefined && Math.floor(known / 2) === node.revision) return known % 2 === 1;
+    this.computed++;
+    if (this.matches(node)) return this.remember(node, true);
+    if (!node.children.size) return this.remember(node, false);
+    frames.push({ node, children: node.children.values() });
+    return undefined;
+  }
+
+  private remember(node: TopicNode, matched: boolean): boolean {
+    this.answers.set(node, node.revision * 2 + (matched ? 1 : 0));
+    return matched;
+  }
+}
