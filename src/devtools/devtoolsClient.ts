@@ -1,22 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { Disposable, Emitter } from '../shared/dispose';
 import { PortInUseError } from './ports';
-import type { DevtoolsReply, DevtoolsRequestName, DevtoolsRequests } from './devtoolsProtocol';
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
+import { Endpoint, portTransport, type ParamsOf } from '../shared/rpc';
+import type { DevtoolsHostApi, DevtoolsRequestName, DevtoolsRequests, DevtoolsWireRequests, DevtoolsWorkerApi } from './devtoolsProtocol';
 
 /**
  * The extension host's side of the devtools worker (local broker and device simulator): typed
- * requests, each with a deadline, and a taken port rejected as PortInUseError. Plain Node, no VS Code.
+ * requests over the rpc endpoint, each with a deadline, and a taken port rejected as
+ * PortInUseError. Plain Node, no VS Code.
  */
 export class DevtoolsClient extends Disposable {
   private readonly worker: Worker;
-  private nextId = 1;
-  private readonly waiting = new Map<number, Pending>();
+  private readonly endpoint: Endpoint<DevtoolsHostApi, DevtoolsWorkerApi>;
   private exited: Error | undefined;
   private closing: Promise<void> | undefined;
   private readonly exitEmitter = this.register(new Emitter<Error>());
@@ -29,40 +24,28 @@ export class DevtoolsClient extends Disposable {
   ) {
     super();
     this.worker = new Worker(workerScript);
-    this.worker.on('message', (reply: DevtoolsReply) => {
-      const pending = this.waiting.get(reply.id);
-      if (!pending) return; // Answered after its deadline: the caller has moved on.
-      this.waiting.delete(reply.id);
-      clearTimeout(pending.timer);
-      if (reply.ok) pending.resolve(reply.result);
-      else pending.reject(reply.error.portInUse !== undefined ? new PortInUseError(reply.error.portInUse) : new Error(reply.error.message));
+    this.endpoint = new Endpoint<DevtoolsHostApi, DevtoolsWorkerApi>(portTransport(this.worker), {
+      peer: "the local broker's worker thread",
+      handlers: {},
+      timeoutMs: requestTimeoutMs,
     });
     const fail = (error: Error) => {
       if (this.exited) return;
       this.exited = error;
-      for (const pending of this.waiting.values()) {
-        clearTimeout(pending.timer);
-        pending.reject(error);
-      }
-      this.waiting.clear();
+      this.endpoint.failAll(error);
       if (!this.closing && !this.isDisposed) this.exitEmitter.fire(error);
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`The local broker's worker thread exited with code ${code}.`)));
-    this.register({ dispose: () => void this.worker.terminate() });
+    this.register({ dispose: () => (this.endpoint.dispose(), void this.worker.terminate()) });
   }
 
-  request<K extends DevtoolsRequestName>(name: K, params: DevtoolsRequests[K]['params'], timeoutMs = this.requestTimeoutMs): Promise<DevtoolsRequests[K]['result']> {
-    if (this.exited) return Promise.reject(this.exited);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        reject(new Error(`The local broker's worker thread did not answer ${name} within ${timeoutMs} ms.`));
-      }, timeoutMs);
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      this.worker.postMessage({ kind: 'request', id, name, params });
-    });
+  async request<K extends DevtoolsRequestName>(name: K, params: DevtoolsRequests[K]['params'], timeoutMs = this.requestTimeoutMs): Promise<DevtoolsRequests[K]['result']> {
+    if (this.exited) throw this.exited;
+    // The same types as rpc.ts's ParamsOf/ResultOf; TypeScript cannot relate the two for a generic K.
+    const result = (await this.endpoint.request(name, params as ParamsOf<DevtoolsWireRequests, K>, { timeoutMs })) as unknown;
+    if (name === 'startBroker' && typeof result === 'object' && result !== null && 'portInUse' in result) throw new PortInUseError((result as { portInUse: number }).portInUse);
+    return result as DevtoolsRequests[K]['result'];
   }
 
   /**

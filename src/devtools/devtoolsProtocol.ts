@@ -1,7 +1,6 @@
 /**
  * Messages between the extension host and the devtools worker thread, where the local broker and
- * the device simulator run. Structured-clone data only. Same shape as the engine's protocol
- * (engineProtocol.ts): requests with ids, one reply each, errors as replies.
+ * the device simulator run, over the rpc endpoint (src/shared/rpc.ts). Structured-clone data only.
  */
 import type { FleetPlan, SimulatorOptions } from './simulator';
 
@@ -28,14 +27,19 @@ export interface DevtoolsRequests {
 
 export type DevtoolsRequestName = keyof DevtoolsRequests;
 
-export type DevtoolsRequest = {
-  [K in DevtoolsRequestName]: { kind: 'request'; id: number; name: K; params: DevtoolsRequests[K]['params'] };
-}[DevtoolsRequestName];
+/** On the wire a taken port is an answer, not an error (an error reply carries a message only); the client turns it into PortInUseError. */
+export type DevtoolsWireRequests = Omit<DevtoolsRequests, 'startBroker'> & {
+  startBroker: { params: { port: number }; result: { port: number } | { portInUse: number } };
+};
 
-/** `portInUse` carries the port asked for, so the host can say which one and offer another. */
-export interface DevtoolsError {
-  message: string;
-  portInUse?: number;
+/** What the devtools worker handles (rpc.ts `Api`). */
+export interface DevtoolsWorkerApi {
+  requests: DevtoolsWireRequests;
+  events: Record<never, never>;
 }
 
-export type DevtoolsReply = { kind: 'reply'; id: number; ok: true; result: unknown } | { kind: 'reply'; id: number; ok: false; error: DevtoolsError };
+/** The host handles nothing the devtools worker could send: it only asks. */
+export interface DevtoolsHostApi {
+  requests: Record<never, never>;
+  events: Record<never, never>;
+}

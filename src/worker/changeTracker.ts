@@ -16,6 +16,10 @@ interface Watched {
   pinnedTopics: string[];
   /** Nodes whose children are rows; the root when the connection is expanded. */
   expanded: Set<TopicNode>;
+  /** Per level, the children the host last listed: the rows VS Code has (a page of a wide level). */
+  listed: Map<TopicNode, TopicNode[]>;
+  /** Every listed node: the per-message check. */
+  shown: Set<TopicNode>;
   pinned: Set<TopicNode>;
   /** Rows whose own label or description may have changed. */
   rows: Set<TopicNode>;
@@ -53,6 +57,14 @@ export class ChangeTracker {
     this.resolve(connectionId, watched);
   }
 
+  /** The host listed these children of `parent` (a page of them): they are rows now, and only they. */
+  listed(connectionId: string, parent: TopicNode, children: TopicNode[]): void {
+    const watched = this.watchedOf(connectionId);
+    for (const node of watched.listed.get(parent) ?? []) watched.shown.delete(node);
+    watched.listed.set(parent, children);
+    for (const node of children) watched.shown.add(node);
+  }
+
   setVisible(visible: boolean): void {
     this.visible = visible;
     if (visible) return;
@@ -80,12 +92,11 @@ export class ChangeTracker {
     if (watched.pinned.has(node)) watched.pinnedChanged.add(node);
     if (this.visible) {
       watched.statsChanged = true;
-      const parent = node.parent;
-      if (parent && watched.expanded.has(parent)) watched.rows.add(node);
+      if (watched.shown.has(node)) watched.rows.add(node);
       if (created && created.parent && watched.expanded.has(created.parent)) watched.relist.add(created.parent);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
       if (created || node.messageCount === 1) {
-        for (let up = node.parent; up?.parent; up = up.parent) if (watched.expanded.has(up.parent)) watched.rows.add(up);
+        for (let up = node.parent; up?.parent; up = up.parent) if (watched.shown.has(up)) watched.rows.add(up);
       }
     } else if (!watched.pinnedChanged.size) {
       return;
@@ -145,6 +156,8 @@ export class ChangeTracker {
         byTopic: false,
         pinnedTopics: [],
         expanded: new Set(),
+        listed: new Map(),
+        shown: new Set(),
         pinned: new Set(),
         rows: new Set(),
         relist: new Set(),
@@ -168,6 +181,12 @@ export class ChangeTracker {
       }),
     );
     watched.pinned = this.resolvePinned(connectionId, watched.pinnedTopics);
+    // A collapsed level's children are rows no more.
+    for (const [parent, children] of watched.listed) {
+      if (watched.expanded.has(parent)) continue;
+      for (const node of children) watched.shown.delete(node);
+      watched.listed.delete(parent);
+    }
   }
 
   private resolvePinned(connectionId: string, topics: string[]): Set<TopicNode> {

@@ -40,10 +40,12 @@ export class EngineCore {
       publish: ({ connectionId, topic, payload, qos, retain, properties }) => pool.require(connectionId).connection.publish(topic, payload, { qos, retain, properties }),
       children: (params) => {
         const model = pool.require(params.connectionId);
-        if (!params.filter?.pattern) return queries.children(model, params, undefined);
         // One index for the filter in use: its answers are kept between refreshes, per node and revision.
-        if (!this.filterIndex?.isFor(params.filter)) this.filterIndex = new FilterIndex(params.filter);
-        return queries.children(model, params, this.filterIndex);
+        if (params.filter?.pattern && !this.filterIndex?.isFor(params.filter)) this.filterIndex = new FilterIndex(params.filter);
+        const { children, total, parent, nodes } = queries.children(model, params, params.filter?.pattern ? this.filterIndex : undefined);
+        // The rows VS Code now has: only their changes are reported (not those of a level's unlisted children).
+        if (parent) tracker.listed(params.connectionId, parent, nodes);
+        return { children, total };
       },
       snapshot: (params) => {
         const model = pool.get(params.connectionId);

@@ -69,17 +69,18 @@ function nodeAt(model: ConnectionModel, ref: NodeRef): TopicNode | undefined {
 /** What the views ask of a connection's topics. Read-only: nothing here changes the tree. */
 export const queries = {
   /** A level's children, sorted, a page of them; with a filter, those with a match at or below them (`index` keeps its answers between requests). */
-  children(model: ConnectionModel, params: EngineRequests['children']['params'], index: FilterIndex | undefined): EngineRequests['children']['result'] {
+  children(model: ConnectionModel, params: EngineRequests['children']['params'], index: FilterIndex | undefined): EngineRequests['children']['result'] & { parent?: TopicNode; nodes: TopicNode[] } {
     const tree = model.connection.topics;
     const parent = nodeAt(model, params.parent);
-    if (!parent) return { children: [], total: 0 };
+    if (!parent) return { children: [], total: 0, nodes: [] };
     let nodes = [...parent.children.values()];
     if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node));
     const atRoot = parent === tree.root;
     const order = compare(params.sort);
     // $SYS is kept apart: after the application topics, never mixed in with them.
     nodes.sort((a, b) => (atRoot && (a.name === '$SYS') !== (b.name === '$SYS') ? (a.name === '$SYS' ? 1 : -1) : order(a, b)));
-    return { children: nodes.slice(params.offset, params.offset + params.limit).map((node) => snapshotOf(model, node)), total: nodes.length };
+    const page = nodes.slice(params.offset, params.offset + params.limit);
+    return { children: page.map((node) => snapshotOf(model, node)), total: nodes.length, parent, nodes: page };
   },
 
   snapshot(model: ConnectionModel, ref: NodeRef): NodeSnapshot | undefined {

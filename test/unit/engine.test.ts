@@ -106,8 +106,10 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
 
   it('reports only the shown rows that changed, with their snapshots, and nothing while hidden', async () => {
     await engine.request('watch', { connectionId, expanded: [ROOT, { topic: 'plant' }], pinned: [] });
-    let report = nextChanges((c) => c.rows.some((row) => row.topic === 'plant/line-2/speed') || c.rows.some((row) => row.topic === 'plant/line-2'), 'a change report');
+    let report = nextChanges((c) => c.rows.some((row) => row.topic === 'plant/line-2/speed'), 'a change report');
     await engine.request('watch', { connectionId, expanded: [ROOT, { topic: 'plant' }, { topic: 'plant/line-2' }], pinned: [] });
+    // The view lists the expanded levels: those children are its rows, and only they are reported.
+    for (const parent of [ROOT, { topic: 'plant' }, { topic: 'plant/line-2' }]) await engine.request('children', { connectionId, parent, sort: 'name', offset: 0, limit: 100 });
     await publisher.publishAsync('plant/line-2/speed', '41');
     const seen = await report;
     // speed is a row (its parent plant/line-2 is expanded); its ancestors' own rows did not change.
@@ -121,7 +123,14 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     const created = await report;
     assert.equal(created.relist.length, 1);
     assert.ok('id' in created.relist[0]);
-    assert.deepEqual(created.rows.map((row) => row.topic).sort(), ['plant', 'plant/line-2', 'plant/line-2/pressure']);
+    assert.deepEqual(created.rows.map((row) => row.topic).sort(), ['plant', 'plant/line-2'], 'the new topic itself comes with the re-listed level');
+
+    // A wide level shows a page of its children: a child past the page is no row, and is not reported.
+    const page = await engine.request('children', { connectionId, parent: { topic: 'plant/line-2' }, sort: 'name', offset: 0, limit: 1 });
+    assert.deepEqual(page.children.map((child) => child.name), ['pressure']);
+    report = nextChanges((c) => c.stats.received > created.stats.received, 'the report of a message past the page');
+    await publisher.publishAsync('plant/line-2/speed', '40');
+    assert.deepEqual((await report).rows, [], 'speed is past the page: VS Code has no row for it');
 
     await engine.request('visible', { visible: false });
     let reported = false;
@@ -189,7 +198,7 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     const level = await engine.request('children', { connectionId, parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 100 });
     assert.deepEqual(level.children.map((c) => c.name), ['line-2', 'office']);
     const node = await engine.request('node', { connectionId, topic: 'plant/line-2/speed', history: 10 });
-    assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['40', '41', '39']);
+    assert.deepEqual(node?.history.map((m) => Buffer.from(m.payload).toString()), ['40', '41', '40', '39']);
   });
 
   it('numbers a topic\'s history, pages it from either end, and starts over when the topic is cleared', async () => {
