@@ -1,15 +1,13 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { EngineClient } from '../src/host/engine/engineClient';
 import { DevtoolsClient } from '../src/devtools/devtoolsClient';
-import { findFreePort, LocalBroker } from '../src/devtools/localBroker';
+import { LocalBroker } from '../src/devtools/localBroker';
 import { DeviceSimulator } from '../src/devtools/simulator';
 import { DEFAULT_LIMITS } from '../src/worker/topicTree';
 import { newProfile } from '../src/shared/profile';
+import { publish, startBroker, type Broker } from './broker';
 
 /**
  * `npm run bench`: the extension's engine against a bare MQTT.js client, in the same run, on the
@@ -47,54 +45,6 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-interface Broker {
-  url: string;
-  kind: string;
-  stop(): Promise<void>;
-}
-
-/** Debian's mosquitto when installed (as in CI), otherwise the embedded aedes. */
-async function startBroker(): Promise<Broker> {
-  const port = await findFreePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-bench-'));
-  const config = join(dir, 'mosquitto.conf');
-  // No queue limit: the benchmark counts what the subscriber gets, not what the broker discards.
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nuser root\n`);
-  const child: ChildProcess | undefined = await new Promise((resolve) => {
-    const started = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let output = '';
-    started.once('error', () => resolve(undefined));
-    started.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/running/.test(output)) resolve(started);
-    });
-    started.once('exit', () => resolve(undefined));
-    setTimeout(() => resolve(undefined), 5000).unref();
-  });
-  if (child) {
-    return {
-      url: `mqtt://127.0.0.1:${port}`,
-      kind: 'mosquitto',
-      stop: async () => {
-        child.kill('SIGTERM');
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  rmSync(dir, { recursive: true, force: true });
-  const broker = new LocalBroker();
-  await broker.start(0);
-  return { url: broker.url, kind: 'aedes (embedded)', stop: () => broker.stop() };
-}
-
-function publish(url: string, prefix: string, messages: number, topics: number, retain: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'publisher.js'), [JSON.stringify({ url, prefix, messages, topics, retain })], { stdio: 'inherit' });
-    child.once('message', (message: { sent: number }) => resolve(message.sent));
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`publisher exited with ${code}`))));
-  });
-}
-
 /** Polls `count` until it reaches `target` or stops moving for `quietMs`; returns when the last message came. */
 async function waitForCount(count: () => Promise<number> | number, target: number, quietMs = 3000): Promise<{ count: number; lastAt: number }> {
   let last = -1;
@@ -129,7 +79,7 @@ async function runBaseline(url: string, options: Options, round: number): Promis
     if (received++ === 0) firstAt = performance.now();
   });
   await client.subscribeAsync('bench-base/#', { qos: 0 });
-  const sent = publish(url, `bench-base/r${round}`, options.messages, options.topics, false);
+  const sent = publish({ url, prefix: `bench-base/r${round}`, messages: options.messages, topics: options.topics, retain: false });
   const { count, lastAt } = await waitForCount(() => received, options.messages);
   await sent;
   await client.endAsync();
@@ -198,10 +148,10 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     const before = engineReceived;
     const { live, startedAt } = await measure(async () => {
       const firstSeen = waitForCount(stats, before + 1, 60_000);
-      const sentLive = publish(broker.url, `bench-live/r${round}`, options.messages, options.topics, false);
+      const sentLive = publish({ url: broker.url, prefix: `bench-live/r${round}`, messages: options.messages, topics: options.topics, retain: false });
       const first = (await firstSeen).lastAt;
       const counted = await waitForCount(stats, before + options.messages);
-      sent += await sentLive;
+      sent += (await sentLive).sent;
       return { live: counted, startedAt: first };
     });
     engineReceived = live.count;
@@ -210,7 +160,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   }
 
   // The retained burst: published first, then delivered all at once when the engine subscribes.
-  await publish(broker.url, 'bench-retained', options.retained, options.retained, true);
+  await publish({ url: broker.url, prefix: 'bench-retained', messages: options.retained, topics: options.retained, retain: true });
   const retainedBurstSeconds = await measure(async () => {
     const burstStart = performance.now();
     await engine.request('addSubscription', { connectionId, spec: { topic: 'bench-retained/#', qos: 0 } });
