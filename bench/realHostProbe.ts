@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
@@ -39,18 +40,49 @@ function isReady(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'ready';
 }
 
-/** This thread's event-loop delay while `phase` runs; the monitor runs only meanwhile. */
+/** This thread's CPU time in microseconds: Node 23.9 and later (the test host's VS Code runs Node 24). */
+function threadCpuMicros(): number | undefined {
+  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.();
+  return usage && usage.user + usage.system;
+}
+
+/**
+ * How long this thread has waited for a CPU while runnable, in nanoseconds (Linux schedstat; its
+ * second field). On a machine whose cores are all busy, this wait is part of every event-loop delay.
+ */
+function runQueueWaitNanos(): number | undefined {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** This thread's event-loop delay while `phase` runs (the monitor runs only meanwhile), its CPU time and its wait for a CPU. */
 async function sampled(phase: () => Promise<void>): Promise<LoopFigures> {
   const monitor = monitorEventLoopDelay({ resolution: 1 });
   const startedAt = performance.now();
+  const cpuBefore = threadCpuMicros();
+  const waitBefore = runQueueWaitNanos();
   monitor.enable();
   try {
     await phase();
   } finally {
     monitor.disable();
   }
+  const wallMs = performance.now() - startedAt;
+  const cpuAfter = threadCpuMicros();
+  const waitAfter = runQueueWaitNanos();
   const ms = (ns: number) => Number((ns / 1e6).toFixed(2));
-  return { p50: ms(monitor.percentile(50)), p99: ms(monitor.percentile(99)), p999: ms(monitor.percentile(99.9)), max: ms(monitor.max), seconds: Number(((performance.now() - startedAt) / 1000).toFixed(1)) };
+  return {
+    p50: ms(monitor.percentile(50)),
+    p99: ms(monitor.percentile(99)),
+    p999: ms(monitor.percentile(99.9)),
+    max: ms(monitor.max),
+    seconds: Number((wallMs / 1000).toFixed(1)),
+    cpuPercent: cpuBefore === undefined || cpuAfter === undefined ? undefined : Number(((cpuAfter - cpuBefore) / 10 / wallMs).toFixed(1)),
+    cpuWaitPercent: waitBefore === undefined || waitAfter === undefined ? undefined : Number(((waitAfter - waitBefore) / 1e4 / wallMs).toFixed(1)),
+  };
 }
 
 /** Resolves once the engine has counted `target` messages, or after `timeoutMs` (then some were lost); returns its count. */
@@ -134,6 +166,13 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   gc.observe({ entryTypes: ['gc'] });
   const before = (await api.registry.engine.request('stats', { connectionId: connection.id })).received;
   let received = 0;
+  // Asked for: a CPU profile of this thread over the flood (it slows the thread, so its loop figures are not comparable).
+  const profiler = options.cpuProfile ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   try {
     const flood = await sampled(async () => {
       channel.send({ type: 'flood' });
@@ -141,9 +180,11 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
       // Until the engine has counted them all: the host's share of the flood comes with the reports.
       received = (await receivedAtLeast(api, connection, before + sent, 20_000)) - before;
     });
+    if (profiler && options.cpuProfile) writeFileSync(options.cpuProfile, JSON.stringify((await profiler.post('Profiler.stop')).profile));
     const round = (value: number) => Number(value.toFixed(2));
     return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs) };
   } finally {
+    profiler?.disconnect();
     gc.disconnect();
     for (const disposable of counting) disposable.dispose();
   }

@@ -22,6 +22,8 @@ export interface ProbeOptions {
   idleSeconds: number;
   /** How long the flood should take: bounds the wait for its end. */
   floodSeconds: number;
+  /** Where to write a CPU profile of the extension host's thread over the flood, when asked for. */
+  cpuProfile?: string;
 }
 
 export type ProbeToBench =
@@ -42,6 +44,10 @@ export interface LoopFigures {
   max: number;
   /** Seconds sampled. */
   seconds: number;
+  /** The thread's own CPU time over the phase, in percent of one core (when Node can tell). */
+  cpuPercent?: number;
+  /** How long it waited for a CPU while it had work, in percent of the phase (Linux only). */
+  cpuWaitPercent?: number;
 }
 
 export interface ProbeResult {

@@ -20,7 +20,9 @@ import { realHostLoad } from './realHost';
  * thread, and at that rate on the host's own thread, as it ran before; 0 skips it),
  * --real-host-seconds S (10: how long the event loop of the real extension host, in the VS Code
  * server with the packaged extension, is sampled idle and then under a flood of --real-host-rate
- * messages/s, default 20,000; 0 skips it), --json.
+ * messages/s, default 20,000; 0 skips it), --real-host-cpu-profile FILE (a CPU profile of the
+ * real extension host's thread over the flood; the profiler slows it, so compare no figures of
+ * that run), --json.
  */
 
 interface Options {
@@ -32,6 +34,7 @@ interface Options {
   simulatorSeconds: number;
   realHostSeconds: number;
   realHostRate: number;
+  realHostCpuProfile?: string;
   json: boolean;
 }
 
@@ -49,6 +52,7 @@ function parseOptions(argv: string[]): Options {
     simulatorSeconds: value('simulator-seconds', 3),
     realHostSeconds: value('real-host-seconds', 10),
     realHostRate: value('real-host-rate', 20_000),
+    realHostCpuProfile: argv.includes('--real-host-cpu-profile') ? argv[argv.indexOf('--real-host-cpu-profile') + 1] : undefined,
     json: argv.includes('--json'),
   };
 }
@@ -181,7 +185,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   await engine.request('remove', { connectionId });
   engine.dispose();
   const simulator = options.simulatorSeconds > 0 ? await simulatorLoad(options.simulatorSeconds, say) : undefined;
-  const realHost = options.realHostSeconds > 0 ? await realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: REAL_HOST_TOPICS }, say) : undefined;
+  const realHost = options.realHostSeconds > 0 ? await realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: REAL_HOST_TOPICS, cpuProfile: options.realHostCpuProfile }, say) : undefined;
   const received = final.received;
   const totalSent = sent + options.retained;
   const result = {
@@ -224,6 +228,9 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       realHostLoopMaxMs: realHost.result.flood.max,
       realHostIdleLoopP99Ms: realHost.result.idle.p99,
       realHostIdleLoopMaxMs: realHost.result.idle.max,
+      realHostThreadCpuPercent: realHost.result.flood.cpuPercent,
+      realHostIdleThreadCpuPercent: realHost.result.idle.cpuPercent,
+      realHostThreadCpuWaitPercent: realHost.result.flood.cpuWaitPercent,
       realHostSent: realHost.sent,
       realHostLost: realHost.lost,
       realHostChangeReports: realHost.result.reports,
@@ -262,6 +269,8 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       [`real host: flood the publisher achieved`, `${realHost.floodMsgsPerSec.toLocaleString('en-US')} msg/s (${realHost.sent.toLocaleString('en-US')} sent, lost ${realHost.lost})`],
       ['real host loop p50 / p99 / p99.9 / max, idle', `${idle.p50} / ${idle.p99} / ${idle.p999} / ${idle.max} ms`],
       ['real host loop p50 / p99 / p99.9 / max, flood', `${flood.p50} / ${flood.p99} / ${flood.p999} / ${flood.max} ms`],
+      ['real host thread CPU, idle / flood', `${idle.cpuPercent ?? '?'} % / ${flood.cpuPercent ?? '?'} % of one core`],
+      ['real host thread waiting for a CPU, idle / flood', `${idle.cpuWaitPercent ?? '?'} % / ${flood.cpuWaitPercent ?? '?'} % of the time`],
       ['real host: reports / rows in them / refreshed', `${realHost.result.reports} / ${realHost.result.rowsReported} / ${realHost.result.rowsRefreshed}`],
       ['real host: GC pauses / total / longest', `${realHost.result.gcPauses} / ${realHost.result.gcTotalMs} ms / ${realHost.result.gcMaxMs} ms`],
     );
