@@ -269,8 +269,8 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       [`real host: flood the publisher achieved`, `${realHost.floodMsgsPerSec.toLocaleString('en-US')} msg/s (${realHost.sent.toLocaleString('en-US')} sent, lost ${realHost.lost})`],
       ['real host loop p50 / p99 / p99.9 / max, idle', `${idle.p50} / ${idle.p99} / ${idle.p999} / ${idle.max} ms`],
       ['real host loop p50 / p99 / p99.9 / max, flood', `${flood.p50} / ${flood.p99} / ${flood.p999} / ${flood.max} ms`],
-      ['real host thread CPU, idle / flood', `${idle.cpuPercent ?? '?'} % / ${flood.cpuPercent ?? '?'} % of one core`],
-      ['real host thread waiting for a CPU, idle / flood', `${idle.cpuWaitPercent ?? '?'} % / ${flood.cpuWaitPercent ?? '?'} % of the time`],
+      ['real host thread CPU use, idle / flood', `${idle.cpuPercent ?? '?'} % / ${flood.cpuPercent ?? '?'} % of one core`],
+      ['real host thread CPU wait, idle / flood', `${idle.cpuWaitPercent ?? '?'} % / ${flood.cpuWaitPercent ?? '?'} % of the time (runnable, no free core)`],
       ['real host: reports / rows in them / refreshed', `${realHost.result.reports} / ${realHost.result.rowsReported} / ${realHost.result.rowsRefreshed}`],
       ['real host: GC pauses / total / longest', `${realHost.result.gcPauses} / ${realHost.result.gcTotalMs} ms / ${realHost.result.gcMaxMs} ms`],
     );
