@@ -1,15 +1,14 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { EngineClient } from '../src/host/engine/engineClient';
 import { DevtoolsClient } from '../src/devtools/devtoolsClient';
-import { findFreePort, LocalBroker } from '../src/devtools/localBroker';
+import { LocalBroker } from '../src/devtools/localBroker';
 import { DeviceSimulator } from '../src/devtools/simulator';
 import { DEFAULT_LIMITS } from '../src/worker/topicTree';
 import { newProfile } from '../src/shared/profile';
+import { publish, startBroker, type Broker } from './broker';
+import { realHostLoad } from './realHost';
 
 /**
  * `npm run bench`: the extension's engine against a bare MQTT.js client, in the same run, on the
@@ -18,7 +17,12 @@ import { newProfile } from '../src/shared/profile';
  * cores shared with the broker and the publisher make one round noisy), --budget-mib M (the
  * engine's memory budget, default the extension's), --simulator-seconds S (3: how long the host's
  * event loop is measured with the local broker's simulator off, at 10,000 messages/s in its worker
- * thread, and at that rate on the host's own thread, as it ran before; 0 skips it), --json.
+ * thread, and at that rate on the host's own thread, as it ran before; 0 skips it),
+ * --real-host-seconds S (10: how long the event loop of the real extension host, in the VS Code
+ * server with the packaged extension, is sampled idle and then under a flood of --real-host-rate
+ * messages/s, default 20,000; 0 skips it), --real-host-cpu-profile FILE (a CPU profile of the
+ * real extension host's thread over the flood; the profiler slows it, so compare no figures of
+ * that run), --json.
  */
 
 interface Options {
@@ -28,6 +32,9 @@ interface Options {
   retained: number;
   budgetMib: number;
   simulatorSeconds: number;
+  realHostSeconds: number;
+  realHostRate: number;
+  realHostCpuProfile?: string;
   json: boolean;
 }
 
@@ -43,56 +50,11 @@ function parseOptions(argv: string[]): Options {
     retained: value('retained', 100_000),
     budgetMib: value('budget-mib', DEFAULT_LIMITS.totalBudgetBytes / 1024 / 1024),
     simulatorSeconds: value('simulator-seconds', 3),
+    realHostSeconds: value('real-host-seconds', 10),
+    realHostRate: value('real-host-rate', 20_000),
+    realHostCpuProfile: argv.includes('--real-host-cpu-profile') ? argv[argv.indexOf('--real-host-cpu-profile') + 1] : undefined,
     json: argv.includes('--json'),
   };
-}
-
-interface Broker {
-  url: string;
-  kind: string;
-  stop(): Promise<void>;
-}
-
-/** Debian's mosquitto when installed (as in CI), otherwise the embedded aedes. */
-async function startBroker(): Promise<Broker> {
-  const port = await findFreePort();
-  const dir = mkdtempSync(join(tmpdir(), 'mqtt-bench-'));
-  const config = join(dir, 'mosquitto.conf');
-  // No queue limit: the benchmark counts what the subscriber gets, not what the broker discards.
-  writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nuser root\n`);
-  const child: ChildProcess | undefined = await new Promise((resolve) => {
-    const started = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let output = '';
-    started.once('error', () => resolve(undefined));
-    started.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/running/.test(output)) resolve(started);
-    });
-    started.once('exit', () => resolve(undefined));
-    setTimeout(() => resolve(undefined), 5000).unref();
-  });
-  if (child) {
-    return {
-      url: `mqtt://127.0.0.1:${port}`,
-      kind: 'mosquitto',
-      stop: async () => {
-        child.kill('SIGTERM');
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  rmSync(dir, { recursive: true, force: true });
-  const broker = new LocalBroker();
-  await broker.start(0);
-  return { url: broker.url, kind: 'aedes (embedded)', stop: () => broker.stop() };
-}
-
-function publish(url: string, prefix: string, messages: number, topics: number, retain: boolean): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'publisher.js'), [JSON.stringify({ url, prefix, messages, topics, retain })], { stdio: 'inherit' });
-    child.once('message', (message: { sent: number }) => resolve(message.sent));
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`publisher exited with ${code}`))));
-  });
 }
 
 /** Polls `count` until it reaches `target` or stops moving for `quietMs`; returns when the last message came. */
@@ -129,7 +91,7 @@ async function runBaseline(url: string, options: Options, round: number): Promis
     if (received++ === 0) firstAt = performance.now();
   });
   await client.subscribeAsync('bench-base/#', { qos: 0 });
-  const sent = publish(url, `bench-base/r${round}`, options.messages, options.topics, false);
+  const sent = publish({ url, prefix: `bench-base/r${round}`, messages: options.messages, topics: options.topics, retain: false });
   const { count, lastAt } = await waitForCount(() => received, options.messages);
   await sent;
   await client.endAsync();
@@ -198,10 +160,10 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     const before = engineReceived;
     const { live, startedAt } = await measure(async () => {
       const firstSeen = waitForCount(stats, before + 1, 60_000);
-      const sentLive = publish(broker.url, `bench-live/r${round}`, options.messages, options.topics, false);
+      const sentLive = publish({ url: broker.url, prefix: `bench-live/r${round}`, messages: options.messages, topics: options.topics, retain: false });
       const first = (await firstSeen).lastAt;
       const counted = await waitForCount(stats, before + options.messages);
-      sent += await sentLive;
+      sent += (await sentLive).sent;
       return { live: counted, startedAt: first };
     });
     engineReceived = live.count;
@@ -210,7 +172,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   }
 
   // The retained burst: published first, then delivered all at once when the engine subscribes.
-  await publish(broker.url, 'bench-retained', options.retained, options.retained, true);
+  await publish({ url: broker.url, prefix: 'bench-retained', messages: options.retained, topics: options.retained, retain: true });
   const retainedBurstSeconds = await measure(async () => {
     const burstStart = performance.now();
     await engine.request('addSubscription', { connectionId, spec: { topic: 'bench-retained/#', qos: 0 } });
@@ -223,6 +185,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   await engine.request('remove', { connectionId });
   engine.dispose();
   const simulator = options.simulatorSeconds > 0 ? await simulatorLoad(options.simulatorSeconds, say) : undefined;
+  const realHost = options.realHostSeconds > 0 ? await realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: REAL_HOST_TOPICS, cpuProfile: options.realHostCpuProfile }, say) : undefined;
   const received = final.received;
   const totalSent = sent + options.retained;
   const result = {
@@ -256,6 +219,24 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       simulatorInThreadHostLoopP99Ms: simulator.inThread.p99,
       simulatorInThreadHostLoopMaxMs: simulator.inThread.max,
     }),
+    ...(realHost && {
+      realHostBroker: realHost.broker,
+      realHostFloodMsgsPerSec: realHost.floodMsgsPerSec,
+      realHostLoopP50Ms: realHost.result.flood.p50,
+      realHostLoopP99Ms: realHost.result.flood.p99,
+      realHostLoopP999Ms: realHost.result.flood.p999,
+      realHostLoopMaxMs: realHost.result.flood.max,
+      realHostIdleLoopP99Ms: realHost.result.idle.p99,
+      realHostIdleLoopMaxMs: realHost.result.idle.max,
+      realHostThreadCpuPercent: realHost.result.flood.cpuPercent,
+      realHostIdleThreadCpuPercent: realHost.result.idle.cpuPercent,
+      realHostThreadCpuWaitPercent: realHost.result.flood.cpuWaitPercent,
+      realHostSent: realHost.sent,
+      realHostLost: realHost.lost,
+      realHostChangeReports: realHost.result.reports,
+      realHostRowsRefreshed: realHost.result.rowsRefreshed,
+      realHostGcMaxMs: realHost.result.gcMaxMs,
+    }),
   };
 
   if (options.json) {
@@ -282,8 +263,23 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       ['host loop p99 / max, simulator on this thread', `${simulator.inThread.p99} ms / ${simulator.inThread.max} ms`],
     );
   }
-  for (const [name, value] of rows) console.log(`${name.padEnd(44)} ${value}`);
+  if (realHost) {
+    const { idle, flood } = realHost.result;
+    rows.push(
+      [`real host: flood the publisher achieved`, `${realHost.floodMsgsPerSec.toLocaleString('en-US')} msg/s (${realHost.sent.toLocaleString('en-US')} sent, lost ${realHost.lost})`],
+      ['real host loop p50 / p99 / p99.9 / max, idle', `${idle.p50} / ${idle.p99} / ${idle.p999} / ${idle.max} ms`],
+      ['real host loop p50 / p99 / p99.9 / max, flood', `${flood.p50} / ${flood.p99} / ${flood.p999} / ${flood.max} ms`],
+      ['real host thread CPU use, idle / flood', `${idle.cpuPercent ?? '?'} % / ${flood.cpuPercent ?? '?'} % of one core`],
+      ['real host thread CPU wait, idle / flood', `${idle.cpuWaitPercent ?? '?'} % / ${flood.cpuWaitPercent ?? '?'} % of the time (runnable, no free core)`],
+      ['real host: reports / rows in them / refreshed', `${realHost.result.reports} / ${realHost.result.rowsReported} / ${realHost.result.rowsRefreshed}`],
+      ['real host: GC pauses / total / longest', `${realHost.result.gcPauses} / ${realHost.result.gcTotalMs} ms / ${realHost.result.gcMaxMs} ms`],
+    );
+  }
+  for (const [name, value] of rows) console.log(`${name.padEnd(46)} ${value}`);
 }
+
+/** The real host's flood goes to this many topics (10 lines of 1,000), as in the issue that asked for it. */
+const REAL_HOST_TOPICS = 10_000;
 
 /** 200 devices at 50 messages/s each: 10,000 messages/s, within the settings' bounds (500 × 50). */
 const SIMULATOR = { devices: 200, messagesPerSecond: 50 };
