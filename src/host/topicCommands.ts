@@ -84,7 +84,10 @@ export function registerTopicCommands(
     vscode.commands.registerCommand('mqttExplorer.deleteRetainedBelow', async (element: TopicElement, confirmed?: boolean) => {
       const connection = registry.get(element.connectionId);
       if (!connection) return 0;
-      const retained = await engine.request('retainedBelow', { connectionId: element.connectionId, node: { id: element.id } });
+      // Only topics at or below this row's own: a stale id must never send deletions elsewhere.
+      const retained = (await engine.request('retainedBelow', { connectionId: element.connectionId, node: { id: element.id } })).filter(
+        (topic) => topic === element.topic || topic.startsWith(`${element.topic}/`),
+      );
       if (!retained.length) {
         void vscode.window.showInformationMessage(`No retained message is known at or below "${displayTopic(element.topic)}".`);
         return 0;

@@ -36,6 +36,8 @@ export const PAGE_SIZE = 200;
 const ACTIVE_MS = 5000;
 /** Longest label a row shows; the tooltip has the whole name. */
 const MAX_LABEL_CHARS = 256;
+/** With a filter or a sort by activity, levels are listed again at most this often. */
+const ORDER_RELIST_MS = 2000;
 /** The view's totals are written at most this often. */
 const TOTALS_INTERVAL_MS = 1000;
 const SYS = '$SYS';
@@ -102,6 +104,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private watchTimer: NodeJS.Timeout | undefined;
   private totalsTimer: NodeJS.Timeout | undefined;
   private sortOrder: SortOrder = 'name';
+  private connectionIds = '';
+  private orderRelistedAt = 0;
   private activeFilter: TopicFilter | undefined;
   private treeView: vscode.TreeView<TopicsElement> | undefined;
 
@@ -110,7 +114,12 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     this.register(registry.onDidChangeTopics((changes) => this.onChanges(changes)));
     this.register(
       registry.onDidChange(() => {
-        this.fire(undefined);
+        // State changes show in the Connections view only: re-list the Topics view when a connection comes or goes.
+        const ids = registry.list().map((connection) => connection.id).join('\u0000');
+        if (ids !== this.connectionIds) {
+          this.connectionIds = ids;
+          this.fire(undefined);
+        }
         this.updateDescription();
         // A panel restored at start-up may pin a topic of a connection that only now exists.
         if (this.pinned.size) this.sendWatch();
@@ -263,6 +272,12 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       element.snapshot = snapshot;
       if (displayKey(snapshot) !== before) changed.add(element);
     }
+    // Which rows a filter keeps, and the order of "most recent" or "most messages", change with any
+    // message: with one of those, the levels are listed again, at most every ORDER_RELIST_MS.
+    if ((this.activeFilter || this.sortOrder !== 'name') && Date.now() - this.orderRelistedAt >= ORDER_RELIST_MS) {
+      this.orderRelistedAt = Date.now();
+      changed.add(connection);
+    }
     for (const ref of changes.relist) {
       const element = 'root' in ref ? connection : 'id' in ref ? this.elements.get(key(changes.connectionId, ref.id)) : undefined;
       if (element) changed.add(element);
@@ -406,7 +421,9 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
  * over with each worker), hashed when long, so a 20,000-level path does not carry its topic in every row.
  */
 function itemId(connectionId: string, topic: string): string {
-  return topic.length <= 512 ? `topic:${connectionId}:${topic}` : `topic:${connectionId}:#${createHash('sha256').update(topic).digest('base64')}`;
+  // The connection id is encoded (it may hold ':'), and hashed ids have a prefix of their own: no topic can spell another's id.
+  const connection = encodeURIComponent(connectionId);
+  return topic.length <= 512 ? `topic:${connection}:${topic}` : `topic-hash:${connection}:${createHash('sha256').update(topic).digest('base64')}`;
 }
 
 function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {

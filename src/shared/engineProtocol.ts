@@ -186,6 +186,8 @@ export interface EngineHostApi {
 export interface EngineWorkerData {
   /** The extension runs its tests (ExtensionMode.Test): `testHook` may make the worker exit or hang. */
   testHooks: boolean;
+  /** Node ids of this worker start above it: a row from an earlier worker names nothing here. */
+  idBase: number;
 }
 
 /** The worker's answer to each request, typed per request: a handler cannot return the wrong result. */

@@ -258,7 +258,13 @@ export class Endpoint<Local extends Api, Remote extends Api> implements IDisposa
   private receive(data: unknown): void {
     if (this.closed) return;
     const message: RpcMessage | undefined = this.options.validate ? this.options.validate(data) : parseMessage(data);
-    if (!message) return; // refused: not a message of this channel
+    if (!message) {
+      // Refused. A request with a good envelope still gets its one reply, an error, so its sender
+      // does not wait for a deadline (a chart path too long for the validator, say).
+      const envelope = this.options.validate ? parseMessage(data) : undefined;
+      if (envelope?.type === 'request') this.postReply({ type: 'reply', id: envelope.id, ok: false, error: `"${envelope.name}" was refused: its parameters are not valid.` });
+      return;
+    }
     switch (message.type) {
       case 'reply':
         this.settle(message);
@@ -302,6 +308,11 @@ export class Endpoint<Local extends Api, Remote extends Api> implements IDisposa
       reply = { type: 'reply', id, ok: false, error: messageOf(error) };
     }
     if (this.closed) return;
+    this.postReply(reply, transfer, name);
+  }
+
+  private postReply(reply: ReplyMessage, transfer?: TransferList, name = 'request'): void {
+    const id = reply.id;
     try {
       this.transport.post(reply, transfer);
     } catch (error) {

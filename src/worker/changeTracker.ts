@@ -5,7 +5,7 @@ import { PUSHED_LATEST_BYTES, PUSHED_ROW_BYTES, PUSHED_ROWS, type EngineEvent, t
 
 /** How often, at most, what changed is reported to the extension host. */
 export const CHANGE_INTERVAL_MS = 250;
-/** More changed rows than this in one report: the host starts over instead. */
+/** More changed rows than this in one report: their levels are re-listed instead. */
 const MAX_ROWS_PER_REPORT = 2000;
 
 /** What the views show of one connection, as refs (from the host) and as nodes (for the per-message check). */
@@ -16,7 +16,11 @@ interface Watched {
   pinnedTopics: string[];
   /** Nodes whose children are rows; the root when the connection is expanded. */
   expanded: Set<TopicNode>;
-  /** Per level, the children the host last listed: the rows VS Code has (a page of a wide level). */
+  /**
+   * Per level, the children the host last listed: the rows VS Code has (a page of a wide level).
+   * Kept while the level is collapsed: VS Code shows the same rows again when it is expanded,
+   * without asking for them.
+   */
   listed: Map<TopicNode, TopicNode[]>;
   /** Every listed node: the per-message check. */
   shown: Set<TopicNode>;
@@ -29,6 +33,11 @@ interface Watched {
   reset: boolean;
   /** Totals changed: a report goes out even when no row did. */
   statsChanged: boolean;
+}
+
+/** A listed child of an expanded level: a row VS Code shows. */
+function isRow(watched: Watched, node: TopicNode): boolean {
+  return node.parent !== undefined && watched.expanded.has(node.parent) && watched.shown.has(node);
 }
 
 /**
@@ -92,11 +101,11 @@ export class ChangeTracker {
     if (watched.pinned.has(node)) watched.pinnedChanged.add(node);
     if (this.visible) {
       watched.statsChanged = true;
-      if (watched.shown.has(node)) watched.rows.add(node);
+      if (isRow(watched, node)) watched.rows.add(node);
       if (created && created.parent && watched.expanded.has(created.parent)) watched.relist.add(created.parent);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
       if (created || node.messageCount === 1) {
-        for (let up = node.parent; up?.parent; up = up.parent) if (watched.shown.has(up)) watched.rows.add(up);
+        for (let up = node.parent; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
       }
     } else if (!watched.pinnedChanged.size) {
       return;
@@ -108,6 +117,9 @@ export class ChangeTracker {
   reset(connectionId: string): void {
     const watched = this.watchedOf(connectionId);
     this.resolve(connectionId, watched);
+    // The host lists everything again; listings of cleared nodes must not keep them alive.
+    watched.listed.clear();
+    watched.shown.clear();
     watched.reset = true;
     this.schedule(0);
   }
@@ -123,7 +135,12 @@ export class ChangeTracker {
       if (!watched.rows.size && !watched.relist.size && !watched.pinnedChanged.size && !watched.reset && !watched.statsChanged) continue;
       const model = this.model(connectionId);
       if (!model) continue;
-      const reset = watched.reset || watched.rows.size > MAX_ROWS_PER_REPORT;
+      const reset = watched.reset;
+      // Too many rows for one report: their levels are listed again instead (fresh snapshots with the listing).
+      if (watched.rows.size > MAX_ROWS_PER_REPORT) {
+        for (const node of watched.rows) if (node.parent) watched.relist.add(node.parent);
+        watched.rows.clear();
+      }
       const rows: NodeSnapshot[] = reset ? [] : [...watched.rows].map((node) => snapshotOf(model, node));
       const root = model.connection.topics.root;
       const relist: NodeRef[] = reset ? [] : [...watched.relist].map((node) => (node === root ? { root: true } : { id: model.index.idOf(node) }));
@@ -181,12 +198,6 @@ export class ChangeTracker {
       }),
     );
     watched.pinned = this.resolvePinned(connectionId, watched.pinnedTopics);
-    // A collapsed level's children are rows no more.
-    for (const [parent, children] of watched.listed) {
-      if (watched.expanded.has(parent)) continue;
-      for (const node of children) watched.shown.delete(node);
-      watched.listed.delete(parent);
-    }
   }
 
   private resolvePinned(connectionId: string, topics: string[]): Set<TopicNode> {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineCore } from './engineCore';
+import { setIdBase } from './nodeIndex';
 import { Endpoint, portTransport } from '../shared/rpc';
 import type { EngineHostApi, EngineWorkerApi, EngineWorkerData } from '../shared/engineProtocol';
 
@@ -9,6 +10,7 @@ import type { EngineHostApi, EngineWorkerApi, EngineWorkerData } from '../shared
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
 const data = (workerData ?? {}) as Partial<EngineWorkerData>;
+setIdBase(typeof data.idBase === 'number' ? data.idBase : 0);
 // Events are emitted only after a request connected something, so `endpoint` exists by then.
 const core = new EngineCore((event) => endpoint.emit('engine', event), { testHooks: data.testHooks === true });
 const endpoint = new Endpoint<EngineWorkerApi, EngineHostApi>(portTransport(port), { peer: 'the extension host', handlers: core.handlers });

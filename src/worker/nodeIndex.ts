@@ -1,8 +1,16 @@
 import type { TopicNode, TopicTree } from './topicTree';
 import type { NodeRef } from '../shared/engineProtocol';
 
-/** Ids are unique across connections and never reused, so a stale id can only miss, never hit another node. */
+/**
+ * Ids are unique across connections and never reused, so a stale id can only miss, never hit another
+ * node: not even one a previous worker gave (a row shown before a restart), since each worker starts
+ * from its own base (EngineWorkerData.idBase).
+ */
 let nextId = 1;
+
+export function setIdBase(base: number): void {
+  nextId = base + 1;
+}
 
 /**
  * Ids for the nodes of one tree that the views have seen, and the way back from a NodeRef to a node.

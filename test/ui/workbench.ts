@@ -141,6 +141,14 @@ export class Workbench {
     const item = this.page.locator('.context-view .action-item', { has: this.page.locator('.action-label', { hasText: exactly(action) }) });
     await item.first().waitFor({ timeout: 10_000 });
     await item.first().click();
+    // A click that lands while the menu is still opening can be lost (seen once): the menu then
+    // stays open with the item under the pointer, and Enter runs it.
+    const menu = this.page.locator('.context-view .monaco-menu');
+    if (await menu.waitFor({ state: 'detached', timeout: 2000 }).then(() => false, () => true)) {
+      await item.first().hover();
+      await this.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'detached', timeout: 5000 });
+    }
   }
 
   /** Answers a modal dialog by one of its buttons. */

@@ -242,7 +242,7 @@ describe('rpc: one typed request/reply endpoint (over a real worker_threads Mess
     assert.deepEqual(proto, { type: 'reply', id: 5, ok: false, error: 'Unknown request "__proto__".' });
   });
 
-  it('refuses what its validator refuses: no handler runs, no reply goes back', async () => {
+  it('refuses what its validator refuses: no handler runs; a request with a good envelope gets an error reply, anything else none', async () => {
     const [a, b] = channel();
     const calls: unknown[] = [];
     // Accepts `add` with two numbers only, rebuilt from the fields it knows.
@@ -274,9 +274,15 @@ describe('rpc: one typed request/reply endpoint (over a real worker_threads Mess
     raw.post({ type: 'request', id: 5, name: 'add', params: { a: 1, b: 2, extra: '<script>' }, extra: true });
     assert.deepEqual(await raw.replyTo(5), { type: 'reply', id: 5, ok: true, result: 3 });
     assert.deepEqual(calls, [{ a: 1, b: 2 }], 'only the valid request ran, without the extra field');
+    // Requests 1, 2 and 3 had a good envelope: each got its one reply, an error, and ran nothing.
     assert.deepEqual(
-      raw.seen.map((message) => (message.type === 'reply' ? message.id : -1)),
-      [5],
+      raw.seen.map((message) => (message.type === 'reply' ? [message.id, message.ok] : -1)),
+      [
+        [1, false],
+        [2, false],
+        [3, false],
+        [5, true],
+      ],
     );
   });
 

@@ -62,8 +62,11 @@ export class ConnectionRegistry extends Disposable {
     }
     const results = await Promise.allSettled(
       wanted.map(async ({ connection, extra }) => {
+        // Removed meanwhile: nothing to bring back.
+        if (this.connections.get(connection.id) !== connection) return;
         await connection.connect();
         for (const spec of extra) await connection.addSubscription(spec);
+        connection.restoring = undefined;
       }),
     );
     const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [`${wanted[index].connection.profile.name}: ${(result.reason as Error).message}`] : []));

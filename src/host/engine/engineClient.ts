@@ -54,6 +54,7 @@ export class EngineClient extends Disposable {
   private readonly restarts: number[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private generation = 0;
+  private closing = false;
 
   constructor(
     private readonly workerScript: string,
@@ -72,7 +73,8 @@ export class EngineClient extends Disposable {
 
   private start(): void {
     const generation = ++this.generation;
-    const data: EngineWorkerData = { testHooks: this.options.testHooks === true };
+    // 2^40 ids per worker: far more than one worker gives, and 2^53 leaves room for 8,000 restarts.
+    const data: EngineWorkerData = { testHooks: this.options.testHooks === true, idBase: (generation - 1) * 2 ** 40 };
     const worker = new Worker(this.workerScript, { execArgv: this.options.execArgv, workerData: data });
     this.worker = worker;
     this.endpoint = new Endpoint<EngineHostApi, EngineWorkerApi>(portTransport(worker), {
@@ -111,6 +113,8 @@ export class EngineClient extends Disposable {
 
   /** Ends the failed worker, fails what it was asked, and starts a fresh one (unless it keeps failing). */
   private fail(reason: string): void {
+    // Ending on purpose (deactivate): a worker that dies meanwhile is not replaced.
+    if (this.closing) return;
     const noticedAt = Date.now();
     const error = new Error(`The MQTT engine stopped: ${reason}.`);
     this.generation++;
@@ -151,6 +155,7 @@ export class EngineClient extends Disposable {
    */
   shutdown(timeoutMs: number): Promise<boolean> {
     if (this.gaveUp || this.isDisposed) return Promise.resolve(false);
+    this.closing = true;
     clearInterval(this.heartbeat);
     return this.endpoint.request('shutdown', {}, { timeoutMs }).then(
       () => true,
@@ -177,6 +182,8 @@ export class RemoteConnection extends Disposable {
   readonly onDidChangeSubscriptions = this.subscriptionEmitter.event;
   /** The last totals the worker reported. */
   stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0 };
+  /** What a recovery after an engine restart has yet to bring back; cleared once it has, or by a disconnect. */
+  restoring: { wanted: boolean; extraSubscriptions: SubscriptionSpec[] } | undefined;
 
   constructor(
     readonly profile: ConnectionProfile,
@@ -216,10 +223,13 @@ export class RemoteConnection extends Disposable {
     if (this.current.kind === 'connected') return;
     // Secrets go to the worker in memory, at each connect; they are never stored or logged.
     const secrets = await this.deps.secrets();
+    // Removed while SecretStorage answered: the worker must not connect a profile nobody shows.
+    if (this.isDisposed) return;
     await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
   }
 
   disconnect(): Promise<void> {
+    this.restoring = undefined;
     return this.engine.request('disconnect', { connectionId: this.id }).catch(() => undefined);
   }
 
@@ -232,10 +242,13 @@ export class RemoteConnection extends Disposable {
    * host shows and says whether the connection was wanted (connected or trying to be).
    */
   resetAfterRestart(): { wanted: boolean; extraSubscriptions: SubscriptionSpec[] } {
-    const wanted = this.current.kind !== 'disconnected' && this.current.kind !== 'failed';
+    // A restart during the recovery from another must not forget what the first one had to restore.
+    const pending = this.restoring;
+    const wanted = pending?.wanted || (this.current.kind !== 'disconnected' && this.current.kind !== 'failed');
     // Subscriptions added while connected are not in the profile: they are added again after the reconnect.
     const inProfile = new Set(this.profile.subscriptions.map((spec) => spec.topic));
-    const extraSubscriptions = this.subscriptionList.map((subscription) => subscription.spec).filter((spec) => !inProfile.has(spec.topic));
+    const extraSubscriptions = pending?.extraSubscriptions ?? this.subscriptionList.map((subscription) => subscription.spec).filter((spec) => !inProfile.has(spec.topic));
+    this.restoring = { wanted, extraSubscriptions };
     this.current = { kind: 'disconnected' };
     this.subscriptionList = this.profile.subscriptions.map((spec) => ({ spec, status: { state: 'pending' } }));
     this.stats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0 };
