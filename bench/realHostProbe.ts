@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { MqttExplorerApi } from '../src/host/api';
 import type { RemoteConnection } from '../src/host/engine/engineClient';
 import type { TopicElement, TopicsElement } from '../src/host/topicsView';
+import { parseMessage } from '../src/shared/rpc';
 import { waitFor } from '../test/helpers/waitFor';
 import {
   CONTROL_PORT_ENV,
@@ -36,8 +37,10 @@ function isTopic(element: TopicsElement | undefined): element is TopicElement {
   return element !== undefined && 'kind' in element && element.kind === 'topic';
 }
 
+/** The webview's `ready` event on the rpc channel (src/shared/rpc.ts). */
 function isReady(raw: unknown): boolean {
-  return typeof raw === 'object' && raw !== null && (raw as { type?: unknown }).type === 'ready';
+  const message = parseMessage(raw);
+  return message?.type === 'event' && message.name === 'ready';
 }
 
 /** This thread's CPU time in microseconds: Node 23.9 and later (the test host's VS Code runs Node 24). */
