@@ -57,7 +57,8 @@ describe('The Topics tree over any topic, through the real TreeDataProvider', fu
     const reset = waitFor(api.registry.onDidChangeTopics, (changes) => changes.connectionId === connection.id && changes.reset, 10_000, 'the report of the clear');
     await vscode.commands.executeCommand('mqttExplorer.clearTopics', connection);
     await reset;
-    const children = await api.topicsProvider.getChildren(connection);
+    // The broker may announce a client on $SYS right after the clear: only that may be there.
+    const children = (await api.topicsProvider.getChildren(connection)).filter((child) => !(isTopic(child) && child.snapshot.name === '$SYS'));
     assert.deepEqual(children, [], 'the connection is empty after a clear');
   }
 
@@ -111,10 +112,12 @@ describe('The Topics tree over any topic, through the real TreeDataProvider', fu
           assert.equal(steps, one.split('/').length);
         }
         // Every row with a message is one of the topics published: no row stands for the root or another row.
-        const withMessages = [...rows.values()].filter((row) => row.snapshot.messageCount > 0).map((row) => row.topic).sort();
+        // The broker's own $SYS topics (aedes announces new clients and subscriptions there) are not ours.
+        const withMessages = [...rows.values()].filter((row) => row.snapshot.messageCount > 0 && !row.topic.startsWith('$SYS/')).map((row) => row.topic).sort();
         assert.deepEqual(withMessages, [...topics].sort());
       }),
-      { numRuns: 25 },
+      // The failing assertion's own message in the report, not only the counterexample.
+      { numRuns: 25, includeErrorInReport: true },
     );
   });
 
