@@ -5,8 +5,8 @@ import type { MqttExplorerApi } from '../../src/host/api';
 import type { EngineRecovery } from '../../src/host/engine/connectionRegistry';
 import type { TopicElement, TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
+import { explorerWithLocalBroker } from './localBroker';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 /**
  * The engine worker dies or hangs inside a real VS Code: the extension notices, starts a fresh one,
@@ -19,15 +19,7 @@ describe('Engine supervision in a real VS Code', function () {
   let connectionId: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = await extension.activate();
-    const started = await vscode.commands.executeCommand<{ connectionId: string; port: number } | undefined>('mqttExplorer.startLocalBroker', { port: 0 });
-    assert.ok(started);
-    ({ port, connectionId } = started);
-    await vscode.commands.executeCommand('mqttExplorer.topics.focus');
-    if (!api.topicsView.visible) await waitFor(api.topicsView.onDidChangeVisibility, (event) => event.visible, 5000, 'the Topics view to show');
-    await api.topicsProvider.syncVisibility();
+    ({ api, port, connectionId } = await explorerWithLocalBroker());
   });
 
   after(async () => {

@@ -6,8 +6,8 @@ import type { MqttExplorerApi } from '../../src/host/api';
 import type { RemoteConnection } from '../../src/host/engine/engineClient';
 import type { TopicElement, TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
+import { explorerWithLocalBroker } from './localBroker';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 function isTopic(element: TopicsElement | undefined): element is TopicElement {
   return element !== undefined && 'kind' in element && element.kind === 'topic';
@@ -24,18 +24,12 @@ describe('The Topics tree over any topic, through the real TreeDataProvider', fu
   let client: mqtt.MqttClient;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = await extension.activate();
-    const started = await vscode.commands.executeCommand<{ connectionId: string; port: number } | undefined>('mqttExplorer.startLocalBroker', { port: 0 });
-    assert.ok(started);
+    const started = await explorerWithLocalBroker();
+    api = started.api;
     const found = api.registry.get(started.connectionId);
     assert.ok(found);
     connection = found;
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${started.port}`);
-    await vscode.commands.executeCommand('mqttExplorer.topics.focus');
-    if (!api.topicsView.visible) await waitFor(api.topicsView.onDidChangeVisibility, (event) => event.visible, 5000, 'the Topics view to show');
-    await api.topicsProvider.syncVisibility();
   });
 
   after(async () => {
