@@ -6,15 +6,17 @@ import type { MqttExplorerApi } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
 import { ConnectionEditors } from './host/connectionEditor';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
-import { LocalDevelopment, LOCAL_CONNECTION_ID, type StartBrokerArgs } from './host/localDevelopment';
+import { LocalDevelopment, LOCAL_CONNECTION_ID } from './host/localDevelopment';
+import { isViewRow, uriArg } from './host/commandArgs';
+import { startBrokerArg, topicRefArg } from './shared/commandArgs';
 import { ProfileStore } from './host/profileStore';
 import { formatBytes } from './shared/format';
 import { describeResult, parsePublishArgs, type PublishDraft, type PublishResult } from './shared/publish';
 import { PayloadDocuments } from './host/payloadDocuments';
 import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow';
-import { showTopicHistory, TopicPanels, type TopicRef } from './host/topicPanel';
+import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
-import { TopicsTreeProvider, type TopicElement } from './host/topicsView';
+import { TopicsTreeProvider } from './host/topicsView';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -130,9 +132,9 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (args?: StartBrokerArgs) => {
+    vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (arg?: unknown) => {
       try {
-        const connection = await local.startBroker(args);
+        const connection = await local.startBroker(startBrokerArg(arg));
         return connection ? { connectionId: connection.profile.id, port: local.broker.port } : undefined;
       } catch (error) {
         report(error);
@@ -150,23 +152,26 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       }
     }),
     vscode.commands.registerCommand('mqttExplorer.stopSimulator', () => local.stopSimulator().catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.publish', (args?: unknown) => publish(args).catch(report)),
+    // From the Topics view's title bar VS Code passes the focused row: that is no topic to publish to at once.
+    vscode.commands.registerCommand('mqttExplorer.publish', (arg?: unknown) => publish(isViewRow(arg) ? undefined : arg).catch(report)),
     vscode.commands.registerCommand('mqttExplorer.publishSelection', () => publishSelection().catch(report)),
-    vscode.commands.registerCommand('mqttExplorer.publishFile', (uri?: vscode.Uri) => publishFile(uri).catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.publishFile', (arg?: unknown) => publishFile(uriArg(arg)).catch(report)),
     // A click in the tree shows the topic in the panel that follows the selection, if there is one;
     // otherwise (and from menus) in the topic's own panel.
-    vscode.commands.registerCommand('mqttExplorer.showTopic', (target?: TopicRef | TopicElement, how?: { fromTree?: boolean }) => {
-      if (!target) return;
-      const ref = { connectionId: target.connectionId, topic: target.topic };
-      if (!(how?.fromTree && panels.revealFollowing(ref))) panels.show(ref);
+    vscode.commands.registerCommand('mqttExplorer.showTopic', (arg?: unknown, how?: { fromTree?: boolean }) => {
+      const ref = topicRefArg(arg);
+      if (!ref) return;
+      if (!(how?.fromTree === true && panels.revealFollowing(ref))) panels.show(ref);
     }),
-    vscode.commands.registerCommand('mqttExplorer.publishToTopic', (target?: TopicRef | TopicElement) => {
-      if (target) panels.showPublishForm({ connectionId: target.connectionId, topic: target.topic }).catch(report);
+    vscode.commands.registerCommand('mqttExplorer.publishToTopic', (arg?: unknown) => {
+      const ref = topicRefArg(arg);
+      if (ref) panels.showPublishForm(ref).catch(report);
     }),
-    vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (target?: TopicRef | TopicElement) => {
-      if (target) panels.show({ connectionId: target.connectionId, topic: target.topic }, { beside: true });
+    vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (arg?: unknown) => {
+      const ref = topicRefArg(arg);
+      if (ref) panels.show(ref, { beside: true });
     }),
-    vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (target?: TopicRef) => showTopicHistory(registry, panels, topicsView, target).catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (arg?: unknown) => showTopicHistory(registry, panels, topicsView, topicRefArg(arg)).catch(report)),
   );
 
   const prompts = new PublishPrompts(registry, publishHistory);

@@ -6,6 +6,7 @@ import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
 import type { ProfileStore } from './profileStore';
+import { uriArg } from './commandArgs';
 
 type ConnectionTarget = RemoteConnection | { connectionId: string } | undefined;
 
@@ -112,15 +113,16 @@ export function registerConnectionCommands(
       await element.connection.removeSubscription(element.subscription.spec.topic).catch(report);
       await persistSubscriptions(store, element.connection);
     }),
-    vscode.commands.registerCommand('mqttExplorer.exportConnections', async (fileUri?: vscode.Uri) => {
+    // From the view's title bar VS Code passes the focused row: only a file's URI counts.
+    vscode.commands.registerCommand('mqttExplorer.exportConnections', async (arg?: unknown) => {
       const profiles = store.list().map(({ profile }) => profile);
-      const uri = fileUri ?? (await vscode.window.showSaveDialog({ title: 'Export MQTT connections (without secrets)', filters: { JSON: ['json'] }, saveLabel: 'Export' }));
+      const uri = uriArg(arg) ?? (await vscode.window.showSaveDialog({ title: 'Export MQTT connections (without secrets)', filters: { JSON: ['json'] }, saveLabel: 'Export' }));
       if (!uri) return;
       await vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify({ mqttExplorerConnections: 1, profiles }, null, 2)));
       void vscode.window.showInformationMessage(`Exported ${profiles.length} connections to ${uri.fsPath}. Passwords and passphrases are not in the file.`);
     }),
-    vscode.commands.registerCommand('mqttExplorer.importConnections', async (fileUri?: vscode.Uri) => {
-      const uri = fileUri ?? (await vscode.window.showOpenDialog({ title: 'Import MQTT connections', filters: { JSON: ['json'] }, canSelectMany: false }))?.[0];
+    vscode.commands.registerCommand('mqttExplorer.importConnections', async (arg?: unknown) => {
+      const uri = uriArg(arg) ?? (await vscode.window.showOpenDialog({ title: 'Import MQTT connections', filters: { JSON: ['json'] }, canSelectMany: false }))?.[0];
       if (!uri) return 0;
       try {
         const parsed = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as unknown;

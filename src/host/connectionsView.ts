@@ -4,6 +4,7 @@ import type { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { brokerUrl } from '../shared/profile';
+import { viewRow } from './commandArgs';
 
 export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
@@ -117,7 +118,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
 
   getChildren(element?: ConnectionsElement): ConnectionsElement[] {
     if (element && isSubscription(element)) return [];
-    if (element) return element.subscriptions.map((subscription) => ({ connection: element, subscription }));
+    if (element) return element.subscriptions.map((subscription) => viewRow({ connection: element, subscription }));
     const connections = this.registry.list();
     this.shown = new Set(connections);
     for (const connection of connections) {

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { RemoteConnection } from './engine/engineClient';
-import type { NodeRef, SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, SortOrder } from '../shared/engineProtocol';
+import { sortOrderArg, topicFilterArg } from '../shared/commandArgs';
 import { validateTopicFilter } from '../shared/profile';
 import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
@@ -24,8 +25,15 @@ export function registerTopicCommands(
     (await engine.request('node', { connectionId: element.connectionId, topic: element.topic, history: 1 }))?.history.at(-1)?.payload;
 
   context.subscriptions.push(
-    vscode.commands.registerCommand('mqttExplorer.filterTopics', async (filter?: TopicFilter) => {
+    // From the view's title bar VS Code passes the focused row: only a filter itself counts.
+    vscode.commands.registerCommand('mqttExplorer.filterTopics', async (arg?: unknown) => {
+      const filter = topicFilterArg(arg);
       if (filter) {
+        const problem = filter.kind === 'wildcard' ? validateTopicFilter(filter.pattern) : filter.kind === 'regex' ? checkPattern(filter.pattern) : undefined;
+        if (problem) {
+          report(new Error(`MQTT: Filter Topics: ${problem}`));
+          return;
+        }
         topics.filter = filter;
         return;
       }
@@ -36,7 +44,7 @@ export function registerTopicCommands(
         { label: 'Payload contains…', filterKind: 'substring' as const, target: 'payload' as const },
         { label: 'Payload matches a regular expression…', filterKind: 'regex' as const, target: 'payload' as const },
       ];
-      const picked = await vscode.window.showQuickPick(kinds, { title: 'Filter topics' });
+      const picked = await vscode.window.showQuickPick(kinds, { title: 'Filter topics', ignoreFocusOut: true });
       if (!picked) return;
       const regex = picked.filterKind === 'regex';
       const pattern = await vscode.window.showInputBox({
@@ -56,14 +64,15 @@ export function registerTopicCommands(
     vscode.commands.registerCommand('mqttExplorer.clearTopicFilter', () => {
       topics.filter = undefined;
     }),
-    vscode.commands.registerCommand('mqttExplorer.sortTopics', async (order?: SortOrder) => {
+    vscode.commands.registerCommand('mqttExplorer.sortTopics', async (arg?: unknown) => {
+      const order = sortOrderArg(arg);
       const orders: { label: string; order: SortOrder }[] = [
         { label: 'Name', order: 'name' },
         { label: 'Most messages', order: 'messages' },
         { label: 'Most sub-topics', order: 'topics' },
         { label: 'Most recent', order: 'recent' },
       ];
-      const chosen = order ?? (await vscode.window.showQuickPick(orders.map((o) => ({ ...o, description: o.order === topics.sort ? 'current' : undefined })), { title: 'Sort topics by' }))?.order;
+      const chosen = order ?? (await vscode.window.showQuickPick(orders.map((o) => ({ ...o, description: o.order === topics.sort ? 'current' : undefined })), { title: 'Sort topics by', ignoreFocusOut: true }))?.order;
       if (chosen) topics.sort = chosen;
     }),
     vscode.commands.registerCommand('mqttExplorer.showMoreTopics', (element: MoreElement) => topics.showMore(element)),

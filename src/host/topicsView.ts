@@ -6,6 +6,7 @@ import type { RemoteConnection, TopicChanges } from './engine/engineClient';
 import type { NodeRef, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
 import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
+import { viewRow } from './commandArgs';
 
 export interface TopicElement {
   kind: 'topic';
@@ -389,14 +390,14 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       let child = this.elements.get(elementKey);
       if (child) child.snapshot = snapshot;
       else {
-        child = { kind: 'topic', connectionId, id: snapshot.id, topic: snapshot.topic, snapshot };
+        child = viewRow<TopicElement>({ kind: 'topic', connectionId, id: snapshot.id, topic: snapshot.topic, snapshot });
         this.elements.set(elementKey, child);
       }
       this.parents.set(child, element);
       return child;
     });
     if (result.total > result.children.length) {
-      const more: MoreElement = { kind: 'more', connectionId, level, shown: result.children.length, total: result.total };
+      const more = viewRow<MoreElement>({ kind: 'more', connectionId, level, shown: result.children.length, total: result.total });
       this.parents.set(more, element);
       children.push(more);
     }

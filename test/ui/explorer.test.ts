@@ -52,8 +52,11 @@ describe('MQTT Explorer in the workbench (Chromium)', function () {
 
   it('filters the tree by a substring of the topic, shows the filter, and clears it', async () => {
     const pane = workbench.topicsPane();
-    await workbench.runCommand('MQTT: Filter Topics…');
-    await workbench.pickQuickInput('Topic contains…');
+    // From the view's own toolbar while a row has the focus (the test before clicked one): VS Code
+    // passes that row to the action, which the command once took for a filter and showed nothing.
+    await pane.hover();
+    await pane.locator('.pane-header .action-label[aria-label="Filter Topics…"]').click();
+    await workbench.answerQuickPick('Filter topics', 'Topic contains…');
     await workbench.answerInputBox('Topic contains', 'gw-01');
     await pane.getByText('Filter: Topic contains "gw-01"').waitFor();
     await workbench.revealTopic(fleet.binaryTopic);

@@ -198,7 +198,9 @@ export class Workbench {
    * pressing Enter once that row is the focused one.
    */
   async pickQuickInput(label: string, typed = label): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
+    // Not the palette that is still closing (VS Code marks it inert for its close animation) while
+    // the extension host has yet to show the next quick pick: typing there is lost.
+    const input = this.page.locator('.quick-input-widget:not([inert]) input');
     await input.waitFor({ state: 'visible' });
     await input.fill(typed);
     const rowWithLabel = (extra: string) => this.page.locator(`.quick-input-list .monaco-list-row${extra}`, { has: this.page.locator('.label-name', { hasText: exactly(label) }) });
