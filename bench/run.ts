@@ -239,6 +239,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       realHostChangeReports: realHost.result.reports,
       realHostRowsRefreshed: realHost.result.rowsRefreshed,
       realHostGcMaxMs: realHost.result.gcMaxMs,
+      realHostGcPauses: realHost.result.gcPauses,
     }),
   };
 
