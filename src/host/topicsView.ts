@@ -69,7 +69,11 @@ function hasLosses(stats: TreeStats): boolean {
 }
 
 function describeLosses(stats: TreeStats): string {
-  return [stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '', stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '']
+  return [
+    stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '',
+    stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '',
+    stats.forgotten ? `${plural(stats.forgotten, 'topic')} forgotten (memory budget)` : '',
+  ]
     .filter(Boolean)
     .join(', ');
 }
@@ -189,13 +193,20 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private updateDescription(): void {
     this.totalsTimer = undefined;
     if (!this.treeView) return;
-    const totals = { received: 0, dropped: 0, truncated: 0 };
+    const totals = { received: 0, dropped: 0, truncated: 0, forgotten: 0 };
     for (const connection of this.registry.list()) {
       totals.received += connection.stats.received;
       totals.dropped += connection.stats.dropped;
       totals.truncated += connection.stats.truncated;
+      totals.forgotten += connection.stats.forgotten;
     }
-    const parts = [this.activeFilter ? 'filtered' : '', totals.received ? plural(totals.received, 'msg') : '', totals.dropped ? `${totals.dropped.toLocaleString('en-US')} dropped` : '', totals.truncated ? `${totals.truncated.toLocaleString('en-US')} cut` : ''];
+    const parts = [
+      this.activeFilter ? 'filtered' : '',
+      totals.received ? plural(totals.received, 'msg') : '',
+      totals.dropped ? `${totals.dropped.toLocaleString('en-US')} dropped` : '',
+      totals.truncated ? `${totals.truncated.toLocaleString('en-US')} cut` : '',
+      totals.forgotten ? `${plural(totals.forgotten, 'topic')} forgotten` : '',
+    ];
     this.treeView.description = parts.filter(Boolean).join(' · ') || undefined;
   }
 

@@ -5,7 +5,8 @@ import { reasonText, type PublishProperties, type PublishResult } from '../share
 import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
 import { Emitter, type IDisposable } from '../shared/dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
-import { TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
+import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
+import type { MessageStore } from './messageStore';
 
 export type { ConnectionProfile } from '../shared/profile';
 
@@ -27,6 +28,8 @@ export interface ConnectionDeps {
   backoff?: BackoffOptions;
   /** Where connection events are written (the output channel). Never given a secret. */
   log?: (line: string) => void;
+  /** The message store its topics share with the other connections (one budget for all); its own when absent. */
+  store?: MessageStore;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -83,7 +86,7 @@ export async function buildClientOptions(profile: ConnectionProfile, secrets: Co
  * seen. Reconnects by itself after a drop, with backoff, and restores its subscriptions.
  */
 export class BrokerConnection implements IDisposable {
-  readonly topics = new TopicTree();
+  readonly topics: TopicTree;
   private client: MqttClient | undefined;
   private current: ConnectionState = { kind: 'disconnected' };
   private readonly subscriptionMap = new Map<string, Subscription>();
@@ -105,6 +108,7 @@ export class BrokerConnection implements IDisposable {
     readonly profile: ConnectionProfile,
     private readonly deps: ConnectionDeps = { secrets: async () => ({}) },
   ) {
+    this.topics = new TopicTree(DEFAULT_LIMITS, deps.store);
     this.policy = new ReconnectPolicy(deps.backoff ?? DEFAULT_BACKOFF);
     for (const spec of profile.subscriptions) this.subscriptionMap.set(spec.topic, { spec, status: { state: 'pending' } });
   }

@@ -1,4 +1,5 @@
 import { BrokerConnection } from './connection';
+import { MessageStore } from './messageStore';
 import { NodeIndex } from './nodeIndex';
 import { DEFAULT_LIMITS, type TopicLimits, type TopicNode } from './topicTree';
 import type { EngineEvent, EngineRequests } from '../shared/engineProtocol';
@@ -25,6 +26,8 @@ export interface PoolEvents {
 export class ConnectionPool {
   private readonly models = new Map<string, ConnectionModel>();
   private limits: TopicLimits = DEFAULT_LIMITS;
+  /** Every connection's kept messages, in one pool under one budget: oldest first across all of them. */
+  readonly store = new MessageStore();
 
   constructor(private readonly events: PoolEvents) {}
 
@@ -60,6 +63,7 @@ export class ConnectionPool {
       secrets: async () => params.secrets,
       backoff: params.backoff,
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
+      store: this.store,
     });
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));
     connection.onDidChangeSubscriptions(() => this.events.emit({ kind: 'subscriptions', connectionId: id, subscriptions: connection.subscriptions }));
@@ -78,6 +82,8 @@ export class ConnectionPool {
     if (!model) return;
     await model.connection.disconnect().catch(() => undefined);
     model.connection.dispose();
+    // Its messages and nodes leave the shared pool.
+    model.connection.topics.clearSubtree(model.connection.topics.root);
   }
 
   setLimits(limits: TopicLimits): void {
@@ -87,12 +93,14 @@ export class ConnectionPool {
 
   /**
    * One budget for the whole worker: what the worker needs without any topic (code, clients) is set
-   * aside, the rest is shared by the connections' topic trees.
+   * aside, the rest is one pool for the topics and messages of all connections (not a share each:
+   * a flooded connection may use what a quiet one leaves).
    */
   private applyLimits(): void {
-    const forTopics = Math.max(this.limits.totalBudgetBytes - WORKER_BASE_BYTES, this.limits.totalBudgetBytes / 2);
-    const share = forTopics / Math.max(1, this.models.size);
-    for (const model of this.models.values()) model.connection.topics.limits = { ...this.limits, totalBudgetBytes: share };
+    this.store.budgetBytes = Math.max(this.limits.totalBudgetBytes - WORKER_BASE_BYTES, this.limits.totalBudgetBytes / 2);
+    for (const model of this.models.values()) model.connection.topics.limits = this.limits;
+    // A lower budget takes effect now, not with the next message.
+    this.models.values().next().value?.connection.topics.fitBudget();
   }
 
   /** Disconnects every connection (each sends DISCONNECT, so brokers publish no last will). */

@@ -39,7 +39,7 @@ export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean
   }
   if (filter.target === 'topic') return (node) => node.hasMessages && test(node.topic);
   return (node) => {
-    const last = node.last;
+    const last = node.lastMessage(FILTER_PAYLOAD_BYTES);
     if (!last) return false;
     const text = filterText(last.payload);
     return text !== undefined && test(text);

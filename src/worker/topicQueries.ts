@@ -29,7 +29,8 @@ function numericFields(payload: Uint8Array): Map<string, number> {
 }
 
 export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapshot {
-  const last = node.last;
+  // A preview of 200 characters needs at most 800 bytes of UTF-8.
+  const last = node.lastMessage(800);
   return {
     id: model.index.idOf(node),
     topic: node.topic,
@@ -91,7 +92,7 @@ export const queries = {
   node(model: ConnectionModel, params: EngineRequests['node']['params']): EngineRequests['node']['result'] {
     const node = model.connection.topics.find(params.topic);
     if (!node) return undefined;
-    const history = node.history.slice(-params.history).map((message) => recordOf(message, Infinity));
+    const history = [...node.messages(Math.max(0, node.keptCount - params.history))].map((message) => recordOf(message, Infinity));
     return { snapshot: snapshotOf(model, node), history };
   },
 
@@ -114,15 +115,17 @@ export const queries = {
   /** Kept messages `from` ≤ seq < `from + count` of a node (a negative `from` counts from the end), payloads cut to `payloadBytes`. */
   entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number): { window: HistoryWindow; entries: HistoryEntry[] } {
     const window = queries.windowOf(model, node);
-    const history = node.history;
     // A negative `from` counts from the end: -50 is the newest 50.
     const start = from < 0 ? window.nextSeq + from : from;
     const first = Math.max(start, window.firstSeq);
     const end = Math.min(window.nextSeq, start + count);
     const entries: HistoryEntry[] = [];
-    for (let seq = first; seq < end; seq++) {
-      const message = history[seq - window.firstSeq];
-      entries.push({ seq, kept: message.payload.length, ...recordOf(message, payloadBytes) });
+    if (first >= end) return { window, entries };
+    let seq = first;
+    for (const message of node.messages(first - window.firstSeq, payloadBytes)) {
+      if (seq >= end) break;
+      entries.push({ seq, kept: message.keptBytes, ...recordOf(message, payloadBytes) });
+      seq++;
     }
     return { window, entries };
   },

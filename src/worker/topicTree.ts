@@ -1,3 +1,5 @@
+import { MessageStore, RECORD_BYTES, type HistoryOwner, type NewMessage } from './messageStore';
+
 /** MQTT 5 properties of a received message. */
 export interface MessageProperties {
   userProperties?: Record<string, string | string[]>;
@@ -23,6 +25,8 @@ export interface StoredMessage extends ReceivedMessage {
   size: number;
   /** The payload was longer than the limit: `payload` holds its beginning only. */
   truncated: boolean;
+  /** The payload's length as kept (a read may return less of it). */
+  keptBytes: number;
 }
 
 /** What bounds memory. Every message dropped or cut because of these is counted. */
@@ -33,7 +37,11 @@ export interface TopicLimits {
   bytesPerTopic: number;
   /** A payload longer than this is cut to this length and marked. */
   maxPayloadBytes: number;
-  /** All topics of the tree together, estimated with per-message and per-node overheads. The oldest messages of all topics go first, last values too when they alone do not fit. */
+  /**
+   * Everything the topics of all connections hold together (messages, nodes, names, properties).
+   * The oldest history goes first across all topics, then the least recently active topics are
+   * forgotten; last values stay longest.
+   */
   totalBudgetBytes: number;
 }
 
@@ -44,14 +52,10 @@ export const DEFAULT_LIMITS: TopicLimits = {
   totalBudgetBytes: 256 * 1024 * 1024,
 };
 
-/**
- * Estimated bytes a kept message costs beyond its payload (object, Buffer view, history and queue
- * slots), measured with `node --expose-gc` on Node 20: about 227; rounded up so that the budget
- * bounds the real heap.
- */
-export const MESSAGE_OVERHEAD_BYTES = 240;
-/** Estimated bytes a topic node costs beyond its name (object, map entries, look-up key): measured about 320. */
-export const NODE_OVERHEAD_BYTES = 384;
+/** What a kept message costs beyond its payload: its record in the store's typed arrays. */
+export const MESSAGE_OVERHEAD_BYTES = RECORD_BYTES;
+/** Estimated bytes a topic node costs beyond its name (object, its slot in the parent's map). */
+export const NODE_OVERHEAD_BYTES = 160;
 
 function nodeCost(node: TopicNode): number {
   return NODE_OVERHEAD_BYTES + node.name.length * 2;
@@ -67,14 +71,17 @@ export interface TreeStats {
   bytes: number;
   /** Messages held in histories. */
   kept: number;
+  /** Topics forgotten (their rows gone) because even the last values did not fit the budget. */
+  forgotten: number;
 }
 
 
 const NO_CHILDREN: ReadonlyMap<string, TopicNode> = new Map();
-const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
+/** Topics looked up by their full name at most: a cache for the common case of a known topic, bounded. */
+const TOPIC_CACHE_SIZE = 4096;
 
 /** A level of the topic hierarchy. A node may hold messages itself and have children. */
-export class TopicNode {
+export class TopicNode implements HistoryOwner {
   /** Created with the first child: most nodes are leaves, and an empty Map costs hundreds of bytes. */
   private childMap: Map<string, TopicNode> | undefined;
   /** Messages received on exactly this topic. */
@@ -83,8 +90,10 @@ export class TopicNode {
   totalMessages = 0;
   /** Topics below this node that have received at least one message. */
   topicCount = 0;
-  /** None, one message, or several: most topics hold one, and an array costs more than its element. */
-  private kept: StoredMessage | StoredMessage[] | undefined;
+  /** Its kept messages in the store: the oldest and newest record, and how many. */
+  head = -1;
+  tail = -1;
+  keptCount = 0;
   historyBytes = 0;
   /** Messages of this topic dropped by the limits. */
   dropped = 0;
@@ -92,8 +101,6 @@ export class TopicNode {
   retained = false;
   /** When this topic or one below it last received a message. */
   lastActivity = 0;
-  /** Budget-queue entries of this topic whose message its own limits already dropped. */
-  staleEntries = 0;
   /**
    * Goes up whenever this node or one below it changes in a way a filter can see (a message, a node
    * added or removed below, a last value dropped by the budget); never goes back. A cache of answers
@@ -105,7 +112,13 @@ export class TopicNode {
     /** This level's name; may be empty (`a//b`, `/a`, `a/`). */
     readonly name: string,
     readonly parent: TopicNode | undefined,
+    readonly tree: TopicTree,
   ) {}
+
+  /** Where its messages are kept (shared by the trees of all connections). */
+  get store(): MessageStore {
+    return this.tree.store;
+  }
 
   /** The full topic, empty for the root. Built from the levels when asked: not stored per node. */
   get topic(): string {
@@ -116,34 +129,19 @@ export class TopicNode {
     return levels.reverse().join('/');
   }
 
-  /** This topic's kept messages, oldest first. */
+  /** This topic's kept messages, oldest first: copies, read from the store. */
   get history(): readonly StoredMessage[] {
-    if (this.kept === undefined) return NO_MESSAGES;
-    return Array.isArray(this.kept) ? this.kept : [this.kept];
+    return [...this.store.messages(this)];
   }
 
-  get keptCount(): number {
-    if (this.kept === undefined) return 0;
-    return Array.isArray(this.kept) ? this.kept.length : 1;
+  /** Kept messages from the `from`-th (0: the oldest) on, payloads cut to `payloadBytes`. */
+  messages(from = 0, payloadBytes = Infinity): Generator<StoredMessage> {
+    return this.store.messages(this, payloadBytes, from);
   }
 
-  pushMessage(message: StoredMessage): void {
-    if (this.kept === undefined) this.kept = message;
-    else if (Array.isArray(this.kept)) this.kept.push(message);
-    else this.kept = [this.kept, message];
-  }
-
-  shiftMessage(): StoredMessage | undefined {
-    if (!Array.isArray(this.kept)) {
-      const only = this.kept;
-      this.kept = undefined;
-      return only;
-    }
-    return this.kept.shift();
-  }
-
-  clearMessages(): void {
-    this.kept = undefined;
+  /** The `index`-th kept message (0: the oldest), its payload cut to `payloadBytes`. */
+  messageAt(index: number, payloadBytes = Infinity): StoredMessage | undefined {
+    return this.store.messageAt(this, index, payloadBytes);
   }
 
   get hasMessages(): boolean {
@@ -166,8 +164,14 @@ export class TopicNode {
     this.childMap = undefined;
   }
 
+  /** The newest kept message, whole. */
   get last(): StoredMessage | undefined {
-    return Array.isArray(this.kept) ? this.kept[this.kept.length - 1] : this.kept;
+    return this.store.last(this);
+  }
+
+  /** The newest kept message with at most `payloadBytes` of its payload (a preview, a filter's text). */
+  lastMessage(payloadBytes: number): StoredMessage | undefined {
+    return this.store.last(this, payloadBytes);
   }
 }
 
@@ -179,22 +183,45 @@ export interface TopicUpdate {
 
 /**
  * The topics of one connection, built from the messages it receives, within bounded memory. Plain
- * data, no VS Code and no I/O: the engine worker owns it, tests drive it directly.
+ * data, no VS Code and no I/O: the engine worker owns it, tests drive it directly. Its messages
+ * live in a MessageStore, which the trees of all connections share so that one budget covers them.
  */
 export class TopicTree {
-  readonly root = new TopicNode('', undefined);
-  readonly stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0 };
-  /**
-   * One entry per kept message, naming its topic, in arrival order: the budget drops the oldest
-   * first across all topics. Entries of messages already dropped by their topic's own limits are
-   * counted in the node's `staleEntries` and skipped.
-   */
-  private queue: (TopicNode | undefined)[] = [];
-  /** Nodes by full topic, for the common case of a message to a known topic. */
+  readonly root: TopicNode;
+  readonly stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0 };
+  /** Nodes by full topic, for the common case of a message to a known topic; bounded, so it is cleared when full. */
   private readonly byTopic = new Map<string, TopicNode>();
-  private queueHead = 0;
+  private perTopic: TopicLimits;
+  /** What this tree's nodes cost, as counted in the store's `nodeBytes`. */
+  private nodeBytes = 0;
+  /** What this tree's kept messages cost in the store (payloads and records). */
+  private keptBytes = 0;
+  private readonly evictions = {
+    dropped: (owner: HistoryOwner, bytes: number) => this.onDropped(owner as TopicNode, bytes),
+    lastValue: (owner: HistoryOwner) => (owner as TopicNode).tree.forget(owner as TopicNode),
+  };
 
-  constructor(public limits: TopicLimits = DEFAULT_LIMITS) {}
+  readonly store: MessageStore;
+  private readonly ownsStore: boolean;
+
+  /** `store`: shared with other trees (one budget for all, set on the store); without it the tree has its own, bounded by `limits`. */
+  constructor(limits: TopicLimits = DEFAULT_LIMITS, store?: MessageStore) {
+    this.ownsStore = store === undefined;
+    this.store = store ?? new MessageStore();
+    this.perTopic = limits;
+    this.root = new TopicNode('', undefined, this);
+    if (this.ownsStore) this.store.budgetBytes = limits.totalBudgetBytes;
+  }
+
+  get limits(): TopicLimits {
+    return this.perTopic;
+  }
+
+  /** Per-topic limits; the total budget too when the tree has a store of its own. */
+  set limits(limits: TopicLimits) {
+    this.perTopic = limits;
+    if (this.ownsStore) this.store.budgetBytes = limits.totalBudgetBytes;
+  }
 
   add(topic: string, message: ReceivedMessage): TopicUpdate {
     // Most messages go to a topic already seen: one map look-up instead of a walk level by level.
@@ -206,26 +233,25 @@ export class TopicTree {
       for (const level of topic.split('/')) {
         let child: TopicNode | undefined = current.children.get(level);
         if (!child) {
-          child = new TopicNode(level, current);
+          child = new TopicNode(level, current, this);
           current.addChild(child);
-          this.stats.bytes += nodeCost(child);
+          this.countNode(child, 1);
           created ??= child;
         }
         current = child;
       }
       node = current;
+      if (this.byTopic.size >= TOPIC_CACHE_SIZE) this.byTopic.clear();
       this.byTopic.set(topic, node);
     }
     const firstMessage = node.messageCount === 0;
     node.messageCount++;
     this.stats.received++;
     if (message.retain) node.retained = message.payload.length > 0;
-    const stored = this.store(message);
-    node.pushMessage(stored);
-    node.historyBytes += stored.payload.length;
-    this.stats.bytes += stored.payload.length + MESSAGE_OVERHEAD_BYTES;
+    const kept = this.cut(message);
+    this.store.append(node, kept);
     this.stats.kept++;
-    this.queue.push(node);
+    this.keptBytes += kept.payload.length + RECORD_BYTES;
     for (let up: TopicNode | undefined = node; up; up = up.parent) {
       up.totalMessages++;
       up.lastActivity = message.receivedAt;
@@ -233,58 +259,89 @@ export class TopicTree {
       if (firstMessage && up !== node) up.topicCount++;
     }
     this.enforceTopicLimits(node);
-    if (this.stats.bytes > this.limits.totalBudgetBytes) this.enforceBudget();
+    this.enforceBudget();
+    this.syncBytes();
     return { node, created };
   }
 
-  /** A copy of the payload (never a view into the socket's buffer), cut when over the limit. */
-  private store(message: ReceivedMessage): StoredMessage {
+  /** The payload as kept: cut to maxPayloadBytes, marked. The store copies the bytes. */
+  private cut(message: ReceivedMessage): NewMessage {
     const size = message.payload.length;
-    const truncated = size > this.limits.maxPayloadBytes;
+    const truncated = size > this.perTopic.maxPayloadBytes;
     if (truncated) this.stats.truncated++;
-    // A copy, so a kept message does not pin the socket chunk it was parsed from. Buffer.from puts
-    // small copies in Node's shared pool: far cheaper than an ArrayBuffer per message.
-    const payload = Buffer.from(message.payload.subarray(0, truncated ? this.limits.maxPayloadBytes : size));
-    // One object shape for every message keeps property access fast.
-    return { payload, size, truncated, qos: message.qos, retain: message.retain, receivedAt: message.receivedAt, properties: message.properties };
+    return {
+      payload: truncated ? message.payload.subarray(0, this.perTopic.maxPayloadBytes) : message.payload,
+      size,
+      truncated,
+      qos: message.qos,
+      retain: message.retain,
+      receivedAt: message.receivedAt,
+      properties: message.properties,
+    };
   }
 
   private enforceTopicLimits(node: TopicNode): void {
-    const { messagesPerTopic, bytesPerTopic } = this.limits;
+    const { messagesPerTopic, bytesPerTopic } = this.perTopic;
     while (node.keptCount > 1 && (node.keptCount > messagesPerTopic || node.historyBytes > bytesPerTopic)) {
-      this.dropOldest(node);
-      node.staleEntries++;
+      const bytes = this.store.dropOldest(node);
+      if (bytes < 0) throw new Error(`${node.keptCount} messages counted on a topic whose chain is empty`);
+      this.onDropped(node, bytes);
     }
   }
 
-  private dropOldest(node: TopicNode): void {
-    const message = node.shiftMessage();
-    if (!message) return;
-    node.historyBytes -= message.payload.length;
+  /** A message of `node` (`bytes` of payload) left the store: its topic's limits, or the budget. */
+  private onDropped(node: TopicNode, bytes: number): void {
+    const tree = node.tree;
     node.dropped++;
-    this.stats.bytes -= message.payload.length + MESSAGE_OVERHEAD_BYTES;
-    this.stats.kept--;
-    this.stats.dropped++;
-    // The budget took even the last value: a payload filter's answer may change along the path.
+    tree.stats.kept--;
+    tree.stats.dropped++;
+    tree.keptBytes -= bytes + RECORD_BYTES;
+    if (tree !== this) tree.syncBytes();
+    // The last value went: a payload filter's answer may change along the path.
     if (node.keptCount === 0) for (let up: TopicNode | undefined = node; up; up = up.parent) up.revision++;
   }
 
-  /** Drops the oldest messages of all topics until the tree fits its budget. */
+  /** Oldest first across every tree sharing the store, until it fits the budget. */
+  fitBudget(): void {
+    this.enforceBudget();
+    this.syncBytes();
+  }
+
   private enforceBudget(): void {
-    // Each entry is looked at once: the work is proportional to the messages received.
-    while (this.stats.bytes > this.limits.totalBudgetBytes && this.queueHead < this.queue.length) {
-      const node = this.queue[this.queueHead];
-      this.queue[this.queueHead++] = undefined;
-      if (!node) continue;
-      // Oldest first across all topics; when even the last values do not fit, the oldest of those
-      // go too (the topic keeps its counts and says its value was dropped).
-      if (node.staleEntries > 0) node.staleEntries--;
-      else this.dropOldest(node);
+    if (this.store.overBudget) this.store.evict(this.evictions);
+  }
+
+  /**
+   * Even the last values do not fit: the topic goes (its row too), and comes back with its next
+   * message. A topic with topics below it keeps its node and loses its value.
+   */
+  private forget(node: TopicNode): void {
+    if (node.children.size > 0) {
+      this.onDropped(node, this.store.dropOldest(node));
+      this.syncBytes();
+      return;
     }
-    if (this.queueHead > 65_536 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
+    this.stats.forgotten++;
+    // Its last value is a message dropped like any other: received = kept + dropped still holds.
+    this.stats.dropped += node.keptCount;
+    node.dropped += node.keptCount;
+    this.clearSubtree(node);
+    // Levels above it that hold nothing any more go with it.
+    for (let up = node.parent; up && up !== this.root && up.children.size === 0 && up.messageCount === 0; up = up.parent) {
+      this.clearSubtree(up);
     }
+    this.syncBytes();
+  }
+
+  private countNode(node: TopicNode, sign: 1 | -1): void {
+    const bytes = sign * nodeCost(node);
+    this.nodeBytes += bytes;
+    this.store.nodeBytes += bytes;
+  }
+
+  /** This tree's share of the pool, as the connection's totals show it. */
+  private syncBytes(): void {
+    this.stats.bytes = this.nodeBytes + this.keptBytes;
   }
 
   find(topic: string): TopicNode | undefined {
@@ -305,16 +362,16 @@ export class TopicTree {
 
   /** Removes a node and everything below it from the tree (not from the broker); the root clears all. */
   clearSubtree(node: TopicNode): void {
-    this.byTopic.clear();
+    // A topic forgotten by the budget is a leaf: only its own entry goes (clearing the cache for each would cost a flood dearly).
+    if (node.children.size === 0 && node !== this.root) this.byTopic.delete(node.topic);
+    else this.byTopic.clear();
     let messages = 0;
     let topics = 0;
     const forget = (gone: TopicNode) => {
-      this.stats.bytes -= gone.historyBytes + gone.keptCount * MESSAGE_OVERHEAD_BYTES + nodeCost(gone);
       this.stats.kept -= gone.keptCount;
-      // Its queue entries are skipped from now on.
-      gone.staleEntries += gone.keptCount;
-      gone.clearMessages();
-      gone.historyBytes = 0;
+      this.keptBytes -= gone.historyBytes + gone.keptCount * RECORD_BYTES;
+      this.store.clear(gone);
+      if (gone !== this.root) this.countNode(gone, -1);
       messages += gone.messageCount;
       if (gone.messageCount > 0) topics++;
     };
@@ -324,18 +381,16 @@ export class TopicTree {
     node.revision++;
     if (node === this.root) {
       this.root.removeAllChildren();
-      this.stats.bytes = 0;
-      this.queue = [];
-      this.queueHead = 0;
       Object.assign(this.root, { totalMessages: 0, topicCount: 0, messageCount: 0 });
-      return;
+    } else {
+      node.parent?.removeChild(node.name);
+      for (let up = node.parent; up; up = up.parent) {
+        up.totalMessages -= messages;
+        up.topicCount -= topics;
+        up.revision++;
+      }
     }
-    node.parent?.removeChild(node.name);
-    for (let up = node.parent; up; up = up.parent) {
-      up.totalMessages -= messages;
-      up.topicCount -= topics;
-      up.revision++;
-    }
+    this.syncBytes();
   }
 
   /** Every node below `node`, parents before their children, in insertion order; an explicit stack, as a tree may be 20,000 levels deep. */

@@ -1,0 +1,176 @@
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { MessageStore, RECORD_BYTES } from '../../src/worker/messageStore';
+import { TopicTree, type MessageProperties, type TopicLimits } from '../../src/worker/topicTree';
+
+/** The plain model: every topic's messages as received, cut as the tree cuts them. */
+interface Sent {
+  payload: Buffer;
+  size: number;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  receivedAt: number;
+  properties?: MessageProperties;
+}
+
+const PROPERTIES: MessageProperties[] = [
+  { contentType: 'application/json' },
+  { userProperties: { site: 'berlin', tags: ['a', 'b'] }, correlationData: new Uint8Array([1, 2, 3]) },
+  { responseTopic: 'reply/here', messageExpiryInterval: 60, payloadFormatIndicator: true },
+];
+
+const operation = fc.oneof(
+  { weight: 12, arbitrary: fc.record({ op: fc.constant('add' as const), topic: fc.integer({ min: 0, max: 7 }), size: fc.integer({ min: 0, max: 6000 }), seed: fc.integer({ min: 0, max: 255 }), qos: fc.constantFrom(0 as const, 1 as const, 2 as const), retain: fc.boolean(), props: fc.integer({ min: -3, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), topic: fc.integer({ min: 0, max: 7 }) }) },
+);
+
+const topicName = (index: number) => `site/${index % 2}/dev-${index}`;
+
+function bytes(size: number, seed: number): Buffer {
+  const payload = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) payload[i] = (seed + i * 31) & 0xff;
+  return payload;
+}
+
+/** What the tree should keep of `sent` under the per-topic limits alone: the newest, as many as fit, never none. */
+function expectedHistory(sent: Sent[], limits: TopicLimits): Sent[] {
+  const kept: Sent[] = [];
+  let total = 0;
+  for (let i = sent.length - 1; i >= 0; i--) {
+    const length = Math.min(sent[i].size, limits.maxPayloadBytes);
+    if (kept.length > 0 && (kept.length + 1 > limits.messagesPerTopic || total + length > limits.bytesPerTopic)) break;
+    kept.unshift(sent[i]);
+    total += length;
+  }
+  return kept;
+}
+
+function assertSame(tree: TopicTree, topic: string, expected: Sent[], limits: TopicLimits): void {
+  const node = tree.find(topic);
+  const history = node ? [...node.messages()] : [];
+  assert.equal(history.length, expected.length, `${topic}: kept count`);
+  expected.forEach((message, index) => {
+    const got = history[index];
+    const cut = message.size > limits.maxPayloadBytes;
+    assert.ok(Buffer.from(got.payload).equals(message.payload.subarray(0, limits.maxPayloadBytes)), `${topic}[${index}]: the bytes`);
+    assert.deepEqual(
+      { size: got.size, truncated: got.truncated, qos: got.qos, retain: got.retain, receivedAt: got.receivedAt, properties: got.properties },
+      { size: message.size, truncated: cut, qos: message.qos, retain: message.retain, receivedAt: message.receivedAt, properties: message.properties },
+    );
+  });
+}
+
+describe('MessageStore (compact history)', () => {
+  it('property: every topic keeps exactly what a plain model keeps, byte for byte, through compactions and clears', () => {
+    fc.assert(
+      fc.property(
+        fc.array(operation, { minLength: 1, maxLength: 2500, size: 'max' }),
+        fc.record({ messagesPerTopic: fc.integer({ min: 1, max: 400 }), bytesPerTopic: fc.integer({ min: 1, max: 1 << 20 }), maxPayloadBytes: fc.integer({ min: 1, max: 5000 }) }),
+        (operations, perTopic) => {
+          const limits = { ...perTopic, totalBudgetBytes: Infinity };
+          const tree = new TopicTree(limits);
+          const model = new Map<string, Sent[]>();
+          let clock = 0;
+          for (const step of operations) {
+            const topic = topicName(step.topic);
+            if (step.op === 'clear') {
+              const node = tree.find(topic);
+              if (node) tree.clearSubtree(node);
+              model.delete(topic);
+              continue;
+            }
+            const sent: Sent = { payload: bytes(step.size, step.seed), size: step.size, qos: step.qos, retain: step.retain, receivedAt: ++clock };
+            if (step.props >= 0) sent.properties = PROPERTIES[step.props];
+            tree.add(topic, { ...sent, payload: Buffer.from(sent.payload) });
+            model.set(topic, [...(model.get(topic) ?? []), sent]);
+          }
+          let kept = 0;
+          for (const [topic, sent] of model) {
+            const expected = expectedHistory(sent, limits);
+            kept += expected.length;
+            assertSame(tree, topic, expected, limits);
+          }
+          assert.equal(tree.stats.kept, kept);
+          assert.equal(tree.store.liveRecords, kept);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('property: two connections share one budget; history goes before any last value, and what stays is each topic\'s newest', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 3000 })), { minLength: 1, maxLength: 1500, size: 'max' }),
+        fc.integer({ min: 20_000, max: 400_000 }),
+        (stream, budget) => {
+          const store = new MessageStore();
+          store.budgetBytes = budget;
+          const limits = { messagesPerTopic: 50, bytesPerTopic: 1 << 20, maxPayloadBytes: 2000, totalBudgetBytes: budget };
+          const trees = [new TopicTree(limits, store), new TopicTree(limits, store)];
+          const sent = new Map<string, number>();
+          let clock = 0;
+          const forgotten = () => trees[0].stats.forgotten + trees[1].stats.forgotten;
+          for (const [second, topic, size] of stream) {
+            const tree = trees[second ? 1 : 0];
+            const name = `${second ? 'b' : 'a'}/${topic}`;
+            const before = forgotten();
+            tree.add(name, { payload: bytes(size, topic), qos: 0, retain: false, receivedAt: ++clock });
+            sent.set(name, (sent.get(name) ?? 0) + 1);
+            if (forgotten() > before) {
+              // A topic went only because nothing but last values was left (the new message's topic may hold two).
+              for (const node of trees.flatMap((each) => [...each.topics()])) if (node.topic !== name || node.tree !== tree) assert.ok(node.keptCount <= 1, `${node.topic} kept history while a topic was forgotten`);
+            }
+            assert.ok(store.liveBytes + store.nodeBytes <= budget || store.liveRecords <= 1, `${store.liveBytes} + ${store.nodeBytes} within ${budget}`);
+          }
+          const nodes = trees.flatMap((tree) => [...tree.topics()]);
+          const withHistory = nodes.some((node) => node.keptCount > 1);
+          for (const node of nodes) {
+            if (withHistory) assert.ok(node.keptCount >= 1, `${node.topic} keeps its last value while another topic keeps history`);
+            // What a topic keeps is its newest: the last one sent is the last one kept.
+            const messages = [...node.messages()];
+            if (messages.length) assert.equal(messages.at(-1)?.receivedAt, node.lastActivity);
+          }
+          for (const tree of trees) assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received, 'nothing unaccounted for');
+          assert.equal(store.liveRecords, trees[0].stats.kept + trees[1].stats.kept);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('one busy topic: what the store holds stops growing once the per-topic cap is reached', () => {
+    const tree = new TopicTree({ messagesPerTopic: 1000, bytesPerTopic: 1 << 20, maxPayloadBytes: 256 * 1024, totalBudgetBytes: 256 * 1024 * 1024 });
+    const payload = Buffer.alloc(100, 7);
+    const allocatedAfter = (count: number) => {
+      for (let i = 0; i < count; i++) tree.add('busy/one', { payload, qos: 0, retain: false, receivedAt: i });
+      return tree.store.allocatedBytes;
+    };
+    const early = allocatedAfter(100_000);
+    const late = allocatedAfter(400_000);
+    assert.equal(tree.stats.kept, 1000);
+    assert.ok(late <= early, `allocated ${late} B after 500,000 messages, ${early} B after 100,000`);
+    assert.ok(late < 4 * 1024 * 1024, `${late} B for 1,000 kept messages of 100 B`);
+  });
+
+  it('last values scattered through a flood do not pin a slab each: the slabs are repacked, the values stay byte for byte', () => {
+    const tree = new TopicTree({ messagesPerTopic: 10, bytesPerTopic: 1 << 20, maxPayloadBytes: 4096, totalBudgetBytes: Infinity });
+    const flood = Buffer.alloc(1000, 1);
+    let clock = 0;
+    for (let quiet = 0; quiet < 150; quiet++) {
+      // About a slab (1 MiB) of flood between two quiet messages: without repacking each would keep its slab.
+      for (let i = 0; i < 1100; i++) tree.add('busy/one', { payload: flood, qos: 0, retain: false, receivedAt: ++clock });
+      tree.add(`quiet/${quiet}`, { payload: bytes(300, quiet), qos: 1, retain: true, receivedAt: ++clock });
+    }
+    assert.ok(tree.store.allocatedBytes < 12 * 1024 * 1024, `${tree.store.allocatedBytes} B allocated for ${tree.store.liveBytes} B kept`);
+    for (let quiet = 0; quiet < 150; quiet++) assert.ok(Buffer.from(tree.find(`quiet/${quiet}`)?.last?.payload ?? []).equals(bytes(300, quiet)), `quiet/${quiet}`);
+    assert.equal([...(tree.find('busy/one')?.messages() ?? [])].length, 10);
+  });
+
+  it('a kept message costs RECORD_BYTES beside its payload', () => {
+    const tree = new TopicTree({ messagesPerTopic: 1_000_000, bytesPerTopic: 1 << 30, maxPayloadBytes: 1000, totalBudgetBytes: Infinity });
+    for (let i = 0; i < 10_000; i++) tree.add(`t/${i % 100}`, { payload: Buffer.alloc(100), qos: 0, retain: false, receivedAt: i });
+    assert.equal(tree.store.liveBytes, 10_000 * (100 + RECORD_BYTES));
+    assert.ok(RECORD_BYTES <= 40);
+  });
+});
