@@ -113,6 +113,15 @@ export class ChangeTracker {
     this.schedule(CHANGE_INTERVAL_MS);
   }
 
+  /** The budget forgot topics below `parent`: its level is listed again (their rows go), the rows above change counts. */
+  onForgotten(connectionId: string, parent: TopicNode): void {
+    const watched = this.watched.get(connectionId);
+    if (!watched || !this.visible) return;
+    if (watched.expanded.has(parent)) watched.relist.add(parent);
+    for (let up: TopicNode | undefined = parent; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
+    this.schedule(CHANGE_INTERVAL_MS);
+  }
+
   /** Everything may have changed (a clear): the next report says so, and rows and panels start over. */
   reset(connectionId: string): void {
     const watched = this.watchedOf(connectionId);

@@ -18,6 +18,8 @@ export interface PoolEvents {
   emit(event: EngineEvent): void;
   /** Every message that reaches a connection's tree. */
   onMessage(connectionId: string, node: TopicNode, created: TopicNode | undefined): void;
+  /** The budget forgot topics below `parent` of a connection's tree. */
+  onForgotten(connectionId: string, parent: TopicNode): void;
   /** A connection's tree is new (first connect, or a changed profile replaced it). */
   onCreated(connectionId: string): void;
 }
@@ -68,6 +70,7 @@ export class ConnectionPool {
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));
     connection.onDidChangeSubscriptions(() => this.events.emit({ kind: 'subscriptions', connectionId: id, subscriptions: connection.subscriptions }));
     connection.onDidUpdateTopic((update) => this.events.onMessage(id, update.node, update.created));
+    connection.topics.onForgotten = (parent) => this.events.onForgotten(id, parent);
     const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics) };
     this.models.set(id, model);
     this.applyLimits();

@@ -22,6 +22,7 @@ export class EngineCore {
       emit,
       onMessage: (id, node, created) => this.tracker.onMessage(id, node, created),
       onCreated: (id) => this.tracker.connectionChanged(id),
+      onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
     });
     const pool = this.pool;
     const tracker = this.tracker;

@@ -263,6 +263,8 @@ export class TopicTree {
   /** Nodes by full topic, for the common case of a message to a known topic; bounded, so it is cleared when full. */
   private readonly byTopic = new Map<string, TopicNode>();
   private perTopic: TopicLimits;
+  /** Told when the budget forgot topics below `parent` (their rows go): the views re-list that level. */
+  onForgotten: ((parent: TopicNode) => void) | undefined;
   /** What this tree's nodes cost, as counted in the store's `nodeBytes`. */
   private nodeBytes = 0;
   /** What this tree's kept messages cost in the store (payloads and records). */
@@ -387,7 +389,7 @@ export class TopicTree {
    * message. A topic with topics below it keeps its node and loses its value.
    */
   private forget(node: TopicNode): void {
-    if (node.children.size > 0) {
+    if (node.childCount > 0) {
       this.onDropped(node, this.store.dropOldest(node));
       this.syncBytes();
       return;
@@ -398,10 +400,12 @@ export class TopicTree {
     node.dropped += node.keptCount;
     this.clearSubtree(node);
     // Levels above it that hold nothing any more go with it.
-    for (let up = node.parent; up && up !== this.root && up.children.size === 0 && up.messageCount === 0; up = up.parent) {
-      this.clearSubtree(up);
+    let parent = node.parent;
+    for (; parent && parent !== this.root && parent.childCount === 0 && parent.messageCount === 0; parent = parent.parent) {
+      this.clearSubtree(parent);
     }
     this.syncBytes();
+    if (parent) this.onForgotten?.(parent);
   }
 
   private countNode(node: TopicNode, sign: 1 | -1): void {

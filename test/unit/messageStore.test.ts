@@ -167,6 +167,23 @@ describe('MessageStore (compact history)', () => {
     assert.equal([...(tree.find('busy/one')?.messages() ?? [])].length, 10);
   });
 
+  it('when only last values are left, the least recently active topic is forgotten, its empty levels too, and the level above is named', () => {
+    const tree = new TopicTree({ messagesPerTopic: 10, bytesPerTopic: 1 << 20, maxPayloadBytes: 1000, totalBudgetBytes: Infinity });
+    const told: string[] = [];
+    tree.onForgotten = (parent) => told.push(parent.topic);
+    for (let i = 0; i < 5; i++) tree.add(`fleet/site-${i}/device`, { payload: Buffer.alloc(100, i), qos: 0, retain: false, receivedAt: i });
+    // Room for four of the five last values (and their nodes): the oldest goes.
+    tree.store.budgetBytes = tree.store.liveBytes + tree.store.nodeBytes - 1;
+    tree.fitBudget();
+    assert.equal(tree.find('fleet/site-0/device'), undefined, 'the least recently active topic is forgotten');
+    assert.equal(tree.find('fleet/site-0'), undefined, 'with the level that held nothing else');
+    assert.deepEqual(told, ['fleet']);
+    assert.equal(tree.stats.forgotten, 1);
+    assert.equal(tree.find('fleet')?.topicCount, 4);
+    for (let i = 1; i < 5; i++) assert.ok(Buffer.from(tree.find(`fleet/site-${i}/device`)?.last?.payload ?? []).equals(Buffer.alloc(100, i)));
+    assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received);
+  });
+
   it('a kept message costs RECORD_BYTES beside its payload', () => {
     const tree = new TopicTree({ messagesPerTopic: 1_000_000, bytesPerTopic: 1 << 30, maxPayloadBytes: 1000, totalBudgetBytes: Infinity });
     for (let i = 0; i < 10_000; i++) tree.add(`t/${i % 100}`, { payload: Buffer.alloc(100), qos: 0, retain: false, receivedAt: i });
