@@ -40,6 +40,11 @@ function isRow(watched: Watched, node: TopicNode): boolean {
   return node.parent !== undefined && watched.expanded.has(node.parent) && watched.shown.has(node);
 }
 
+/** `from` and the levels above it that are rows: their counts of sub-topics changed. */
+function markRowsFrom(watched: Watched, from: TopicNode | undefined): void {
+  for (let up = from; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
+}
+
 /**
  * Tracks, per message, which rows the Topics view shows and which open panels changed, and reports
  * them coalesced with fresh snapshots, so the host never has to ask back. A message marks its own
@@ -105,7 +110,7 @@ export class ChangeTracker {
       if (created && created.parent && watched.expanded.has(created.parent)) watched.relist.add(created.parent);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
       if (created || node.messageCount === 1) {
-        for (let up = node.parent; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
+        markRowsFrom(watched, node.parent);
       }
     } else if (!watched.pinnedChanged.size) {
       return;
@@ -118,7 +123,7 @@ export class ChangeTracker {
     const watched = this.watched.get(connectionId);
     if (!watched || !this.visible) return;
     if (watched.expanded.has(parent)) watched.relist.add(parent);
-    for (let up: TopicNode | undefined = parent; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
+    markRowsFrom(watched, parent);
     this.schedule(CHANGE_INTERVAL_MS);
   }
 

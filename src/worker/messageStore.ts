@@ -55,17 +55,47 @@ export interface NewMessage {
   properties?: MessageProperties;
 }
 
+/** The fields of every record, one typed array each, indexed by record. */
+class Records {
+  readonly offset: Uint32Array;
+  readonly length: Uint32Array;
+  readonly size: Uint32Array;
+  readonly slabOf: Uint32Array;
+  readonly time: Float64Array;
+  /** The topic's next (newer) record, -1 for its newest. */
+  readonly next: Int32Array;
+  readonly props: Int32Array;
+  readonly flags: Uint8Array;
+  readonly owner: (HistoryOwner | undefined)[];
+
+  constructor(readonly capacity: number) {
+    this.offset = new Uint32Array(capacity);
+    this.length = new Uint32Array(capacity);
+    this.size = new Uint32Array(capacity);
+    this.slabOf = new Uint32Array(capacity);
+    this.time = new Float64Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.props = new Int32Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.owner = new Array<HistoryOwner | undefined>(capacity).fill(undefined);
+  }
+
+  /** Record `to` becomes a copy of record `from` of `source`, not yet linked to a next one. */
+  copy(to: number, source: Records, from: number): void {
+    this.offset[to] = source.offset[from];
+    this.length[to] = source.length[from];
+    this.size[to] = source.size[from];
+    this.slabOf[to] = source.slabOf[from];
+    this.time[to] = source.time[from];
+    this.flags[to] = source.flags[from];
+    this.props[to] = source.props[from];
+    this.owner[to] = source.owner[from];
+    this.next[to] = -1;
+  }
+}
+
 export class MessageStore {
-  private capacity = MIN_CAPACITY;
-  private offset = new Uint32Array(MIN_CAPACITY);
-  private length = new Uint32Array(MIN_CAPACITY);
-  private size = new Uint32Array(MIN_CAPACITY);
-  private slabOf = new Uint32Array(MIN_CAPACITY);
-  private time = new Float64Array(MIN_CAPACITY);
-  private next = new Int32Array(MIN_CAPACITY);
-  private props = new Int32Array(MIN_CAPACITY);
-  private flags = new Uint8Array(MIN_CAPACITY);
-  private owner: (HistoryOwner | undefined)[] = new Array<HistoryOwner | undefined>(MIN_CAPACITY).fill(undefined);
+  private records = new Records(MIN_CAPACITY);
   /** The oldest record still in use or not yet passed; records before it are free. */
   private head = 0;
   /** Where the next record goes. */
@@ -94,7 +124,7 @@ export class MessageStore {
 
   /** What the store holds allocated: record arrays at their capacity, every slab whole, properties. */
   get allocatedBytes(): number {
-    return this.capacity * (RECORD_BYTES) + this.slabBytes + this.propsBytes;
+    return this.records.capacity * RECORD_BYTES + this.slabBytes + this.propsBytes;
   }
 
   /** What the pool may hold: kept messages plus `nodeBytes`. */
@@ -115,7 +145,7 @@ export class MessageStore {
     while (this.overBudget) {
       const record = this.oldestRecord();
       if (record < 0) return;
-      const owner = this.owner[record];
+      const owner = this.records.owner[record];
       if (!owner) throw new Error(`record ${record} has no topic`);
       if (owner.keptCount > 1) {
         const bytes = this.dropOldest(owner);
@@ -133,18 +163,18 @@ export class MessageStore {
   }
 
   append(owner: HistoryOwner, message: NewMessage): void {
-    if (this.tail === this.capacity) this.compact();
+    if (this.tail === this.records.capacity) this.compact();
     const record = this.tail++;
     const { slab, offset } = this.place(message.payload);
-    this.slabOf[record] = slab;
-    this.offset[record] = offset;
-    this.length[record] = message.payload.length;
-    this.size[record] = message.size;
-    this.time[record] = message.receivedAt;
-    this.flags[record] = FLAG_LIVE | (message.retain ? FLAG_RETAIN : 0) | (message.truncated ? FLAG_TRUNCATED : 0) | (message.qos << QOS_SHIFT);
-    this.props[record] = message.properties ? this.intern(message.properties) : -1;
-    this.next[record] = -1;
-    this.owner[record] = owner;
+    this.records.slabOf[record] = slab;
+    this.records.offset[record] = offset;
+    this.records.length[record] = message.payload.length;
+    this.records.size[record] = message.size;
+    this.records.time[record] = message.receivedAt;
+    this.records.flags[record] = FLAG_LIVE | (message.retain ? FLAG_RETAIN : 0) | (message.truncated ? FLAG_TRUNCATED : 0) | (message.qos << QOS_SHIFT);
+    this.records.props[record] = message.properties ? this.intern(message.properties) : -1;
+    this.records.next[record] = -1;
+    this.records.owner[record] = owner;
     this.link(owner, record);
     this.liveRecords++;
     this.livePayloadBytes += message.payload.length;
@@ -155,8 +185,8 @@ export class MessageStore {
   dropOldest(owner: HistoryOwner): number {
     const record = owner.head;
     if (record < 0) return -1;
-    const bytes = this.length[record];
-    owner.head = this.next[record];
+    const bytes = this.records.length[record];
+    owner.head = this.records.next[record];
     if (owner.head < 0) owner.tail = -1;
     owner.keptCount--;
     if (owner.keptCount === 0) this.owners--;
@@ -169,93 +199,66 @@ export class MessageStore {
     while (this.dropOldest(owner) >= 0);
   }
 
-  /** The record of a topic's oldest kept message, the one every eviction looks at first; -1 when none is kept. */
-  oldestRecord(): number {
+  /** The record of the oldest kept message of all, the one every eviction looks at first; -1 when none is kept. */
+  private oldestRecord(): number {
     this.skipDead();
     return this.head < this.tail ? this.head : -1;
-  }
-
-  ownerOf(record: number): HistoryOwner | undefined {
-    return this.owner[record];
   }
 
   /**
    * Moves a topic's only message to the end of the arrival order (its time stays): eviction keeps
    * last values before history and passes over it until only last values are left.
    */
-  requeue(owner: HistoryOwner): void {
+  private requeue(owner: HistoryOwner): void {
     if (owner.keptCount !== 1) throw new Error('only a last value is requeued');
-    if (this.tail === this.capacity) this.compact();
+    if (this.tail === this.records.capacity) this.compact();
     const from = owner.head;
     const to = this.tail++;
-    this.offset[to] = this.offset[from];
-    this.length[to] = this.length[from];
-    this.size[to] = this.size[from];
-    this.slabOf[to] = this.slabOf[from];
-    this.time[to] = this.time[from];
-    this.flags[to] = this.flags[from];
-    this.props[to] = this.props[from];
-    this.next[to] = -1;
-    this.owner[to] = owner;
-    this.flags[from] = 0;
-    this.owner[from] = undefined;
+    this.records.copy(to, this.records, from);
+    this.records.flags[from] = 0;
+    this.records.owner[from] = undefined;
     owner.head = owner.tail = to;
   }
 
   /** The topic's kept messages from the `from`-th (0: the oldest) on; each a copy (the slabs move on compaction). */
   *messages(owner: HistoryOwner, payloadBytes = Infinity, from = 0): Generator<StoredMessage> {
     let record = owner.head;
-    for (let skipped = 0; skipped < from && record >= 0; skipped++) record = this.next[record];
-    for (; record >= 0; record = this.next[record]) yield this.read(record, payloadBytes);
-  }
-
-  /** The topic's `index`-th kept message (0: the oldest). */
-  messageAt(owner: HistoryOwner, index: number, payloadBytes = Infinity): StoredMessage | undefined {
-    if (index < 0 || index >= owner.keptCount) return undefined;
-    if (index === owner.keptCount - 1) return this.read(owner.tail, payloadBytes);
-    let record = owner.head;
-    for (let step = 0; step < index; step++) record = this.next[record];
-    return this.read(record, payloadBytes);
+    for (let skipped = 0; skipped < from && record >= 0; skipped++) record = this.records.next[record];
+    for (; record >= 0; record = this.records.next[record]) yield this.read(record, payloadBytes);
   }
 
   last(owner: HistoryOwner, payloadBytes = Infinity): StoredMessage | undefined {
     return owner.tail >= 0 ? this.read(owner.tail, payloadBytes) : undefined;
   }
 
-  /** The kept payload of the topic's newest message, as a view valid until the next change to the store. */
-  lastPayloadView(owner: HistoryOwner): Uint8Array | undefined {
-    if (owner.tail < 0) return undefined;
-    return this.view(owner.tail);
-  }
-
   private read(record: number, payloadBytes: number): StoredMessage {
-    const flags = this.flags[record];
+    const flags = this.records.flags[record];
     const view = this.view(record);
     const message: StoredMessage = {
       // A copy in Node's pool: the caller may keep it while the store compacts.
       payload: Buffer.from(view.subarray(0, Math.min(view.length, payloadBytes))),
-      size: this.size[record],
+      size: this.records.size[record],
       truncated: (flags & FLAG_TRUNCATED) !== 0,
       keptBytes: view.length,
       qos: ((flags >> QOS_SHIFT) & 3) as 0 | 1 | 2,
       retain: (flags & FLAG_RETAIN) !== 0,
-      receivedAt: this.time[record],
+      receivedAt: this.records.time[record],
       properties: undefined,
     };
-    const props = this.props[record];
+    const props = this.records.props[record];
     if (props >= 0) message.properties = this.propsTable[props]?.properties;
     return message;
   }
 
   private view(record: number): Uint8Array {
-    const slab = this.slabs[this.slabOf[record]];
+    const slab = this.slabs[this.records.slabOf[record]];
     if (!slab) throw new Error(`record ${record} has no slab`);
-    const start = this.offset[record];
-    return slab.bytes.subarray(start, start + this.length[record]);
+    const start = this.records.offset[record];
+    return slab.bytes.subarray(start, start + this.records.length[record]);
   }
 
   private link(owner: HistoryOwner, record: number): void {
-    if (owner.tail >= 0) this.next[owner.tail] = record;
+    if (owner.tail >= 0) this.records.next[owner.tail] = record;
     else owner.head = record;
     owner.tail = record;
     owner.keptCount++;
@@ -263,24 +266,24 @@ export class MessageStore {
   }
 
   private kill(record: number, owner: HistoryOwner): void {
-    const bytes = this.length[record];
+    const bytes = this.records.length[record];
     owner.historyBytes -= bytes;
     this.liveRecords--;
     this.livePayloadBytes -= bytes;
-    const slab = this.slabs[this.slabOf[record]];
+    const slab = this.slabs[this.records.slabOf[record]];
     if (slab) {
       slab.live -= bytes;
-      if (slab.live === 0 && this.slabOf[record] !== this.current) this.freeSlab(this.slabOf[record]);
+      if (slab.live === 0 && this.records.slabOf[record] !== this.current) this.freeSlab(this.records.slabOf[record]);
     }
-    const props = this.props[record];
+    const props = this.records.props[record];
     if (props >= 0) this.release(props);
-    this.flags[record] = 0;
-    this.owner[record] = undefined;
+    this.records.flags[record] = 0;
+    this.records.owner[record] = undefined;
     this.skipDead();
   }
 
   private skipDead(): void {
-    while (this.head < this.tail && (this.flags[this.head] & FLAG_LIVE) === 0) this.head++;
+    while (this.head < this.tail && (this.records.flags[this.head] & FLAG_LIVE) === 0) this.head++;
     if (this.head === this.tail) this.head = this.tail = 0;
   }
 
@@ -350,17 +353,9 @@ export class MessageStore {
    * arrays are full, so at least half of what it copies was appended since the last run.
    */
   private compact(): void {
-    const capacity = Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(Math.max(1, this.liveRecords) * 2)));
-    const moved = new Int32Array(this.capacity).fill(-1);
-    const offset = new Uint32Array(capacity);
-    const length = new Uint32Array(capacity);
-    const size = new Uint32Array(capacity);
-    const slabOf = new Uint32Array(capacity);
-    const time = new Float64Array(capacity);
-    const next = new Int32Array(capacity);
-    const props = new Int32Array(capacity);
-    const flags = new Uint8Array(capacity);
-    const owner = new Array<HistoryOwner | undefined>(capacity).fill(undefined);
+    const old = this.records;
+    const records = new Records(Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(Math.max(1, this.liveRecords) * 2))));
+    const moved = new Int32Array(old.capacity).fill(-1);
     const repack = this.slabBytes > 2 * this.livePayloadBytes + 2 * SLAB_BYTES;
     const oldSlabs = this.slabs;
     if (repack) {
@@ -370,49 +365,32 @@ export class MessageStore {
     }
     let to = 0;
     for (let from = this.head; from < this.tail; from++) {
-      if ((this.flags[from] & FLAG_LIVE) === 0) continue;
+      if ((old.flags[from] & FLAG_LIVE) === 0) continue;
       moved[from] = to;
+      records.copy(to, old, from);
       if (repack) {
-        const slab = oldSlabs[this.slabOf[from]];
+        const slab = oldSlabs[old.slabOf[from]];
         if (!slab) throw new Error(`record ${from} has no slab`);
-        const start = this.offset[from];
-        const placed = this.place(slab.bytes.subarray(start, start + this.length[from]));
-        slabOf[to] = placed.slab;
-        offset[to] = placed.offset;
-      } else {
-        slabOf[to] = this.slabOf[from];
-        offset[to] = this.offset[from];
+        const start = old.offset[from];
+        const placed = this.place(slab.bytes.subarray(start, start + old.length[from]));
+        records.slabOf[to] = placed.slab;
+        records.offset[to] = placed.offset;
       }
-      length[to] = this.length[from];
-      size[to] = this.size[from];
-      time[to] = this.time[from];
-      flags[to] = this.flags[from];
-      props[to] = this.props[from];
-      owner[to] = this.owner[from];
       to++;
     }
     // Chains and owners point at the new places.
     for (let from = this.head; from < this.tail; from++) {
       const at = moved[from];
       if (at < 0) continue;
-      const after = this.next[from];
-      next[at] = after >= 0 ? moved[after] : -1;
-      const who = this.owner[from];
+      const after = old.next[from];
+      records.next[at] = after >= 0 ? moved[after] : -1;
+      const who = old.owner[from];
       if (who) {
         if (who.head === from) who.head = at;
         if (who.tail === from) who.tail = at;
       }
     }
-    this.capacity = capacity;
-    this.offset = offset;
-    this.length = length;
-    this.size = size;
-    this.slabOf = slabOf;
-    this.time = time;
-    this.next = next;
-    this.props = props;
-    this.flags = flags;
-    this.owner = owner;
+    this.records = records;
     this.head = 0;
     this.tail = to;
   }

@@ -54,7 +54,7 @@ export class NodeIndex {
   private attached(node: TopicNode): boolean {
     let current = node;
     for (let parent = current.parent; parent; parent = current.parent) {
-      if (parent.children.get(current.name) !== current) return false;
+      if (parent.child(current.name) !== current) return false;
       current = parent;
     }
     return current === this.tree.root;

@@ -114,7 +114,7 @@ export class FilterIndex {
     if (known !== undefined && Math.floor(known / 2) === node.revision) return known % 2 === 1;
     this.computed++;
     if (this.matches(node)) return this.remember(node, true);
-    if (!node.children.size) return this.remember(node, false);
+    if (!node.childCount) return this.remember(node, false);
     frames.push({ node, children: node.children.values() });
     return undefined;
   }

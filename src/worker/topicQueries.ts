@@ -38,7 +38,7 @@ export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapsho
     messageCount: node.messageCount,
     totalMessages: node.totalMessages,
     topicCount: node.topicCount,
-    childCount: node.children.size,
+    childCount: node.childCount,
     retained: node.retained,
     dropped: node.dropped,
     lastActivity: node.lastActivity,

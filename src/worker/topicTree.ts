@@ -174,11 +174,6 @@ export class TopicNode implements HistoryOwner {
     return this.store.messages(this, payloadBytes, from);
   }
 
-  /** The `index`-th kept message (0: the oldest), its payload cut to `payloadBytes`. */
-  messageAt(index: number, payloadBytes = Infinity): StoredMessage | undefined {
-    return this.store.messageAt(this, index, payloadBytes);
-  }
-
   get hasMessages(): boolean {
     return this.messageCount > 0;
   }
@@ -438,7 +433,7 @@ export class TopicTree {
   /** Removes a node and everything below it from the tree (not from the broker); the root clears all. */
   clearSubtree(node: TopicNode): void {
     // A topic forgotten by the budget is a leaf: only its own entry goes (clearing the cache for each would cost a flood dearly).
-    if (node.children.size === 0 && node !== this.root) this.byTopic.delete(node.topic);
+    if (node.childCount === 0 && node !== this.root) this.byTopic.delete(node.topic);
     else this.byTopic.clear();
     let messages = 0;
     let topics = 0;
@@ -478,7 +473,7 @@ export class TopicTree {
         continue;
       }
       yield next.value;
-      if (next.value.children.size) stack.push(next.value.children.values());
+      if (next.value.childCount) stack.push(next.value.children.values());
     }
   }
 }
