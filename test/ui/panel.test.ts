@@ -165,12 +165,11 @@ describe('The message panel in the workbench (Chromium)', function () {
     await panel.locator('.history-row.selected[data-seq="0"]').waitFor();
   });
 
-  it('marks a payload cut for the panel, and loads it whole on request', async () => {
-    const topic = 'bench/big';
-    const text = 'x'.repeat(200 * 1024);
+  /** Publishes one message from a client of its own, opens the topic's panel by "MQTT: Show Topic History", on its Payload tab. */
+  async function publishAndOpen(topic: string, payload: string | Buffer): Promise<Frame> {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
     try {
-      await client.publishAsync(topic, text, { qos: 1 });
+      await client.publishAsync(topic, payload, { qos: 1 });
     } finally {
       await client.endAsync();
     }
@@ -178,6 +177,13 @@ describe('The message panel in the workbench (Chromium)', function () {
     await workbench.answerQuickPick('MQTT: Show Topic History', topic);
     const panel = await workbench.webviewFrame('h1.topic', { text: topic });
     await panel.locator('vscode-panel-tab#tab-payload').click();
+    return panel;
+  }
+
+  it('marks a payload cut for the panel, and loads it whole on request', async () => {
+    const topic = 'bench/big';
+    const text = 'x'.repeat(200 * 1024);
+    const panel = await publishAndOpen(topic, text);
     await panel.locator('#view-payload .cut-mark', { hasText: /showing the first 64(\.0)? KiB/ }).waitFor();
     assert.equal((await panel.locator('pre.payload-text').textContent())?.length, 64 * 1024);
     await panel.locator('vscode-button', { hasText: 'Load whole payload' }).click();
@@ -189,16 +195,7 @@ describe('The message panel in the workbench (Chromium)', function () {
   it('shows a binary payload byte for byte in the hex and base64 views (the bytes cross postMessage as a Uint8Array)', async () => {
     const topic = 'bench/binary';
     const bytes = Buffer.from(Array.from({ length: 700 }, (_, index) => (index * 37 + 11) % 256));
-    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
-    try {
-      await client.publishAsync(topic, bytes, { qos: 1 });
-    } finally {
-      await client.endAsync();
-    }
-    await workbench.runCommand('MQTT: Show Topic History');
-    await workbench.answerQuickPick('MQTT: Show Topic History', topic);
-    const panel = await workbench.webviewFrame('h1.topic', { text: topic });
-    await panel.locator('vscode-panel-tab#tab-payload').click();
+    const panel = await publishAndOpen(topic, bytes);
     // Binary: the automatic choice is hex, and every byte is there in order.
     await panel.locator('#view-payload .kind', { hasText: 'Hex (auto)' }).waitFor();
     assert.equal(await panel.locator('pre.payload-hex').textContent(), hexDump(bytes));
