@@ -14,22 +14,24 @@ interface Watched {
   /** Some expanded refs name a topic (tests, the benchmark): they may name a node that comes later. */
   byTopic: boolean;
   pinnedTopics: string[];
-  /** Nodes whose children are rows; the root when the connection is expanded. */
-  expanded: Set<TopicNode>;
+  /** Nodes (by key) whose children are rows; the root when the connection is expanded. */
+  expanded: Set<number>;
   /**
    * Per level, the children the host last listed: the rows VS Code has (a page of a wide level).
    * Kept while the level is collapsed: VS Code shows the same rows again when it is expanded,
    * without asking for them.
    */
-  listed: Map<TopicNode, TopicNode[]>;
-  /** Every listed node: the per-message check. */
-  shown: Set<TopicNode>;
-  pinned: Set<TopicNode>;
-  /** Rows whose own label or description may have changed. */
-  rows: Set<TopicNode>;
-  /** Expanded nodes that gained (or lost) a child. */
-  relist: Set<TopicNode>;
-  pinnedChanged: Set<TopicNode>;
+  listed: Map<number, number[]>;
+  /** Every listed node (by key): the per-message check. */
+  shown: Set<number>;
+  pinned: Set<number>;
+  /** Rows whose own label or description may have changed, by key. */
+  rows: Map<number, TopicNode>;
+  /** Expanded nodes that gained (or lost) a child, by key. */
+  relist: Map<number, TopicNode>;
+  pinnedChanged: Map<number, TopicNode>;
+  /** Per pinned node (by key), one past the newest seq a report carried: the next one carries only newer rows. */
+  pushed: Map<number, number>;
   reset: boolean;
   /** Totals changed: a report goes out even when no row did. */
   statsChanged: boolean;
@@ -37,12 +39,13 @@ interface Watched {
 
 /** A listed child of an expanded level: a row VS Code shows. */
 function isRow(watched: Watched, node: TopicNode): boolean {
-  return node.parent !== undefined && watched.expanded.has(node.parent) && watched.shown.has(node);
+  const parent = node.parentKey;
+  return parent !== undefined && watched.expanded.has(parent) && watched.shown.has(node.key);
 }
 
 /** `from` and the levels above it that are rows: their counts of sub-topics changed. */
 function markRowsFrom(watched: Watched, from: TopicNode | undefined): void {
-  for (let up = from; up?.parent; up = up.parent) if (isRow(watched, up)) watched.rows.add(up);
+  for (let up = from; up?.parentKey !== undefined; up = up.parent) if (isRow(watched, up)) watched.rows.set(up.key, up);
 }
 
 /**
@@ -53,8 +56,6 @@ function markRowsFrom(watched: Watched, from: TopicNode | undefined): void {
  */
 export class ChangeTracker {
   private readonly watched = new Map<string, Watched>();
-  /** Per pinned node, one past the newest seq a report carried: the next one carries only newer rows. */
-  private readonly pushed = new WeakMap<TopicNode, number>();
   private visible = true;
   private timer: NodeJS.Timeout | undefined;
 
@@ -74,9 +75,10 @@ export class ChangeTracker {
   /** The host listed these children of `parent` (a page of them): they are rows now, and only they. */
   listed(connectionId: string, parent: TopicNode, children: TopicNode[]): void {
     const watched = this.watchedOf(connectionId);
-    for (const node of watched.listed.get(parent) ?? []) watched.shown.delete(node);
-    watched.listed.set(parent, children);
-    for (const node of children) watched.shown.add(node);
+    for (const key of watched.listed.get(parent.key) ?? []) watched.shown.delete(key);
+    const keys = children.map((node) => node.key);
+    watched.listed.set(parent.key, keys);
+    for (const key of keys) watched.shown.add(key);
   }
 
   setVisible(visible: boolean): void {
@@ -103,11 +105,12 @@ export class ChangeTracker {
     const watched = this.watchedOf(connectionId);
     // A topic created anew may be one a panel pinned (or a ref named by topic) before it existed.
     if (created && (watched.pinnedTopics.length || watched.byTopic)) this.resolve(connectionId, watched);
-    if (watched.pinned.has(node)) watched.pinnedChanged.add(node);
+    if (watched.pinned.has(node.key)) watched.pinnedChanged.set(node.key, node);
     if (this.visible) {
       watched.statsChanged = true;
-      if (isRow(watched, node)) watched.rows.add(node);
-      if (created && created.parent && watched.expanded.has(created.parent)) watched.relist.add(created.parent);
+      if (isRow(watched, node)) watched.rows.set(node.key, node);
+      const createdParent = created?.parentKey;
+      if (created && createdParent !== undefined && watched.expanded.has(createdParent)) watched.relist.set(createdParent, created.parent as TopicNode);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
       if (created || node.messageCount === 1) {
         markRowsFrom(watched, node.parent);
@@ -122,7 +125,7 @@ export class ChangeTracker {
   onForgotten(connectionId: string, parent: TopicNode): void {
     const watched = this.watched.get(connectionId);
     if (!watched || !this.visible) return;
-    if (watched.expanded.has(parent)) watched.relist.add(parent);
+    if (watched.expanded.has(parent.key)) watched.relist.set(parent.key, parent);
     markRowsFrom(watched, parent);
     this.schedule(CHANGE_INTERVAL_MS);
   }
@@ -152,13 +155,17 @@ export class ChangeTracker {
       const reset = watched.reset;
       // Too many rows for one report: their levels are listed again instead (fresh snapshots with the listing).
       if (watched.rows.size > MAX_ROWS_PER_REPORT) {
-        for (const node of watched.rows) if (node.parent) watched.relist.add(node.parent);
+        for (const node of watched.rows.values()) {
+          const parent = node.parent;
+          if (parent) watched.relist.set(parent.key, parent);
+        }
         watched.rows.clear();
       }
-      const rows: NodeSnapshot[] = reset ? [] : [...watched.rows].map((node) => snapshotOf(model, node));
+      // A row forgotten by the budget since it was marked has nothing to show: its level is re-listed.
+      const rows: NodeSnapshot[] = reset ? [] : [...watched.rows.values()].filter((node) => node.attached).map((node) => snapshotOf(model, node));
       const root = model.connection.topics.root;
-      const relist: NodeRef[] = reset ? [] : [...watched.relist].map((node) => (node === root ? { root: true } : { id: model.index.idOf(node) }));
-      const pinned = [...watched.pinnedChanged].flatMap((node) => this.pinnedUpdate(model, node));
+      const relist: NodeRef[] = reset ? [] : [...watched.relist.values()].filter((node) => node.attached).map((node) => (node.key === root.key ? { root: true } : { id: model.index.idOf(node) }));
+      const pinned = [...watched.pinnedChanged.values()].filter((node) => node.attached).flatMap((node) => this.pinnedUpdate(model, watched, node));
       watched.rows.clear();
       watched.relist.clear();
       watched.pinnedChanged.clear();
@@ -169,11 +176,11 @@ export class ChangeTracker {
   }
 
   /** What an open panel shows next of its topic: the rows new since the last report (bounded) and the newest message. */
-  private pinnedUpdate(model: ConnectionModel, node: TopicNode): PinnedUpdate[] {
+  private pinnedUpdate(model: ConnectionModel, watched: Watched, node: TopicNode): PinnedUpdate[] {
     if (!node.hasMessages || node.keptCount === 0) return [];
     const nextSeq = node.messageCount;
-    const from = Math.max(this.pushed.get(node) ?? 0, nextSeq - PUSHED_ROWS);
-    this.pushed.set(node, nextSeq);
+    const from = Math.max(watched.pushed.get(node.key) ?? 0, nextSeq - PUSHED_ROWS);
+    watched.pushed.set(node.key, nextSeq);
     const { window, entries } = queries.entries(model, node, from, nextSeq - from, PUSHED_ROW_BYTES);
     const latest = queries.entries(model, node, -1, 1, PUSHED_LATEST_BYTES).entries[0];
     return latest ? [{ topic: node.topic, window, recent: entries, latest }] : [];
@@ -190,9 +197,10 @@ export class ChangeTracker {
         listed: new Map(),
         shown: new Set(),
         pinned: new Set(),
-        rows: new Set(),
-        relist: new Set(),
-        pinnedChanged: new Set(),
+        rows: new Map(),
+        relist: new Map(),
+        pinnedChanged: new Map(),
+        pushed: new Map(),
         reset: false,
         statsChanged: false,
       };
@@ -208,21 +216,24 @@ export class ChangeTracker {
     watched.expanded = new Set(
       watched.expandedRefs.flatMap((ref) => {
         const node = model?.index.resolve(ref);
-        return node ? [node] : [];
+        return node ? [node.key] : [];
       }),
     );
     watched.pinned = this.resolvePinned(connectionId, watched.pinnedTopics);
+    // What was pushed is kept for pinned nodes only: the key of a node gone is never seen again.
+    for (const key of watched.pushed.keys()) if (!watched.pinned.has(key)) watched.pushed.delete(key);
   }
 
-  private resolvePinned(connectionId: string, topics: string[]): Set<TopicNode> {
+  private resolvePinned(connectionId: string, topics: string[]): Set<number> {
     const tree = this.model(connectionId)?.connection.topics;
-    const nodes = new Set<TopicNode>();
+    const keys = new Set<number>();
     if (tree) for (const topic of topics) {
       const node = tree.find(topic);
-      if (node) nodes.add(node);
+      if (node) keys.add(node.key);
     }
-    return nodes;
+    return keys;
   }
+
 
   dispose(): void {
     clearTimeout(this.timer);

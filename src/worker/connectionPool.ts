@@ -86,7 +86,7 @@ export class ConnectionPool {
     await model.connection.disconnect().catch(() => undefined);
     model.connection.dispose();
     // Its messages and nodes leave the shared pool.
-    model.connection.topics.clearSubtree(model.connection.topics.root);
+    model.connection.topics.dispose();
   }
 
   setLimits(limits: TopicLimits): void {

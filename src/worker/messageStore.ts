@@ -1,3 +1,4 @@
+import type { Int32Column, Uint32Column } from './columns';
 import type { MessageProperties, StoredMessage } from './topicTree';
 
 /**
@@ -9,21 +10,34 @@ import type { MessageProperties, StoredMessage } from './topicTree';
  * limits are reached (dead records and their bytes are reclaimed by compaction, amortized O(1)).
  */
 
-/** A topic as the store sees it: where its chain of records starts and ends. */
-export interface HistoryOwner {
-  /** Its oldest record, -1 when it keeps none. */
-  head: number;
-  /** Its newest record, -1 when it keeps none. */
-  tail: number;
-  keptCount: number;
-  /** Payload bytes of its kept messages (as kept: cut payloads count their kept part). */
-  historyBytes: number;
+/**
+ * The topics of one tree as the store sees them: per node, where its chain of records starts and
+ * ends (columns the tree holds, indexed by node), and what to do when the budget takes a message.
+ */
+export interface HistoryOwners {
+  /** A node's oldest record, -1 when it keeps none. */
+  readonly head: Int32Column;
+  /** A node's newest record, -1 when it keeps none. */
+  readonly tail: Int32Column;
+  readonly keptCount: Uint32Column;
+  /** Payload bytes of a node's kept messages (as kept: cut payloads count their kept part). */
+  readonly historyBytes: Uint32Column;
+  /** The budget dropped one of a node's messages (`bytes` of payload). */
+  evicted(node: number, bytes: number): void;
+  /** Only last values are left and the budget needs room: the node gives up its value (or is forgotten). */
+  giveUpLastValue(node: number): void;
 }
 
-/** Bytes per record: offset, length, size, slab (4 each), time (8), next (4), props (4), flags (1), owner slot (4). */
+/** Bytes per record: offset, length, size (4 each), slab (2), time (8), next (4), props (4), flags (1), tree (2), node (4). */
 export const RECORD_BYTES = 37;
 const SLAB_BYTES = 1024 * 1024;
 const MIN_CAPACITY = 1024;
+/** The reserve for unused and dead space is this part of the budget. */
+const RESERVE_FRACTION = 16;
+/** Compaction waits for at least this much garbage, however small the budget: it would run too often else. */
+const MIN_COMPACT_BYTES = 4 * SLAB_BYTES;
+/** An unbounded budget (tests) still compacts as if it were this. */
+const MAX_BUDGET_FOR_RESERVE = 1024 * 1024 * 1024;
 /** An interned property set costs about this beside its JSON text (object, map entry). */
 const PROPS_OVERHEAD_BYTES = 200;
 
@@ -60,24 +74,27 @@ class Records {
   readonly offset: Uint32Array;
   readonly length: Uint32Array;
   readonly size: Uint32Array;
-  readonly slabOf: Uint32Array;
+  readonly slabOf: Uint16Array;
   readonly time: Float64Array;
   /** The topic's next (newer) record, -1 for its newest. */
   readonly next: Int32Array;
   readonly props: Int32Array;
   readonly flags: Uint8Array;
-  readonly owner: (HistoryOwner | undefined)[];
+  /** Whose message: the tree (its slot in the store) and the node. */
+  readonly tree: Uint16Array;
+  readonly node: Int32Array;
 
   constructor(readonly capacity: number) {
     this.offset = new Uint32Array(capacity);
     this.length = new Uint32Array(capacity);
     this.size = new Uint32Array(capacity);
-    this.slabOf = new Uint32Array(capacity);
+    this.slabOf = new Uint16Array(capacity);
     this.time = new Float64Array(capacity);
     this.next = new Int32Array(capacity);
     this.props = new Int32Array(capacity);
     this.flags = new Uint8Array(capacity);
-    this.owner = new Array<HistoryOwner | undefined>(capacity).fill(undefined);
+    this.tree = new Uint16Array(capacity);
+    this.node = new Int32Array(capacity);
   }
 
   /** Record `to` becomes a copy of record `from` of `source`, not yet linked to a next one. */
@@ -89,10 +106,14 @@ class Records {
     this.time[to] = source.time[from];
     this.flags[to] = source.flags[from];
     this.props[to] = source.props[from];
-    this.owner[to] = source.owner[from];
+    this.tree[to] = source.tree[from];
+    this.node[to] = source.node[from];
     this.next[to] = -1;
   }
 }
+
+/** At most this many trees share a store (a record names its tree in 16 bits). */
+const MAX_TREES = 0xffff;
 
 export class MessageStore {
   private records = new Records(MIN_CAPACITY);
@@ -110,6 +131,9 @@ export class MessageStore {
   private readonly freeProps: number[] = [];
   private propsBytes = 0;
 
+  /** The trees whose messages are here, by the slot their records name. */
+  private readonly trees: (HistoryOwners | undefined)[] = [];
+
   /** Messages kept. */
   liveRecords = 0;
   /** Payload bytes kept. */
@@ -117,7 +141,7 @@ export class MessageStore {
   /** Topics keeping at least one message. */
   owners = 0;
 
-  /** What the kept messages cost: records, payloads, properties. What the budget weighs. */
+  /** What the kept messages cost: records, payloads, properties. */
   get liveBytes(): number {
     return this.liveRecords * RECORD_BYTES + this.livePayloadBytes + this.propsBytes;
   }
@@ -127,43 +151,80 @@ export class MessageStore {
     return this.records.capacity * RECORD_BYTES + this.slabBytes + this.propsBytes;
   }
 
-  /** What the pool may hold: kept messages plus `nodeBytes`. */
+  /** What the pool may hold: everything the store allocates, plus `nodeBytes`. */
   budgetBytes = Infinity;
-  /** What the topic trees sharing this store hold besides messages (their nodes), as they estimate it. */
+  /** What the topic trees sharing this store hold besides messages (nodes, names, indexes), as they count it. */
   nodeBytes = 0;
 
+  /**
+   * Room kept for what is allocated but not live: record slots not yet used or freed, dead bytes in
+   * slabs. Compaction runs when there is more (or at least MIN_COMPACT_BYTES, a constant that small
+   * budgets pay), so the store's allocation stays within live + reserve, and the budget weighs
+   * live + reserve: the memory held does not pass it.
+   */
+  get reserveBytes(): number {
+    return Math.min(this.budgetBytes, MAX_BUDGET_FOR_RESERVE) / RESERVE_FRACTION;
+  }
+
+  /** The garbage that makes the next append compact first. */
+  private get compactAtBytes(): number {
+    return Math.max(this.reserveBytes, MIN_COMPACT_BYTES);
+  }
+
+  /** Allocated and not live: what compaction can give back. */
+  get garbageBytes(): number {
+    return (this.records.capacity - this.liveRecords) * RECORD_BYTES + this.slabBytes - this.livePayloadBytes;
+  }
+
   get overBudget(): boolean {
-    return this.liveBytes + this.nodeBytes > this.budgetBytes;
+    return this.liveBytes + this.reserveBytes + this.nodeBytes > this.budgetBytes;
+  }
+
+  /** Registers a tree; its records name it by the slot returned. */
+  register(owners: HistoryOwners): number {
+    let slot = this.trees.indexOf(undefined);
+    if (slot < 0) slot = this.trees.length;
+    if (slot >= MAX_TREES) throw new Error('too many topic trees in one store');
+    this.trees[slot] = owners;
+    return slot;
+  }
+
+  /** A tree leaves the store (it must keep no message). */
+  unregister(slot: number): void {
+    this.trees[slot] = undefined;
   }
 
   /**
    * Oldest first across every topic of every tree, until the pool fits its budget: history first,
-   * then, when only last values are left, `lastValue` is asked to give one up (the tree forgets the
-   * topic, or drops its value); each message dropped is reported to `dropped`.
+   * then, when only last values are left, the last value's tree is asked to give it up (it forgets
+   * the topic, or drops its value); each message dropped is reported to its tree.
    */
-  evict(events: { dropped(owner: HistoryOwner, bytes: number): void; lastValue(owner: HistoryOwner): void }): void {
+  evict(): void {
     while (this.overBudget) {
       const record = this.oldestRecord();
       if (record < 0) return;
-      const owner = this.records.owner[record];
-      if (!owner) throw new Error(`record ${record} has no topic`);
-      if (owner.keptCount > 1) {
-        const bytes = this.dropOldest(owner);
-        if (bytes < 0) throw new Error(`${owner.keptCount} messages counted on a topic whose chain is empty`);
-        events.dropped(owner, bytes);
+      const owners = this.trees[this.records.tree[record]];
+      const node = this.records.node[record];
+      if (!owners) throw new Error(`record ${record} has no tree`);
+      if (owners.keptCount.get(node) > 1) {
+        const bytes = this.dropOldest(owners, node);
+        if (bytes < 0) throw new Error(`${owners.keptCount.get(node)} messages counted on a topic whose chain is empty`);
+        owners.evicted(node, bytes);
       } else if (this.liveRecords > this.owners) {
         // Some topic still has history: that goes before any last value.
-        this.requeue(owner);
+        this.requeue(owners, node);
       } else {
         const before = this.liveRecords;
-        events.lastValue(owner);
+        owners.giveUpLastValue(node);
         if (this.liveRecords >= before) throw new Error('a last value was not given up');
       }
     }
   }
 
-  append(owner: HistoryOwner, message: NewMessage): void {
-    if (this.tail === this.records.capacity) this.compact();
+  append(tree: number, node: number, message: NewMessage): void {
+    const owners = this.trees[tree];
+    if (!owners) throw new Error(`no tree ${tree} in the store`);
+    if (this.tail === this.records.capacity || this.garbageBytes > this.compactAtBytes) this.compact();
     const record = this.tail++;
     const { slab, offset } = this.place(message.payload);
     this.records.slabOf[record] = slab;
@@ -174,29 +235,31 @@ export class MessageStore {
     this.records.flags[record] = FLAG_LIVE | (message.retain ? FLAG_RETAIN : 0) | (message.truncated ? FLAG_TRUNCATED : 0) | (message.qos << QOS_SHIFT);
     this.records.props[record] = message.properties ? this.intern(message.properties) : -1;
     this.records.next[record] = -1;
-    this.records.owner[record] = owner;
-    this.link(owner, record);
+    this.records.tree[record] = tree;
+    this.records.node[record] = node;
+    this.link(owners, node, record);
     this.liveRecords++;
     this.livePayloadBytes += message.payload.length;
-    owner.historyBytes += message.payload.length;
+    owners.historyBytes.add(node, message.payload.length);
   }
 
   /** Drops a topic's oldest message; returns its payload bytes as kept, -1 when it keeps none. */
-  dropOldest(owner: HistoryOwner): number {
-    const record = owner.head;
+  dropOldest(owners: HistoryOwners, node: number): number {
+    const record = owners.head.get(node);
     if (record < 0) return -1;
     const bytes = this.records.length[record];
-    owner.head = this.records.next[record];
-    if (owner.head < 0) owner.tail = -1;
-    owner.keptCount--;
-    if (owner.keptCount === 0) this.owners--;
-    this.kill(record, owner);
+    const next = this.records.next[record];
+    owners.head.set(node, next);
+    if (next < 0) owners.tail.set(node, -1);
+    owners.keptCount.add(node, -1);
+    if (owners.keptCount.get(node) === 0) this.owners--;
+    this.kill(record, owners, node);
     return bytes;
   }
 
   /** Drops every message of a topic. */
-  clear(owner: HistoryOwner): void {
-    while (this.dropOldest(owner) >= 0);
+  clear(owners: HistoryOwners, node: number): void {
+    while (this.dropOldest(owners, node) >= 0);
   }
 
   /** The record of the oldest kept message of all, the one every eviction looks at first; -1 when none is kept. */
@@ -209,26 +272,27 @@ export class MessageStore {
    * Moves a topic's only message to the end of the arrival order (its time stays): eviction keeps
    * last values before history and passes over it until only last values are left.
    */
-  private requeue(owner: HistoryOwner): void {
-    if (owner.keptCount !== 1) throw new Error('only a last value is requeued');
+  private requeue(owners: HistoryOwners, node: number): void {
+    if (owners.keptCount.get(node) !== 1) throw new Error('only a last value is requeued');
     if (this.tail === this.records.capacity) this.compact();
-    const from = owner.head;
+    const from = owners.head.get(node);
     const to = this.tail++;
     this.records.copy(to, this.records, from);
     this.records.flags[from] = 0;
-    this.records.owner[from] = undefined;
-    owner.head = owner.tail = to;
+    owners.head.set(node, to);
+    owners.tail.set(node, to);
   }
 
   /** The topic's kept messages from the `from`-th (0: the oldest) on; each a copy (the slabs move on compaction). */
-  *messages(owner: HistoryOwner, payloadBytes = Infinity, from = 0): Generator<StoredMessage> {
-    let record = owner.head;
+  *messages(owners: HistoryOwners, node: number, payloadBytes = Infinity, from = 0): Generator<StoredMessage> {
+    let record = owners.head.get(node);
     for (let skipped = 0; skipped < from && record >= 0; skipped++) record = this.records.next[record];
     for (; record >= 0; record = this.records.next[record]) yield this.read(record, payloadBytes);
   }
 
-  last(owner: HistoryOwner, payloadBytes = Infinity): StoredMessage | undefined {
-    return owner.tail >= 0 ? this.read(owner.tail, payloadBytes) : undefined;
+  last(owners: HistoryOwners, node: number, payloadBytes = Infinity): StoredMessage | undefined {
+    const tail = owners.tail.get(node);
+    return tail >= 0 ? this.read(tail, payloadBytes) : undefined;
   }
 
   private read(record: number, payloadBytes: number): StoredMessage {
@@ -257,17 +321,18 @@ export class MessageStore {
     return slab.bytes.subarray(start, start + this.records.length[record]);
   }
 
-  private link(owner: HistoryOwner, record: number): void {
-    if (owner.tail >= 0) this.records.next[owner.tail] = record;
-    else owner.head = record;
-    owner.tail = record;
-    owner.keptCount++;
-    if (owner.keptCount === 1) this.owners++;
+  private link(owners: HistoryOwners, node: number, record: number): void {
+    const tail = owners.tail.get(node);
+    if (tail >= 0) this.records.next[tail] = record;
+    else owners.head.set(node, record);
+    owners.tail.set(node, record);
+    owners.keptCount.add(node, 1);
+    if (owners.keptCount.get(node) === 1) this.owners++;
   }
 
-  private kill(record: number, owner: HistoryOwner): void {
+  private kill(record: number, owners: HistoryOwners, node: number): void {
     const bytes = this.records.length[record];
-    owner.historyBytes -= bytes;
+    owners.historyBytes.add(node, -bytes);
     this.liveRecords--;
     this.livePayloadBytes -= bytes;
     const slab = this.slabs[this.records.slabOf[record]];
@@ -278,7 +343,6 @@ export class MessageStore {
     const props = this.records.props[record];
     if (props >= 0) this.release(props);
     this.records.flags[record] = 0;
-    this.records.owner[record] = undefined;
     this.skipDead();
   }
 
@@ -311,6 +375,8 @@ export class MessageStore {
       this.slabs[free] = slab;
       return free;
     }
+    // A record names its slab in 16 bits: 65,535 slabs of 1 MiB are far beyond any budget.
+    if (this.slabs.length > 0xffff) throw new Error('too many payload slabs');
     this.slabs.push(slab);
     return this.slabs.length - 1;
   }
@@ -348,15 +414,22 @@ export class MessageStore {
   }
 
   /**
-   * Moves the live records to the front, in order, into arrays sized for twice as many; payloads
-   * move to fresh slabs too when the slabs hold more dead bytes than live ones. Runs when the
-   * arrays are full, so at least half of what it copies was appended since the last run.
+   * Moves the live records to the front, in order: in place when that frees enough room, else into
+   * arrays with room for half as many again (at most half the reserve more). Payloads move to fresh
+   * slabs too when the slabs' dead bytes pass a quarter of the reserve. Afterwards the garbage is at
+   * most three quarters of the reserve, and the next run waits for the arrays to fill or the garbage
+   * to pass the reserve: what a run copies is paid for by what was appended or freed since.
    */
   private compact(): void {
     const old = this.records;
-    const records = new Records(Math.max(MIN_CAPACITY, 2 ** Math.ceil(Math.log2(Math.max(1, this.liveRecords) * 2))));
-    const moved = new Int32Array(old.capacity).fill(-1);
-    const repack = this.slabBytes > 2 * this.livePayloadBytes + 2 * SLAB_BYTES;
+    const live = this.liveRecords;
+    const reserve = this.compactAtBytes;
+    const room = Math.max(MIN_CAPACITY, Math.min(Math.ceil(live / 2), Math.floor(reserve / 2 / RECORD_BYTES)));
+    const free = old.capacity - live;
+    const inPlace = free >= room / 2 && free * RECORD_BYTES <= reserve / 2;
+    const records = inPlace ? old : new Records(live + room);
+    const moved = new Int32Array(this.tail - this.head).fill(-1);
+    const repack = this.slabBytes - this.livePayloadBytes > reserve / 4;
     const oldSlabs = this.slabs;
     if (repack) {
       this.slabs = [];
@@ -366,8 +439,11 @@ export class MessageStore {
     let to = 0;
     for (let from = this.head; from < this.tail; from++) {
       if ((old.flags[from] & FLAG_LIVE) === 0) continue;
-      moved[from] = to;
+      moved[from - this.head] = to;
+      // In place, `to` never passes `from`: nothing is overwritten before it is read.
+      const next = old.next[from];
       records.copy(to, old, from);
+      records.next[to] = next;
       if (repack) {
         const slab = oldSlabs[old.slabOf[from]];
         if (!slab) throw new Error(`record ${from} has no slab`);
@@ -378,18 +454,23 @@ export class MessageStore {
       }
       to++;
     }
-    // Chains and owners point at the new places.
+    // Chains and owners point at the new places (a chain only points forward, at records also moved).
+    for (let at = 0; at < to; at++) {
+      const after = records.next[at];
+      records.next[at] = after >= 0 ? moved[after - this.head] : -1;
+    }
     for (let from = this.head; from < this.tail; from++) {
-      const at = moved[from];
+      const at = moved[from - this.head];
       if (at < 0) continue;
-      const after = old.next[from];
-      records.next[at] = after >= 0 ? moved[after] : -1;
-      const who = old.owner[from];
-      if (who) {
-        if (who.head === from) who.head = at;
-        if (who.tail === from) who.tail = at;
+      const owners = this.trees[records.tree[at]];
+      const node = records.node[at];
+      if (owners) {
+        if (owners.head.get(node) === from) owners.head.set(node, at);
+        if (owners.tail.get(node) === from) owners.tail.set(node, at);
       }
     }
+    // What stays behind in place is free space now.
+    if (records === old) old.flags.fill(0, to, this.tail);
     this.records = records;
     this.head = 0;
     this.tail = to;

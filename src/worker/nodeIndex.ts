@@ -15,19 +15,23 @@ export function setIdBase(base: number): void {
 /**
  * Ids for the nodes of one tree that the views have seen, and the way back from a NodeRef to a node.
  * Only nodes that went out in a snapshot get an id, so the index grows with what was shown, not with
- * the broker; `purge` drops the ids of cleared nodes.
+ * the broker; ids of nodes no longer in the tree are dropped when looked up and by `purge`.
  */
 export class NodeIndex {
-  private readonly ids = new WeakMap<TopicNode, number>();
+  /** By node key (unique over the tree's life), the id given out. */
+  private readonly ids = new Map<number, number>();
   private readonly nodes = new Map<number, TopicNode>();
+  /** Purge when the index has grown this much since the last purge: the budget forgets shown nodes too. */
+  private purgeAt = 1024;
 
   constructor(private readonly tree: TopicTree) {}
 
   idOf(node: TopicNode): number {
-    let id = this.ids.get(node);
+    let id = this.ids.get(node.key);
     if (id === undefined) {
+      if (this.ids.size >= this.purgeAt) this.purge();
       id = nextId++;
-      this.ids.set(node, id);
+      this.ids.set(node.key, id);
       this.nodes.set(id, node);
     }
     return id;
@@ -38,25 +42,21 @@ export class NodeIndex {
     if ('root' in ref) return this.tree.root;
     if ('topic' in ref) return this.tree.find(ref.topic);
     const node = this.nodes.get(ref.id);
-    if (node && !this.attached(node)) {
+    if (node && !node.attached) {
       this.nodes.delete(ref.id);
+      this.ids.delete(node.key);
       return undefined;
     }
     return node;
   }
 
-  /** Forgets the ids of nodes no longer in the tree (after a clear). */
+  /** Forgets the ids of nodes no longer in the tree. */
   purge(): void {
-    for (const [id, node] of this.nodes) if (!this.attached(node)) this.nodes.delete(id);
-  }
-
-  /** Whether the node still hangs from this tree's root: a loop up its parents, no recursion. */
-  private attached(node: TopicNode): boolean {
-    let current = node;
-    for (let parent = current.parent; parent; parent = current.parent) {
-      if (parent.child(current.name) !== current) return false;
-      current = parent;
+    for (const [id, node] of this.nodes) {
+      if (node.attached) continue;
+      this.nodes.delete(id);
+      this.ids.delete(node.key);
     }
-    return current === this.tree.root;
+    this.purgeAt = Math.max(1024, this.ids.size * 2);
   }
 }

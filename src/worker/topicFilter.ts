@@ -7,7 +7,7 @@ import type { TopicFilter } from '../shared/engineProtocol';
 import { payloadAsText } from '../shared/format';
 import { compileRegex } from '../shared/regex';
 import { topicMatchesFilter } from '../shared/topicRules';
-import type { TopicNode } from './topicTree';
+import type { TopicNode, TopicTree } from './topicTree';
 
 /** A payload filter reads at most this much of a payload: the search costs at most this per topic. */
 export const FILTER_PAYLOAD_BYTES = 64 * 1024;
@@ -59,15 +59,15 @@ interface Frame {
  * can see (a message, a node added or removed below, a last value dropped), so an answer is reused
  * while the subtree below it is as it was, and a refresh only walks the paths that changed since.
  *
- * Bounded: the answers are in a WeakMap keyed by node, at most one per node, and go with their nodes
- * (a cleared subtree, a removed connection). One index serves every connection's tree; a new filter
- * needs a new index.
+ * Bounded: at most one answer per node number of each tree (a number reused by a new node comes
+ * with a higher revision, so an old answer never matches it), and a tree's answers go with the tree.
+ * One index serves every connection's tree; a new filter needs a new index.
  */
 export class FilterIndex {
   readonly filter: TopicFilter;
   private readonly matches: (node: TopicNode) => boolean;
   /** Per node: its revision when the answer was computed, times two, plus 1 when it matched. */
-  private readonly answers = new WeakMap<TopicNode, number>();
+  private readonly answers = new WeakMap<TopicTree, Map<number, number>>();
   /** Nodes whose answer had to be computed, since the index was made: tests and benchmarks check that a refresh walks only what changed. */
   computed = 0;
 
@@ -110,7 +110,7 @@ export class FilterIndex {
 
   /** The answer for `node` when it is known or found at once; else pushes it to look below, and returns undefined. */
   private visit(node: TopicNode, frames: Frame[]): boolean | undefined {
-    const known = this.answers.get(node);
+    const known = this.answersOf(node.tree).get(node.id);
     if (known !== undefined && Math.floor(known / 2) === node.revision) return known % 2 === 1;
     this.computed++;
     if (this.matches(node)) return this.remember(node, true);
@@ -120,7 +120,16 @@ export class FilterIndex {
   }
 
   private remember(node: TopicNode, matched: boolean): boolean {
-    this.answers.set(node, node.revision * 2 + (matched ? 1 : 0));
+    this.answersOf(node.tree).set(node.id, node.revision * 2 + (matched ? 1 : 0));
     return matched;
+  }
+
+  private answersOf(tree: TopicTree): Map<number, number> {
+    let answers = this.answers.get(tree);
+    if (!answers) {
+      answers = new Map();
+      this.answers.set(tree, answers);
+    }
+    return answers;
   }
 }

@@ -76,7 +76,7 @@ export const queries = {
     if (!parent) return { children: [], total: 0, nodes: [] };
     let nodes = [...parent.children.values()];
     if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node));
-    const atRoot = parent === tree.root;
+    const atRoot = parent.key === tree.root.key;
     const order = compare(params.sort);
     // $SYS is kept apart: after the application topics, never mixed in with them.
     nodes.sort((a, b) => (atRoot && (a.name === '$SYS') !== (b.name === '$SYS') ? (a.name === '$SYS' ? 1 : -1) : order(a, b)));
@@ -86,7 +86,7 @@ export const queries = {
 
   snapshot(model: ConnectionModel, ref: NodeRef): NodeSnapshot | undefined {
     const node = nodeAt(model, ref);
-    return node && node !== model.connection.topics.root ? snapshotOf(model, node) : undefined;
+    return node && node.key !== model.connection.topics.root.key ? snapshotOf(model, node) : undefined;
   },
 
   node(model: ConnectionModel, params: EngineRequests['node']['params']): EngineRequests['node']['result'] {

@@ -1,4 +1,6 @@
-import { MessageStore, RECORD_BYTES, type HistoryOwner, type NewMessage } from './messageStore';
+import { CountColumn, Float64Column, Int32Column, Uint32Column, Uint8Column } from './columns';
+import { MessageStore, RECORD_BYTES, type HistoryOwners, type NewMessage } from './messageStore';
+import { NameArena } from './nameArena';
 
 /** MQTT 5 properties of a received message. */
 export interface MessageProperties {
@@ -54,16 +56,15 @@ export const DEFAULT_LIMITS: TopicLimits = {
 
 /** What a kept message costs beyond its payload: its record in the store's typed arrays. */
 export const MESSAGE_OVERHEAD_BYTES = RECORD_BYTES;
-/**
- * Estimated bytes a topic node costs beyond its name's characters (object, name string header, its
- * slot in the parent's children): measured 226 B per node with 10.7-character names (`node
- * --expose-gc`, 400,000 nodes of `site-N/device-N/telemetry`), so the budget bounds the real heap.
- */
-export const NODE_OVERHEAD_BYTES = 208;
 
-function nodeCost(node: TopicNode): number {
-  return NODE_OVERHEAD_BYTES + node.name.length * 2;
-}
+/**
+ * What a topic node costs beside its name's bytes: its row in the tree's columns (parent; name
+ * start, length and hash; first child, next and previous sibling; child count; three message
+ * counts; sub-topic count; last activity; revision; generation; flags; history chain: 85 bytes)
+ * and its slot in the children index (kept between a sixth and two thirds full). A name takes a
+ * byte per character (two when it is not all Latin-1) in the tree's name arena.
+ */
+export const NODE_OVERHEAD_BYTES = 92;
 
 export interface TreeStats {
   received: number;
@@ -79,9 +80,14 @@ export interface TreeStats {
   forgotten: number;
 }
 
-
-/** Up to this many children live in an array (a linear look-up beats a Map's cost there). */
-const SMALL_CHILDREN = 8;
+/** Topics looked up by their full name at most: a cache for the common case of a known topic, bounded. */
+const TOPIC_CACHE_SIZE = 4096;
+/** Node numbers stay below this (a key is generation * NODE_LIMIT + node, exact in a double). */
+const NODE_LIMIT = 2 ** 26;
+const ROOT = 0;
+const NONE = -1;
+const FLAG_LIVE = 1;
+const FLAG_RETAINED = 2;
 
 /** What callers read of a node's children. */
 export interface Children {
@@ -91,153 +97,145 @@ export interface Children {
   keys(): IterableIterator<string>;
 }
 
-/** A few children as an array, read as Children. */
-class SmallChildren implements Children {
-  constructor(private readonly list: readonly TopicNode[]) {}
-  get size(): number {
-    return this.list.length;
-  }
-  get(name: string): TopicNode | undefined {
-    return this.list.find((kid) => kid.name === name);
-  }
-  values(): IterableIterator<TopicNode> {
-    return this.list.values();
-  }
-  keys(): IterableIterator<string> {
-    return this.list.map((kid) => kid.name).values();
-  }
-}
-
-const NO_CHILDREN: Children = new SmallChildren([]);
-/** Topics looked up by their full name at most: a cache for the common case of a known topic, bounded. */
-const TOPIC_CACHE_SIZE = 4096;
-
-/** A level of the topic hierarchy. A node may hold messages itself and have children. */
-export class TopicNode implements HistoryOwner {
-  /**
-   * None, one child, a few in an array, or a Map once there are many: most nodes have none or one
-   * (`device-7/telemetry`), and a Map costs a couple of hundred bytes even for one entry.
-   */
-  private kids: TopicNode | TopicNode[] | Map<string, TopicNode> | undefined;
-  /** Messages received on exactly this topic. */
-  messageCount = 0;
-  /** Messages received on this topic and every topic below it. */
-  totalMessages = 0;
-  /** Topics below this node that have received at least one message. */
-  topicCount = 0;
-  /** Its kept messages in the store: the oldest and newest record, and how many. */
-  head = -1;
-  tail = -1;
-  keptCount = 0;
-  historyBytes = 0;
-  /** Messages of this topic dropped by the limits. */
-  dropped = 0;
-  /** The broker holds a retained message for this topic (as far as we have seen). */
-  retained = false;
-  /** When this topic or one below it last received a message. */
-  lastActivity = 0;
-  /**
-   * Goes up whenever this node or one below it changes in a way a filter can see (a message, a node
-   * added or removed below, a last value dropped by the budget); never goes back. A cache of answers
-   * about a subtree is valid while the revision it was computed at is the node's current one.
-   */
-  revision = 0;
-
+/**
+ * A node of a TopicTree, as callers see it: a handle (tree, node number, generation) that reads the
+ * tree's columns. Handles are made on demand, so two handles of one node are different objects:
+ * compare `key`s. A handle of a node that was removed is no longer `attached`, and its key never
+ * names another node (a reused number comes with a new generation).
+ */
+export class TopicNode {
   constructor(
-    /** This level's name; may be empty (`a//b`, `/a`, `a/`). */
-    readonly name: string,
-    readonly parent: TopicNode | undefined,
     readonly tree: TopicTree,
+    readonly id: number,
+    private readonly generation: number,
   ) {}
 
-  /** Where its messages are kept (shared by the trees of all connections). */
-  get store(): MessageStore {
-    return this.tree.store;
+  /** Unique over the tree's whole life: a removed node's key is never given again. */
+  get key(): number {
+    return this.generation * NODE_LIMIT + this.id;
+  }
+
+  /** The node is still in the tree (not removed, forgotten or cleared since the handle was made). */
+  get attached(): boolean {
+    return this.tree.isLive(this.id, this.generation);
+  }
+
+  /** This level's name; may be empty (`a//b`, `/a`, `a/`). */
+  get name(): string {
+    return this.tree.nameOf(this.id);
+  }
+
+  get parent(): TopicNode | undefined {
+    const parent = this.tree.parentOf(this.id);
+    return parent === NONE ? undefined : this.tree.handle(parent);
+  }
+
+  /** The parent's key, without making a handle (the per-message check). */
+  get parentKey(): number | undefined {
+    const parent = this.tree.parentOf(this.id);
+    return parent === NONE ? undefined : this.tree.keyOf(parent);
   }
 
   /** The full topic, empty for the root. Built from the levels when asked: not stored per node. */
   get topic(): string {
-    if (!this.parent) return '';
-    // A loop, not the parent's topic: a topic may have 20,000 levels.
-    const levels = [this.name];
-    for (let up = this.parent; up.parent; up = up.parent) levels.push(up.name);
-    return levels.reverse().join('/');
+    return this.tree.topicOf(this.id);
   }
 
   /** This topic's kept messages, oldest first: copies, read from the store. */
   get history(): readonly StoredMessage[] {
-    return [...this.store.messages(this)];
+    return [...this.messages()];
   }
 
   /** Kept messages from the `from`-th (0: the oldest) on, payloads cut to `payloadBytes`. */
   messages(from = 0, payloadBytes = Infinity): Generator<StoredMessage> {
-    return this.store.messages(this, payloadBytes, from);
+    return this.tree.store.messages(this.tree, this.id, payloadBytes, from);
+  }
+
+  /** The newest kept message, whole. */
+  get last(): StoredMessage | undefined {
+    return this.tree.store.last(this.tree, this.id);
+  }
+
+  /** The newest kept message with at most `payloadBytes` of its payload (a preview, a filter's text). */
+  lastMessage(payloadBytes: number): StoredMessage | undefined {
+    return this.tree.store.last(this.tree, this.id, payloadBytes);
   }
 
   get hasMessages(): boolean {
     return this.messageCount > 0;
   }
 
-  /** The children, read-only, whatever their storage. */
+  /** The children, in the order they came. */
   get children(): Children {
-    const kids = this.kids;
-    if (kids === undefined) return NO_CHILDREN;
-    if (kids instanceof Map) return kids;
-    return new SmallChildren(kids instanceof TopicNode ? [kids] : kids);
+    return new ChildList(this.tree, this.id);
   }
 
-  /** The child named `name`: the look-up of every new topic's walk, without allocating. */
   child(name: string): TopicNode | undefined {
-    const kids = this.kids;
-    if (kids === undefined) return undefined;
-    if (kids instanceof TopicNode) return kids.name === name ? kids : undefined;
-    if (kids instanceof Map) return kids.get(name);
-    for (const kid of kids) if (kid.name === name) return kid;
-    return undefined;
+    const child = this.tree.childOf(this.id, name);
+    return child === NONE ? undefined : this.tree.handle(child);
   }
 
   get childCount(): number {
-    const kids = this.kids;
-    if (kids === undefined) return 0;
-    if (kids instanceof TopicNode) return 1;
-    return kids instanceof Map ? kids.size : kids.length;
+    return this.tree.childCount.get(this.id);
   }
-
-  addChild(child: TopicNode): void {
-    const kids = this.kids;
-    if (kids === undefined) this.kids = child;
-    else if (kids instanceof TopicNode) this.kids = [kids, child];
-    else if (kids instanceof Map) kids.set(child.name, child);
-    else if (kids.length < SMALL_CHILDREN) kids.push(child);
-    else this.kids = new Map([...kids, child].map((kid) => [kid.name, kid]));
+  /** Messages received on exactly this topic. */
+  get messageCount(): number {
+    return this.tree.messageCount.get(this.id);
   }
-
-  removeChild(name: string): void {
-    const kids = this.kids;
-    if (kids === undefined) return;
-    if (kids instanceof TopicNode) {
-      if (kids.name === name) this.kids = undefined;
-    } else if (kids instanceof Map) {
-      kids.delete(name);
-    } else {
-      const index = kids.findIndex((kid) => kid.name === name);
-      if (index >= 0) kids.splice(index, 1);
-      if (kids.length === 1) this.kids = kids[0];
-    }
+  /** Messages received on this topic and every topic below it. */
+  get totalMessages(): number {
+    return this.tree.totalMessages.get(this.id);
   }
-
-  removeAllChildren(): void {
-    this.kids = undefined;
+  /** Topics below this node that have received at least one message. */
+  get topicCount(): number {
+    return this.tree.topicCount.get(this.id);
   }
-
-  /** The newest kept message, whole. */
-  get last(): StoredMessage | undefined {
-    return this.store.last(this);
+  /** Messages of this topic dropped by the limits. */
+  get dropped(): number {
+    return this.tree.dropped.get(this.id);
   }
+  get keptCount(): number {
+    return this.tree.keptCount.get(this.id);
+  }
+  /** Payload bytes of its kept messages. */
+  get historyBytes(): number {
+    return this.tree.historyBytes.get(this.id);
+  }
+  /** The broker holds a retained message for this topic (as far as we have seen). */
+  get retained(): boolean {
+    return (this.tree.flags.get(this.id) & FLAG_RETAINED) !== 0;
+  }
+  /** When this topic or one below it last received a message. */
+  get lastActivity(): number {
+    return this.tree.lastActivity.get(this.id);
+  }
+  /**
+   * Goes up whenever this node or one below it changes in a way a filter can see (a message, a node
+   * added or removed below, a last value dropped by the budget); never goes back, not even when the
+   * node's number is reused. An answer about a subtree is valid while its revision is current.
+   */
+  get revision(): number {
+    return this.tree.revision.get(this.id);
+  }
+}
 
-  /** The newest kept message with at most `payloadBytes` of its payload (a preview, a filter's text). */
-  lastMessage(payloadBytes: number): StoredMessage | undefined {
-    return this.store.last(this, payloadBytes);
+class ChildList implements Children {
+  constructor(
+    private readonly tree: TopicTree,
+    private readonly parent: number,
+  ) {}
+  get size(): number {
+    return this.tree.childCount.get(this.parent);
+  }
+  get(name: string): TopicNode | undefined {
+    const child = this.tree.childOf(this.parent, name);
+    return child === NONE ? undefined : this.tree.handle(child);
+  }
+  *values(): IterableIterator<TopicNode> {
+    for (let child = this.tree.firstChild.get(this.parent); child !== NONE; child = this.tree.nextSibling.get(child)) yield this.tree.handle(child);
+  }
+  *keys(): IterableIterator<string> {
+    for (let child = this.tree.firstChild.get(this.parent); child !== NONE; child = this.tree.nextSibling.get(child)) yield this.tree.nameOf(child);
   }
 }
 
@@ -247,37 +245,142 @@ export interface TopicUpdate {
   created: TopicNode | undefined;
 }
 
+/** The hash of a level name (code units from..to of `text`) under `parent`: what the children index is keyed by. */
+function levelHash(parent: number, text: string, from: number, to: number): number {
+  let hash = Math.imul(parent ^ 0x5bd1e995, 0x9e3779b1);
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, 0x2c1b3c6d);
+  hash ^= hash >>> 12;
+  return hash | 0;
+}
+
+/**
+ * Every node but the root by (parent, name): open addressing over node numbers keyed by each
+ * node's level hash, linear probing, deletion by shifting back (no tombstones, so it never fills
+ * with dead slots). Kept between a sixth and two thirds full.
+ */
+class ChildIndex {
+  table = new Int32Array(1024).fill(NONE);
+  private count = 0;
+
+  constructor(private readonly hashOf: Int32Column) {}
+
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  insert(node: number): void {
+    if ((this.count + 1) * 3 > this.table.length * 2) this.resize(this.table.length * 2);
+    this.place(node);
+    this.count++;
+  }
+
+  remove(node: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.hashOf.get(node) & mask;
+    while (this.table[slot] !== node) {
+      if (this.table[slot] === NONE) throw new Error(`node ${node} is not in the children index`);
+      slot = (slot + 1) & mask;
+    }
+    // Shift back the entries after it whose home is not between the hole and where they are.
+    let hole = slot;
+    for (let next = (hole + 1) & mask; this.table[next] !== NONE; next = (next + 1) & mask) {
+      const other = this.table[next];
+      const home = this.hashOf.get(other) & mask;
+      const between = hole <= next ? home > hole && home <= next : home > hole || home <= next;
+      if (!between) {
+        this.table[hole] = other;
+        hole = next;
+      }
+    }
+    this.table[hole] = NONE;
+    this.count--;
+    if (this.table.length > 1024 && this.count * 6 < this.table.length) this.resize(this.table.length / 2);
+  }
+
+  private place(node: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.hashOf.get(node) & mask;
+    while (this.table[slot] !== NONE) slot = (slot + 1) & mask;
+    this.table[slot] = node;
+  }
+
+  private resize(size: number): void {
+    const old = this.table;
+    this.table = new Int32Array(size).fill(NONE);
+    for (const node of old) if (node !== NONE) this.place(node);
+  }
+}
+
 /**
  * The topics of one connection, built from the messages it receives, within bounded memory. Plain
- * data, no VS Code and no I/O: the engine worker owns it, tests drive it directly. Its messages
+ * data, no VS Code and no I/O: the engine worker owns it, tests drive it directly.
+ *
+ * Nodes are rows of typed-array columns, not objects: a node costs NODE_OVERHEAD_BYTES beside its
+ * name, which is kept once however many nodes carry it. Children are a linked list through the
+ * columns plus one index for look-ups by name. Numbers of removed nodes are reused (with a new
+ * generation), so nothing grows with the topics a long session has seen and forgotten. Messages
  * live in a MessageStore, which the trees of all connections share so that one budget covers them.
  */
-export class TopicTree {
-  readonly root: TopicNode;
+export class TopicTree implements HistoryOwners {
   readonly stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0 };
-  /** Nodes by full topic, for the common case of a message to a known topic; bounded, so it is cleared when full. */
-  private readonly byTopic = new Map<string, TopicNode>();
-  private perTopic: TopicLimits;
   /** Told when the budget forgot topics below `parent` (their rows go): the views re-list that level. */
   onForgotten: ((parent: TopicNode) => void) | undefined;
-  /** What this tree's nodes cost, as counted in the store's `nodeBytes`. */
+
+  readonly parent = new Int32Column(NONE);
+  /** Where the node's name starts in the arena, its length word, and its level hash. */
+  readonly nameStart = new Uint32Column(0);
+  readonly nameWord = new Uint32Column(0);
+  readonly nameHash = new Int32Column(0);
+  readonly firstChild = new Int32Column(NONE);
+  readonly nextSibling = new Int32Column(NONE);
+  /** The previous sibling; the first child's is the last child (appending and unlinking are O(1)). */
+  readonly previousSibling = new Int32Column(NONE);
+  readonly childCount = new Uint32Column(0);
+  readonly messageCount = new CountColumn();
+  readonly totalMessages = new CountColumn();
+  readonly dropped = new CountColumn();
+  readonly topicCount = new Uint32Column(0);
+  readonly lastActivity = new Float64Column(0);
+  readonly revision = new Uint32Column(0);
+  readonly generation = new Uint32Column(0);
+  readonly flags = new Uint8Column(0);
+  readonly head = new Int32Column(NONE);
+  readonly tail = new Int32Column(NONE);
+  readonly keptCount = new Uint32Column(0);
+  readonly historyBytes = new Uint32Column(0);
+
+  private readonly names = new NameArena();
+  private readonly index = new ChildIndex(this.nameHash);
+  /** Node numbers handed out so far; freed ones are chained through nextSibling from freeHead. */
+  private rows = 0;
+  private freeHead = NONE;
+  /** Nodes besides the root. */
+  private liveNodes = 0;
+  /** Nodes by full topic, for the common case of a message to a known topic; bounded, so it is cleared when full. */
+  private readonly byTopic = new Map<string, number>();
+  private perTopic: TopicLimits;
+  /** What this tree's nodes and names cost, as counted in the store's `nodeBytes`. */
   private nodeBytes = 0;
   /** What this tree's kept messages cost in the store (payloads and records). */
   private keptBytes = 0;
-  private readonly evictions = {
-    dropped: (owner: HistoryOwner, bytes: number) => this.onDropped(owner as TopicNode, bytes),
-    lastValue: (owner: HistoryOwner) => (owner as TopicNode).tree.forget(owner as TopicNode),
-  };
 
   readonly store: MessageStore;
   private readonly ownsStore: boolean;
+  /** This tree's slot in the store: its records name it. */
+  private readonly slot: number;
+  readonly root: TopicNode;
 
   /** `store`: shared with other trees (one budget for all, set on the store); without it the tree has its own, bounded by `limits`. */
   constructor(limits: TopicLimits = DEFAULT_LIMITS, store?: MessageStore) {
     this.ownsStore = store === undefined;
     this.store = store ?? new MessageStore();
     this.perTopic = limits;
-    this.root = new TopicNode('', undefined, this);
+    this.slot = this.store.register(this);
+    const root = this.createNode(NONE, '', 0, 0, 0);
+    if (root !== ROOT) throw new Error('the root is not node 0');
+    this.root = this.handle(ROOT);
     if (this.ownsStore) this.store.budgetBytes = limits.totalBudgetBytes;
   }
 
@@ -291,45 +394,97 @@ export class TopicTree {
     if (this.ownsStore) this.store.budgetBytes = limits.totalBudgetBytes;
   }
 
+  /** A handle for node `id` as it is now. */
+  handle(id: number): TopicNode {
+    return new TopicNode(this, id, this.generation.get(id));
+  }
+
+  keyOf(id: number): number {
+    return this.generation.get(id) * NODE_LIMIT + id;
+  }
+
+  isLive(id: number, generation: number): boolean {
+    return id < this.rows && (this.flags.get(id) & FLAG_LIVE) !== 0 && this.generation.get(id) === generation;
+  }
+
+  nameOf(id: number): string {
+    return this.names.read(this.nameStart.get(id), this.nameWord.get(id));
+  }
+
+  parentOf(id: number): number {
+    return this.parent.get(id);
+  }
+
+  childOf(parent: number, name: string): number {
+    return this.findChild(parent, name, 0, name.length, levelHash(parent, name, 0, name.length));
+  }
+
+  /** The child of `parent` named by code units from..to of `text` (`hash` its level hash), or NONE. */
+  private findChild(parent: number, text: string, from: number, to: number, hash: number): number {
+    const table = this.index.table;
+    const mask = table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const node = table[slot];
+      if (node === NONE) return NONE;
+      if (this.nameHash.get(node) === hash && this.parent.get(node) === parent && this.names.equals(this.nameStart.get(node), this.nameWord.get(node), text, from, to)) return node;
+    }
+  }
+
+  topicOf(id: number): string {
+    if (id === ROOT) return '';
+    // A loop, not recursion: a topic may have 20,000 levels.
+    const levels: string[] = [];
+    for (let up = id; up !== ROOT; up = this.parent.get(up)) levels.push(this.nameOf(up));
+    return levels.reverse().join('/');
+  }
+
   add(topic: string, message: ReceivedMessage): TopicUpdate {
     // Most messages go to a topic already seen: one map look-up instead of a walk level by level.
-    let node = this.byTopic.get(topic);
-    let created: TopicNode | undefined;
-    if (!node) {
-      let current: TopicNode = this.root;
-      // split('/') keeps empty levels, which MQTT allows and which are distinct topics.
-      for (const level of topic.split('/')) {
-        let child: TopicNode | undefined = current.child(level);
-        if (!child) {
-          child = new TopicNode(level, current, this);
-          current.addChild(child);
-          this.countNode(child, 1);
-          created ??= child;
+    let node = this.byTopic.get(topic) ?? NONE;
+    let created = NONE;
+    if (node === NONE) {
+      // Level by level, in place (no string per level). Empty levels are levels: MQTT allows them
+      // and they are distinct topics (`a//b`, `/a`, `a/`).
+      let current = ROOT;
+      for (let from = 0; ; ) {
+        const slash = topic.indexOf('/', from);
+        const to = slash < 0 ? topic.length : slash;
+        const hash = levelHash(current, topic, from, to);
+        let child = this.findChild(current, topic, from, to, hash);
+        if (child === NONE) {
+          child = this.createNode(current, topic, from, to, hash);
+          if (created === NONE) created = child;
         }
         current = child;
+        if (slash < 0) break;
+        from = slash + 1;
       }
       node = current;
       if (this.byTopic.size >= TOPIC_CACHE_SIZE) this.byTopic.clear();
       this.byTopic.set(topic, node);
     }
-    const firstMessage = node.messageCount === 0;
-    node.messageCount++;
+    const firstMessage = this.messageCount.get(node) === 0;
+    this.messageCount.add(node, 1);
     this.stats.received++;
-    if (message.retain) node.retained = message.payload.length > 0;
-    const kept = this.cut(message);
-    this.store.append(node, kept);
+    if (message.retain) this.setRetained(node, message.payload.length > 0);
+    this.store.append(this.slot, node, this.cut(message));
     this.stats.kept++;
-    this.keptBytes += kept.payload.length + RECORD_BYTES;
-    for (let up: TopicNode | undefined = node; up; up = up.parent) {
-      up.totalMessages++;
-      up.lastActivity = message.receivedAt;
-      up.revision++;
-      if (firstMessage && up !== node) up.topicCount++;
+    this.keptBytes += Math.min(message.payload.length, this.perTopic.maxPayloadBytes) + RECORD_BYTES;
+    for (let up = node; up !== NONE; up = this.parent.get(up)) {
+      this.totalMessages.add(up, 1);
+      this.lastActivity.set(up, message.receivedAt);
+      this.revision.add(up, 1);
+      if (firstMessage && up !== node) this.topicCount.add(up, 1);
     }
     this.enforceTopicLimits(node);
     this.enforceBudget();
     this.syncBytes();
-    return { node, created };
+    return { node: this.handle(node), created: created === NONE ? undefined : this.handle(created) };
+  }
+
+  private setRetained(node: number, retained: boolean): void {
+    const flags = this.flags.get(node);
+    this.flags.set(node, retained ? flags | FLAG_RETAINED : flags & ~FLAG_RETAINED);
   }
 
   /** The payload as kept: cut to maxPayloadBytes, marked. The store copies the bytes. */
@@ -348,25 +503,26 @@ export class TopicTree {
     };
   }
 
-  private enforceTopicLimits(node: TopicNode): void {
+  private enforceTopicLimits(node: number): void {
     const { messagesPerTopic, bytesPerTopic } = this.perTopic;
-    while (node.keptCount > 1 && (node.keptCount > messagesPerTopic || node.historyBytes > bytesPerTopic)) {
-      const bytes = this.store.dropOldest(node);
-      if (bytes < 0) throw new Error(`${node.keptCount} messages counted on a topic whose chain is empty`);
-      this.onDropped(node, bytes);
+    for (;;) {
+      const kept = this.keptCount.get(node);
+      if (kept <= 1 || (kept <= messagesPerTopic && this.historyBytes.get(node) <= bytesPerTopic)) return;
+      const bytes = this.store.dropOldest(this, node);
+      if (bytes < 0) throw new Error(`${kept} messages counted on a topic whose chain is empty`);
+      this.evicted(node, bytes);
     }
   }
 
   /** A message of `node` (`bytes` of payload) left the store: its topic's limits, or the budget. */
-  private onDropped(node: TopicNode, bytes: number): void {
-    const tree = node.tree;
-    node.dropped++;
-    tree.stats.kept--;
-    tree.stats.dropped++;
-    tree.keptBytes -= bytes + RECORD_BYTES;
-    if (tree !== this) tree.syncBytes();
+  evicted(node: number, bytes: number): void {
+    this.dropped.add(node, 1);
+    this.stats.kept--;
+    this.stats.dropped++;
+    this.keptBytes -= bytes + RECORD_BYTES;
+    this.syncBytes();
     // The last value went: a payload filter's answer may change along the path.
-    if (node.keptCount === 0) for (let up: TopicNode | undefined = node; up; up = up.parent) up.revision++;
+    if (this.keptCount.get(node) === 0) this.touchPath(node);
   }
 
   /** Oldest first across every tree sharing the store, until it fits the budget. */
@@ -376,37 +532,35 @@ export class TopicTree {
   }
 
   private enforceBudget(): void {
-    if (this.store.overBudget) this.store.evict(this.evictions);
+    if (this.store.overBudget) this.store.evict();
   }
 
   /**
    * Even the last values do not fit: the topic goes (its row too), and comes back with its next
    * message. A topic with topics below it keeps its node and loses its value.
    */
-  private forget(node: TopicNode): void {
-    if (node.childCount > 0) {
-      this.onDropped(node, this.store.dropOldest(node));
-      this.syncBytes();
+  giveUpLastValue(node: number): void {
+    if (this.childCount.get(node) > 0) {
+      this.evicted(node, this.store.dropOldest(this, node));
       return;
     }
     this.stats.forgotten++;
     // Its last value is a message dropped like any other: received = kept + dropped still holds.
-    this.stats.dropped += node.keptCount;
-    node.dropped += node.keptCount;
-    this.clearSubtree(node);
+    const kept = this.keptCount.get(node);
+    this.stats.dropped += kept;
+    this.dropped.add(node, kept);
+    let parent = this.parent.get(node);
+    this.byTopic.delete(this.topicOf(node));
+    this.removeSubtree(node);
     // Levels above it that hold nothing any more go with it.
-    let parent = node.parent;
-    for (; parent && parent !== this.root && parent.childCount === 0 && parent.messageCount === 0; parent = parent.parent) {
-      this.clearSubtree(parent);
+    while (parent !== ROOT && this.childCount.get(parent) === 0 && this.messageCount.get(parent) === 0) {
+      const above = this.parent.get(parent);
+      this.removeSubtree(parent);
+      parent = above;
     }
+    this.rebuildNames();
     this.syncBytes();
-    if (parent) this.onForgotten?.(parent);
-  }
-
-  private countNode(node: TopicNode, sign: 1 | -1): void {
-    const bytes = sign * nodeCost(node);
-    this.nodeBytes += bytes;
-    this.store.nodeBytes += bytes;
+    this.onForgotten?.(this.handle(parent));
   }
 
   /** This tree's share of the pool, as the connection's totals show it. */
@@ -416,64 +570,195 @@ export class TopicTree {
 
   find(topic: string): TopicNode | undefined {
     const known = this.byTopic.get(topic);
-    if (known) return known;
-    let node: TopicNode | undefined = this.root;
-    for (const level of topic.split('/')) {
-      node = node.child(level);
-      if (!node) return undefined;
+    if (known !== undefined) return this.handle(known);
+    let node = ROOT;
+    for (let from = 0; ; ) {
+      const slash = topic.indexOf('/', from);
+      const to = slash < 0 ? topic.length : slash;
+      node = this.findChild(node, topic, from, to, levelHash(node, topic, from, to));
+      if (node === NONE) return undefined;
+      if (slash < 0) return this.handle(node);
+      from = slash + 1;
     }
-    return node;
   }
 
   /** Every topic that has received a message, below `from`, in no particular order. */
   *topics(from: TopicNode = this.root): Generator<TopicNode> {
-    for (const node of this.descendants(from)) if (node.hasMessages) yield node;
+    if (!from.attached) return;
+    for (let node = this.nextInWalk(from.id, from.id); node !== NONE; node = this.nextInWalk(node, from.id)) {
+      if (this.messageCount.get(node) > 0) yield this.handle(node);
+    }
+  }
+
+  /**
+   * The node after `node` in a walk of `start`'s subtree, parents before children: no stack and no
+   * recursion, as a tree may be 20,000 levels deep. NONE when the walk is over.
+   */
+  private nextInWalk(node: number, start: number): number {
+    const first = this.firstChild.get(node);
+    if (first !== NONE) return first;
+    for (let at = node; at !== start; at = this.parent.get(at)) {
+      const next = this.nextSibling.get(at);
+      if (next !== NONE) return next;
+    }
+    return NONE;
   }
 
   /** Removes a node and everything below it from the tree (not from the broker); the root clears all. */
   clearSubtree(node: TopicNode): void {
-    // A topic forgotten by the budget is a leaf: only its own entry goes (clearing the cache for each would cost a flood dearly).
-    if (node.childCount === 0 && node !== this.root) this.byTopic.delete(node.topic);
-    else this.byTopic.clear();
-    let messages = 0;
-    let topics = 0;
-    const forget = (gone: TopicNode) => {
-      this.stats.kept -= gone.keptCount;
-      this.keptBytes -= gone.historyBytes + gone.keptCount * RECORD_BYTES;
-      this.store.clear(gone);
-      if (gone !== this.root) this.countNode(gone, -1);
-      messages += gone.messageCount;
-      if (gone.messageCount > 0) topics++;
-    };
-    // Nothing below is unlinked until the walk is over: the walk reads the children as they were.
-    forget(node);
-    for (const gone of this.descendants(node)) forget(gone);
-    node.revision++;
-    if (node === this.root) {
-      this.root.removeAllChildren();
-      Object.assign(this.root, { totalMessages: 0, topicCount: 0, messageCount: 0 });
-    } else {
-      node.parent?.removeChild(node.name);
-      for (let up = node.parent; up; up = up.parent) {
-        up.totalMessages -= messages;
-        up.topicCount -= topics;
-        up.revision++;
-      }
-    }
+    if (!node.attached) return;
+    this.byTopic.clear();
+    this.removeSubtree(node.id);
+    this.rebuildNames();
     this.syncBytes();
   }
 
-  /** Every node below `node`, parents before their children, in insertion order; an explicit stack, as a tree may be 20,000 levels deep. */
-  private *descendants(node: TopicNode): Generator<TopicNode> {
-    const stack: Iterator<TopicNode>[] = [node.children.values()];
-    while (stack.length) {
-      const next = stack[stack.length - 1].next();
-      if (next.done) {
-        stack.pop();
+  /** When the name arena holds more dead bytes than live ones (or only dead ones), the live names move to a fresh one. */
+  private rebuildNames(): void {
+    if (!this.names.wasteful && !(this.liveNodes === 0 && this.names.used > 0)) return;
+    this.names.rebuild((move) => {
+      for (let id = 0; id < this.rows; id++) {
+        if ((this.flags.get(id) & FLAG_LIVE) !== 0) this.nameStart.set(id, move(this.nameStart.get(id), this.nameWord.get(id)));
+      }
+    });
+    this.countBytes();
+  }
+
+  /**
+   * Frees `top` and everything below it, children before parents (each freed node is then a first
+   * child, unlinked in O(1)); the counts above it go down by what it held. The root stays, emptied.
+   */
+  private removeSubtree(top: number): void {
+    let messages = 0;
+    let topics = 0;
+    let node = top;
+    for (;;) {
+      const first = this.firstChild.get(node);
+      if (first !== NONE) {
+        node = first;
         continue;
       }
-      yield next.value;
-      if (next.value.childCount) stack.push(next.value.children.values());
+      const count = this.messageCount.get(node);
+      this.stats.kept -= this.keptCount.get(node);
+      this.keptBytes -= this.historyBytes.get(node) + this.keptCount.get(node) * RECORD_BYTES;
+      this.store.clear(this, node);
+      if (node === top) {
+        // The counts below are gone; top's own message count goes with it.
+        messages += count;
+        if (count > 0 && top !== ROOT) topics++;
+        break;
+      }
+      messages += count;
+      if (count > 0) topics++;
+      const parent = this.parent.get(node);
+      this.freeNode(node);
+      node = parent;
     }
+    if (top === ROOT) {
+      for (const column of [this.totalMessages, this.messageCount, this.dropped]) column.set(ROOT, 0);
+      this.topicCount.set(ROOT, 0);
+      this.revision.add(ROOT, 1);
+      return;
+    }
+    const parent = this.parent.get(top);
+    this.freeNode(top);
+    for (let up = parent; up !== NONE; up = this.parent.get(up)) {
+      this.totalMessages.add(up, -messages);
+      this.topicCount.add(up, -topics);
+      this.revision.add(up, 1);
+    }
+  }
+
+  private touchPath(node: number): void {
+    for (let up = node; up !== NONE; up = this.parent.get(up)) this.revision.add(up, 1);
+  }
+
+  /** A new node under `parent`, named by code units from..to of `text`. */
+  private createNode(parent: number, text: string, from: number, to: number, hash: number): number {
+    let id = this.freeHead;
+    if (id !== NONE) {
+      this.freeHead = this.nextSibling.get(id);
+    } else {
+      id = this.rows++;
+      if (id >= NODE_LIMIT) throw new Error('too many topic nodes');
+      if (id >= this.parent.capacity) for (const column of this.columns()) column.ensure(id);
+    }
+    this.parent.set(id, parent);
+    this.nameStart.set(id, this.names.used);
+    this.nameWord.set(id, this.names.store(text, from, to));
+    this.nameHash.set(id, hash);
+    this.firstChild.set(id, NONE);
+    this.nextSibling.set(id, NONE);
+    this.flags.set(id, FLAG_LIVE);
+    // Never reset: an answer cached for the node that had this number must not match this one.
+    this.revision.add(id, 1);
+    if (parent !== NONE) {
+      const first = this.firstChild.get(parent);
+      if (first === NONE) {
+        this.firstChild.set(parent, id);
+        this.previousSibling.set(id, id);
+      } else {
+        const last = this.previousSibling.get(first);
+        this.nextSibling.set(last, id);
+        this.previousSibling.set(id, last);
+        this.previousSibling.set(first, id);
+      }
+      this.childCount.add(parent, 1);
+      this.index.insert(id);
+      this.liveNodes++;
+    }
+    this.countBytes();
+    return id;
+  }
+
+  /** Unlinks a childless node from its parent and frees its number (its messages are gone already). */
+  private freeNode(id: number): void {
+    const parent = this.parent.get(id);
+    this.index.remove(id);
+    const first = this.firstChild.get(parent);
+    const next = this.nextSibling.get(id);
+    const previous = this.previousSibling.get(id);
+    if (id === first) {
+      this.firstChild.set(parent, next);
+      if (next !== NONE) this.previousSibling.set(next, previous);
+    } else {
+      this.nextSibling.set(previous, next);
+      if (next !== NONE) this.previousSibling.set(next, previous);
+      else this.previousSibling.set(first, previous);
+    }
+    this.childCount.add(parent, -1);
+    this.names.free(this.nameWord.get(id));
+    this.flags.set(id, 0);
+    this.generation.add(id, 1);
+    this.revision.add(id, 1);
+    for (const column of [this.messageCount, this.totalMessages, this.dropped]) column.set(id, 0);
+    this.topicCount.set(id, 0);
+    this.lastActivity.set(id, 0);
+    this.parent.set(id, NONE);
+    this.nameWord.set(id, 0);
+    this.nextSibling.set(id, this.freeHead);
+    this.freeHead = id;
+    this.liveNodes--;
+    this.countBytes();
+  }
+
+  private *columns(): Generator<{ ensure(row: number): void }> {
+    yield* [this.parent, this.nameStart, this.nameWord, this.nameHash, this.firstChild, this.nextSibling, this.previousSibling, this.childCount, this.messageCount, this.totalMessages, this.dropped];
+    yield* [this.topicCount, this.lastActivity, this.revision, this.generation, this.flags, this.head, this.tail, this.keptCount, this.historyBytes];
+  }
+
+  /** The nodes' and names' cost, in this tree's stats and the store's count (names as written, dead ones until rebuilt). */
+  private countBytes(): void {
+    const bytes = this.liveNodes * NODE_OVERHEAD_BYTES + this.names.used;
+    this.store.nodeBytes += bytes - this.nodeBytes;
+    this.nodeBytes = bytes;
+  }
+
+  /** The tree is gone (its connection removed): its messages and nodes leave the shared pool. */
+  dispose(): void {
+    this.clearSubtree(this.root);
+    this.store.nodeBytes -= this.nodeBytes;
+    this.nodeBytes = 0;
+    this.store.unregister(this.slot);
   }
 }

@@ -23,7 +23,7 @@ describe('TopicTree: deep and long topics', () => {
     assert.equal(node.topic, deep);
     assert.equal(created?.topic, 'l0');
     assert.equal(levelsAbove(node), LEVELS);
-    assert.equal(tree.find(deep), node);
+    assert.equal(tree.find(deep)?.key, node.key);
     const middle = tree.find(levels.slice(0, LEVELS / 2).join('/'));
     assert.ok(middle);
     assert.equal(middle.topic, levels.slice(0, LEVELS / 2).join('/'));
@@ -35,7 +35,7 @@ describe('TopicTree: deep and long topics', () => {
     assert.deepEqual([...tree.topics(middle)], [node]);
     // A second topic one level further down shares the 20,000 levels.
     const below = tree.add(`${deep}/x`, message('below'));
-    assert.equal(below.created, below.node);
+    assert.equal(below.created?.key, below.node.key);
     assert.equal(tree.root.topicCount, 2);
     assert.equal(middle.totalMessages, 2);
   });
@@ -47,7 +47,7 @@ describe('TopicTree: deep and long topics', () => {
     assert.equal(node.topic, slashes);
     assert.equal(node.name, '');
     assert.equal(levelsAbove(node), LEVELS);
-    assert.equal(tree.find(slashes), node);
+    assert.equal(tree.find(slashes)?.key, node.key);
     assert.deepEqual([...tree.topics()], [node]);
     assert.equal(tree.root.children.get('')?.topic, '', 'the first empty level is a node of its own, not the root');
   });
@@ -87,13 +87,13 @@ describe('TopicTree: deep and long topics', () => {
     const below = tree.add(`x/${long}`, message('2')).node;
     assert.equal(alone.topic, long);
     assert.equal(below.topic, `x/${long}`);
-    assert.equal(tree.find(long), alone);
-    assert.equal(tree.find(`x/${long}`), below);
+    assert.equal(tree.find(long)?.key, alone.key);
+    assert.equal(tree.find(`x/${long}`)?.key, below.key);
     assert.deepEqual([...tree.topics()].map((found) => found.topic.length).sort(), [long.length, long.length + 2]);
-    assert.ok(tree.stats.bytes >= 2 * long.length * 2, 'the names count in the memory estimate');
+    assert.ok(tree.stats.bytes >= long.length, 'the name counts in the memory estimate (once: both levels carry it)');
     tree.clearSubtree(alone);
     assert.equal(tree.find(long), undefined);
-    assert.equal(tree.find(`x/${long}`), below);
+    assert.equal(tree.find(`x/${long}`)?.key, below.key);
     assert.equal(tree.root.topicCount, 1);
     assert.equal(tree.root.totalMessages, 1);
   });

@@ -190,3 +190,101 @@ describe('TopicTree limits', () => {
     );
   });
 });
+
+describe('TopicTree storage: nodes as rows of columns, numbers reused', () => {
+  /** Levels that stress the name arena and the children index: empty, Latin-1, wide, surrogates, prototype names. */
+  const LEVELS = ['', 'a', 'b', 'é', 'ü', 'キッチン', '🌡', '\ud800', '__proto__', 'constructor', 'x'.repeat(300)];
+  const topicOf = (levels: number[]) => levels.map((index) => LEVELS[index]).join('/');
+  const operation = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ op: fc.constant('add' as const), levels: fc.array(fc.integer({ min: 0, max: LEVELS.length - 1 }), { minLength: 1, maxLength: 4 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('clear' as const), levels: fc.array(fc.integer({ min: 0, max: LEVELS.length - 1 }), { minLength: 0, maxLength: 3 }) }) },
+  );
+
+  it('property: after any adds and clears, the tree is exactly the model (names, parents, children, counts), and a gone node never comes back under its old key', () => {
+    fc.assert(
+      fc.property(fc.array(operation, { maxLength: 120, size: 'max' }), (operations) => {
+        const tree = new TopicTree();
+        /** Topic → messages received since it was last cleared. */
+        const model = new Map<string, number>();
+        /** Every level in the tree: the levels of the topics added, less what was cleared (levels above a clear stay). */
+        const levelsExpected = new Set<string>();
+        const gone = new Set<number>();
+        const keys = new Map<string, number>();
+        for (const step of operations) {
+          const topic = topicOf(step.levels);
+          if (step.op === 'add') {
+            // The payload names the topic in JSON: a lone surrogate would not survive UTF-8.
+            tree.add(topic, message(JSON.stringify(topic)));
+            model.set(topic, (model.get(topic) ?? 0) + 1);
+            const parts = topic.split('/');
+            for (let depth = 1; depth <= parts.length; depth++) levelsExpected.add(parts.slice(0, depth).join('/'));
+          } else {
+            const node = step.levels.length === 0 ? tree.root : tree.find(topic);
+            if (!node) continue;
+            const all = step.levels.length === 0;
+            for (const below of tree.topics(node)) gone.add(below.key);
+            // The topic '' is a level of its own (below it: '/a'), not the root.
+            const cleared = (known: string) => all || known === topic || known.startsWith(`${topic}/`);
+            for (const known of [...model.keys()]) if (cleared(known)) model.delete(known);
+            for (const known of [...levelsExpected]) if (cleared(known)) levelsExpected.delete(known);
+            if (node.key !== tree.root.key) gone.add(node.key);
+            tree.clearSubtree(node);
+            assert.equal(node.attached, node.key === tree.root.key, 'a cleared node is detached, the root stays');
+          }
+        }
+        // Every topic of the model is there with its count and its payload.
+        for (const [topic, count] of model) {
+          const node = tree.find(topic);
+          assert.ok(node, `${JSON.stringify(topic)} is found`);
+          assert.equal(node.topic, topic);
+          assert.equal(node.messageCount, count);
+          assert.equal(Buffer.from(node.last?.payload ?? []).toString(), JSON.stringify(topic));
+          assert.ok(!gone.has(node.key) || keys.get(topic) === node.key, 'a node made after a clear has a new key');
+          keys.set(topic, node.key);
+        }
+        // Nothing else is in the tree; each child is found under its parent by its name, and its parent is the node it hangs from.
+        let seen = 0;
+        const stack = [tree.root];
+        while (stack.length) {
+          const node = stack.pop() as NonNullable<(typeof stack)[number]>;
+          const names = [...node.children.keys()];
+          assert.equal(new Set(names).size, names.length, 'no name twice among siblings');
+          assert.equal(node.childCount, names.length);
+          for (const child of node.children.values()) {
+            seen++;
+            assert.ok(levelsExpected.has(child.topic), `${JSON.stringify(child.topic)} is in the model`);
+            assert.equal(child.parent?.key, node.key);
+            assert.equal(node.child(child.name)?.key, child.key);
+            assert.equal(tree.find(child.topic)?.key, child.key);
+            stack.push(child);
+          }
+        }
+        assert.equal(seen, levelsExpected.size);
+        assert.equal(tree.root.totalMessages, [...model.values()].reduce((sum, count) => sum + count, 0));
+        assert.equal(tree.root.topicCount, model.size);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reuses the numbers of cleared nodes, with new keys: an old handle stays detached, its names and memory are given back', () => {
+    const tree = new TopicTree();
+    const first = tree.add('fleet/device-1/telemetry', message('1')).node;
+    const bytesWithOne = tree.stats.bytes;
+    tree.clearSubtree(tree.find('fleet') as NonNullable<ReturnType<TopicTree['find']>>);
+    assert.equal(first.attached, false);
+    const again = tree.add('fleet/device-2/telemetry', message('2')).node;
+    assert.equal(again.id, first.id, 'the freed number is used again');
+    assert.notEqual(again.key, first.key);
+    assert.equal(first.attached, false, 'the old handle does not see the new node');
+    assert.equal(again.topic, 'fleet/device-2/telemetry');
+    assert.equal(tree.stats.bytes, bytesWithOne, 'as much memory as the first topic took, no more');
+    // A churn of topics reuses the same numbers, and the dead names are given back as they pile up.
+    for (let i = 0; i < 20_000; i++) {
+      tree.add(`churn/device-${i}/telemetry`, message('x'));
+      tree.clearSubtree(tree.find('churn') as NonNullable<ReturnType<TopicTree['find']>>);
+    }
+    assert.ok(tree.stats.bytes <= bytesWithOne + 128 * 1024, `${tree.stats.bytes} bytes after the churn: one topic and at most the arena's bounded dead names`);
+    assert.ok(tree.add('after/the/churn', message('y')).node.id < 8, 'no new numbers were needed');
+  });
+});
