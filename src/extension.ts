@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient } from './host/engine/engineClient';
 import type { TopicLimits } from './worker/topicTree';
-import type { MqttExplorerApi } from './host/api';
+import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
 import { ConnectionEditors } from './host/connectionEditor';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
@@ -21,6 +21,8 @@ import { TopicsTreeProvider } from './host/topicsView';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
+/** Set by activate in ExtensionMode.Test only: see testInternals(). */
+let internals: TestInternals | undefined;
 /**
  * How long the engine may take to send every DISCONNECT. VS Code gives all deactivate() calls 5 s
  * together before the extension host exits; the local dev tools get DEVTOOLS_STOP_TIMEOUT_MS after.
@@ -29,7 +31,11 @@ const ENGINE_SHUTDOWN_TIMEOUT_MS = 3000;
 /** Largest file "Publish File" sends: far below MQTT's 256 MiB packet limit, and brokers' defaults are smaller still. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
+/**
+ * Returns nothing: other extensions get no handle on the connections, the profiles or their
+ * secrets. The extension-host tests reach the real objects through testInternals().
+ */
+export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
   // Every setting is read through this, within the bounds package.json declares (one source for both).
   const settings = new Settings(context.extension.packageJSON, log);
@@ -227,7 +233,21 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   }
 
   void autoStart(local, settings, report);
-  return { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors };
+  // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
+  // nothing a workspace or another extension sets can make an installed extension's mode Test.
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings };
+    context.subscriptions.push({ dispose: () => (internals = undefined) });
+  }
+}
+
+/**
+ * The extension's services, for its own extension-host tests, which find this module in Node's
+ * require cache (as deactivate.test.ts finds deactivate()). Undefined unless activate ran in
+ * ExtensionMode.Test, so an installed extension never hands them out, whoever asks.
+ */
+export function testInternals(): TestInternals | undefined {
+  return internals;
 }
 
 export async function deactivate(): Promise<void> {
