@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient } from './host/engine/engineClient';
-import { DEFAULT_LIMITS, type TopicLimits } from './worker/topicTree';
-import type { MqttExplorerApi } from './host/api';
+import type { TopicLimits } from './worker/topicTree';
+import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
 import { ConnectionEditors } from './host/connectionEditor';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
@@ -10,6 +10,7 @@ import { LocalDevelopment, LOCAL_CONNECTION_ID } from './host/localDevelopment';
 import { isViewRow, uriArg } from './host/commandArgs';
 import { startBrokerArg, topicRefArg } from './shared/commandArgs';
 import { ProfileStore } from './host/profileStore';
+import { Settings } from './host/settings';
 import { formatBytes } from './shared/format';
 import { describeResult, parsePublishArgs, type PublishDraft, type PublishResult } from './shared/publish';
 import { PayloadDocuments } from './host/payloadDocuments';
@@ -20,6 +21,8 @@ import { TopicsTreeProvider } from './host/topicsView';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
+/** Set by activate in ExtensionMode.Test only: see testInternals(). */
+let internals: TestInternals | undefined;
 /**
  * How long the engine may take to send every DISCONNECT. VS Code gives all deactivate() calls 5 s
  * together before the extension host exits; the local dev tools get DEVTOOLS_STOP_TIMEOUT_MS after.
@@ -28,19 +31,24 @@ const ENGINE_SHUTDOWN_TIMEOUT_MS = 3000;
 /** Largest file "Publish File" sends: far below MQTT's 256 MiB packet limit, and brokers' defaults are smaller still. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
-export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
+/**
+ * Returns nothing: other extensions get no handle on the connections, the profiles or their
+ * secrets. The extension-host tests reach the real objects through testInternals().
+ */
+export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
-  const store = new ProfileStore(context.secrets);
+  // Every setting is read through this, within the bounds package.json declares (one source for both).
+  const settings = new Settings(context.extension.packageJSON, log);
+  const store = new ProfileStore(context.secrets, settings);
   const reconnectSettings = () => {
-    const config = vscode.workspace.getConfiguration('mqttExplorer.reconnect');
-    const minDelayMs = config.get<number>('minDelaySeconds', 1) * 1000;
-    return { minDelayMs, maxDelayMs: Math.max(minDelayMs, config.get<number>('maxDelaySeconds', 60) * 1000), stableAfterMs: 10_000 };
+    const minDelayMs = settings.get('reconnect.minDelaySeconds') * 1000;
+    return { minDelayMs, maxDelayMs: Math.max(minDelayMs, settings.get('reconnect.maxDelaySeconds') * 1000), stableAfterMs: 10_000 };
   };
   // MQTT clients and topic models run in a worker thread: the extension host's thread, shared with
   // every other extension, only sees coalesced reports of what the Topics view shows.
   // Supervised: a worker that crashes or stops answering is replaced, and the connections reconnect.
   const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test });
-  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits() }).catch(() => undefined);
+  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits(settings) }).catch(() => undefined);
   // Before the registry's own listener reconnects anything, so a fresh worker has its limits first.
   engine.onDidRestart(applyLimits);
   applyLimits();
@@ -54,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
-  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'));
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
@@ -90,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
       local.dispose();
     })());
   shutdown = closeAll;
-  context.subscriptions.push(log, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
+  context.subscriptions.push(log, settings, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
@@ -224,8 +232,22 @@ export function activate(context: vscode.ExtensionContext): MqttExplorerApi {
     return result;
   }
 
-  void autoStart(local, report);
-  return { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors };
+  void autoStart(local, settings, report);
+  // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
+  // nothing a workspace or another extension sets can make an installed extension's mode Test.
+  if (context.extensionMode === vscode.ExtensionMode.Test) {
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings };
+    context.subscriptions.push({ dispose: () => (internals = undefined) });
+  }
+}
+
+/**
+ * The extension's services, for its own extension-host tests, which find this module in Node's
+ * require cache (as deactivate.test.ts finds deactivate()). Undefined unless activate ran in
+ * ExtensionMode.Test, so an installed extension never hands them out, whoever asks.
+ */
+export function testInternals(): TestInternals | undefined {
+  return internals;
 }
 
 export async function deactivate(): Promise<void> {
@@ -233,24 +255,22 @@ export async function deactivate(): Promise<void> {
   await shutdown?.();
 }
 
-async function autoStart(local: LocalDevelopment, report: (error: unknown) => void): Promise<void> {
-  const config = vscode.workspace.getConfiguration('mqttExplorer');
+async function autoStart(local: LocalDevelopment, settings: Settings, report: (error: unknown) => void): Promise<void> {
   try {
-    if (config.get<boolean>('localBroker.autoStart')) await local.startBroker();
-    if (config.get<boolean>('simulator.autoStart') && local.broker.running) await local.startSimulator();
+    if (settings.get('localBroker.autoStart')) await local.startBroker();
+    if (settings.get('simulator.autoStart') && local.broker.running) await local.startSimulator();
   } catch (error) {
     report(error);
   }
 }
 
 /** The memory limits of the topic model, from the settings. */
-function topicLimits(): TopicLimits {
-  const config = vscode.workspace.getConfiguration('mqttExplorer.limits');
+function topicLimits(settings: Settings): TopicLimits {
   const mib = 1024 * 1024;
   return {
-    messagesPerTopic: config.get<number>('messagesPerTopic', DEFAULT_LIMITS.messagesPerTopic),
-    bytesPerTopic: config.get<number>('kibPerTopic', DEFAULT_LIMITS.bytesPerTopic / 1024) * 1024,
-    maxPayloadBytes: config.get<number>('maxPayloadKib', DEFAULT_LIMITS.maxPayloadBytes / 1024) * 1024,
-    totalBudgetBytes: config.get<number>('totalMib', DEFAULT_LIMITS.totalBudgetBytes / mib) * mib,
+    messagesPerTopic: settings.get('limits.messagesPerTopic'),
+    bytesPerTopic: settings.get('limits.kibPerTopic') * 1024,
+    maxPayloadBytes: settings.get('limits.maxPayloadKib') * 1024,
+    totalBudgetBytes: settings.get('limits.totalMib') * mib,
   };
 }

@@ -2,15 +2,18 @@ import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
 import type { ProfileStore } from './profileStore';
 import type { LocalDevelopment } from './localDevelopment';
+import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 
 /**
- * What `activate` returns. The extension-host tests reach the real objects through it (via
- * `vscode.extensions.getExtension(...).exports`); other extensions may too.
+ * The real objects `activate` builds, for the extension's own extension-host tests only: the
+ * module's `testInternals()` returns them when VS Code runs the extension in ExtensionMode.Test.
+ * `activate` itself returns nothing, so another extension's `exports` holds no registry, no
+ * profile store and no secret.
  */
-export interface MqttExplorerApi {
+export interface TestInternals {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
@@ -18,4 +21,12 @@ export interface MqttExplorerApi {
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;
   readonly editors: ConnectionEditors;
+  readonly settings: Settings;
 }
+
+/**
+ * @deprecated The old name, from when `activate` returned these objects. Only bench/realHostProbe.ts
+ * still uses it (and still reads them from `exports`, which is now undefined): it moves to
+ * testInternals() with the bench's next change.
+ */
+export type MqttExplorerApi = TestInternals;

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
-import { newProfile, normaliseProfile, validateProfile, validateTopicFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
+import { newProfile, normaliseProfile, validateProfile, validateSubscriptionFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
 import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
@@ -99,6 +99,12 @@ export function registerConnectionCommands(
       if (!connection) return undefined;
       const subscription = spec ?? (await askSubscription(connection));
       if (!subscription) return undefined;
+      // A spec in the arguments (a keybinding, a task, another extension) is checked as a typed one is.
+      const refused = validateSubscriptionFilter(String(subscription.topic));
+      if (refused) {
+        report(new Error(`Not subscribed to "${String(subscription.topic)}": ${refused}`));
+        return undefined;
+      }
       try {
         const result = await connection.addSubscription(subscription);
         await persistSubscriptions(store, connection);
@@ -164,7 +170,7 @@ async function persistSubscriptions(store: ProfileStore, connection: RemoteConne
 }
 
 async function askSubscription(connection: RemoteConnection): Promise<SubscriptionSpec | undefined> {
-  const topic = await vscode.window.showInputBox({ title: `Subscribe on ${connection.profile.name}: topic filter`, placeHolder: 'sensors/+/temperature or sensors/#', validateInput: validateTopicFilter, ignoreFocusOut: true });
+  const topic = await vscode.window.showInputBox({ title: `Subscribe on ${connection.profile.name}: topic filter`, placeHolder: 'sensors/+/temperature or sensors/#', validateInput: validateSubscriptionFilter, ignoreFocusOut: true });
   if (!topic) return undefined;
   const qosPick = await vscode.window.showQuickPick(
     [

@@ -6,6 +6,7 @@ import { DevtoolsClient } from '../devtools/devtoolsClient';
 import type { SimulatorSummary } from '../devtools/devtoolsProtocol';
 import { findFreePort, PortInUseError } from '../devtools/ports';
 import { newProfile } from '../shared/profile';
+import type { Settings } from './settings';
 
 export const LOCAL_CONNECTION_ID = 'local-broker';
 /** How long stopping may take before the worker thread is ended anyway (deactivate has 5 s in all). */
@@ -39,12 +40,6 @@ export class LocalBrokerState {
   }
 }
 
-/** A number from the settings, clamped to its schema's bounds (settings.json can hold anything). */
-function setting(config: vscode.WorkspaceConfiguration, key: string, fallback: number, min: number, max: number): number {
-  const value = Number(config.get<unknown>(key, fallback));
-  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
-}
-
 /**
  * The embedded broker and the simulated fleet: a new user sees topics without a broker of their own.
  * Both run in one worker thread (devtools/devtoolsWorker.ts), started with the broker and ended with
@@ -60,6 +55,8 @@ export class LocalDevelopment extends Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** dist/devtoolsWorker.js */
     private readonly workerScript: string,
+    /** Port, devices and rate, within the schema's bounds. */
+    private readonly settings: Settings,
   ) {
     super();
     // dispose cannot wait: deactivate() awaits stop() for a clean close; this ends what is left.
@@ -76,8 +73,7 @@ export class LocalDevelopment extends Disposable {
    */
   async startBroker(args: StartBrokerArgs = {}): Promise<RemoteConnection | undefined> {
     if (!this.broker.running) {
-      const config = vscode.workspace.getConfiguration('mqttExplorer');
-      const port = args.port ?? setting(config, 'localBroker.port', 1883, 0, 65535);
+      const port = args.port ?? this.settings.get('localBroker.port');
       try {
         await this.bind(port);
       } catch (error) {
@@ -118,11 +114,10 @@ export class LocalDevelopment extends Disposable {
   async startSimulator(): Promise<SimulatorSummary | undefined> {
     if (this.simulator) return this.simulator;
     if (!this.broker.running && !(await this.startBroker())) return undefined;
-    const config = vscode.workspace.getConfiguration('mqttExplorer');
     const summary = await this.worker().request('startSimulator', {
       brokerUrl: this.broker.url,
-      devices: Math.round(setting(config, 'simulator.devices', 24, 1, 500)),
-      messagesPerSecond: setting(config, 'simulator.messagesPerSecond', 2, 0.1, 50),
+      devices: this.settings.get('simulator.devices'),
+      messagesPerSecond: this.settings.get('simulator.messagesPerSecond'),
     });
     this.simulator = summary;
     this.log.info(`Device simulator: ${summary.plan.devices.length} devices, ${summary.messagesPerSecond} messages/s to ${this.broker.url} (in a worker thread)`);

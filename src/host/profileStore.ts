@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ConnectionSecrets } from '../worker/connection';
-import { normaliseProfile, validateProfile, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
+import { normaliseProfile, partitionSubscriptions, validateProfile, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
+import { describeValue } from '../shared/settings';
+import type { Settings } from './settings';
 
 export type ProfileTarget = 'user' | 'workspace';
 
@@ -28,32 +30,57 @@ function secretKey(id: string, name: keyof ConnectionSecrets): string {
  * share a workspace's brokers), the password and key passphrase in SecretStorage only.
  */
 export class ProfileStore {
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly settings: Settings,
+  ) {}
 
   readonly onDidChange = (listener: () => void): vscode.Disposable =>
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.${KEY}`) || event.affectsConfiguration(`${SECTION}.defaultSubscriptions`)) listener();
     });
 
+  /** The default filters, without those the explorer refuses (shared subscriptions, invalid filters), each refused with a warning. */
   private defaultSubscriptions(): SubscriptionSpec[] {
-    const topics = vscode.workspace.getConfiguration(SECTION).get<string[]>('defaultSubscriptions', ['#', '$SYS/#']);
-    return topics.map((topic) => ({ topic, qos: 0 }));
+    const { kept, refused } = partitionSubscriptions(this.settings.get('defaultSubscriptions').map((topic) => ({ topic, qos: 0 })));
+    for (const { topic, problem } of refused) this.settings.warnings.warn(`${SECTION}.defaultSubscriptions`, topic, `${describeValue(topic)} is not subscribed to. ${problem}`);
+    return kept;
   }
 
   private raw(target: ProfileTarget): unknown[] {
-    const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown[]>(KEY);
+    const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(KEY);
     const value = target === 'user' ? inspected?.globalValue : inspected?.workspaceValue;
-    return Array.isArray(value) ? value : [];
+    if (value === undefined || Array.isArray(value)) return value ?? [];
+    this.settings.warnings.warn(`${SECTION}.${KEY}`, value, `the ${target} settings' value is not a list of connections; ignored.`);
+    return [];
   }
 
-  /** Every valid profile; workspace ones win over user ones with the same id. */
+  /**
+   * Every valid profile; workspace ones win over user ones with the same id. What settings hold
+   * but cannot be used is left out with a warning: a refused subscription filter (the profile keeps
+   * its other ones), an entry that is no profile, a profile with an invalid field.
+   */
   list(): StoredProfile[] {
     const byId = new Map<string, StoredProfile>();
+    const setting = `${SECTION}.${KEY}`;
+    const defaults = this.defaultSubscriptions();
     for (const target of ['user', 'workspace'] as const) {
       for (const raw of this.raw(target)) {
         // A profile written by hand may have no id: derive one that stays the same on every read.
-        const profile = normaliseProfile(raw, { id: (r) => `settings:${String(r.name ?? '')}@${String(r.host ?? '')}:${String(r.port ?? '')}`, subscriptions: this.defaultSubscriptions() });
-        if (profile && Object.keys(validateProfile(profile)).length === 0) byId.set(profile.id, { profile, target });
+        const profile = normaliseProfile(raw, { id: (r) => `settings:${String(r.name ?? '')}@${String(r.host ?? '')}:${String(r.port ?? '')}`, subscriptions: defaults });
+        if (!profile) {
+          this.settings.warnings.warn(setting, raw, `${describeValue(raw)} is not a connection profile (it needs at least a "host"); ignored.`);
+          continue;
+        }
+        const { kept, refused } = partitionSubscriptions(profile.subscriptions);
+        for (const { topic, problem } of refused) this.settings.warnings.warn(setting, [profile.id, topic], `connection "${profile.name}": ${describeValue(topic)} is not subscribed to. ${problem}`);
+        profile.subscriptions = kept;
+        const invalid = Object.values(validateProfile(profile))[0];
+        if (invalid) {
+          this.settings.warnings.warn(setting, [profile.id, invalid], `connection "${profile.name}" is ignored: ${invalid}`);
+          continue;
+        }
+        byId.set(profile.id, { profile, target });
       }
     }
     return [...byId.values()];

@@ -113,15 +113,42 @@ export type ProfileErrors = Partial<Record<string, string>>;
 
 const TOPIC_FILTER_LEVEL = /^(?:#|\+|[^#+]*)$/;
 
-/** Why a subscription filter is invalid (MQTT §4.7.1), or undefined. */
+/** Why a topic filter is invalid (MQTT §4.7.1), or undefined. */
 export function validateTopicFilter(filter: string): string | undefined {
   if (filter.length === 0) return 'A topic filter cannot be empty.';
+  if (filter.includes('\u0000')) return 'A topic filter cannot contain the null character.';
+  if (new TextEncoder().encode(filter).length > 65535) return 'A topic filter can be at most 65,535 bytes long.';
   const levels = filter.split('/');
   for (const [index, level] of levels.entries()) {
     if (!TOPIC_FILTER_LEVEL.test(level)) return `"${level}": + and # must stand alone in a level.`;
     if (level === '#' && index !== levels.length - 1) return '# is only allowed as the last level.';
   }
   return undefined;
+}
+
+/**
+ * Why the explorer will not subscribe with `filter`, or undefined. Beyond MQTT's rules: a shared
+ * subscription (`$share/group/…`, and `$queue/…`, EMQX's and HiveMQ's group-less form) makes the
+ * broker split the group's messages between its members, so the explorer would take messages away
+ * from the services that share it; an explorer only watches.
+ */
+export function validateSubscriptionFilter(filter: string): string | undefined {
+  if (filter.startsWith('$share/') || filter.startsWith('$queue/')) {
+    return 'Shared subscriptions ($share/…, $queue/…) are refused: the broker would hand this explorer messages meant for the services in that group.';
+  }
+  return validateTopicFilter(filter);
+}
+
+/** Splits subscriptions into those the explorer subscribes with and those it refuses (with why). */
+export function partitionSubscriptions(specs: readonly SubscriptionSpec[]): { kept: SubscriptionSpec[]; refused: { topic: string; problem: string }[] } {
+  const kept: SubscriptionSpec[] = [];
+  const refused: { topic: string; problem: string }[] = [];
+  for (const spec of specs) {
+    const problem = validateSubscriptionFilter(spec.topic);
+    if (problem) refused.push({ topic: spec.topic, problem });
+    else kept.push(spec);
+  }
+  return { kept, refused };
 }
 
 /**
@@ -139,7 +166,7 @@ export function validateProfile(profile: ConnectionProfile): ProfileErrors {
   if (profile.mqttVersion === 4 && profile.clientId.length > 23) errors.clientId = 'MQTT 3.1.1 brokers only have to accept client ids of up to 23 characters.';
   if (!profile.cleanStart && profile.clientId.trim() === '') errors.clientId = 'A persistent session (clean start off) needs a client id.';
   if (!Number.isInteger(profile.keepalive) || profile.keepalive < 0 || profile.keepalive > 65535) errors.keepalive = 'Keepalive is 0 to 65535 seconds.';
-  if (!Number.isFinite(profile.connectTimeout) || profile.connectTimeout <= 0 || profile.connectTimeout > 600) errors.connectTimeout = 'Connect timeout is 1 to 600 seconds.';
+  if (!Number.isFinite(profile.connectTimeout) || profile.connectTimeout < 1 || profile.connectTimeout > 600) errors.connectTimeout = 'Connect timeout is 1 to 600 seconds.';
   if (profile.sessionExpiry !== undefined && (!Number.isInteger(profile.sessionExpiry) || profile.sessionExpiry < 0 || profile.sessionExpiry > 0xffffffff)) {
     errors.sessionExpiry = 'Session expiry is 0 to 4294967295 seconds.';
   }
@@ -148,7 +175,7 @@ export function validateProfile(profile: ConnectionProfile): ProfileErrors {
     else if (/[+#]/.test(profile.will.topic)) errors.willTopic = 'A last will topic cannot contain wildcards.';
   }
   for (const [index, subscription] of profile.subscriptions.entries()) {
-    const problem = validateTopicFilter(subscription.topic);
+    const problem = validateSubscriptionFilter(subscription.topic);
     if (problem) errors[`subscription${index}`] = problem;
   }
   return errors;

@@ -3,10 +3,10 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { newProfile } from '../../src/shared/profile';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
+import { explorer } from './explorer';
 import { waitFor } from '../helpers/waitFor';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 /** Every file below `dir` (the test profile: settings, state databases, logs, storage). */
 function filesBelow(dir: string): string[] {
@@ -19,12 +19,12 @@ function filesBelow(dir: string): string[] {
 }
 
 describe('Connection profiles and secrets in a real VS Code', () => {
-  let api: MqttExplorerApi;
+  let api: TestInternals;
   const password = `pw-${Date.now()}-Zq9!`;
   const passphrase = `pp-${Date.now()}-Kx7?`;
 
   before(async () => {
-    api = await vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID)!.activate();
+    api = await explorer();
   });
 
   after(async () => {

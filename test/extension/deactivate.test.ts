@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import * as vscode from 'vscode';
 import { newProfile } from '../../src/shared/profile';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
+import { explorer, EXTENSION_ID } from './explorer';
 import { waitFor, waitUntil } from '../helpers/waitFor';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 const CONNECTION_ID = 'deactivate-test-will';
 
 /**
@@ -18,14 +18,14 @@ const CONNECTION_ID = 'deactivate-test-will';
  */
 describe('Deactivation in a real VS Code: clean disconnects, no last will', function () {
   this.timeout(60_000);
-  let api: MqttExplorerApi;
+  let api: TestInternals;
   let broker: Mosquitto;
   let observer: mqtt.MqttClient;
   const arrived: string[] = [];
   const clientId = `deactivate-will-${Date.now()}`;
 
   before(async () => {
-    api = await vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID)!.activate();
+    api = await explorer();
     broker = await Mosquitto.create();
     observer = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.ports.plain}`);
     observer.on('message', (topic) => arrived.push(topic));

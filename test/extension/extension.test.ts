@@ -1,19 +1,17 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import mqtt from 'mqtt';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import type { TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
+import { explorer, EXTENSION_ID } from './explorer';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 describe('MQTT Explorer in a real VS Code', () => {
-  let api: MqttExplorerApi;
+  let api: TestInternals;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID);
-    assert.ok(extension, `${EXTENSION_ID} is installed`);
-    api = await extension.activate();
+    api = await explorer();
   });
 
   after(async () => {
@@ -34,7 +32,6 @@ describe('MQTT Explorer in a real VS Code', () => {
     const registered = new Set(await vscode.commands.getCommands(true));
     assert.ok(declared.length >= 8);
     for (const command of declared) assert.ok(registered.has(command), `${command} is registered`);
-    assert.ok(api.topicsProvider, 'the API exposes the Topics provider');
   });
 
   it('starts the local broker by its command and connects to it', async () => {

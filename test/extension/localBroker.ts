@@ -1,15 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import { waitFor } from '../helpers/waitFor';
+import { explorer } from './explorer';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 /** The activated extension, the local broker started on a free port, and the Topics view shown (the engine reports nothing while it is hidden). */
-export async function explorerWithLocalBroker(): Promise<{ api: MqttExplorerApi; connectionId: string; port: number }> {
-  const extension = vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID);
-  assert.ok(extension);
-  const api = await extension.activate();
+export async function explorerWithLocalBroker(): Promise<{ api: TestInternals; connectionId: string; port: number }> {
+  const api = await explorer();
   const started = await vscode.commands.executeCommand<{ connectionId: string; port: number } | undefined>('mqttExplorer.startLocalBroker', { port: 0 });
   assert.ok(started);
   await vscode.commands.executeCommand('mqttExplorer.topics.focus');

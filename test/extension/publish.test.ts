@@ -3,22 +3,22 @@ import mqtt from 'mqtt';
 import * as vscode from 'vscode';
 import type { PublishResult } from '../../src/shared/publish';
 import { newProfile } from '../../src/shared/profile';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
 import { nextMessage } from '../helpers/mqttMessages';
+import { explorer } from './explorer';
 import { waitFor } from '../helpers/waitFor';
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 const CONNECTION_ID = 'publish-test-mosquitto';
 
 describe('"MQTT: Publish" with arguments, against Debian mosquitto (MQTT 5)', function () {
   this.timeout(60_000);
-  let api: MqttExplorerApi;
+  let api: TestInternals;
   let broker: Mosquitto;
   let subscriber: mqtt.MqttClient;
 
   before(async () => {
-    api = await vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID)!.activate();
+    api = await explorer();
     broker = await Mosquitto.create();
     const profile = newProfile(CONNECTION_ID, { name: 'Publish test', host: '127.0.0.1', port: broker.ports.plain, mqttVersion: 5, subscriptions: [{ topic: 'none/#', qos: 0 }] });
     const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import mqtt from 'mqtt';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import type { EngineRecovery } from '../../src/host/engine/connectionRegistry';
 import type { TopicElement, TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
@@ -14,7 +14,7 @@ import { explorerWithLocalBroker } from './localBroker';
  */
 describe('Engine supervision in a real VS Code', function () {
   this.timeout(60_000);
-  let api: MqttExplorerApi;
+  let api: TestInternals;
   let port: number;
   let connectionId: string;
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
-import type { MqttExplorerApi } from '../../src/host/api';
+import type { TestInternals } from '../../src/host/api';
 import type { RemoteConnection } from '../../src/host/engine/engineClient';
 import type { TopicElement, TopicsElement } from '../../src/host/topicsView';
 import { waitFor } from '../helpers/waitFor';
@@ -19,7 +19,7 @@ function isTopic(element: TopicsElement | undefined): element is TopicElement {
  */
 describe('The Topics tree over any topic, through the real TreeDataProvider', function () {
   this.timeout(120_000);
-  let api: MqttExplorerApi;
+  let api: TestInternals;
   let connection: RemoteConnection;
   let client: mqtt.MqttClient;
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { backoffDelay, ReconnectPolicy } from '../../src/worker/backoff';
 import { buildClientOptions } from '../../src/worker/connection';
 import { describeConnectError, describeSubscribeFailure } from '../../src/worker/errors';
-import { brokerUrl, newProfile, normaliseProfile, validateProfile, validateTopicFilter } from '../../src/shared/profile';
+import { brokerUrl, newProfile, normaliseProfile, partitionSubscriptions, validateProfile, validateSubscriptionFilter, validateTopicFilter } from '../../src/shared/profile';
 import { draftToProfile, profileToDraft, validateDraft } from '../../src/shared/profileForm';
 
 describe('Reconnect backoff', () => {
@@ -109,5 +109,39 @@ describe('Connection profiles', () => {
     assert.equal(plain.ca, undefined);
     assert.equal(plain.properties, undefined);
     assert.equal(plain.protocolVersion, 4);
+  });
+});
+
+describe('Subscription filters the explorer refuses', () => {
+  it('shared subscriptions ($share/…, $queue/…), with a reason', () => {
+    for (const filter of ['$share/group/#', '$share/g/sensors/+', '$queue/jobs']) assert.match(validateSubscriptionFilter(filter) ?? '', /Shared subscriptions/, filter);
+    for (const filter of ['#', '$SYS/#', 'share/#', '$shared/x', 'a/$share/b']) assert.equal(validateSubscriptionFilter(filter), undefined, filter);
+  });
+
+  it("filters MQTT forbids: misplaced wildcards, empty, a null character, over 65,535 bytes", () => {
+    for (const filter of ['a/#/b', 'a+', '', 'a\u0000b', 'x'.repeat(65_536)]) assert.ok(validateSubscriptionFilter(filter), JSON.stringify(filter.slice(0, 10)));
+    assert.equal(validateSubscriptionFilter('é'.repeat(32_767)), undefined, '65,534 bytes');
+  });
+
+  it('refused filters leave the others in place, in order', () => {
+    const { kept, refused } = partitionSubscriptions([
+      { topic: '$share/prod/#', qos: 1 },
+      { topic: 'a/#', qos: 0 },
+      { topic: 'a/#/b', qos: 0 },
+      { topic: '$SYS/#', qos: 2 },
+    ]);
+    assert.deepEqual(kept, [
+      { topic: 'a/#', qos: 0 },
+      { topic: '$SYS/#', qos: 2 },
+    ]);
+    assert.deepEqual(
+      refused.map(({ topic }) => topic),
+      ['$share/prod/#', 'a/#/b'],
+    );
+  });
+
+  it('the connection form refuses a shared subscription too (a profile it saves is read back from settings)', () => {
+    const errors = validateProfile(newProfile('p', { subscriptions: [{ topic: '#', qos: 0 }, { topic: '$share/g/#', qos: 0 }] }));
+    assert.deepEqual(Object.keys(errors), ['subscription1']);
   });
 });

@@ -1,0 +1,24 @@
+import * as assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { TestInternals } from '../../src/host/api';
+
+export const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
+
+/**
+ * The activated extension's services. `activate` returns nothing (another extension gets no handle
+ * on them): the suite takes them from the module VS Code loaded, found in Node's require cache,
+ * whose testInternals() answers only in ExtensionMode.Test, the mode VS Code gives an extension
+ * under development when it runs an extensionTestsPath (both launchers do).
+ */
+export async function explorer(): Promise<TestInternals> {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  assert.ok(extension, `${EXTENSION_ID} is installed`);
+  await extension.activate();
+  const loaded = require.cache[realpathSync(join(extension.extensionPath, 'dist', 'extension.js'))];
+  assert.ok(loaded, 'the extension module is in the require cache');
+  const internals = (loaded.exports as { testInternals?: () => TestInternals | undefined }).testInternals?.();
+  assert.ok(internals, 'testInternals() answers: the extension runs in ExtensionMode.Test');
+  return internals;
+}
