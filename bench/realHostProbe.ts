@@ -3,10 +3,11 @@ import { Session } from 'node:inspector/promises';
 import { connect } from 'node:net';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { MqttExplorerApi } from '../src/host/api';
+import type { TestInternals } from '../src/host/api';
 import type { RemoteConnection } from '../src/host/engine/engineClient';
 import type { TopicElement, TopicsElement } from '../src/host/topicsView';
 import { parseMessage } from '../src/shared/rpc';
+import { explorer } from '../test/extension/explorer';
 import { waitFor } from '../test/helpers/waitFor';
 import {
   CONTROL_PORT_ENV,
@@ -29,7 +30,6 @@ import {
  * named by RESULT_FILE_ENV, since a browser workbench does not exit when it returns.
  */
 
-const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
 type Channel = JsonLines<BenchToProbe, ProbeToBench>;
 
@@ -89,7 +89,7 @@ async function sampled(phase: () => Promise<void>): Promise<LoopFigures> {
 }
 
 /** Resolves once the engine has counted `target` messages, or after `timeoutMs` (then some were lost); returns its count. */
-async function receivedAtLeast(api: MqttExplorerApi, connection: RemoteConnection, target: number, timeoutMs: number): Promise<number> {
+async function receivedAtLeast(api: TestInternals, connection: RemoteConnection, target: number, timeoutMs: number): Promise<number> {
   if (connection.stats.received < target) {
     // With the view shown, every message schedules a report, and each report carries the totals.
     await waitFor(api.registry.onDidChangeTopics, (changes) => changes.connectionId === connection.id && changes.stats.received >= target, timeoutMs, `${target} messages`).catch(() => undefined);
@@ -97,7 +97,7 @@ async function receivedAtLeast(api: MqttExplorerApi, connection: RemoteConnectio
   return (await api.registry.engine.request('stats', { connectionId: connection.id })).received;
 }
 
-async function showTopicsView(api: MqttExplorerApi): Promise<void> {
+async function showTopicsView(api: TestInternals): Promise<void> {
   const shown = api.topicsView.visible ? undefined : waitFor(api.topicsView.onDidChangeVisibility, (event) => event.visible, 10_000, 'the Topics view to show');
   await vscode.commands.executeCommand('mqttExplorer.topics.focus');
   await shown;
@@ -105,9 +105,8 @@ async function showTopicsView(api: MqttExplorerApi): Promise<void> {
 }
 
 async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResult> {
-  const extension = vscode.extensions.getExtension<MqttExplorerApi>(EXTENSION_ID);
-  if (!extension) throw new Error(`${EXTENSION_ID} is not installed`);
-  const api = await extension.activate();
+  // activate() returns nothing: the internals come from the module, in ExtensionMode.Test only.
+  const api = await explorer();
 
   // The profile comes from the workspace settings the bench wrote, as a person's would.
   if (!api.registry.get(options.connectionId)) await waitFor(api.registry.onDidChange, () => api.registry.get(options.connectionId) !== undefined, 10_000, 'the bench profile as a connection');

@@ -24,9 +24,3 @@ export interface TestInternals {
   readonly settings: Settings;
 }
 
-/**
- * @deprecated The old name, from when `activate` returned these objects. Only bench/realHostProbe.ts
- * still uses it (and still reads them from `exports`, which is now undefined): it moves to
- * testInternals() with the bench's next change.
- */
-export type MqttExplorerApi = TestInternals;
