@@ -8,7 +8,7 @@ const PAGE_BITS = 12;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 
-type TypedArray = Int32Array | Uint32Array | Float64Array | Uint8Array;
+type TypedArray = Int32Array | Uint32Array | Float64Array;
 
 abstract class Column<T extends TypedArray> {
   protected readonly pages: T[] = [];
@@ -59,12 +59,6 @@ export class Uint32Column extends Column<Uint32Array> {
 export class Float64Column extends Column<Float64Array> {
   protected page(): Float64Array {
     return new Float64Array(PAGE_SIZE);
-  }
-}
-
-export class Uint8Column extends Column<Uint8Array> {
-  protected page(): Uint8Array {
-    return new Uint8Array(PAGE_SIZE);
   }
 }
 

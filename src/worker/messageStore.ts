@@ -28,8 +28,11 @@ export interface HistoryOwners {
   giveUpLastValue(node: number): void;
 }
 
-/** Bytes per record: offset, length, size (4 each), slab (2), time (8), next (4), props (4), flags (1), tree (2), node (4). */
-export const RECORD_BYTES = 37;
+/**
+ * Bytes per record: offset, length (4 each), slab (2), time (8), next (4), props (4), flags (1),
+ * tree (2), node (4). A cut payload's size as received is kept beside, in a map: cuts are rare.
+ */
+export const RECORD_BYTES = 33;
 const SLAB_BYTES = 1024 * 1024;
 const MIN_CAPACITY = 1024;
 /** The reserve for unused and dead space is this part of the budget. */
@@ -73,7 +76,6 @@ export interface NewMessage {
 class Records {
   readonly offset: Uint32Array;
   readonly length: Uint32Array;
-  readonly size: Uint32Array;
   readonly slabOf: Uint16Array;
   readonly time: Float64Array;
   /** The topic's next (newer) record, -1 for its newest. */
@@ -87,7 +89,6 @@ class Records {
   constructor(readonly capacity: number) {
     this.offset = new Uint32Array(capacity);
     this.length = new Uint32Array(capacity);
-    this.size = new Uint32Array(capacity);
     this.slabOf = new Uint16Array(capacity);
     this.time = new Float64Array(capacity);
     this.next = new Int32Array(capacity);
@@ -101,7 +102,6 @@ class Records {
   copy(to: number, source: Records, from: number): void {
     this.offset[to] = source.offset[from];
     this.length[to] = source.length[from];
-    this.size[to] = source.size[from];
     this.slabOf[to] = source.slabOf[from];
     this.time[to] = source.time[from];
     this.flags[to] = source.flags[from];
@@ -130,6 +130,9 @@ export class MessageStore {
   private readonly propsTable: (InternedProps | undefined)[] = [];
   private readonly freeProps: number[] = [];
   private propsBytes = 0;
+
+  /** The size as received of each cut payload, by record (a record holds the kept length only). */
+  private cutSizes = new Map<number, number>();
 
   /** The trees whose messages are here, by the slot their records name. */
   private readonly trees: (HistoryOwners | undefined)[] = [];
@@ -230,7 +233,7 @@ export class MessageStore {
     this.records.slabOf[record] = slab;
     this.records.offset[record] = offset;
     this.records.length[record] = message.payload.length;
-    this.records.size[record] = message.size;
+    if (message.truncated) this.cutSizes.set(record, message.size);
     this.records.time[record] = message.receivedAt;
     this.records.flags[record] = FLAG_LIVE | (message.retain ? FLAG_RETAIN : 0) | (message.truncated ? FLAG_TRUNCATED : 0) | (message.qos << QOS_SHIFT);
     this.records.props[record] = message.properties ? this.intern(message.properties) : -1;
@@ -278,6 +281,7 @@ export class MessageStore {
     const from = owners.head.get(node);
     const to = this.tail++;
     this.records.copy(to, this.records, from);
+    this.moveCutSize(this.cutSizes, from, this.cutSizes, to);
     this.records.flags[from] = 0;
     owners.head.set(node, to);
     owners.tail.set(node, to);
@@ -301,7 +305,7 @@ export class MessageStore {
     const message: StoredMessage = {
       // A copy in Node's pool: the caller may keep it while the store compacts.
       payload: Buffer.from(view.subarray(0, Math.min(view.length, payloadBytes))),
-      size: this.records.size[record],
+      size: flags & FLAG_TRUNCATED ? (this.cutSizes.get(record) ?? view.length) : view.length,
       truncated: (flags & FLAG_TRUNCATED) !== 0,
       keptBytes: view.length,
       qos: ((flags >> QOS_SHIFT) & 3) as 0 | 1 | 2,
@@ -342,8 +346,17 @@ export class MessageStore {
     }
     const props = this.records.props[record];
     if (props >= 0) this.release(props);
+    if (this.records.flags[record] & FLAG_TRUNCATED) this.cutSizes.delete(record);
     this.records.flags[record] = 0;
     this.skipDead();
+  }
+
+  /** A cut record moved from `from` (in `source`) to `to` (in `target`): its size as received goes with it. */
+  private moveCutSize(source: Map<number, number>, from: number, target: Map<number, number>, to: number): void {
+    const size = source.get(from);
+    if (size === undefined) return;
+    source.delete(from);
+    target.set(to, size);
   }
 
   private skipDead(): void {
@@ -415,7 +428,7 @@ export class MessageStore {
 
   /**
    * Moves the live records to the front, in order: in place when that frees enough room, else into
-   * arrays with room for half as many again (at most half the reserve more). Payloads move to fresh
+   * arrays with room for half as many again (at most a quarter of the reserve more). Payloads move to fresh
    * slabs too when the slabs' dead bytes pass a quarter of the reserve. Afterwards the garbage is at
    * most three quarters of the reserve, and the next run waits for the arrays to fill or the garbage
    * to pass the reserve: what a run copies is paid for by what was appended or freed since.
@@ -424,7 +437,7 @@ export class MessageStore {
     const old = this.records;
     const live = this.liveRecords;
     const reserve = this.compactAtBytes;
-    const room = Math.max(MIN_CAPACITY, Math.min(Math.ceil(live / 2), Math.floor(reserve / 2 / RECORD_BYTES)));
+    const room = Math.max(MIN_CAPACITY, Math.min(Math.ceil(live / 2), Math.floor(reserve / 4 / RECORD_BYTES)));
     const free = old.capacity - live;
     const inPlace = free >= room / 2 && free * RECORD_BYTES <= reserve / 2;
     const records = inPlace ? old : new Records(live + room);
@@ -436,10 +449,12 @@ export class MessageStore {
       this.current = -1;
       this.slabBytes = 0;
     }
+    const cutSizes = new Map<number, number>();
     let to = 0;
     for (let from = this.head; from < this.tail; from++) {
       if ((old.flags[from] & FLAG_LIVE) === 0) continue;
       moved[from - this.head] = to;
+      if (old.flags[from] & FLAG_TRUNCATED) this.moveCutSize(this.cutSizes, from, cutSizes, to);
       // In place, `to` never passes `from`: nothing is overwritten before it is read.
       const next = old.next[from];
       records.copy(to, old, from);
@@ -472,6 +487,7 @@ export class MessageStore {
     // What stays behind in place is free space now.
     if (records === old) old.flags.fill(0, to, this.tail);
     this.records = records;
+    this.cutSizes = cutSizes;
     this.head = 0;
     this.tail = to;
   }

@@ -65,6 +65,16 @@ export class NameArena {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + start, size).toString(word & WIDE ? 'utf16le' : 'latin1');
   }
 
+  /** levelHash of the stored name under `parent`: the index rehashes from here, no hash is kept per node. */
+  hash(parent: number, start: number, word: number): number {
+    const units = word & LENGTH_MASK;
+    const bytes = this.bytes;
+    let hash = Math.imul(parent ^ 0x5bd1e995, 0x9e3779b1);
+    if (word & WIDE) for (let i = 0; i < units; i++) hash = Math.imul(hash ^ (bytes[start + 2 * i] | (bytes[start + 2 * i + 1] << 8)), 0x01000193);
+    else for (let i = 0; i < units; i++) hash = Math.imul(hash ^ bytes[start + i], 0x01000193);
+    return finish(hash);
+  }
+
   /** A name's node is gone. */
   free(word: number): void {
     this.dead += byteSize(word);
@@ -100,6 +110,20 @@ export class NameArena {
     grown.set(this.bytes.subarray(0, this.used));
     this.bytes = grown;
   }
+}
+
+/** Hash of a level name (code units from..to of `text`) under `parent`: what the children index is keyed by. */
+export function levelHash(parent: number, text: string, from: number, to: number): number {
+  let hash = Math.imul(parent ^ 0x5bd1e995, 0x9e3779b1);
+  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return finish(hash);
+}
+
+function finish(hash: number): number {
+  hash ^= hash >>> 15;
+  hash = Math.imul(hash, 0x2c1b3c6d);
+  hash ^= hash >>> 12;
+  return hash | 0;
 }
 
 export function byteSize(word: number): number {

@@ -1,6 +1,6 @@
-import { CountColumn, Float64Column, Int32Column, Uint32Column, Uint8Column } from './columns';
+import { CountColumn, Float64Column, Int32Column, Uint32Column } from './columns';
 import { MessageStore, RECORD_BYTES, type HistoryOwners, type NewMessage } from './messageStore';
-import { NameArena } from './nameArena';
+import { levelHash, NameArena } from './nameArena';
 
 /** MQTT 5 properties of a received message. */
 export interface MessageProperties {
@@ -59,12 +59,12 @@ export const MESSAGE_OVERHEAD_BYTES = RECORD_BYTES;
 
 /**
  * What a topic node costs beside its name's bytes: its row in the tree's columns (parent; name
- * start, length and hash; first child, next and previous sibling; child count; three message
- * counts; sub-topic count; last activity; revision; generation; flags; history chain: 85 bytes)
+ * start and length; first child, next and previous sibling; child count; three message
+ * counts; sub-topic count; last activity; revision; state and generation; history chain: 80 bytes)
  * and its slot in the children index (kept between a sixth and two thirds full). A name takes a
  * byte per character (two when it is not all Latin-1) in the tree's name arena.
  */
-export const NODE_OVERHEAD_BYTES = 92;
+export const NODE_OVERHEAD_BYTES = 88;
 
 export interface TreeStats {
   received: number;
@@ -88,6 +88,10 @@ const ROOT = 0;
 const NONE = -1;
 const FLAG_LIVE = 1;
 const FLAG_RETAINED = 2;
+const FLAGS = FLAG_LIVE | FLAG_RETAINED;
+const GENERATION_SHIFT = 2;
+/** 27 bits: generation * NODE_LIMIT + node stays below 2^53. */
+const GENERATION_MASK = 2 ** 27 - 1;
 
 /** What callers read of a node's children. */
 export interface Children {
@@ -203,7 +207,7 @@ export class TopicNode {
   }
   /** The broker holds a retained message for this topic (as far as we have seen). */
   get retained(): boolean {
-    return (this.tree.flags.get(this.id) & FLAG_RETAINED) !== 0;
+    return (this.tree.state.get(this.id) & FLAG_RETAINED) !== 0;
   }
   /** When this topic or one below it last received a message. */
   get lastActivity(): number {
@@ -245,16 +249,6 @@ export interface TopicUpdate {
   created: TopicNode | undefined;
 }
 
-/** The hash of a level name (code units from..to of `text`) under `parent`: what the children index is keyed by. */
-function levelHash(parent: number, text: string, from: number, to: number): number {
-  let hash = Math.imul(parent ^ 0x5bd1e995, 0x9e3779b1);
-  for (let i = from; i < to; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  hash ^= hash >>> 15;
-  hash = Math.imul(hash, 0x2c1b3c6d);
-  hash ^= hash >>> 12;
-  return hash | 0;
-}
-
 /**
  * Every node but the root by (parent, name): open addressing over node numbers keyed by each
  * node's level hash, linear probing, deletion by shifting back (no tombstones, so it never fills
@@ -264,7 +258,8 @@ class ChildIndex {
   table = new Int32Array(1024).fill(NONE);
   private count = 0;
 
-  constructor(private readonly hashOf: Int32Column) {}
+  /** `hashOf` gives a node's level hash, from its stored name. */
+  constructor(private readonly hashOf: (node: number) => number) {}
 
   get bytes(): number {
     return this.table.byteLength;
@@ -278,7 +273,7 @@ class ChildIndex {
 
   remove(node: number): void {
     const mask = this.table.length - 1;
-    let slot = this.hashOf.get(node) & mask;
+    let slot = this.hashOf(node) & mask;
     while (this.table[slot] !== node) {
       if (this.table[slot] === NONE) throw new Error(`node ${node} is not in the children index`);
       slot = (slot + 1) & mask;
@@ -287,7 +282,7 @@ class ChildIndex {
     let hole = slot;
     for (let next = (hole + 1) & mask; this.table[next] !== NONE; next = (next + 1) & mask) {
       const other = this.table[next];
-      const home = this.hashOf.get(other) & mask;
+      const home = this.hashOf(other) & mask;
       const between = hole <= next ? home > hole && home <= next : home > hole || home <= next;
       if (!between) {
         this.table[hole] = other;
@@ -301,7 +296,7 @@ class ChildIndex {
 
   private place(node: number): void {
     const mask = this.table.length - 1;
-    let slot = this.hashOf.get(node) & mask;
+    let slot = this.hashOf(node) & mask;
     while (this.table[slot] !== NONE) slot = (slot + 1) & mask;
     this.table[slot] = node;
   }
@@ -329,10 +324,9 @@ export class TopicTree implements HistoryOwners {
   onForgotten: ((parent: TopicNode) => void) | undefined;
 
   readonly parent = new Int32Column(NONE);
-  /** Where the node's name starts in the arena, its length word, and its level hash. */
+  /** Where the node's name starts in the arena, and its length word. */
   readonly nameStart = new Uint32Column(0);
   readonly nameWord = new Uint32Column(0);
-  readonly nameHash = new Int32Column(0);
   readonly firstChild = new Int32Column(NONE);
   readonly nextSibling = new Int32Column(NONE);
   /** The previous sibling; the first child's is the last child (appending and unlinking are O(1)). */
@@ -344,15 +338,15 @@ export class TopicTree implements HistoryOwners {
   readonly topicCount = new Uint32Column(0);
   readonly lastActivity = new Float64Column(0);
   readonly revision = new Uint32Column(0);
-  readonly generation = new Uint32Column(0);
-  readonly flags = new Uint8Column(0);
+  /** LIVE and RETAINED bits, and the generation above them: bumped when the node's number is freed. */
+  readonly state = new Uint32Column(0);
   readonly head = new Int32Column(NONE);
   readonly tail = new Int32Column(NONE);
   readonly keptCount = new Uint32Column(0);
   readonly historyBytes = new Uint32Column(0);
 
   private readonly names = new NameArena();
-  private readonly index = new ChildIndex(this.nameHash);
+  private readonly index = new ChildIndex((node) => this.names.hash(this.parent.get(node), this.nameStart.get(node), this.nameWord.get(node)));
   /** Node numbers handed out so far; freed ones are chained through nextSibling from freeHead. */
   private rows = 0;
   private freeHead = NONE;
@@ -378,7 +372,7 @@ export class TopicTree implements HistoryOwners {
     this.store = store ?? new MessageStore();
     this.perTopic = limits;
     this.slot = this.store.register(this);
-    const root = this.createNode(NONE, '', 0, 0, 0);
+    const root = this.createNode(NONE, '', 0, 0);
     if (root !== ROOT) throw new Error('the root is not node 0');
     this.root = this.handle(ROOT);
     if (this.ownsStore) this.store.budgetBytes = limits.totalBudgetBytes;
@@ -396,15 +390,16 @@ export class TopicTree implements HistoryOwners {
 
   /** A handle for node `id` as it is now. */
   handle(id: number): TopicNode {
-    return new TopicNode(this, id, this.generation.get(id));
+    return new TopicNode(this, id, this.state.get(id) >>> GENERATION_SHIFT);
   }
 
   keyOf(id: number): number {
-    return this.generation.get(id) * NODE_LIMIT + id;
+    return (this.state.get(id) >>> GENERATION_SHIFT) * NODE_LIMIT + id;
   }
 
   isLive(id: number, generation: number): boolean {
-    return id < this.rows && (this.flags.get(id) & FLAG_LIVE) !== 0 && this.generation.get(id) === generation;
+    const state = this.state.get(id);
+    return id < this.rows && (state & FLAG_LIVE) !== 0 && state >>> GENERATION_SHIFT === generation;
   }
 
   nameOf(id: number): string {
@@ -426,7 +421,7 @@ export class TopicTree implements HistoryOwners {
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const node = table[slot];
       if (node === NONE) return NONE;
-      if (this.nameHash.get(node) === hash && this.parent.get(node) === parent && this.names.equals(this.nameStart.get(node), this.nameWord.get(node), text, from, to)) return node;
+      if (this.parent.get(node) === parent && this.names.equals(this.nameStart.get(node), this.nameWord.get(node), text, from, to)) return node;
     }
   }
 
@@ -452,7 +447,7 @@ export class TopicTree implements HistoryOwners {
         const hash = levelHash(current, topic, from, to);
         let child = this.findChild(current, topic, from, to, hash);
         if (child === NONE) {
-          child = this.createNode(current, topic, from, to, hash);
+          child = this.createNode(current, topic, from, to);
           if (created === NONE) created = child;
         }
         current = child;
@@ -483,8 +478,8 @@ export class TopicTree implements HistoryOwners {
   }
 
   private setRetained(node: number, retained: boolean): void {
-    const flags = this.flags.get(node);
-    this.flags.set(node, retained ? flags | FLAG_RETAINED : flags & ~FLAG_RETAINED);
+    const state = this.state.get(node);
+    this.state.set(node, retained ? state | FLAG_RETAINED : state & ~FLAG_RETAINED);
   }
 
   /** The payload as kept: cut to maxPayloadBytes, marked. The store copies the bytes. */
@@ -618,7 +613,7 @@ export class TopicTree implements HistoryOwners {
     if (!this.names.wasteful && !(this.liveNodes === 0 && this.names.used > 0)) return;
     this.names.rebuild((move) => {
       for (let id = 0; id < this.rows; id++) {
-        if ((this.flags.get(id) & FLAG_LIVE) !== 0) this.nameStart.set(id, move(this.nameStart.get(id), this.nameWord.get(id)));
+        if ((this.state.get(id) & FLAG_LIVE) !== 0) this.nameStart.set(id, move(this.nameStart.get(id), this.nameWord.get(id)));
       }
     });
     this.countBytes();
@@ -674,7 +669,7 @@ export class TopicTree implements HistoryOwners {
   }
 
   /** A new node under `parent`, named by code units from..to of `text`. */
-  private createNode(parent: number, text: string, from: number, to: number, hash: number): number {
+  private createNode(parent: number, text: string, from: number, to: number): number {
     let id = this.freeHead;
     if (id !== NONE) {
       this.freeHead = this.nextSibling.get(id);
@@ -686,10 +681,9 @@ export class TopicTree implements HistoryOwners {
     this.parent.set(id, parent);
     this.nameStart.set(id, this.names.used);
     this.nameWord.set(id, this.names.store(text, from, to));
-    this.nameHash.set(id, hash);
     this.firstChild.set(id, NONE);
     this.nextSibling.set(id, NONE);
-    this.flags.set(id, FLAG_LIVE);
+    this.state.set(id, (this.state.get(id) & ~FLAGS) | FLAG_LIVE);
     // Never reset: an answer cached for the node that had this number must not match this one.
     this.revision.add(id, 1);
     if (parent !== NONE) {
@@ -728,8 +722,8 @@ export class TopicTree implements HistoryOwners {
     }
     this.childCount.add(parent, -1);
     this.names.free(this.nameWord.get(id));
-    this.flags.set(id, 0);
-    this.generation.add(id, 1);
+    // A new generation: handles and keys of this node never match whatever gets its number next.
+    this.state.set(id, (((this.state.get(id) >>> GENERATION_SHIFT) + 1) & GENERATION_MASK) << GENERATION_SHIFT);
     this.revision.add(id, 1);
     for (const column of [this.messageCount, this.totalMessages, this.dropped]) column.set(id, 0);
     this.topicCount.set(id, 0);
@@ -743,8 +737,8 @@ export class TopicTree implements HistoryOwners {
   }
 
   private *columns(): Generator<{ ensure(row: number): void }> {
-    yield* [this.parent, this.nameStart, this.nameWord, this.nameHash, this.firstChild, this.nextSibling, this.previousSibling, this.childCount, this.messageCount, this.totalMessages, this.dropped];
-    yield* [this.topicCount, this.lastActivity, this.revision, this.generation, this.flags, this.head, this.tail, this.keptCount, this.historyBytes];
+    yield* [this.parent, this.nameStart, this.nameWord, this.firstChild, this.nextSibling, this.previousSibling, this.childCount, this.messageCount, this.totalMessages, this.dropped];
+    yield* [this.topicCount, this.lastActivity, this.revision, this.state, this.head, this.tail, this.keptCount, this.historyBytes];
   }
 
   /** The nodes' and names' cost, in this tree's stats and the store's count (names as written, dead ones until rebuilt). */
