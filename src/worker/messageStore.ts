@@ -26,6 +26,8 @@ export interface HistoryOwners {
   evicted(node: number, bytes: number): void;
   /** Only last values are left and the budget needs room: the node gives up its value (or is forgotten). */
   giveUpLastValue(node: number): void;
+  /** What the tree holds in the pool (its nodes and kept messages): the fair floor is weighed by it. */
+  readonly heldBytes: number;
 }
 
 /**
@@ -136,6 +138,8 @@ export class MessageStore {
 
   /** The trees whose messages are here, by the slot their records name. */
   private readonly trees: (HistoryOwners | undefined)[] = [];
+  /** Per tree slot, its topics keeping at least one message. */
+  private readonly ownersIn: number[] = [];
 
   /** Messages kept. */
   liveRecords = 0;
@@ -189,6 +193,7 @@ export class MessageStore {
     if (slot < 0) slot = this.trees.length;
     if (slot >= MAX_TREES) throw new Error('too many topic trees in one store');
     this.trees[slot] = owners;
+    this.ownersIn[slot] = 0;
     return slot;
   }
 
@@ -216,12 +221,28 @@ export class MessageStore {
       } else if (this.liveRecords > this.owners) {
         // Some topic still has history: that goes before any last value.
         this.requeue(owners, node);
+      } else if (this.protectedByFloor(this.records.tree[record])) {
+        // A quiet connection's last values stay while a bigger one can give up its own.
+        this.requeue(owners, node);
       } else {
         const before = this.liveRecords;
         owners.giveUpLastValue(node);
         if (this.liveRecords >= before) throw new Error('a last value was not given up');
       }
     }
+  }
+
+  /**
+   * The fair floor: with several trees, one that holds less than an even share of half the budget
+   * keeps its last values while another tree above that share still has one to give up. So a flood
+   * of new topics on one connection forgets its own oldest topics, not a quiet connection's.
+   */
+  private protectedByFloor(slot: number): boolean {
+    const trees = this.trees.filter((owners) => owners !== undefined).length;
+    if (trees < 2) return false;
+    const floor = this.budgetBytes / (2 * trees);
+    if ((this.trees[slot]?.heldBytes ?? 0) > floor) return false;
+    return this.trees.some((owners, other) => owners !== undefined && other !== slot && owners.heldBytes > floor && this.ownersIn[other] > 0);
   }
 
   append(tree: number, node: number, message: NewMessage): void {
@@ -255,7 +276,10 @@ export class MessageStore {
     owners.head.set(node, next);
     if (next < 0) owners.tail.set(node, -1);
     owners.keptCount.add(node, -1);
-    if (owners.keptCount.get(node) === 0) this.owners--;
+    if (owners.keptCount.get(node) === 0) {
+      this.owners--;
+      this.ownersIn[this.records.tree[record]]--;
+    }
     this.kill(record, owners, node);
     return bytes;
   }
@@ -331,7 +355,10 @@ export class MessageStore {
     else owners.head.set(node, record);
     owners.tail.set(node, record);
     owners.keptCount.add(node, 1);
-    if (owners.keptCount.get(node) === 1) this.owners++;
+    if (owners.keptCount.get(node) === 1) {
+      this.owners++;
+      this.ownersIn[this.records.tree[record]]++;
+    }
   }
 
   private kill(record: number, owners: HistoryOwners, node: number): void {

@@ -558,6 +558,11 @@ export class TopicTree implements HistoryOwners {
     this.onForgotten?.(this.handle(parent));
   }
 
+  /** What this tree holds in the shared pool now: its nodes, names and kept messages. */
+  get heldBytes(): number {
+    return this.nodeBytes + this.keptBytes;
+  }
+
   /** This tree's share of the pool, as the connection's totals show it. */
   private syncBytes(): void {
     this.stats.bytes = this.nodeBytes + this.keptBytes;

@@ -187,6 +187,23 @@ describe('MessageStore (compact history)', () => {
     assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received);
   });
 
+  it('a flood of new topics on one connection forgets its own oldest topics, not a quiet connection\'s last values (the fair floor)', () => {
+    const store = new MessageStore();
+    const limits = { messagesPerTopic: 10, bytesPerTopic: 1 << 20, maxPayloadBytes: 1000, totalBudgetBytes: Infinity };
+    const quiet = new TopicTree(limits, store);
+    const flood = new TopicTree(limits, store);
+    let clock = 0;
+    // The quiet connection's values are the oldest of all: plain oldest-first would forget them first.
+    for (let i = 0; i < 50; i++) quiet.add(`home/room-${i}/temperature`, { payload: Buffer.alloc(100, i), qos: 0, retain: false, receivedAt: clock++ });
+    store.budgetBytes = 2 * 1024 * 1024;
+    for (let i = 0; i < 20_000; i++) flood.add(`fleet/site-${i % 50}/device-${i}/telemetry`, { payload: Buffer.alloc(100, 7), qos: 0, retain: false, receivedAt: clock++ });
+    assert.ok(flood.stats.forgotten > 0, 'the flood did not fit: it forgot some of its topics');
+    assert.equal(quiet.stats.forgotten, 0, 'the quiet connection forgot nothing');
+    for (let i = 0; i < 50; i++) assert.ok(Buffer.from(quiet.find(`home/room-${i}/temperature`)?.last?.payload ?? []).equals(Buffer.alloc(100, i)), `room-${i} keeps its value`);
+    assert.ok(!store.overBudget, 'within the budget');
+    assert.ok(flood.find('fleet/site-49/device-19999/telemetry')?.last, 'the flood keeps its newest topics');
+  });
+
   it('a cut payload keeps its size as received through compactions and requeues', () => {
     const limits = { messagesPerTopic: 2, bytesPerTopic: 1 << 20, maxPayloadBytes: 8, totalBudgetBytes: Infinity };
     const tree = new TopicTree(limits);
