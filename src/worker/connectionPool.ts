@@ -7,6 +7,9 @@ import type { EngineEvent, EngineRequests } from '../shared/engineProtocol';
 /** Set aside from the memory budget for what the worker holds besides the topic trees (clients, buffers, code): measured 25 to 31 MiB under load. */
 export const WORKER_BASE_BYTES = 48 * 1024 * 1024;
 
+/** Forgotten topics are logged at most this often per connection (the views show the running count). */
+const FORGOTTEN_LOG_INTERVAL_MS = 10_000;
+
 /** A connection with the ids its tree's nodes have in snapshots. */
 export interface ConnectionModel {
   readonly id: string;
@@ -70,7 +73,16 @@ export class ConnectionPool {
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));
     connection.onDidChangeSubscriptions(() => this.events.emit({ kind: 'subscriptions', connectionId: id, subscriptions: connection.subscriptions }));
     connection.onDidUpdateTopic((update) => this.events.onMessage(id, update.node, update.created));
-    connection.topics.onForgotten = (parent) => this.events.onForgotten(id, parent);
+    let loggedAt = -Infinity;
+    connection.topics.onForgotten = (parent) => {
+      this.events.onForgotten(id, parent);
+      // In the log too, at most once per FORGOTTEN_LOG_INTERVAL_MS per connection: a flood forgets thousands a second.
+      const now = Date.now();
+      if (now - loggedAt < FORGOTTEN_LOG_INTERVAL_MS) return;
+      loggedAt = now;
+      const line = `${params.profile.name}: ${connection.topics.stats.forgotten.toLocaleString('en-US')} topics forgotten so far (memory budget): the least recently active go when even the last values do not fit; raise mqttExplorer.limits.totalMib to keep more.`;
+      this.events.emit({ kind: 'log', level: 'warn', line });
+    };
     const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics) };
     this.models.set(id, model);
     this.applyLimits();

@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
+import { LocalBroker } from '../../src/devtools/localBroker';
+import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
+import { newProfile } from '../../src/shared/profile';
+import { waitFor } from '../helpers/waitFor';
+
+const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
+const TOPICS = 10_000;
+
+describe('Forgetting topics when even the last values do not fit (a real worker thread, a real broker)', function () {
+  this.timeout(60_000);
+  let broker: LocalBroker;
+  let engine: EngineClient;
+  let publisher: mqtt.MqttClient;
+
+  before(async () => {
+    broker = new LocalBroker();
+    await broker.start(0);
+    engine = new EngineClient(WORKER);
+    publisher = await mqtt.connectAsync(broker.url);
+  });
+
+  after(async () => {
+    await publisher?.endAsync();
+    await engine?.dispose();
+    await broker?.stop();
+  });
+
+  it('the level the forgotten topics were under is listed again, the count is reported and logged, the newest topics stay', async () => {
+    const connectionId = 'forget';
+    // 2 MiB in all: the pool gets half, room for a few thousand of these topics, not ten thousand.
+    await engine.request('setLimits', { limits: { ...DEFAULT_LIMITS, totalBudgetBytes: 2 * 1024 * 1024 } });
+    const subscribed = waitFor(
+      (listener: (value: boolean) => void) => engine.onEvent((event) => (event.kind === 'subscriptions' ? listener(event.subscriptions.every((s) => s.status.state === 'active')) : undefined)),
+      (active) => active,
+      5000,
+      'the subscription',
+    );
+    await engine.request('connect', {
+      connectionId,
+      profile: newProfile(connectionId, { name: 'Forgetful', host: '127.0.0.1', port: broker.port, mqttVersion: 4, subscriptions: [{ topic: 'fleet/#', qos: 0 }] }),
+      secrets: {},
+      backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
+    });
+    await subscribed;
+    await engine.request('visible', { visible: true });
+    await publisher.publishAsync('fleet/device-first', 'x', { qos: 1 });
+    await waitFor(
+      (listener: (value: number) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event.stats.received) : undefined)),
+      (received) => received >= 1,
+      5000,
+      'the first topic',
+    );
+    // As the Topics view does: the connection and `fleet` expanded, a page of fleet's rows listed.
+    const root = await engine.request('children', { connectionId, parent: { root: true }, sort: 'name', offset: 0, limit: 100 });
+    const fleet = root.children.find((child) => child.name === 'fleet');
+    assert.ok(fleet);
+    await engine.request('watch', { connectionId, expanded: [{ root: true }, { id: fleet.id }], pinned: [] });
+    await engine.request('children', { connectionId, parent: { id: fleet.id }, sort: 'name', offset: 0, limit: 100 });
+
+    const logged = waitFor(
+      (listener: (value: string) => void) => engine.onEvent((event) => (event.kind === 'log' ? listener(event.line) : undefined)),
+      (line) => line.includes('topics forgotten so far (memory budget)'),
+      30_000,
+      'the log line',
+    );
+    const relisted = waitFor(
+      (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
+      (changes) => changes.stats.forgotten > 0 && changes.relist.some((ref) => 'id' in ref && ref.id === fleet.id),
+      30_000,
+      'fleet listed again after topics were forgotten',
+    );
+    const payload = Buffer.alloc(100, 7);
+    for (let i = 0; i < TOPICS; i++) publisher.publish(`fleet/device-${i}`, payload, { qos: 0 });
+    await publisher.publishAsync('fleet/device-last', payload, { qos: 1 });
+    const line = await logged;
+    assert.match(line, /^Forgetful: [\d,]+ topics forgotten so far \(memory budget\)/);
+    await relisted;
+    // Each request is answered after the messages the worker had by then: asked until all are in, bounded.
+    const deadline = Date.now() + 30_000;
+    let stats = await engine.request('stats', { connectionId });
+    while (stats.received < TOPICS + 2) {
+      assert.ok(Date.now() < deadline, `${stats.received} of ${TOPICS + 2} messages after 30 s`);
+      stats = await engine.request('stats', { connectionId });
+    }
+    assert.equal(stats.kept + stats.dropped, stats.received, 'nothing lost silently: every message is kept or counted as dropped');
+    assert.ok(stats.forgotten > TOPICS / 4, `${stats.forgotten} topics forgotten`);
+    const listing = await engine.request('children', { connectionId, parent: { id: fleet.id }, sort: 'name', offset: 0, limit: 20_000 });
+    assert.equal(listing.total, TOPICS + 2 - stats.forgotten, 'the level lists exactly the topics kept');
+    assert.ok(listing.children.some((child) => child.name === 'device-last' && child.last), 'the newest topic keeps its value');
+    assert.ok(!listing.children.some((child) => child.name === 'device-first'), 'the least recently active topic is gone');
+  });
+});
