@@ -151,7 +151,7 @@ export async function realHostLoad(options: RealHostOptions, say: (line: string)
       // One message per topic, as fast as the broker takes them: every topic exists before the view is set up.
       const prefill = await publish({ url: broker.url, prefix: PREFIX, messages: options.topics, topics: options.topics, retain: false, layout: 'lines' });
       channel.send({ type: 'prefilled', sent: prefill.sent });
-      await channel.next('flood', 120_000 + options.seconds * 1000);
+      await channel.next('flood', 120_000 + options.seconds * 1000 + options.topics / 10);
       say(`real host: ${options.topics.toLocaleString('en-US')} topics, ${PREFIX}/line-0 (${Math.round(options.topics / LINES).toLocaleString('en-US')} children) expanded, a panel open; idle sampled, flooding ${options.rate.toLocaleString('en-US')} msg/s for ${options.seconds} s`);
       const flood = await publish({ url: broker.url, prefix: PREFIX, messages: options.rate * options.seconds, topics: options.topics, retain: false, layout: 'lines', rate: options.rate, hotEvery: HOT_EVERY });
       channel.send({ type: 'flooded', sent: flood.sent, seconds: flood.seconds });

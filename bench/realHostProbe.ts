@@ -120,8 +120,9 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   channel.send({ type: 'subscribed' });
 
   // Every topic of the flood exists before the view is set up: one message each.
-  const { sent: prefilled } = await channel.next('prefilled', 120_000);
-  const got = await receivedAtLeast(api, connection, prefilled, 60_000);
+  // Bounded waits that grow with the topics asked for (--real-host-topics: up to millions).
+  const { sent: prefilled } = await channel.next('prefilled', 900_000);
+  const got = await receivedAtLeast(api, connection, prefilled, 60_000 + prefilled / 20);
   if (got < prefilled) throw new Error(`the engine got ${got} of the ${prefilled} messages that create the topics`);
 
   // Three levels expanded as a person would; the last has 1,000 children (VS Code lists a page of them).
@@ -184,7 +185,10 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
     });
     if (profiler && options.cpuProfile) writeFileSync(options.cpuProfile, JSON.stringify((await profiler.post('Profiler.stop')).profile));
     const round = (value: number) => Number(value.toFixed(2));
-    return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs) };
+    const engineStats = await api.registry.engine.request('stats', { connectionId: connection.id });
+    const memory = await api.registry.engine.request('memory', {});
+    const engineHeapMb = round((memory.heapUsed + memory.arrayBuffers) / 1024 / 1024);
+    return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs), engineHeapMb, engineStats };
   } finally {
     profiler?.disconnect();
     gc.disconnect();

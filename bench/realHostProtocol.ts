@@ -1,3 +1,4 @@
+import type { TreeStats } from '../src/worker/topicTree';
 import type { Socket } from 'node:net';
 
 /**
@@ -63,6 +64,9 @@ export interface ProbeResult {
   gcPauses: number;
   gcTotalMs: number;
   gcMaxMs: number;
+  /** The engine after the flood: its heap after GC (MiB) and its connection's totals. */
+  engineHeapMb: number;
+  engineStats: TreeStats;
 }
 
 /** The result file: the figures, or why there are none. */

@@ -20,9 +20,11 @@ import { realHostLoad } from './realHost';
  * thread, and at that rate on the host's own thread, as it ran before; 0 skips it),
  * --real-host-seconds S (10: how long the event loop of the real extension host, in the VS Code
  * server with the packaged extension, is sampled idle and then under a flood of --real-host-rate
- * messages/s, default 20,000; 0 skips it), --real-host-cpu-profile FILE (a CPU profile of the
+ * messages/s, default 20,000; 0 skips it) over --real-host-topics topics (10,000, each given a
+ * message first), --real-host-cpu-profile FILE (a CPU profile of the
  * real extension host's thread over the flood; the profiler slows it, so compare no figures of
- * that run), --json.
+ * that run), --soak-seconds S (0: off; a steady 20,000 messages/s over --topics topics for S
+ * seconds after the other phases, with the engine's heap after GC every 10 s), --json.
  */
 
 interface Options {
@@ -34,7 +36,9 @@ interface Options {
   simulatorSeconds: number;
   realHostSeconds: number;
   realHostRate: number;
+  realHostTopics: number;
   realHostCpuProfile?: string;
+  soakSeconds: number;
   json: boolean;
 }
 
@@ -52,7 +56,9 @@ function parseOptions(argv: string[]): Options {
     simulatorSeconds: value('simulator-seconds', 3),
     realHostSeconds: value('real-host-seconds', 10),
     realHostRate: value('real-host-rate', 20_000),
+    realHostTopics: value('real-host-topics', REAL_HOST_TOPICS),
     realHostCpuProfile: argv.includes('--real-host-cpu-profile') ? argv[argv.indexOf('--real-host-cpu-profile') + 1] : undefined,
+    soakSeconds: value('soak-seconds', 0),
     json: argv.includes('--json'),
   };
 }
@@ -183,18 +189,19 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     return (burst.lastAt - burstStart) / 1000;
   });
 
+  const soak = options.soakSeconds > 0 ? await soakLoad(engine, connectionId, broker.url, options, say) : undefined;
   const final = await engine.request('stats', { connectionId });
   const memory = await engine.request('memory', {});
   await engine.request('remove', { connectionId });
   engine.dispose();
   const simulator = options.simulatorSeconds > 0 ? await simulatorLoad(options.simulatorSeconds, say) : undefined;
-  const realHost = options.realHostSeconds > 0 ? await realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: REAL_HOST_TOPICS, cpuProfile: options.realHostCpuProfile }, say) : undefined;
+  const realHost = options.realHostSeconds > 0 ? await realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: options.realHostTopics, cpuProfile: options.realHostCpuProfile }, say) : undefined;
   const received = final.received;
-  const totalSent = sent + options.retained;
+  const totalSent = sent + options.retained + (soak?.sent ?? 0);
   const result = {
     broker: broker.kind,
     messages: options.messages,
-    topics: options.topics,
+    topicsPublished: options.topics,
     retained: options.retained,
     rounds: options.rounds,
     baselineMsgsPerSec: Math.round(median(baselineRates)),
@@ -207,6 +214,9 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     rssMb: Number((memory.rss / 1024 / 1024).toFixed(1)),
     budgetMb: options.budgetMib,
     estimatedMb: Number((final.bytes / 1024 / 1024).toFixed(1)),
+    topics: final.topics,
+    topicsWithValue: final.topicsWithValue,
+    forgottenTopics: final.forgotten,
     received,
     sent: totalSent,
     kept: final.kept,
@@ -214,6 +224,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     lost: totalSent - (final.kept + final.dropped),
     baselineLost,
     changeReports: reports,
+    ...(soak && { soakMsgsPerSec: soak.rate, soakHeapMb: soak.heapMb }),
     ...(simulator && {
       simulatorMsgsPerSec: simulator.workerRate,
       idleHostLoopP99Ms: simulator.idle.p99,
@@ -240,6 +251,10 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       realHostRowsRefreshed: realHost.result.rowsRefreshed,
       realHostGcMaxMs: realHost.result.gcMaxMs,
       realHostGcPauses: realHost.result.gcPauses,
+      realHostTopics: realHost.result.engineStats.topics,
+      realHostTopicsWithValue: realHost.result.engineStats.topicsWithValue,
+      realHostForgottenTopics: realHost.result.engineStats.forgotten,
+      realHostEngineHeapMb: realHost.result.engineHeapMb,
     }),
   };
 
@@ -255,10 +270,12 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     [`retained burst (${options.retained.toLocaleString('en-US')} topics)`, `${result.retainedBurstSeconds} s`],
     ['engine heap + buffers (after GC) / process RSS', `${result.heapMb} MiB / ${result.rssMb} MiB`],
     ['budget / engine estimate', `${result.budgetMb} MiB / ${result.estimatedMb} MiB`],
+    ['topics / with a value / forgotten (budget)', `${result.topics} / ${result.topicsWithValue} / ${result.forgottenTopics}`],
     ['sent / received / kept / dropped by limits', `${result.sent} / ${result.received} / ${result.kept} / ${result.dropped}`],
     ['lost (sent - kept - dropped)', `${result.lost} (baseline lost ${result.baselineLost})`],
     ['change reports to the host', String(result.changeReports)],
   ];
+  if (soak) rows.push([`soak at ${soak.rate.toLocaleString('en-US')} msg/s: heap after GC every 10 s`, `${soak.heapMb.join(', ')} MiB`]);
   if (simulator) {
     rows.push(
       [`simulator (${SIMULATOR.devices * SIMULATOR.messagesPerSecond} msg/s) rate the engine got`, `${simulator.workerRate.toLocaleString('en-US')} msg/s`],
@@ -277,9 +294,38 @@ async function bench(options: Options, broker: Broker): Promise<void> {
       ['real host thread CPU wait, idle / flood', `${idle.cpuWaitPercent ?? '?'} % / ${flood.cpuWaitPercent ?? '?'} % of the time (runnable, no free core)`],
       ['real host: reports / rows in them / refreshed', `${realHost.result.reports} / ${realHost.result.rowsReported} / ${realHost.result.rowsRefreshed}`],
       ['real host: GC pauses / total / longest', `${realHost.result.gcPauses} / ${realHost.result.gcTotalMs} ms / ${realHost.result.gcMaxMs} ms`],
+      ['real host engine: heap / topics / with value / forgotten', `${realHost.result.engineHeapMb} MiB / ${realHost.result.engineStats.topics} / ${realHost.result.engineStats.topicsWithValue} / ${realHost.result.engineStats.forgotten}`],
     );
   }
   for (const [name, value] of rows) console.log(`${name.padEnd(46)} ${value}`);
+}
+
+/** Messages per second of the soak: a steady flow, as a busy broker sends for hours. */
+const SOAK_RATE = 20_000;
+const SOAK_SAMPLE_MS = 10_000;
+
+/**
+ * The soak: SOAK_RATE messages/s for `soakSeconds` to the engine's connection, the engine's heap
+ * after GC sampled every 10 s. Nothing may grow with the messages once the limits are reached.
+ */
+async function soakLoad(engine: EngineClient, connectionId: string, url: string, options: Options, say: (line: string) => void): Promise<{ rate: number; sent: number; heapMb: number[] }> {
+  await engine.request('addSubscription', { connectionId, spec: { topic: 'bench-soak/#', qos: 0 } });
+  const before = (await engine.request('stats', { connectionId })).received;
+  const messages = SOAK_RATE * options.soakSeconds;
+  const startedAt = performance.now();
+  const sending = publish({ url, prefix: 'bench-soak', messages, topics: options.topics, retain: false, rate: SOAK_RATE });
+  let done = false;
+  void sending.finally(() => (done = true));
+  const heapMb: number[] = [];
+  while (!done) {
+    await new Promise((resolve) => setTimeout(resolve, SOAK_SAMPLE_MS));
+    const memory = await engine.request('memory', {});
+    heapMb.push(Number(((memory.heapUsed + memory.arrayBuffers) / 1024 / 1024).toFixed(1)));
+    say(`soak ${Math.round((performance.now() - startedAt) / 1000)} s: heap ${heapMb.at(-1)} MiB`);
+  }
+  const sent = (await sending).sent;
+  const counted = await waitForCount(async () => (await engine.request('stats', { connectionId })).received, before + sent);
+  return { rate: Math.round((counted.count - before) / ((counted.lastAt - startedAt) / 1000)), sent, heapMb };
 }
 
 /** The real host's flood goes to this many topics (10 lines of 1,000), as in the issue that asked for it. */

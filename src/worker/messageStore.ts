@@ -197,6 +197,11 @@ export class MessageStore {
     return slot;
   }
 
+  /** How many topics of the tree in `slot` keep at least one message. */
+  ownersOf(slot: number): number {
+    return this.ownersIn[slot] ?? 0;
+  }
+
   /** A tree leaves the store (it must keep no message). */
   unregister(slot: number): void {
     this.trees[slot] = undefined;

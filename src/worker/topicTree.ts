@@ -78,6 +78,10 @@ export interface TreeStats {
   kept: number;
   /** Topics forgotten (their rows gone) because even the last values did not fit the budget. */
   forgotten: number;
+  /** Topics in the tree (that received a message and were not forgotten or cleared). */
+  topics: number;
+  /** Topics keeping at least one message (their last value). */
+  topicsWithValue: number;
 }
 
 /** Topics looked up by their full name at most: a cache for the common case of a known topic, bounded. */
@@ -319,7 +323,7 @@ class ChildIndex {
  * live in a MessageStore, which the trees of all connections share so that one budget covers them.
  */
 export class TopicTree implements HistoryOwners {
-  readonly stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0 };
+  readonly stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0, topics: 0, topicsWithValue: 0 };
   /** Told when the budget forgot topics below `parent` (their rows go): the views re-list that level. */
   onForgotten: ((parent: TopicNode) => void) | undefined;
 
@@ -566,6 +570,8 @@ export class TopicTree implements HistoryOwners {
   /** This tree's share of the pool, as the connection's totals show it. */
   private syncBytes(): void {
     this.stats.bytes = this.nodeBytes + this.keptBytes;
+    this.stats.topics = this.topicCount.get(ROOT);
+    this.stats.topicsWithValue = this.store.ownersOf(this.slot);
   }
 
   find(topic: string): TopicNode | undefined {

@@ -187,7 +187,7 @@ export class RemoteConnection extends Disposable {
   private readonly subscriptionEmitter = this.register(new Emitter<void>());
   readonly onDidChangeSubscriptions = this.subscriptionEmitter.event;
   /** The last totals the worker reported. */
-  stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0 };
+  stats: TreeStats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0, topics: 0, topicsWithValue: 0 };
   /** What a recovery after an engine restart has yet to bring back; cleared once it has, or by a disconnect. */
   restoring: { wanted: boolean; extraSubscriptions: SubscriptionSpec[] } | undefined;
 
@@ -257,7 +257,7 @@ export class RemoteConnection extends Disposable {
     this.restoring = { wanted, extraSubscriptions };
     this.current = { kind: 'disconnected' };
     this.subscriptionList = this.profile.subscriptions.map((spec) => ({ spec, status: { state: 'pending' } }));
-    this.stats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0 };
+    this.stats = { received: 0, dropped: 0, truncated: 0, bytes: 0, kept: 0, forgotten: 0, topics: 0, topicsWithValue: 0 };
     this.stateEmitter.fire(this.current);
     this.subscriptionEmitter.fire();
     return { wanted, extraSubscriptions };
