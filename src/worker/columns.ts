@@ -8,7 +8,7 @@ const PAGE_BITS = 12;
 const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 
-type TypedArray = Int32Array | Uint32Array | Float64Array;
+type TypedArray = Int32Array | Uint32Array;
 
 abstract class Column<T extends TypedArray> {
   protected readonly pages: T[] = [];
@@ -53,12 +53,6 @@ export class Int32Column extends Column<Int32Array> {
 export class Uint32Column extends Column<Uint32Array> {
   protected page(): Uint32Array {
     return new Uint32Array(PAGE_SIZE);
-  }
-}
-
-export class Float64Column extends Column<Float64Array> {
-  protected page(): Float64Array {
-    return new Float64Array(PAGE_SIZE);
   }
 }
 

@@ -1,4 +1,4 @@
-import { CountColumn, Float64Column, Int32Column, Uint32Column } from './columns';
+import { CountColumn, Int32Column, Uint32Column } from './columns';
 import { MessageStore, RECORD_BYTES, type HistoryOwners, type NewMessage } from './messageStore';
 import { levelHash, NameArena } from './nameArena';
 
@@ -60,11 +60,12 @@ export const MESSAGE_OVERHEAD_BYTES = RECORD_BYTES;
 /**
  * What a topic node costs beside its name's bytes: its row in the tree's columns (parent; name
  * start and length; first child, next and previous sibling; child count; three message
- * counts; sub-topic count; last activity; revision; state and generation; history chain: 80 bytes)
+ * counts; sub-topic count; last activity (tenths of a second); revision; state and generation;
+ * history chain: 76 bytes)
  * and its slot in the children index (kept between a sixth and two thirds full). A name takes a
  * byte per character (two when it is not all Latin-1) in the tree's name arena.
  */
-export const NODE_OVERHEAD_BYTES = 88;
+export const NODE_OVERHEAD_BYTES = 84;
 
 export interface TreeStats {
   received: number;
@@ -89,6 +90,9 @@ const TOPIC_CACHE_SIZE = 4096;
 /** Node numbers stay below this (a key is generation * NODE_LIMIT + node, exact in a double). */
 const NODE_LIMIT = 2 ** 26;
 const ROOT = 0;
+const ACTIVITY_UNIT_MS = 100;
+const ACTIVITY_MARGIN_MS = 24 * 3600 * 1000;
+const MAX_ACTIVITY = 2 ** 32 - 1;
 const NONE = -1;
 const FLAG_LIVE = 1;
 const FLAG_RETAINED = 2;
@@ -215,7 +219,7 @@ export class TopicNode {
   }
   /** When this topic or one below it last received a message. */
   get lastActivity(): number {
-    return this.tree.lastActivity.get(this.id);
+    return this.tree.activityOf(this.id);
   }
   /**
    * Goes up whenever this node or one below it changes in a way a filter can see (a message, a node
@@ -340,7 +344,10 @@ export class TopicTree implements HistoryOwners {
   readonly totalMessages = new CountColumn();
   readonly dropped = new CountColumn();
   readonly topicCount = new Uint32Column(0);
-  readonly lastActivity = new Float64Column(0);
+  /** When the node or one below it last received a message: tenths of a second from `activityEpoch`. */
+  readonly lastActivity = new Uint32Column(0);
+  /** The time lastActivity counts from: a day before the first message (a clock set back a little still fits). */
+  private activityEpoch = NaN;
   readonly revision = new Uint32Column(0);
   /** LIVE and RETAINED bits, and the generation above them: bumped when the node's number is freed. */
   readonly state = new Uint32Column(0);
@@ -395,6 +402,12 @@ export class TopicTree implements HistoryOwners {
   /** A handle for node `id` as it is now. */
   handle(id: number): TopicNode {
     return new TopicNode(this, id, this.state.get(id) >>> GENERATION_SHIFT);
+  }
+
+  /** When node `id` or one below it last received a message, to the tenth of a second (0 before any). */
+  activityOf(id: number): number {
+    const activity = this.lastActivity.get(id);
+    return activity === 0 && this.totalMessages.get(id) === 0 ? 0 : this.activityEpoch + activity * ACTIVITY_UNIT_MS;
   }
 
   keyOf(id: number): number {
@@ -469,9 +482,12 @@ export class TopicTree implements HistoryOwners {
     this.store.append(this.slot, node, this.cut(message));
     this.stats.kept++;
     this.keptBytes += Math.min(message.payload.length, this.perTopic.maxPayloadBytes) + RECORD_BYTES;
+    if (Number.isNaN(this.activityEpoch)) this.activityEpoch = message.receivedAt - ACTIVITY_MARGIN_MS;
+    // Tenths of a second in 32 bits: 13 years from the epoch, a sort by recent activity needs no more.
+    const activity = Math.min(MAX_ACTIVITY, Math.max(0, Math.round((message.receivedAt - this.activityEpoch) / ACTIVITY_UNIT_MS)));
     for (let up = node; up !== NONE; up = this.parent.get(up)) {
       this.totalMessages.add(up, 1);
-      this.lastActivity.set(up, message.receivedAt);
+      this.lastActivity.set(up, activity);
       this.revision.add(up, 1);
       if (firstMessage && up !== node) this.topicCount.add(up, 1);
     }

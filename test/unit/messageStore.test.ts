@@ -129,7 +129,8 @@ describe('MessageStore (compact history)', () => {
             if (withHistory) assert.ok(node.keptCount >= 1, `${node.topic} keeps its last value while another topic keeps history`);
             // What a topic keeps is its newest: the last one sent is the last one kept.
             const messages = [...node.messages()];
-            if (messages.length) assert.equal(messages.at(-1)?.receivedAt, node.lastActivity);
+            // Last activity is kept to the tenth of a second.
+            if (messages.length) assert.ok(Math.abs((messages.at(-1)?.receivedAt ?? NaN) - node.lastActivity) <= 50, `${node.lastActivity} is the newest message's time`);
           }
           for (const tree of trees) assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received, 'nothing unaccounted for');
           assert.equal(store.liveRecords, trees[0].stats.kept + trees[1].stats.kept);
