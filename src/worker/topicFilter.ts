@@ -7,7 +7,9 @@ import type { TopicFilter } from '../shared/engineProtocol';
 import { payloadAsText } from '../shared/format';
 import { compileRegex } from '../shared/regex';
 import { topicMatchesFilter } from '../shared/topicRules';
-import type { TopicNode, TopicTree } from './topicTree';
+import type { TopicNode } from './topicTree';
+
+let nextIndexId = 1;
 
 /** A payload filter reads at most this much of a payload: the search costs at most this per topic. */
 export const FILTER_PAYLOAD_BYTES = 64 * 1024;
@@ -59,15 +61,16 @@ interface Frame {
  * can see (a message, a node added or removed below, a last value dropped), so an answer is reused
  * while the subtree below it is as it was, and a refresh only walks the paths that changed since.
  *
- * Bounded: at most one answer per node number of each tree (a number reused by a new node comes
- * with a higher revision, so an old answer never matches it), and a tree's answers go with the tree.
- * One index serves every connection's tree; a new filter needs a new index.
+ * Bounded and in the budget: the answers live in the trees, one word per node (a number reused by
+ * a new node comes with a higher revision, so an old answer never matches it); the trees keep the
+ * answers of the newest index that asked. One index serves every connection's tree; a new filter
+ * needs a new index.
  */
 export class FilterIndex {
   readonly filter: TopicFilter;
   private readonly matches: (node: TopicNode) => boolean;
-  /** Per node: its revision when the answer was computed, times two, plus 1 when it matched. */
-  private readonly answers = new WeakMap<TopicTree, Map<number, number>>();
+  /** Which index this is, for the trees that keep its answers. */
+  private readonly id = nextIndexId++;
   /** Nodes whose answer had to be computed, since the index was made: tests and benchmarks check that a refresh walks only what changed. */
   computed = 0;
 
@@ -110,8 +113,8 @@ export class FilterIndex {
 
   /** The answer for `node` when it is known or found at once; else pushes it to look below, and returns undefined. */
   private visit(node: TopicNode, frames: Frame[]): boolean | undefined {
-    const known = this.answersOf(node.tree).get(node.id);
-    if (known !== undefined && Math.floor(known / 2) === node.revision) return known % 2 === 1;
+    const known = node.tree.filterAnswer(this.id, node.id);
+    if (known !== undefined) return known;
     this.computed++;
     if (this.matches(node)) return this.remember(node, true);
     if (!node.childCount) return this.remember(node, false);
@@ -120,16 +123,7 @@ export class FilterIndex {
   }
 
   private remember(node: TopicNode, matched: boolean): boolean {
-    this.answersOf(node.tree).set(node.id, node.revision * 2 + (matched ? 1 : 0));
+    node.tree.rememberFilterAnswer(this.id, node.id, matched);
     return matched;
-  }
-
-  private answersOf(tree: TopicTree): Map<number, number> {
-    let answers = this.answers.get(tree);
-    if (!answers) {
-      answers = new Map();
-      this.answers.set(tree, answers);
-    }
-    return answers;
   }
 }

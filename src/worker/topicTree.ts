@@ -98,6 +98,8 @@ const FLAG_LIVE = 1;
 const FLAG_RETAINED = 2;
 const FLAGS = FLAG_LIVE | FLAG_RETAINED;
 const GENERATION_SHIFT = 2;
+/** A filter answer keeps 30 bits of the revision it was computed at. */
+const REVISION_MASK = 2 ** 30 - 1;
 /** 27 bits: generation * NODE_LIMIT + node stays below 2^53. */
 const GENERATION_MASK = 2 ** 27 - 1;
 
@@ -578,6 +580,33 @@ export class TopicTree implements HistoryOwners {
     this.onForgotten?.(this.handle(parent));
   }
 
+  /**
+   * The answers of the current filter index, one word per node (0: none; else the node's revision,
+   * in 30 bits, times two plus one when it matched, plus one). Made when a filter first asks, and
+   * counted in the budget; a new filter index starts them over.
+   */
+  private answers: Uint32Column | undefined;
+  private answersFor = 0;
+
+  /** The filter index `index`'s answer for node `id` at its current revision, if it has one. */
+  filterAnswer(index: number, id: number): boolean | undefined {
+    if (this.answersFor !== index || !this.answers) return undefined;
+    const word = this.answers.get(id);
+    if (word === 0 || (word - 1) >>> 1 !== (this.revision.get(id) & REVISION_MASK)) return undefined;
+    return ((word - 1) & 1) === 1;
+  }
+
+  rememberFilterAnswer(index: number, id: number, matched: boolean): void {
+    if (this.answersFor !== index || !this.answers) {
+      this.answers = new Uint32Column(0);
+      this.answers.ensure(Math.max(0, this.rows - 1));
+      this.answersFor = index;
+      this.countBytes();
+      this.syncBytes();
+    }
+    this.answers.set(id, (((this.revision.get(id) & REVISION_MASK) << 1) | (matched ? 1 : 0)) + 1);
+  }
+
   /** What this tree holds in the shared pool now: its nodes, names and kept messages. */
   get heldBytes(): number {
     return this.nodeBytes + this.keptBytes;
@@ -704,6 +733,10 @@ export class TopicTree implements HistoryOwners {
       id = this.rows++;
       if (id >= NODE_LIMIT) throw new Error('too many topic nodes');
       if (id >= this.parent.capacity) for (const column of this.columns()) column.ensure(id);
+      if (this.answers && id >= this.answers.capacity) {
+        this.answers.ensure(id);
+        this.countBytes();
+      }
     }
     this.parent.set(id, parent);
     this.nameStart.set(id, this.names.used);
@@ -770,7 +803,7 @@ export class TopicTree implements HistoryOwners {
 
   /** The nodes' and names' cost, in this tree's stats and the store's count (names as written, dead ones until rebuilt). */
   private countBytes(): void {
-    const bytes = this.liveNodes * NODE_OVERHEAD_BYTES + this.names.used;
+    const bytes = this.liveNodes * NODE_OVERHEAD_BYTES + this.names.used + (this.answers?.capacity ?? 0) * 4;
     this.store.nodeBytes += bytes - this.nodeBytes;
     this.nodeBytes = bytes;
   }

@@ -105,6 +105,23 @@ describe('Topic filter: the index of levels with a match below', () => {
     assert.equal(payloads.matchesAtOrBelow(tree.root), true);
   });
 
+  it('keeps its answers in the tree, one word a node, counted in the budget: a second filter takes the place of the first', () => {
+    const tree = new TopicTree();
+    for (let i = 0; i < 20_000; i++) tree.add(`fleet/device-${i}/telemetry`, message('1'));
+    const before = tree.stats.bytes;
+    const first = new FilterIndex({ kind: 'substring', pattern: 'nothing-matches', target: 'topic' });
+    assert.equal(first.matchesAtOrBelow(tree.root), false);
+    const withAnswers = tree.stats.bytes;
+    assert.ok(withAnswers > before && withAnswers - before <= 4 * (40_002 + 4096), `${withAnswers - before} bytes for 40,002 answers`);
+    const second = new FilterIndex({ kind: 'substring', pattern: 'device-19999', target: 'topic' });
+    assert.equal(second.matchesAtOrBelow(tree.root), true);
+    assert.equal(tree.stats.bytes, withAnswers, 'the second filter\'s answers replace the first\'s');
+    // The first index asks again: its answers are gone, it computes them again, and answers the same.
+    const computed = first.computed;
+    assert.equal(first.matchesAtOrBelow(tree.root), false);
+    assert.ok(first.computed > computed);
+  });
+
   it('after a message, walks the path that changed, not the whole level', () => {
     const tree = new TopicTree();
     for (let device = 0; device < 100; device++) for (let sensor = 0; sensor < 10; sensor++) tree.add(`plant/d${device}/s${sensor}`, message('0'));
