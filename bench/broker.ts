@@ -2,7 +2,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, LocalBroker } from '../src/devtools/localBroker';
+import { findFreePort } from '../src/devtools/ports';
 import type { Job, Sent } from './publisher';
 
 export interface Broker {
@@ -40,6 +40,8 @@ export async function startBroker(): Promise<Broker> {
     };
   }
   rmSync(dir, { recursive: true, force: true });
+  // Only without mosquitto: the embedded broker is not loaded into the process otherwise.
+  const { LocalBroker } = await import('../src/devtools/localBroker');
   const broker = new LocalBroker();
   await broker.start(0);
   return { url: broker.url, kind: 'aedes (embedded)', stop: () => broker.stop() };
