@@ -41,7 +41,7 @@ export async function startBroker(): Promise<Broker> {
   }
   rmSync(dir, { recursive: true, force: true });
   // Only without mosquitto: the embedded broker is not loaded into the process otherwise.
-  const { LocalBroker } = await import('../src/devtools/localBroker');
+  const { LocalBroker } = await import('../src/devtools/localBroker.js');
   const broker = new LocalBroker();
   await broker.start(0);
   return { url: broker.url, kind: 'aedes (embedded)', stop: () => broker.stop() };

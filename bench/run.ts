@@ -193,7 +193,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   const simulator = options.simulatorSeconds > 0 ? await simulatorLoad(options.simulatorSeconds, say) : undefined;
   // Loaded when asked for, after the engine's memory was measured: the browser driver and the
   // VS Code server tools are the bench's, not the engine's, and would sit in the process it measures.
-  const realHost = options.realHostSeconds > 0 ? await (await import('./realHost')).realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: options.realHostTopics, cpuProfile: options.realHostCpuProfile }, say) : undefined;
+  const realHost = options.realHostSeconds > 0 ? await (await import('./realHost.js')).realHostLoad({ seconds: options.realHostSeconds, rate: options.realHostRate, topics: options.realHostTopics, cpuProfile: options.realHostCpuProfile }, say) : undefined;
   const received = final.received;
   const totalSent = sent + options.retained + (soak?.sent ?? 0);
   const result = {
@@ -354,9 +354,9 @@ async function loopDelay(seconds: number): Promise<LoopFigure> {
  */
 async function simulatorLoad(seconds: number, say: (line: string) => void): Promise<{ idle: LoopFigure; worker: LoopFigure; inThread: LoopFigure; workerRate: number }> {
   const engine = new EngineClient(join(__dirname, '..', 'src', 'worker', 'engineWorker.js'));
-  const { DevtoolsClient } = await import('../src/devtools/devtoolsClient');
-  const { LocalBroker } = await import('../src/devtools/localBroker');
-  const { DeviceSimulator } = await import('../src/devtools/simulator');
+  const { DevtoolsClient } = await import('../src/devtools/devtoolsClient.js');
+  const { LocalBroker } = await import('../src/devtools/localBroker.js');
+  const { DeviceSimulator } = await import('../src/devtools/simulator.js');
   const devtools = new DevtoolsClient(join(__dirname, '..', 'src', 'devtools', 'devtoolsWorker.js'));
   const received = async (connectionId: string) => (await engine.request('stats', { connectionId })).received;
   const connect = async (connectionId: string, port: number) => {
