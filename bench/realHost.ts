@@ -150,7 +150,10 @@ export async function realHostLoad(options: RealHostOptions, say: (line: string)
       await channel.next('subscribed', STARTUP_TIMEOUT_MS);
       // One message per topic, as fast as the broker takes them: every topic exists before the view is set up.
       const prefill = await publish({ url: broker.url, prefix: PREFIX, messages: options.topics, topics: options.topics, retain: false, layout: 'lines' });
-      channel.send({ type: 'prefilled', sent: prefill.sent });
+      // Then the panel's topic once more: with more topics than the budget holds, the least recently
+      // active are forgotten, and the topic the panel shows must not be one of them.
+      const again = await publish({ url: broker.url, prefix: PREFIX, messages: 1, topics: 1, retain: false, layout: 'lines' });
+      channel.send({ type: 'prefilled', sent: prefill.sent + again.sent });
       await channel.next('flood', 120_000 + options.seconds * 1000 + options.topics / 10);
       say(`real host: ${options.topics.toLocaleString('en-US')} topics, ${PREFIX}/line-0 (${Math.round(options.topics / LINES).toLocaleString('en-US')} children) expanded, a panel open; idle sampled, flooding ${options.rate.toLocaleString('en-US')} msg/s for ${options.seconds} s`);
       const flood = await publish({ url: broker.url, prefix: PREFIX, messages: options.rate * options.seconds, topics: options.topics, retain: false, layout: 'lines', rate: options.rate, hotEvery: HOT_EVERY });

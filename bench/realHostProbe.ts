@@ -107,6 +107,9 @@ async function showTopicsView(api: TestInternals): Promise<void> {
 async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResult> {
   // activate() returns nothing: the internals come from the module, in ExtensionMode.Test only.
   const api = await explorer();
+  // A restarted engine starts over empty: the figures would not be of the flood asked for.
+  const restarts: string[] = [];
+  const restartListener = api.registry.engine.onDidRestart((restart) => restarts.push(restart.reason));
 
   // The profile comes from the workspace settings the bench wrote, as a person's would.
   if (!api.registry.get(options.connectionId)) await waitFor(api.registry.onDidChange, () => api.registry.get(options.connectionId) !== undefined, 10_000, 'the bench profile as a connection');
@@ -188,8 +191,10 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
     const engineStats = await api.registry.engine.request('stats', { connectionId: connection.id });
     const memory = await api.registry.engine.request('memory', {});
     const engineHeapMb = round((memory.heapUsed + memory.arrayBuffers) / 1024 / 1024);
+    if (restarts.length) throw new Error(`the engine was restarted during the run: ${restarts.join('; ')}`);
     return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs), engineHeapMb, engineStats };
   } finally {
+    restartListener.dispose();
     profiler?.disconnect();
     gc.disconnect();
     for (const disposable of counting) disposable.dispose();

@@ -49,16 +49,23 @@ export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapsho
   };
 }
 
-function compare(sort: SortOrder): (a: TopicNode, b: TopicNode) => number {
+/** A child with what its order needs, read once: names are decoded from the tree's arena on each read. */
+interface Sortable {
+  node: TopicNode;
+  name: string;
+  value: number;
+}
+
+function sortValue(sort: SortOrder, node: TopicNode): number {
   switch (sort) {
     case 'messages':
-      return (a, b) => b.totalMessages - a.totalMessages || a.name.localeCompare(b.name);
+      return node.totalMessages;
     case 'topics':
-      return (a, b) => b.topicCount - a.topicCount || a.name.localeCompare(b.name);
+      return node.topicCount;
     case 'recent':
-      return (a, b) => b.lastActivity - a.lastActivity || a.name.localeCompare(b.name);
+      return node.lastActivity;
     case 'name':
-      return (a, b) => a.name.localeCompare(b.name);
+      return 0;
   }
 }
 
@@ -77,10 +84,11 @@ export const queries = {
     let nodes = [...parent.children.values()];
     if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node));
     const atRoot = parent.key === tree.root.key;
-    const order = compare(params.sort);
-    // $SYS is kept apart: after the application topics, never mixed in with them.
-    nodes.sort((a, b) => (atRoot && (a.name === '$SYS') !== (b.name === '$SYS') ? (a.name === '$SYS' ? 1 : -1) : order(a, b)));
-    const page = nodes.slice(params.offset, params.offset + params.limit);
+    const sortable: Sortable[] = nodes.map((node) => ({ node, name: node.name, value: sortValue(params.sort, node) }));
+    // Highest first for the counts and recent activity, then by name; $SYS is kept apart: after the
+    // application topics, never mixed in with them.
+    sortable.sort((a, b) => (atRoot && (a.name === '$SYS') !== (b.name === '$SYS') ? (a.name === '$SYS' ? 1 : -1) : b.value - a.value || a.name.localeCompare(b.name)));
+    const page = sortable.slice(params.offset, params.offset + params.limit).map((entry) => entry.node);
     return { children: page.map((node) => snapshotOf(model, node)), total: nodes.length, parent, nodes: page };
   },
 
