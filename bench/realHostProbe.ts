@@ -124,9 +124,21 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
 
   // Every topic of the flood exists before the view is set up: one message each.
   // Bounded waits that grow with the topics asked for (--real-host-topics: up to millions).
-  const { sent: prefilled } = await channel.next('prefilled', 900_000);
-  const got = await receivedAtLeast(api, connection, prefilled, 60_000 + prefilled / 20);
-  if (got < prefilled) throw new Error(`the engine got ${got} of the ${prefilled} messages that create the topics`);
+  // With a CPU profile asked for, the prefill gets one of its own (FILE.prefill), written even when it fails.
+  const prefillProfiler = options.cpuProfile ? new Session() : undefined;
+  if (prefillProfiler) {
+    prefillProfiler.connect();
+    await prefillProfiler.post('Profiler.enable');
+    await prefillProfiler.post('Profiler.start');
+  }
+  try {
+    const { sent: prefilled } = await channel.next('prefilled', 900_000);
+    const got = await receivedAtLeast(api, connection, prefilled, 60_000 + prefilled / 20);
+    if (got < prefilled) throw new Error(`the engine got ${got} of the ${prefilled} messages that create the topics`);
+  } finally {
+    if (prefillProfiler && options.cpuProfile) writeFileSync(`${options.cpuProfile}.prefill`, JSON.stringify((await prefillProfiler.post('Profiler.stop')).profile));
+    prefillProfiler?.disconnect();
+  }
 
   // Three levels expanded as a person would; the last has 1,000 children (VS Code lists a page of them).
   const provider = api.topicsProvider;

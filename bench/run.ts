@@ -17,9 +17,9 @@ import { publish, startBroker, type Broker } from './broker';
  * --real-host-seconds S (10: how long the event loop of the real extension host, in the VS Code
  * server with the packaged extension, is sampled idle and then under a flood of --real-host-rate
  * messages/s, default 20,000; 0 skips it) over --real-host-topics topics (10,000, each given a
- * message first), --real-host-cpu-profile FILE (a CPU profile of the
- * real extension host's thread over the flood; the profiler slows it, so compare no figures of
- * that run), --soak-seconds S (0: off; a steady 20,000 messages/s over --topics topics for S
+ * message first), --real-host-cpu-profile FILE (a CPU profile of the real extension host's thread
+ * over the flood, and FILE.prefill over the prefill; the profiler slows it, so compare no figures
+ * of that run), --soak-seconds S (0: off; a steady 20,000 messages/s over --topics topics for S
  * seconds after the other phases, with the engine's heap after GC every 10 s), --json.
  */
 
