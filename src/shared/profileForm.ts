@@ -104,3 +104,18 @@ export function validateDraft(draft: Draft, id: string): ProfileErrors {
   }
   return mapped;
 }
+
+/**
+ * The profile a form sent with "Save", checked against the profile the host opened that form for:
+ * the id comes from the host, never from the page. A page that names another profile (a stale or
+ * tampered form) is refused, so it cannot overwrite that profile or take its stored password.
+ */
+export function profileFromForm(raw: unknown, openedFor: string): { profile: ConnectionProfile } | { error: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'Not saved: the form sent no usable profile.' };
+  const sentId = (raw as { id?: unknown }).id;
+  if (sentId !== undefined && sentId !== openedFor) return { error: 'Not saved: the form sent another connection than the one it was opened for. Close it and open the connection again.' };
+  const profile = normaliseProfile({ ...raw, id: openedFor }, { id: () => openedFor });
+  if (!profile) return { error: 'Not saved: the form sent no usable profile.' };
+  const problem = Object.values(validateProfile(profile))[0];
+  return problem ? { error: `Not saved: ${problem}` } : { profile };
+}
