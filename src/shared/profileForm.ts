@@ -105,6 +105,25 @@ export function validateDraft(draft: Draft, id: string): ProfileErrors {
   return mapped;
 }
 
+/** The form's secret fields: sent to the host on save, never kept in the page's state. */
+export const SECRET_FIELDS = ['password', 'keyPassphrase'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+/**
+ * The draft as the page may store it with setState: without the secret fields. VS Code keeps a
+ * webview's state in the window's storage, on disk, so a typed password stays out of it.
+ */
+export function withoutSecrets(draft: Draft): Draft {
+  const kept: Draft = {};
+  for (const [key, value] of Object.entries(draft)) if (!(SECRET_FIELDS as readonly string[]).includes(key)) kept[key] = value;
+  return kept;
+}
+
+/** The secret fields that hold something typed (their names only, never the values). */
+export function typedSecrets(draft: Draft): SecretField[] {
+  return SECRET_FIELDS.filter((field) => typeof draft[field] === 'string' && draft[field] !== '');
+}
+
 /**
  * The profile a form sent with "Save", checked against the profile the host opened that form for:
  * the id comes from the host, never from the page. A page that names another profile (a stale or

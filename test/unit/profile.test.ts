@@ -3,7 +3,7 @@ import { backoffDelay, ReconnectPolicy } from '../../src/worker/backoff';
 import { buildClientOptions } from '../../src/worker/connection';
 import { describeConnectError, describeSubscribeFailure } from '../../src/worker/errors';
 import { brokerUrl, newProfile, normaliseProfile, partitionSubscriptions, validateProfile, validateSubscriptionFilter, validateTopicFilter } from '../../src/shared/profile';
-import { draftToProfile, profileFromForm, profileToDraft, validateDraft } from '../../src/shared/profileForm';
+import { draftToProfile, profileFromForm, profileToDraft, typedSecrets, validateDraft, withoutSecrets } from '../../src/shared/profileForm';
 
 describe('Reconnect backoff', () => {
   it('doubles from the minimum up to the maximum, with jitter between half and all of it', () => {
@@ -167,5 +167,16 @@ describe('The connection form: what the host accepts and what the page keeps', (
     assert.deepEqual(profileFromForm(sent({ host: undefined }), 'opened'), { error: 'Not saved: the form sent no usable profile.' });
     const bad = profileFromForm(sent({ port: 70000 }), 'opened');
     assert.ok('error' in bad && /port/i.test(bad.error));
+  });
+
+  it('keeps everything typed in the stored draft but the password and the passphrase', () => {
+    const draft = { ...profileToDraft(newProfile('p', { username: 'dev' })), password: 'hunter2', keyPassphrase: 'open sesame', forgetPassword: false };
+    const stored = withoutSecrets(draft);
+    assert.ok(!('password' in stored) && !('keyPassphrase' in stored));
+    assert.equal(stored.username, 'dev');
+    assert.equal(stored.forgetPassword, false);
+    assert.ok(!JSON.stringify(stored).includes('hunter2') && !JSON.stringify(stored).includes('open sesame'));
+    assert.deepEqual(typedSecrets(draft), ['password', 'keyPassphrase']);
+    assert.deepEqual(typedSecrets({ ...draft, password: '', keyPassphrase: false }), []);
   });
 });
