@@ -5,6 +5,7 @@ import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
 import { ConnectionEditors } from './host/connectionEditor';
+import { windowPrompts } from './host/prompts';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
 import { LocalDevelopment, LOCAL_CONNECTION_ID } from './host/localDevelopment';
 import { isViewRow, uriArg } from './host/commandArgs';
@@ -136,7 +137,8 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
 
-  registerConnectionCommands(context, { store, registry, editors, log, report });
+  const questions = windowPrompts();
+  registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
   context.subscriptions.push(
@@ -236,7 +238,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings };
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

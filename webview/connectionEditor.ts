@@ -1,10 +1,11 @@
-import { draftToProfile, profileToDraft, validateDraft, type Draft } from '../src/shared/profileForm';
+import { draftToProfile, profileToDraft, typedSecrets, validateDraft, withoutSecrets, type Draft, type SecretField } from '../src/shared/profileForm';
 import { EDITOR_DEADLINES, parseEditorState, PROTOCOL_VERSION, type EditorHostApi, type EditorState, type EditorWebviewApi, type EditProfile, type TlsFileField } from '../src/shared/webviewProtocol';
 import { connectToHost, initialState, saveState } from './host';
 import { button, checkbox, divider, dropdown, registerToolkit, textArea, textField, type Control } from './toolkit';
 
 // The connection form: the whole profile on one page, validated as it is typed, and nothing typed
-// is lost (the draft is kept with setState; an error leaves every field as it was).
+// is lost (the draft is kept with setState; an error leaves every field as it was), except typed
+// secrets: webview state is stored on disk, so a restored form asks for them again.
 
 registerToolkit();
 
@@ -15,6 +16,8 @@ const controls = new Map<string, Control>();
 const errors = new Map<string, HTMLElement>();
 let profileId = initialState(parseEditorState)?.profileId ?? '';
 const saved = initialState(parseEditorState);
+/** Secret fields the restored form lost (see EditorState.retype). */
+let notRetyped: SecretField[] = [];
 
 function el<K extends keyof HTMLElementTagNameMap>(name: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const element = document.createElement(name);
@@ -105,7 +108,10 @@ function updateVisibility(draft: Draft): void {
 function onEdit(): void {
   const draft = readDraft();
   updateVisibility(draft);
-  const state: EditorState = { version: PROTOCOL_VERSION, profileId, draft };
+  const state: EditorState = { version: PROTOCOL_VERSION, profileId, draft: withoutSecrets(draft) };
+  // Still asked for after a second reload, until typed again.
+  const retype = [...new Set([...typedSecrets(draft), ...notRetyped])];
+  if (retype.length) state.retype = retype;
   saveState(state);
   const found = validateDraft(draft, profileId);
   for (const [id, element] of errors) element.textContent = found[id] ?? '';
@@ -138,6 +144,7 @@ async function save(connect: boolean): Promise<void> {
       ...(password !== undefined ? { password } : {}),
       ...(keyPassphrase !== undefined ? { keyPassphrase } : {}),
     });
+    notRetyped = [];
     showStatus(connect ? 'Saved. Connecting…' : 'Saved.', false);
   } catch (error) {
     // The form keeps every value: the user fixes what is wrong and saves again.
@@ -226,12 +233,23 @@ function render(message: EditProfile): void {
   const actions = el('div', 'form-actions');
   actions.append(button('Save and Connect', () => void save(true), 'primary'), button('Save', () => void save(false)), status);
   app.replaceChildren(title, form, divider(), actions);
-  const draft = saved && saved.profileId === message.profile.id ? { ...profileToDraft(message.profile), target: message.target, ...saved.draft } : { ...profileToDraft(message.profile), target: message.target };
+  const restored = saved && saved.profileId === message.profile.id ? saved : undefined;
+  const draft = { ...profileToDraft(message.profile), target: message.target, ...restored?.draft };
+  notRetyped = restored?.retype ?? [];
+  if (notRetyped.length) showStatus(retypeNote(notRetyped, message), false);
   // Components upgrade asynchronously; set values once they are defined.
   void customElements.whenDefined('vscode-text-field').then(() => {
     writeDraft(draft);
     onEdit();
   });
+}
+
+/** Says which typed secrets a restored form lost, and what happens if they are left empty. */
+function retypeNote(fields: readonly SecretField[], message: EditProfile): string {
+  const names = fields.map((field) => (field === 'password' ? 'password' : 'key passphrase'));
+  const stored = fields.every((field) => (field === 'password' ? message.hasPassword : message.hasKeyPassphrase));
+  const empty = stored ? 'left empty, the stored one is kept' : 'left empty, none is sent';
+  return `Type the ${names.join(' and the ')} again: what was typed is not kept when the form is hidden or reloaded (${empty}).`;
 }
 
 function withWhen(when: 'tls' | 'ws' | 'v5', element: HTMLElement): HTMLElement {

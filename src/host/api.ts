@@ -1,6 +1,7 @@
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
 import type { ProfileStore } from './profileStore';
+import type { Prompts } from './prompts';
 import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
@@ -22,5 +23,7 @@ export interface TestInternals {
   readonly profiles: ProfileStore;
   readonly editors: ConnectionEditors;
   readonly settings: Settings;
+  /** The quick picks commands ask through: a test replaces `quickPick` to answer them. */
+  readonly prompts: Prompts;
 }
 

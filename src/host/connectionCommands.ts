@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
-import { newProfile, normaliseProfile, validateProfile, validateSubscriptionFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
+import { analyseImport, describeConflict, planImport, type ImportChoice, type ImportConflict } from '../shared/importPlan';
+import { brokerUrl, generateClientId, newProfile, normaliseProfile, validateProfile, validateSubscriptionFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
 import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
 import type { ProfileStore } from './profileStore';
+import type { Prompts } from './prompts';
 import { uriArg } from './commandArgs';
 
 type ConnectionTarget = RemoteConnection | { connectionId: string } | undefined;
@@ -28,9 +30,9 @@ export async function syncProfiles(store: ProfileStore, registry: ConnectionRegi
 
 export function registerConnectionCommands(
   context: vscode.ExtensionContext,
-  services: { store: ProfileStore; registry: ConnectionRegistry; editors: ConnectionEditors; log: vscode.LogOutputChannel; report: (error: unknown) => void },
+  services: { store: ProfileStore; registry: ConnectionRegistry; editors: ConnectionEditors; log: vscode.LogOutputChannel; report: (error: unknown) => void; prompts: Prompts },
 ): void {
-  const { store, registry, editors, log, report } = services;
+  const { store, registry, editors, log, report, prompts } = services;
 
   const resolve = async (target: ConnectionTarget, purpose: string): Promise<RemoteConnection | undefined> => {
     if (target instanceof RemoteConnection) return target;
@@ -134,23 +136,38 @@ export function registerConnectionCommands(
         const parsed = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8')) as unknown;
         const list = Array.isArray(parsed) ? parsed : (parsed as { profiles?: unknown }).profiles;
         if (!Array.isArray(list)) throw new Error('The file holds no list of connections.');
-        let imported = 0;
+        const valid: ConnectionProfile[] = [];
         const skipped: string[] = [];
         for (const raw of list) {
           const profile = normaliseProfile(raw, { id: () => store.newId() });
           const problem = profile ? Object.values(validateProfile(profile))[0] : 'not a connection';
-          if (!profile || problem) {
-            skipped.push(`${(raw as { name?: string })?.name ?? '?'}: ${problem}`);
-            continue;
-          }
-          await store.save(profile, store.get(profile.id)?.target ?? 'user');
-          imported++;
+          if (!profile || problem) skipped.push(`${(raw as { name?: string })?.name ?? '?'}: ${problem}`);
+          else valid.push(profile);
+        }
+        const existing = store.list().map(({ profile }) => profile);
+        const analysis = analyseImport(existing, valid);
+        for (const duplicate of analysis.duplicates) skipped.push(`${duplicate.name}: its id is in the file twice`);
+        // Nothing is overwritten without asking: each collision is decided by the user, or the import stops.
+        const choices = analysis.conflicts.length ? await askImportChoices(analysis.conflicts, prompts) : [];
+        if (!choices) {
+          void vscode.window.showInformationMessage('Import cancelled: no connection was changed.');
+          return 0;
+        }
+        const plan = planImport(analysis, choices, { existingNames: existing.map((profile) => profile.name), newId: () => store.newId(), newClientId: () => generateClientId() });
+        for (const write of plan.writes) {
+          const target = write.replaces ? (store.get(write.replaces.id)?.target ?? 'user') : 'user';
+          await store.save(write.profile, target, write.dropSecrets ? { password: null, keyPassphrase: null } : {});
         }
         await syncProfiles(store, registry);
-        const message = `Imported ${imported} connections.${skipped.length ? ` Skipped ${skipped.length}: ${skipped.join('; ')}` : ''}`;
+        const parts = [`Imported ${plan.writes.length} connection${plan.writes.length === 1 ? '' : 's'}.`];
+        if (analysis.unchanged.length) parts.push(`${analysis.unchanged.length} already saved unchanged.`);
+        if (plan.kept.length) parts.push(`Kept ${plan.kept.length} saved connection${plan.kept.length === 1 ? '' : 's'} as ${plan.kept.length === 1 ? 'it was' : 'they were'}.`);
+        if (plan.writes.some((write) => write.replaces && write.dropSecrets)) parts.push('Replaced connections that now point at another broker lost their stored password and passphrase.');
+        if (skipped.length) parts.push(`Skipped ${skipped.length}: ${skipped.join('; ')}`);
+        const message = parts.join(' ');
         log.info(message);
         void vscode.window.showInformationMessage(message);
-        return imported;
+        return plan.writes.length;
       } catch (error) {
         report(new Error(`Import failed: ${error instanceof Error ? error.message : String(error)}`));
         return 0;
@@ -199,4 +216,51 @@ async function askSubscription(connection: RemoteConnection): Promise<Subscripti
     }
   }
   return spec;
+}
+
+function describeTarget(profile: ConnectionProfile): string {
+  return `${brokerUrl(profile)}${profile.username ? ` as ${profile.username}` : ''}`;
+}
+
+/** One quick pick item per way to settle a collision; `detail` says what happens to the stored secrets. */
+function choiceItems(conflict: ImportConflict): (vscode.QuickPickItem & { choice: ImportChoice })[] {
+  const from = describeTarget(conflict.existing);
+  const to = describeTarget(conflict.incoming);
+  const change = from === to ? 'Its TLS check changes' : `It goes to ${to} instead of ${from}`;
+  const moved = conflict.targetChanges ? ` ${change}: the stored password and passphrase are deleted.` : '';
+  return [
+    { label: 'Keep the saved one', detail: 'The connection in the file is not imported.', choice: 'keep' },
+    { label: 'Replace it', detail: `The saved connection takes the file's settings.${moved}`, choice: 'replace' },
+    { label: 'Import as new', detail: 'Added with a new id, its name followed by "(imported)", without a password.', choice: 'new' },
+  ];
+}
+
+/** Asks how to settle the collisions: once for all, or one by one. Undefined: the user cancelled. */
+async function askImportChoices(conflicts: ImportConflict[], prompts: Prompts): Promise<ImportChoice[] | undefined> {
+  if (conflicts.length > 1) {
+    const listed = conflicts.slice(0, 3).map(describeConflict).join('; ') + (conflicts.length > 3 ? `; and ${conflicts.length - 3} more` : '');
+    const all = await prompts.quickPick<vscode.QuickPickItem & { choice: ImportChoice | 'each' }>(
+      [
+        { label: 'Keep all saved ones', detail: 'Only connections that collide with nothing are imported.', choice: 'keep' },
+        { label: 'Replace them all', detail: 'Saved connections that point at another broker lose their stored password and passphrase.', choice: 'replace' },
+        { label: 'Import them all as new', detail: 'New ids, names followed by "(imported)", no passwords.', choice: 'new' },
+        { label: 'Decide for each…', detail: listed, choice: 'each' },
+      ],
+      { title: `Import: ${conflicts.length} connections in the file are already saved`, placeHolder: 'Choose what happens to them (Escape cancels the import)', ignoreFocusOut: true },
+    );
+    if (!all) return undefined;
+    const choice = all.choice;
+    if (choice !== 'each') return conflicts.map(() => choice);
+  }
+  const choices: ImportChoice[] = [];
+  for (const [index, conflict] of conflicts.entries()) {
+    const picked = await prompts.quickPick(choiceItems(conflict), {
+      title: `Import (${index + 1} of ${conflicts.length}): ${describeConflict(conflict)}`,
+      placeHolder: 'Choose what happens to it (Escape cancels the import)',
+      ignoreFocusOut: true,
+    });
+    if (!picked) return undefined;
+    choices.push(picked.choice);
+  }
+  return choices;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
-import { normaliseProfile, validateProfile, type ConnectionProfile } from '../shared/profile';
+import type { ConnectionProfile } from '../shared/profile';
+import { profileFromForm } from '../shared/profileForm';
 import { parseEditorMessage, PROTOCOL_VERSION, type EditorHostApi, type EditorRequests, type EditorState, type EditorWebviewApi } from '../shared/webviewProtocol';
 import type { ProfileStore, ProfileTarget } from './profileStore';
 import { WebviewChannel } from './webviewChannel';
@@ -42,7 +43,8 @@ export class ConnectionEditors extends Disposable {
       onReady: () => void this.post(channel, profile, options),
       handlers: {
         saveProfile: async (params) => {
-          const saved = await this.save(params);
+          // The id is the one this panel was opened for (new forms get theirs from the host), whatever the page sends.
+          const saved = await this.save(params, profile.id);
           // The form closes once the profile is saved (and connected, when asked); on an error it stays, with every value.
           panel.dispose();
           return saved;
@@ -70,12 +72,11 @@ export class ConnectionEditors extends Disposable {
     });
   }
 
-  private async save(params: EditorRequests['saveProfile']['params']): Promise<EditorRequests['saveProfile']['result']> {
+  private async save(params: EditorRequests['saveProfile']['params'], openedFor: string): Promise<EditorRequests['saveProfile']['result']> {
     // The webview is not trusted: the profile is rebuilt and checked here before anything is written.
-    const profile = normaliseProfile(params.profile, { id: () => this.store.newId() });
-    if (!profile) throw new Error('Not saved: the form sent no usable profile.');
-    const problem = Object.values(validateProfile(profile))[0];
-    if (problem) throw new Error(`Not saved: ${problem}`);
+    const checked = profileFromForm(params.profile, openedFor);
+    if ('error' in checked) throw new Error(checked.error);
+    const { profile } = checked;
     const secrets: { password?: string | null; keyPassphrase?: string | null } = {};
     if (params.password !== undefined) secrets.password = params.password;
     if (params.keyPassphrase !== undefined) secrets.keyPassphrase = params.keyPassphrase;

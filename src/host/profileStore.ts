@@ -100,6 +100,13 @@ export class ProfileStore {
     const first = Object.values(errors)[0];
     if (first) throw new Error(first);
     if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder to save a connection in workspace settings.');
+    // Secrets change before the profile is written: writing it fires the settings change that
+    // reconnects a live connection, which must not read the old password for a new broker.
+    for (const name of ['password', 'keyPassphrase'] as const) {
+      const change = secrets[name];
+      if (change === null || change === '') await this.secrets.delete(secretKey(profile.id, name));
+      else if (change !== undefined) await this.secrets.store(secretKey(profile.id, name), change);
+    }
     for (const other of ['user', 'workspace'] as const) {
       if (other !== target && this.raw(other).some((raw) => (raw as { id?: unknown }).id === profile.id)) await this.write(other, this.raw(other).filter((raw) => (raw as { id?: unknown }).id !== profile.id));
     }
@@ -109,11 +116,6 @@ export class ProfileStore {
     if (index >= 0) next[index] = profile;
     else next.push(profile);
     await this.write(target, next);
-    for (const name of ['password', 'keyPassphrase'] as const) {
-      const change = secrets[name];
-      if (change === null || change === '') await this.secrets.delete(secretKey(profile.id, name));
-      else if (change !== undefined) await this.secrets.store(secretKey(profile.id, name), change);
-    }
   }
 
   async remove(id: string): Promise<void> {

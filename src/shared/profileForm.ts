@@ -104,3 +104,37 @@ export function validateDraft(draft: Draft, id: string): ProfileErrors {
   }
   return mapped;
 }
+
+/** The form's secret fields: sent to the host on save, never kept in the page's state. */
+export const SECRET_FIELDS = ['password', 'keyPassphrase'] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+/**
+ * The draft as the page may store it with setState: without the secret fields. VS Code keeps a
+ * webview's state in the window's storage, on disk, so a typed password stays out of it.
+ */
+export function withoutSecrets(draft: Draft): Draft {
+  const kept: Draft = {};
+  for (const [key, value] of Object.entries(draft)) if (!(SECRET_FIELDS as readonly string[]).includes(key)) kept[key] = value;
+  return kept;
+}
+
+/** The secret fields that hold something typed (their names only, never the values). */
+export function typedSecrets(draft: Draft): SecretField[] {
+  return SECRET_FIELDS.filter((field) => typeof draft[field] === 'string' && draft[field] !== '');
+}
+
+/**
+ * The profile a form sent with "Save", checked against the profile the host opened that form for:
+ * the id comes from the host, never from the page. A page that names another profile (a stale or
+ * tampered form) is refused, so it cannot overwrite that profile or take its stored password.
+ */
+export function profileFromForm(raw: unknown, openedFor: string): { profile: ConnectionProfile } | { error: string } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'Not saved: the form sent no usable profile.' };
+  const sentId = (raw as { id?: unknown }).id;
+  if (sentId !== undefined && sentId !== openedFor) return { error: 'Not saved: the form sent another connection than the one it was opened for. Close it and open the connection again.' };
+  const profile = normaliseProfile({ ...raw, id: openedFor }, { id: () => openedFor });
+  if (!profile) return { error: 'Not saved: the form sent no usable profile.' };
+  const problem = Object.values(validateProfile(profile))[0];
+  return problem ? { error: `Not saved: ${problem}` } : { profile };
+}

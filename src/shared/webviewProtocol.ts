@@ -9,6 +9,7 @@
  */
 
 import type { ConnectionProfile } from './profile';
+import { SECRET_FIELDS, typedSecrets, withoutSecrets, type SecretField } from './profileForm';
 import { parseDraft, type PublishDraft, type PublishResult } from './publish';
 import { parseMessage, type EventOf, type Incoming, type None, type RequestMessage, type RequestOf } from './rpc';
 
@@ -345,15 +346,25 @@ export function parsePanelState(value: unknown): PanelState | undefined {
   return state;
 }
 
-/** What the connection form keeps with setState, so a hidden or reloaded form loses nothing typed. */
+/**
+ * What the connection form keeps with setState, so a hidden or reloaded form loses nothing typed
+ * but its secrets: VS Code stores webview state on disk, so the password and the passphrase are
+ * never in it. `retype` names the secret fields that held something, so the restored form can ask
+ * for them again.
+ */
 export interface EditorState {
   version: typeof PROTOCOL_VERSION;
   profileId: string;
   draft: Record<string, string | boolean>;
+  retype?: SecretField[];
 }
 
 export function parseEditorState(value: unknown): EditorState | undefined {
   if (!isRecord(value) || value.version !== PROTOCOL_VERSION || typeof value.profileId !== 'string' || !isRecord(value.draft)) return undefined;
   const draft = Object.fromEntries(Object.entries(value.draft).filter((entry): entry is [string, string | boolean] => typeof entry[1] === 'string' || typeof entry[1] === 'boolean'));
-  return { version: PROTOCOL_VERSION, profileId: value.profileId, draft };
+  // A state stored by an earlier version may still hold typed secrets: they are dropped, and asked for again.
+  const retype = new Set([...typedSecrets(draft), ...(Array.isArray(value.retype) ? SECRET_FIELDS.filter((field) => (value.retype as unknown[]).includes(field)) : [])]);
+  const state: EditorState = { version: PROTOCOL_VERSION, profileId: value.profileId, draft: withoutSecrets(draft) };
+  if (retype.size) state.retype = SECRET_FIELDS.filter((field) => retype.has(field));
+  return state;
 }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { newProfile } from '../../src/shared/profile';
@@ -79,7 +79,7 @@ describe('Connection profiles and secrets in a real VS Code', () => {
     await api.profiles.remove('secret-test-user');
     assert.equal(api.profiles.get('secret-test-user'), undefined);
     const imported = await vscode.commands.executeCommand<number>('mqttExplorer.importConnections', file);
-    assert.equal(imported, 2);
+    assert.equal(imported, 1, 'the workspace profile, saved unchanged, is not written again');
     assert.equal(api.profiles.get('secret-test-user')?.profile.name, 'Secret test (user)');
     assert.deepEqual(await api.profiles.getSecrets('secret-test-user'), {}, 'removing a profile removed its secrets; an import brings none');
   });
@@ -90,5 +90,97 @@ describe('Connection profiles and secrets in a real VS Code', () => {
     await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: 'secret-test-ws' });
     assert.equal(connection.state.kind, 'failed');
     assert.match(connection.state.kind === 'failed' ? connection.state.reason : '', /Connection refused by 127\.0\.0\.1:2/);
+  });
+});
+
+describe('Import of connections that are already saved, in a real VS Code', () => {
+  let api: TestInternals;
+  let original: TestInternals['prompts']['quickPick'];
+  const asked: { title: string; items: vscode.QuickPickItem[] }[] = [];
+  /** The labels the next quick picks are answered with; undefined: Escape. */
+  let answers: (string | undefined)[] = [];
+  const passwordA = `a-${Date.now()}`;
+  const passwordB = `b-${Date.now()}`;
+  const a = newProfile('import-a', { name: 'Import A', host: '127.0.0.1', port: 11, username: 'alice' });
+  const b = newProfile('import-b', { name: 'Import B', host: '127.0.0.1', port: 12, username: 'bob' });
+  let file: vscode.Uri;
+
+  before(async () => {
+    api = await explorer();
+    original = api.prompts.quickPick;
+    // A test cannot click a quick pick: this answers them, and records what was offered.
+    api.prompts.quickPick = <T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Thenable<T | undefined> => {
+      asked.push({ title: options.title ?? '', items: [...items] });
+      if (answers.length === 0) return Promise.reject(new Error(`unexpected question: ${options.title}`));
+      const label = answers.shift();
+      const item = items.find((candidate) => candidate.label === label);
+      if (label !== undefined && !item) return Promise.reject(new Error(`no item "${label}" in ${options.title}`));
+      return Promise.resolve(item);
+    };
+    await api.profiles.save(a, 'user', { password: passwordA });
+    await api.profiles.save(b, 'user', { password: passwordB });
+    // A moved to another host (its password must not follow), B only renamed, and one new profile.
+    file = vscode.Uri.file(join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'conflicting-connections.json'));
+    const profiles = [
+      { ...a, host: '192.0.2.1' },
+      { ...b, name: 'Import B renamed' },
+      newProfile('import-n', { name: 'Import N', host: '127.0.0.1', port: 13 }),
+    ];
+    writeFileSync(file.fsPath, JSON.stringify({ mqttExplorerConnections: 1, profiles }));
+  });
+
+  beforeEach(() => {
+    asked.length = 0;
+  });
+
+  after(async () => {
+    api.prompts.quickPick = original;
+    for (const { profile } of api.profiles.list()) if (profile.id.startsWith('import-') || profile.name.startsWith('Import ')) await api.profiles.remove(profile.id);
+  });
+
+  const importFile = () => vscode.commands.executeCommand<number>('mqttExplorer.importConnections', file);
+
+  it('Escape on the question changes nothing', async () => {
+    answers = [undefined];
+    assert.equal(await importFile(), 0);
+    assert.equal(asked.length, 1);
+    assert.match(asked[0].title, /2 connections in the file are already saved/);
+    assert.equal(api.profiles.get('import-a')?.profile.host, '127.0.0.1');
+    assert.equal(api.profiles.get('import-n'), undefined);
+  });
+
+  it('"keep all" imports only what collides with nothing, and the saved ones keep their broker and password', async () => {
+    answers = ['Keep all saved ones'];
+    assert.equal(await importFile(), 1);
+    assert.equal(api.profiles.get('import-n')?.profile.name, 'Import N');
+    assert.equal(api.profiles.get('import-a')?.profile.host, '127.0.0.1');
+    assert.equal(api.profiles.get('import-b')?.profile.name, 'Import B');
+    assert.deepEqual(await api.profiles.getSecrets('import-a'), { password: passwordA });
+  });
+
+  it('one by one: a replaced profile that moves to another broker loses its password; "import as new" adds a copy without one', async () => {
+    answers = ['Decide for each…', 'Replace it', 'Import as new'];
+    assert.equal(await importFile(), 2);
+    assert.deepEqual(
+      asked.map((question) => question.title),
+      [
+        'Import: 2 connections in the file are already saved',
+        'Import (1 of 2): "Import A" has the same id as the saved connection "Import A"',
+        'Import (2 of 2): "Import B renamed" has the same id as the saved connection "Import B"',
+      ],
+    );
+    const replaceA = asked[1].items.find((item) => item.label === 'Replace it');
+    assert.match(replaceA?.detail ?? '', /goes to mqtt:\/\/192\.0\.2\.1:11 as alice instead of mqtt:\/\/127\.0\.0\.1:11 as alice: the stored password and passphrase are deleted/);
+    assert.doesNotMatch(asked[2].items.find((item) => item.label === 'Replace it')?.detail ?? '', /deleted/, 'B keeps its broker');
+
+    assert.equal(api.profiles.get('import-a')?.profile.host, '192.0.2.1');
+    assert.deepEqual(await api.profiles.getSecrets('import-a'), {}, 'the password typed for 127.0.0.1 is not kept for 192.0.2.1');
+    assert.equal(api.profiles.get('import-b')?.profile.name, 'Import B', 'B was kept: its copy was added');
+    assert.deepEqual(await api.profiles.getSecrets('import-b'), { password: passwordB });
+    const copies = api.profiles.list().filter(({ profile }) => profile.name === 'Import B renamed (imported)');
+    assert.equal(copies.length, 1);
+    assert.notEqual(copies[0].profile.id, 'import-b');
+    assert.notEqual(copies[0].profile.clientId, b.clientId, 'two clients with one id would throw each other off the broker');
+    assert.deepEqual(await api.profiles.getSecrets(copies[0].profile.id), {});
   });
 });

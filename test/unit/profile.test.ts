@@ -3,7 +3,7 @@ import { backoffDelay, ReconnectPolicy } from '../../src/worker/backoff';
 import { buildClientOptions } from '../../src/worker/connection';
 import { describeConnectError, describeSubscribeFailure } from '../../src/worker/errors';
 import { brokerUrl, newProfile, normaliseProfile, partitionSubscriptions, validateProfile, validateSubscriptionFilter, validateTopicFilter } from '../../src/shared/profile';
-import { draftToProfile, profileToDraft, validateDraft } from '../../src/shared/profileForm';
+import { draftToProfile, profileFromForm, profileToDraft, typedSecrets, validateDraft, withoutSecrets } from '../../src/shared/profileForm';
 
 describe('Reconnect backoff', () => {
   it('doubles from the minimum up to the maximum, with jitter between half and all of it', () => {
@@ -143,5 +143,40 @@ describe('Subscription filters the explorer refuses', () => {
   it('the connection form refuses a shared subscription too (a profile it saves is read back from settings)', () => {
     const errors = validateProfile(newProfile('p', { subscriptions: [{ topic: '#', qos: 0 }, { topic: '$share/g/#', qos: 0 }] }));
     assert.deepEqual(Object.keys(errors), ['subscription1']);
+  });
+});
+
+describe('The connection form: what the host accepts and what the page keeps', () => {
+  const sent = (overrides: Record<string, unknown> = {}) => ({ id: 'opened', name: 'Office', host: 'broker.office.lan', port: 1883, ...overrides });
+
+  it('saves under the id the form was opened for, and refuses a form that names another profile', () => {
+    const accepted = profileFromForm(sent(), 'opened');
+    assert.ok('profile' in accepted);
+    assert.equal(accepted.profile.id, 'opened');
+    const withoutId = profileFromForm(sent({ id: undefined }), 'host-given');
+    assert.ok('profile' in withoutId && withoutId.profile.id === 'host-given', 'a new form gets its id from the host');
+    for (const id of ['victim', '', 42, null]) {
+      const refused = profileFromForm(sent({ id }), 'opened');
+      assert.ok('error' in refused, `id ${JSON.stringify(id)} is refused`);
+      assert.match(refused.error, /another connection than the one it was opened for/);
+    }
+  });
+
+  it('refuses what is no valid profile, naming the problem', () => {
+    assert.deepEqual(profileFromForm('x', 'opened'), { error: 'Not saved: the form sent no usable profile.' });
+    assert.deepEqual(profileFromForm(sent({ host: undefined }), 'opened'), { error: 'Not saved: the form sent no usable profile.' });
+    const bad = profileFromForm(sent({ port: 70000 }), 'opened');
+    assert.ok('error' in bad && /port/i.test(bad.error));
+  });
+
+  it('keeps everything typed in the stored draft but the password and the passphrase', () => {
+    const draft = { ...profileToDraft(newProfile('p', { username: 'dev' })), password: 'hunter2', keyPassphrase: 'open sesame', forgetPassword: false };
+    const stored = withoutSecrets(draft);
+    assert.ok(!('password' in stored) && !('keyPassphrase' in stored));
+    assert.equal(stored.username, 'dev');
+    assert.equal(stored.forgetPassword, false);
+    assert.ok(!JSON.stringify(stored).includes('hunter2') && !JSON.stringify(stored).includes('open sesame'));
+    assert.deepEqual(typedSecrets(draft), ['password', 'keyPassphrase']);
+    assert.deepEqual(typedSecrets({ ...draft, password: '', keyPassphrase: false }), []);
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { oneLine, payloadAsText } from '../../src/shared/format';
-import { defaultPanelState, parseEditorMessage, parsePanelMessage, parsePanelState, parseWebviewMessage } from '../../src/shared/webviewProtocol';
+import { defaultPanelState, parseEditorMessage, parseEditorState, parsePanelMessage, parsePanelState, parseWebviewMessage } from '../../src/shared/webviewProtocol';
 import { validatePublishTopic } from '../../src/shared/topicRules';
 
 describe('Webview protocol validation', () => {
@@ -85,6 +85,19 @@ describe('Webview protocol validation', () => {
     assert.equal(parsePanelState({ version: 0, connectionId: 'c', topic: 't' }), undefined);
     assert.equal(parsePanelState({ version: 3, connectionId: 'c', topic: 't' }), undefined);
     assert.equal(parsePanelState({ version: 2, topic: 't' }), undefined);
+  });
+
+  it('restores the connection form without typed secrets, even from state an earlier version stored, and says which to retype', () => {
+    const old = { version: 1, profileId: 'p', draft: { host: 'h', password: 'hunter2', keyPassphrase: '', verify: true, junk: { x: 1 } } };
+    assert.deepEqual(parseEditorState(old), { version: 1, profileId: 'p', draft: { host: 'h', verify: true }, retype: ['password'] });
+    assert.deepEqual(parseEditorState({ version: 1, profileId: 'p', draft: { host: 'h' }, retype: ['keyPassphrase', 'password', 'evil'] }), {
+      version: 1,
+      profileId: 'p',
+      draft: { host: 'h' },
+      retype: ['password', 'keyPassphrase'],
+    });
+    assert.deepEqual(parseEditorState({ version: 1, profileId: 'p', draft: {} }), { version: 1, profileId: 'p', draft: {} });
+    assert.equal(parseEditorState({ version: 2, profileId: 'p', draft: {} }), undefined);
   });
 });
 
