@@ -130,8 +130,11 @@ export class BrokerConnection implements IDisposable {
     this.deps.log?.(`[${this.profile.name}] ${line}`);
   }
 
+  /** The last CONNECT carried a user name or password. */
+  private sentCredentials = false;
+
   private describe(error: Error): string {
-    return describeConnectError(error, { host: this.profile.host, port: this.profile.port, mqttVersion: this.profile.mqttVersion });
+    return describeConnectError(error, { host: this.profile.host, port: this.profile.port, mqttVersion: this.profile.mqttVersion, credentials: this.sentCredentials });
   }
 
   /** Connects and subscribes. Resolves once connected; rejects with a readable reason on failure. */
@@ -142,6 +145,7 @@ export class BrokerConnection implements IDisposable {
     let client: MqttClient;
     try {
       const options = await buildClientOptions(this.profile, await this.deps.secrets());
+      this.sentCredentials = Boolean(options.username || options.password);
       this.log(`connecting to ${brokerUrl(this.profile)} as ${this.profile.clientId} (MQTT ${this.profile.mqttVersion === 5 ? '5.0' : '3.1.1'})`);
       client = mqtt.connect(brokerUrl(this.profile), options);
     } catch (error) {

@@ -31,6 +31,8 @@ export interface PoolEvents {
 export class ConnectionPool {
   private readonly models = new Map<string, ConnectionModel>();
   private limits: TopicLimits = DEFAULT_LIMITS;
+  /** Per connection, the secrets its latest connect request brought (reconnects use them too). */
+  private readonly secrets = new Map<string, EngineRequests['connect']['params']['secrets']>();
   /** Every connection's kept messages, in one pool under one budget: oldest first across all of them. */
   readonly store = new MessageStore();
 
@@ -57,6 +59,9 @@ export class ConnectionPool {
       await this.remove(params.connectionId);
       model = undefined;
     }
+    // The secrets of this call, not of the first: a password corrected in the form (same profile)
+    // must be the one the next attempt sends.
+    this.secrets.set(params.connectionId, params.secrets);
     if (!model) model = this.create(params);
     await model.connection.connect();
     return model;
@@ -65,7 +70,7 @@ export class ConnectionPool {
   private create(params: EngineRequests['connect']['params']): ConnectionModel {
     const id = params.connectionId;
     const connection = new BrokerConnection(params.profile, {
-      secrets: async () => params.secrets,
+      secrets: async () => this.secrets.get(id) ?? {},
       backoff: params.backoff,
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
       store: this.store,
@@ -93,6 +98,7 @@ export class ConnectionPool {
   async remove(id: string): Promise<void> {
     const model = this.models.get(id);
     this.models.delete(id);
+    this.secrets.delete(id);
     this.applyLimits();
     if (!model) return;
     await model.connection.disconnect().catch(() => undefined);

@@ -52,7 +52,12 @@ export interface ErrorContext {
   host: string;
   port: number;
   mqttVersion: 4 | 5;
+  /** The CONNECT carried a user name or password: a refusal then most likely means they are wrong. */
+  credentials?: boolean;
 }
+
+/** Refusals that a wrong user name or password gives (3.1.1 return codes, 5.0 reason codes). */
+const CREDENTIAL_REFUSALS = [4, 5, 0x86, 0x87];
 
 type ErrorLike = Error & { code?: string | number; reason?: string };
 
@@ -65,7 +70,8 @@ export function describeConnectError(error: ErrorLike, context: ErrorContext): s
     const v5 = code >= 0x80 ? REASON_5[code] : undefined;
     const text = v5 ?? CONNACK_3[code];
     if (code === 1 || code === 0x84) return `${text} Set the connection's MQTT version to ${context.mqttVersion === 5 ? '3.1.1' : '5.0'}. (return code ${code})`;
-    if (text) return `${text} (${v5 ? 'reason' : 'return'} code ${code === 0 ? 0 : `0x${code.toString(16)}`})`;
+    const check = context.credentials && CREDENTIAL_REFUSALS.includes(code) ? ' Check the user name and password.' : '';
+    if (text) return `${text}${check} (${v5 ? 'reason' : 'return'} code ${code === 0 ? 0 : `0x${code.toString(16)}`})`;
   }
   switch (code) {
     case 'ECONNREFUSED':

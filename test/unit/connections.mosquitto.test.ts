@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { BrokerConnection, type ConnectionSecrets } from '../../src/worker/connection';
+import { ConnectionPool } from '../../src/worker/connectionPool';
 import { findFreePort } from '../../src/devtools/localBroker';
 import { newProfile, type ConnectionProfile } from '../../src/shared/profile';
 import { Mosquitto, TEST_USER } from '../helpers/mosquitto';
@@ -187,5 +188,17 @@ describe('Connections against Debian mosquitto', function () {
     assert.deepEqual([...target.topics.root.children.keys()].sort(), ['$SYS', 'restart'], 'no topic appears twice');
     assert.deepEqual(states.slice(0, 1), ['reconnecting']);
     assert.equal(states.at(-1), 'connected');
+  });
+
+  it('a refusal of a CONNECT with credentials says to check them; a password corrected for the same profile is the one the next connect sends (the engine kept the first)', async () => {
+    const pool = new ConnectionPool({ emit: () => undefined, onMessage: () => undefined, onForgotten: () => undefined, onCreated: () => undefined });
+    const profile = newProfile('corrected', { name: 'auth', host: '127.0.0.1', port: broker.ports.auth, username: TEST_USER.username, mqttVersion: 5 });
+    try {
+      await assert.rejects(pool.connect({ connectionId: 'corrected', profile, secrets: { password: 'wrong' }, backoff: FAST_BACKOFF }), /(Bad user name or password|Not authorised)\.? Check the user name and password\./);
+      const model = await pool.connect({ connectionId: 'corrected', profile, secrets: { password: TEST_USER.password }, backoff: FAST_BACKOFF });
+      assert.equal(model.connection.state.kind, 'connected');
+    } finally {
+      await pool.dispose();
+    }
   });
 });

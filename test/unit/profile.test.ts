@@ -47,6 +47,10 @@ describe('Connection error messages', () => {
     assert.match(describeConnectError(error(0x87), context), /Not authorised\. \(reason code 0x87\)/);
     assert.match(describeConnectError(error(4), { ...context, mqttVersion: 4 }), /Bad user name or password\. \(return code 0x4\)/);
     assert.match(describeConnectError(error(5), { ...context, mqttVersion: 4 }), /Not authorised to connect/);
+    // A CONNECT that carried credentials: the refusal says what to check.
+    assert.match(describeConnectError(error(0x87), { ...context, credentials: true }), /Not authorised\. Check the user name and password\. \(reason code 0x87\)/);
+    assert.match(describeConnectError(error(4), { ...context, mqttVersion: 4, credentials: true }), /Bad user name or password\. Check the user name and password\. \(return code 0x4\)/);
+    assert.doesNotMatch(describeConnectError(error(0x80), { ...context, credentials: true }), /Check the user name/);
     assert.match(describeConnectError(error(1), context), /does not support this MQTT version\. Set the connection's MQTT version to 3\.1\.1/);
     assert.match(describeConnectError(new Error('error:1C800064:Provider routines::bad decrypt'), context), /wrong key passphrase/);
     assert.match(describeSubscribeFailure(0x87, 5), /Not authorised\. \(reason code 0x87\)/);
