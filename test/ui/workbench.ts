@@ -125,9 +125,11 @@ export class Workbench {
       const expanded = pane.locator(`${selector}[aria-expanded="true"]`, { has: this.page.locator('.label-name', { hasText: label }) });
       // The list recycles its row elements as live updates re-render it, so a click can land on
       // the row that took this one's place: check that the right row opened, and try again if not.
-      for (let attempt = 0; attempt < 5 && !(await expanded.count()); attempt++) {
+      // Each attempt waits long enough for a slow listing (a loaded CI machine, a filter): clicking
+      // again while the first expansion is still on its way collapses the row.
+      for (let attempt = 0; attempt < 3 && !(await expanded.count()); attempt++) {
         await row.click();
-        await expanded.waitFor({ timeout: 2000 }).catch(() => undefined);
+        await expanded.waitFor({ timeout: 10_000 }).catch(() => undefined);
       }
       await expanded.waitFor({ timeout: 5000 });
     }
