@@ -138,6 +138,8 @@ export class MessageStore {
 
   /** The trees whose messages are here, by the slot their records name. */
   private readonly trees: (HistoryOwners | undefined)[] = [];
+  /** Trees registered (slots in use): the fair floor is an even share among them. */
+  private treeCount = 0;
   /** Per tree slot, its topics keeping at least one message. */
   private readonly ownersIn: number[] = [];
 
@@ -194,6 +196,7 @@ export class MessageStore {
     if (slot >= MAX_TREES) throw new Error('too many topic trees in one store');
     this.trees[slot] = owners;
     this.ownersIn[slot] = 0;
+    this.treeCount++;
     return slot;
   }
 
@@ -204,6 +207,7 @@ export class MessageStore {
 
   /** A tree leaves the store (it must keep no message). */
   unregister(slot: number): void {
+    if (this.trees[slot]) this.treeCount--;
     this.trees[slot] = undefined;
   }
 
@@ -243,9 +247,8 @@ export class MessageStore {
    * of new topics on one connection forgets its own oldest topics, not a quiet connection's.
    */
   private protectedByFloor(slot: number): boolean {
-    const trees = this.trees.filter((owners) => owners !== undefined).length;
-    if (trees < 2) return false;
-    const floor = this.budgetBytes / (2 * trees);
+    if (this.treeCount < 2) return false;
+    const floor = this.budgetBytes / (2 * this.treeCount);
     if ((this.trees[slot]?.heldBytes ?? 0) > floor) return false;
     return this.trees.some((owners, other) => owners !== undefined && other !== slot && owners.heldBytes > floor && this.ownersIn[other] > 0);
   }

@@ -323,8 +323,8 @@ class ChildIndex {
  * data, no VS Code and no I/O: the engine worker owns it, tests drive it directly.
  *
  * Nodes are rows of typed-array columns, not objects: a node costs NODE_OVERHEAD_BYTES beside its
- * name, which is kept once however many nodes carry it. Children are a linked list through the
- * columns plus one index for look-ups by name. Numbers of removed nodes are reused (with a new
+ * name's bytes in the tree's name arena. Children are a linked list through the columns plus one
+ * index for look-ups by name. Numbers of removed nodes are reused (with a new
  * generation), so nothing grows with the topics a long session has seen and forgotten. Messages
  * live in a MessageStore, which the trees of all connections share so that one budget covers them.
  */
@@ -457,23 +457,8 @@ export class TopicTree implements HistoryOwners {
     let node = this.byTopic.get(topic) ?? NONE;
     let created = NONE;
     if (node === NONE) {
-      // Level by level, in place (no string per level). Empty levels are levels: MQTT allows them
-      // and they are distinct topics (`a//b`, `/a`, `a/`).
-      let current = ROOT;
-      for (let from = 0; ; ) {
-        const slash = topic.indexOf('/', from);
-        const to = slash < 0 ? topic.length : slash;
-        const hash = levelHash(current, topic, from, to);
-        let child = this.findChild(current, topic, from, to, hash);
-        if (child === NONE) {
-          child = this.createNode(current, topic, from, to);
-          if (created === NONE) created = child;
-        }
-        current = child;
-        if (slash < 0) break;
-        from = slash + 1;
-      }
-      node = current;
+      node = this.walk(topic, true);
+      created = this.walkCreated;
       if (this.byTopic.size >= TOPIC_CACHE_SIZE) this.byTopic.clear();
       this.byTopic.set(topic, node);
     }
@@ -481,9 +466,10 @@ export class TopicTree implements HistoryOwners {
     this.messageCount.add(node, 1);
     this.stats.received++;
     if (message.retain) this.setRetained(node, message.payload.length > 0);
-    this.store.append(this.slot, node, this.cut(message));
+    const kept = this.cut(message);
+    this.store.append(this.slot, node, kept);
     this.stats.kept++;
-    this.keptBytes += Math.min(message.payload.length, this.perTopic.maxPayloadBytes) + RECORD_BYTES;
+    this.keptBytes += kept.payload.length + RECORD_BYTES;
     if (Number.isNaN(this.activityEpoch)) this.activityEpoch = message.receivedAt - ACTIVITY_MARGIN_MS;
     // Tenths of a second in 32 bits: 13 years from the epoch, a sort by recent activity needs no more.
     const activity = Math.min(MAX_ACTIVITY, Math.max(0, Math.round((message.receivedAt - this.activityEpoch) / ACTIVITY_UNIT_MS)));
@@ -614,21 +600,38 @@ export class TopicTree implements HistoryOwners {
 
   /** This tree's share of the pool, as the connection's totals show it. */
   private syncBytes(): void {
-    this.stats.bytes = this.nodeBytes + this.keptBytes;
+    this.stats.bytes = this.heldBytes;
     this.stats.topics = this.topicCount.get(ROOT);
     this.stats.topicsWithValue = this.store.ownersOf(this.slot);
   }
 
   find(topic: string): TopicNode | undefined {
-    const known = this.byTopic.get(topic);
-    if (known !== undefined) return this.handle(known);
+    const node = this.byTopic.get(topic) ?? this.walk(topic, false);
+    return node === NONE ? undefined : this.handle(node);
+  }
+
+  /** The highest node the last creating walk made, NONE when it made none. */
+  private walkCreated = NONE;
+
+  /**
+   * The node of `topic`, level by level in place (no string per level); NONE when a level is
+   * missing, unless `create` makes it (the highest one made is then in walkCreated). Empty levels
+   * are levels: MQTT allows them and they are distinct topics (`a//b`, `/a`, `a/`).
+   */
+  private walk(topic: string, create: boolean): number {
+    this.walkCreated = NONE;
     let node = ROOT;
     for (let from = 0; ; ) {
       const slash = topic.indexOf('/', from);
       const to = slash < 0 ? topic.length : slash;
-      node = this.findChild(node, topic, from, to, levelHash(node, topic, from, to));
-      if (node === NONE) return undefined;
-      if (slash < 0) return this.handle(node);
+      let child = this.findChild(node, topic, from, to, levelHash(node, topic, from, to));
+      if (child === NONE) {
+        if (!create) return NONE;
+        child = this.createNode(node, topic, from, to);
+        if (this.walkCreated === NONE) this.walkCreated = child;
+      }
+      node = child;
+      if (slash < 0) return node;
       from = slash + 1;
     }
   }
