@@ -104,6 +104,18 @@ async function showTopicsView(api: TestInternals): Promise<void> {
   await api.topicsProvider.syncVisibility();
 }
 
+/** A CPU profile of this thread from now on: `save` stops it and writes it to a file, `dispose` ends the session. */
+async function startCpuProfile(): Promise<{ save(file: string): Promise<void>; dispose(): void }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    save: async (file) => writeFileSync(file, JSON.stringify((await session.post('Profiler.stop')).profile)),
+    dispose: () => session.disconnect(),
+  };
+}
+
 async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResult> {
   // activate() returns nothing: the internals come from the module, in ExtensionMode.Test only.
   const api = await explorer();
@@ -125,19 +137,14 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   // Every topic of the flood exists before the view is set up: one message each.
   // Bounded waits that grow with the topics asked for (--real-host-topics: up to millions).
   // With a CPU profile asked for, the prefill gets one of its own (FILE.prefill), written even when it fails.
-  const prefillProfiler = options.cpuProfile ? new Session() : undefined;
-  if (prefillProfiler) {
-    prefillProfiler.connect();
-    await prefillProfiler.post('Profiler.enable');
-    await prefillProfiler.post('Profiler.start');
-  }
+  const prefillProfile = options.cpuProfile ? await startCpuProfile() : undefined;
   try {
     const { sent: prefilled } = await channel.next('prefilled', 900_000);
     const got = await receivedAtLeast(api, connection, prefilled, 60_000 + prefilled / 20);
     if (got < prefilled) throw new Error(`the engine got ${got} of the ${prefilled} messages that create the topics`);
   } finally {
-    if (prefillProfiler && options.cpuProfile) writeFileSync(`${options.cpuProfile}.prefill`, JSON.stringify((await prefillProfiler.post('Profiler.stop')).profile));
-    prefillProfiler?.disconnect();
+    if (prefillProfile && options.cpuProfile) await prefillProfile.save(`${options.cpuProfile}.prefill`);
+    prefillProfile?.dispose();
   }
 
   // Three levels expanded as a person would; the last has 1,000 children (VS Code lists a page of them).
@@ -185,12 +192,7 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   const before = (await api.registry.engine.request('stats', { connectionId: connection.id })).received;
   let received = 0;
   // Asked for: a CPU profile of this thread over the flood (it slows the thread, so its loop figures are not comparable).
-  const profiler = options.cpuProfile ? new Session() : undefined;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-  }
+  const profile = options.cpuProfile ? await startCpuProfile() : undefined;
   try {
     const flood = await sampled(async () => {
       channel.send({ type: 'flood' });
@@ -198,7 +200,7 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
       // Until the engine has counted them all: the host's share of the flood comes with the reports.
       received = (await receivedAtLeast(api, connection, before + sent, 20_000)) - before;
     });
-    if (profiler && options.cpuProfile) writeFileSync(options.cpuProfile, JSON.stringify((await profiler.post('Profiler.stop')).profile));
+    if (profile && options.cpuProfile) await profile.save(options.cpuProfile);
     const round = (value: number) => Number(value.toFixed(2));
     const engineStats = await api.registry.engine.request('stats', { connectionId: connection.id });
     const memory = await api.registry.engine.request('memory', {});
@@ -207,7 +209,7 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
     return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs), engineHeapMb, engineStats };
   } finally {
     restartListener.dispose();
-    profiler?.disconnect();
+    profile?.dispose();
     gc.disconnect();
     for (const disposable of counting) disposable.dispose();
   }

@@ -4,8 +4,8 @@ import mqtt from 'mqtt';
 import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
-import { newProfile } from '../../src/shared/profile';
 import type { NodeRef } from '../../src/shared/engineProtocol';
+import { connectSubscribed } from '../helpers/engine';
 import { waitFor } from '../helpers/waitFor';
 
 const ROOT: NodeRef = { root: true };
@@ -45,19 +45,7 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     publisher = await mqtt.connectAsync(broker.url);
     // Retained before the engine subscribes, so it arrives flagged as retained.
     await publisher.publishAsync('plant/line-2/status', 'running', { qos: 1, retain: true });
-    const subscribed = waitFor(
-      (listener: (value: boolean) => void) => engine.onEvent((event) => (event.kind === 'subscriptions' ? listener(event.subscriptions.every((s) => s.status.state === 'active')) : undefined)),
-      (active) => active,
-      5000,
-      'the subscription',
-    );
-    await engine.request('connect', {
-      connectionId,
-      profile: newProfile(connectionId, { host: '127.0.0.1', port: broker.port, mqttVersion: 4, subscriptions: [{ topic: 'plant/#', qos: 0 }] }),
-      secrets: {},
-      backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
-    });
-    await subscribed;
+    await connectSubscribed(engine, connectionId, { port: broker.port, subscriptions: [{ topic: 'plant/#', qos: 0 }] });
     await engine.request('watch', { connectionId, expanded: [ROOT], pinned: [] });
     const settled = nextChanges((c) => c.stats.received >= 5, 'the first messages');
     for (const [topic, payload] of [

@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
-import { newProfile } from '../../src/shared/profile';
+import { connectSubscribed } from '../helpers/engine';
 import { waitFor } from '../helpers/waitFor';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
@@ -33,19 +33,7 @@ describe('Forgetting topics when even the last values do not fit (a real worker 
     const connectionId = 'forget';
     // 2 MiB in all: the pool gets half, room for a few thousand of these topics, not ten thousand.
     await engine.request('setLimits', { limits: { ...DEFAULT_LIMITS, totalBudgetBytes: 2 * 1024 * 1024 } });
-    const subscribed = waitFor(
-      (listener: (value: boolean) => void) => engine.onEvent((event) => (event.kind === 'subscriptions' ? listener(event.subscriptions.every((s) => s.status.state === 'active')) : undefined)),
-      (active) => active,
-      5000,
-      'the subscription',
-    );
-    await engine.request('connect', {
-      connectionId,
-      profile: newProfile(connectionId, { name: 'Forgetful', host: '127.0.0.1', port: broker.port, mqttVersion: 4, subscriptions: [{ topic: 'fleet/#', qos: 0 }] }),
-      secrets: {},
-      backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
-    });
-    await subscribed;
+    await connectSubscribed(engine, connectionId, { name: 'Forgetful', port: broker.port, subscriptions: [{ topic: 'fleet/#', qos: 0 }] });
     await engine.request('visible', { visible: true });
     // Older topics on a level of their own: the flood creates nothing there, so only forgetting can change it.
     // The level has a value of its own, so it stays (a node that received a message) when its topics go.
