@@ -11,6 +11,7 @@ import { LocalDevelopment, LOCAL_CONNECTION_ID } from './host/localDevelopment';
 import { isViewRow, uriArg } from './host/commandArgs';
 import { startBrokerArg, topicRefArg } from './shared/commandArgs';
 import { ProfileStore } from './host/profileStore';
+import { SecretGate } from './host/secretGate';
 import { Settings } from './host/settings';
 import { formatBytes } from './shared/format';
 import { describeResult, parsePublishArgs, type PublishDraft, type PublishResult } from './shared/publish';
@@ -53,9 +54,12 @@ export function activate(context: vscode.ExtensionContext): void {
   // Before the registry's own listener reconnects anything, so a fresh worker has its limits first.
   engine.onDidRestart(applyLimits);
   applyLimits();
-  // Secrets are read from SecretStorage at each connect and never logged.
+  const questions = windowPrompts();
+  // Secrets are read from SecretStorage at each connect, through the gate that keeps a password to
+  // the broker it was typed for, and never logged.
+  const gate = new SecretGate(store, questions);
   const registry = new ConnectionRegistry(engine, (profile) => ({
-    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : store.getSecrets(profile.id)),
+    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
   }));
   registry.onLog(({ level, line }) => log[level](line));
@@ -137,7 +141,6 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
 
-  const questions = windowPrompts();
   registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
@@ -238,7 +241,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions };
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

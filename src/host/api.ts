@@ -2,6 +2,7 @@ import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
+import type { SecretGate } from './secretGate';
 import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
@@ -23,7 +24,9 @@ export interface TestInternals {
   readonly profiles: ProfileStore;
   readonly editors: ConnectionEditors;
   readonly settings: Settings;
-  /** The quick picks commands ask through: a test replaces `quickPick` to answer them. */
+  /** The quick picks and modal questions commands ask through: a test replaces them to answer. */
   readonly prompts: Prompts;
+  /** Where every connect reads its secrets. */
+  readonly secretGate: SecretGate;
 }
 

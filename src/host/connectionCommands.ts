@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
 import { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { describeTarget } from '../shared/brokerTarget';
 import { analyseImport, describeConflict, planImport, type ImportChoice, type ImportConflict } from '../shared/importPlan';
-import { brokerUrl, generateClientId, newProfile, normaliseProfile, validateProfile, validateSubscriptionFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
+import { generateClientId, newProfile, normaliseProfile, validateProfile, validateSubscriptionFilter, type ConnectionProfile, type QoS, type SubscriptionSpec } from '../shared/profile';
 import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
@@ -216,10 +217,6 @@ async function askSubscription(connection: RemoteConnection): Promise<Subscripti
     }
   }
   return spec;
-}
-
-function describeTarget(profile: ConnectionProfile): string {
-  return `${brokerUrl(profile)}${profile.username ? ` as ${profile.username}` : ''}`;
 }
 
 /** One quick pick item per way to settle a collision; `detail` says what happens to the stored secrets. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ConnectionSecrets } from '../worker/connection';
 import { normaliseProfile, partitionSubscriptions, validateProfile, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
+import { brokerTarget, describeTarget } from '../shared/brokerTarget';
 import { describeValue } from '../shared/settings';
 import type { Settings } from './settings';
 
@@ -21,8 +22,18 @@ export interface SecretChanges {
 const SECTION = 'mqttExplorer';
 const KEY = 'connections';
 
-function secretKey(id: string, name: keyof ConnectionSecrets): string {
+function secretKey(id: string, name: keyof ConnectionSecrets | 'boundTo'): string {
   return `mqttExplorer.connection.${id}.${name}`;
+}
+
+/** The broker a profile's stored password was typed for (see SecretGate). */
+export interface SecretBinding {
+  /** brokerTarget() of the profile when the password was stored or last confirmed. */
+  target: string;
+  /** The same, in words, for the question that names the old and the new broker. */
+  label: string;
+  /** The user agreed to send it unencrypted to this target (asked once). */
+  clearTextAccepted?: boolean;
 }
 
 /**
@@ -107,6 +118,8 @@ export class ProfileStore {
       if (change === null || change === '') await this.secrets.delete(secretKey(profile.id, name));
       else if (change !== undefined) await this.secrets.store(secretKey(profile.id, name), change);
     }
+    // A password typed now is typed for this profile's broker: that is where it may go.
+    if (typeof secrets.password === 'string' && secrets.password !== '') await this.bind(profile, false);
     for (const other of ['user', 'workspace'] as const) {
       if (other !== target && this.raw(other).some((raw) => (raw as { id?: unknown }).id === profile.id)) await this.write(other, this.raw(other).filter((raw) => (raw as { id?: unknown }).id !== profile.id));
     }
@@ -126,6 +139,26 @@ export class ProfileStore {
     }
     await this.secrets.delete(secretKey(id, 'password'));
     await this.secrets.delete(secretKey(id, 'keyPassphrase'));
+    await this.secrets.delete(secretKey(id, 'boundTo'));
+  }
+
+  /** The broker the profile's password was typed for, if one was recorded. */
+  async binding(id: string): Promise<SecretBinding | undefined> {
+    const raw = await this.secrets.get(secretKey(id, 'boundTo'));
+    if (!raw) return undefined;
+    try {
+      const parsed = JSON.parse(raw) as Partial<SecretBinding>;
+      if (typeof parsed.target === 'string' && typeof parsed.label === 'string') return { target: parsed.target, label: parsed.label, clearTextAccepted: parsed.clearTextAccepted === true };
+    } catch {
+      // Unreadable: as if none was recorded, so the user is asked.
+    }
+    return undefined;
+  }
+
+  /** Binds the profile's password to the profile's broker as it is now. */
+  async bind(profile: ConnectionProfile, clearTextAccepted: boolean): Promise<void> {
+    const binding: SecretBinding = { target: brokerTarget(profile), label: describeTarget(profile), clearTextAccepted };
+    await this.secrets.store(secretKey(profile.id, 'boundTo'), JSON.stringify(binding));
   }
 
   async getSecrets(id: string): Promise<ConnectionSecrets> {

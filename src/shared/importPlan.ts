@@ -1,3 +1,4 @@
+import { sameBrokerTarget } from './brokerTarget';
 import type { ConnectionProfile } from './profile';
 
 /**
@@ -8,27 +9,6 @@ import type { ConnectionProfile } from './profile';
 
 /** What the user chose for one collision. */
 export type ImportChoice = 'keep' | 'replace' | 'new';
-
-/**
- * Where a password typed for a profile goes, and who can prove to be that broker: a secret is
- * only kept when none of these changes. (Turning verification off, or trusting another CA, lets
- * another machine pose as the same host, so they count as a change too.)
- */
-export function brokerTarget(profile: ConnectionProfile): string {
-  const tls = profile.protocol === 'mqtts' || profile.protocol === 'wss' ? profile.tls ?? { verify: true } : undefined;
-  return JSON.stringify([
-    profile.protocol,
-    profile.host.toLowerCase(),
-    profile.port,
-    profile.protocol === 'ws' || profile.protocol === 'wss' ? profile.path ?? '' : '',
-    profile.username ?? '',
-    tls ? [tls.verify, tls.serverName ?? '', tls.caFile ?? ''] : null,
-  ]);
-}
-
-export function sameBrokerTarget(a: ConnectionProfile, b: ConnectionProfile): boolean {
-  return brokerTarget(a) === brokerTarget(b);
-}
 
 export interface ImportConflict {
   incoming: ConnectionProfile;

@@ -10,17 +10,20 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 export class HostileBroker {
   private readonly clients = new Map<Socket, number>();
   private readonly sockets = new Set<Socket>();
+  /** The credentials of every CONNECT received, in order (what a client would hand this machine). */
+  readonly connects: { username?: string; password?: string }[] = [];
 
   private constructor(
     private readonly server: Server,
     readonly port: number,
   ) {}
 
-  static async start(): Promise<HostileBroker> {
+  /** Listens on `host`: any address of 127.0.0.0/8 is this machine, so a test can stand in for "another host". */
+  static async start(host = '127.0.0.1'): Promise<HostileBroker> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(0, host, () => resolve());
     });
     const address = server.address();
     const broker = new HostileBroker(server, typeof address === 'object' && address ? address.port : 0);
@@ -42,6 +45,7 @@ export class HostileBroker {
       switch (packet.cmd) {
         case 'connect':
           protocolVersion = packet.protocolVersion ?? 4;
+          this.connects.push({ ...(packet.username !== undefined && { username: packet.username }), ...(packet.password !== undefined && { password: packet.password.toString() }) });
           send({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent: false });
           break;
         case 'subscribe':

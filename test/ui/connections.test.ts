@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
+import { Mosquitto, TEST_USER } from '../helpers/mosquitto';
 import { Workbench } from './workbench';
 
 describe('The connection form in the workbench (Chromium)', function () {
@@ -55,5 +56,29 @@ describe('The connection form in the workbench (Chromium)', function () {
     // The form closes once saved and connected.
     await workbench.page.locator('.tab', { hasText: 'New MQTT Connection' }).waitFor({ state: 'detached', timeout: 10_000 });
     await workbench.screenshot('connections-view-dark');
+  });
+
+  it('a wrong password is named next to the button; corrected in the same form, it connects (mosquitto with a password file)', async () => {
+    const mosquitto = await Mosquitto.create();
+    try {
+      await workbench.runCommand('MQTT: Add Connection');
+      form = await workbench.webviewFrame('form.connection-form');
+      await input('name').fill('Password test broker');
+      await input('host').fill('127.0.0.1');
+      await input('port').fill(String(mosquitto.ports.auth));
+      await input('username').fill(TEST_USER.username);
+      await input('password').fill('not the password');
+      await form.locator('vscode-button', { hasText: 'Save and Connect' }).click();
+      await form.locator('.form-status.error', { hasText: /Not authori[sz]ed.*Check the user name and password/ }).waitFor({ timeout: 20_000 });
+      assert.equal(await input('username').inputValue(), TEST_USER.username, 'nothing typed is lost');
+      await workbench.screenshot('connection-form-wrong-password-dark');
+
+      await input('password').fill(TEST_USER.password);
+      await form.locator('vscode-button', { hasText: 'Save and Connect' }).click();
+      await workbench.page.locator('.monaco-list-row', { hasText: /Password test broker.*connected/ }).first().waitFor({ timeout: 20_000 });
+      await workbench.page.locator('.tab', { hasText: /MQTT Connection/ }).waitFor({ state: 'detached', timeout: 10_000 });
+    } finally {
+      await mosquitto.dispose();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { analyseImport, brokerTarget, importedName, planImport, sameBrokerTarget, type ImportChoice } from '../../src/shared/importPlan';
+import { brokerTarget, sameBrokerTarget } from '../../src/shared/brokerTarget';
+import { analyseImport, importedName, planImport, type ImportChoice } from '../../src/shared/importPlan';
 import { newProfile, normaliseProfile, type ConnectionProfile } from '../../src/shared/profile';
 
 /** Profiles as the store lists them and as an import reads them: through normaliseProfile. */
