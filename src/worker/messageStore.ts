@@ -32,9 +32,10 @@ export interface HistoryOwners {
 
 /**
  * Bytes per record: offset, length (4 each), slab (2), time (8), next (4), props (4), flags (1),
- * tree (2), node (4). A cut payload's size as received is kept beside, in a map: cuts are rare.
+ * tree (2), node (4), and its slot in the superseded queue (4). A cut payload's size as received
+ * is kept beside, in a map: cuts are rare.
  */
-export const RECORD_BYTES = 33;
+export const RECORD_BYTES = 37;
 const SLAB_BYTES = 1024 * 1024;
 const MIN_CAPACITY = 1024;
 /** The reserve for unused and dead space is this part of the budget. */
@@ -87,6 +88,11 @@ class Records {
   /** Whose message: the tree (its slot in the store) and the node. */
   readonly tree: Uint16Array;
   readonly node: Int32Array;
+  /**
+   * Not a field of a record: slot i of the superseded queue, the records that stopped being their
+   * topic's newest, in that order (each record enters at most once, so it fits the capacity).
+   */
+  readonly superseded: Int32Array;
 
   constructor(readonly capacity: number) {
     this.offset = new Uint32Array(capacity);
@@ -98,6 +104,7 @@ class Records {
     this.flags = new Uint8Array(capacity);
     this.tree = new Uint16Array(capacity);
     this.node = new Int32Array(capacity);
+    this.superseded = new Int32Array(capacity);
   }
 
   /** Record `to` becomes a copy of record `from` of `source`, not yet linked to a next one. */
@@ -123,6 +130,14 @@ export class MessageStore {
   private head = 0;
   /** Where the next record goes. */
   private tail = 0;
+  /**
+   * The superseded queue (Records.superseded) from `supersededFrom` to `supersededTo`: history, in
+   * the order it became history. The budget takes history from its front, so it never has to walk
+   * past the last values that sit before the oldest history in arrival order (a broker's thousands
+   * of quiet topics before a $SYS topic's previous value made each eviction a walk over all of them).
+   */
+  private supersededFrom = 0;
+  private supersededTo = 0;
 
   private slabs: (Slab | undefined)[] = [];
   private current = -1;
@@ -149,6 +164,8 @@ export class MessageStore {
   livePayloadBytes = 0;
   /** Topics keeping at least one message. */
   owners = 0;
+  /** Records copied so far (compaction, requeued last values): the store's work beside appends, which tests bound. */
+  copiedRecords = 0;
 
   /** What the kept messages cost: records, payloads, properties. */
   get liveBytes(): number {
@@ -218,19 +235,22 @@ export class MessageStore {
    */
   evict(): void {
     while (this.overBudget) {
+      if (this.liveRecords > this.owners) {
+        // Some topic still has history: that goes before any last value, the first superseded first.
+        const record = this.oldestSuperseded();
+        if (record < 0) throw new Error(`${this.liveRecords - this.owners} messages of history counted, none queued`);
+        const owners = this.trees[this.records.tree[record]];
+        const node = this.records.node[record];
+        if (!owners || owners.head.get(node) !== record) throw new Error(`superseded record ${record} is not its topic's oldest`);
+        owners.evicted(node, this.dropOldest(owners, node));
+        continue;
+      }
       const record = this.oldestRecord();
       if (record < 0) return;
       const owners = this.trees[this.records.tree[record]];
       const node = this.records.node[record];
       if (!owners) throw new Error(`record ${record} has no tree`);
-      if (owners.keptCount.get(node) > 1) {
-        const bytes = this.dropOldest(owners, node);
-        if (bytes < 0) throw new Error(`${owners.keptCount.get(node)} messages counted on a topic whose chain is empty`);
-        owners.evicted(node, bytes);
-      } else if (this.liveRecords > this.owners) {
-        // Some topic still has history: that goes before any last value.
-        this.requeue(owners, node);
-      } else if (this.protectedByFloor(this.records.tree[record])) {
+      if (this.protectedByFloor(this.records.tree[record])) {
         // A quiet connection's last values stay while a bigger one can give up its own.
         this.requeue(owners, node);
       } else {
@@ -313,6 +333,7 @@ export class MessageStore {
     const from = owners.head.get(node);
     const to = this.tail++;
     this.records.copy(to, this.records, from);
+    this.copiedRecords++;
     this.moveCutSize(this.cutSizes, from, this.cutSizes, to);
     this.records.flags[from] = 0;
     owners.head.set(node, to);
@@ -359,8 +380,10 @@ export class MessageStore {
 
   private link(owners: HistoryOwners, node: number, record: number): void {
     const tail = owners.tail.get(node);
-    if (tail >= 0) this.records.next[tail] = record;
-    else owners.head.set(node, record);
+    if (tail >= 0) {
+      this.records.next[tail] = record;
+      this.records.superseded[this.supersededTo++] = tail;
+    } else owners.head.set(node, record);
     owners.tail.set(node, record);
     owners.keptCount.add(node, 1);
     if (owners.keptCount.get(node) === 1) {
@@ -394,9 +417,17 @@ export class MessageStore {
     target.set(to, size);
   }
 
+  /** The front of the superseded queue, once its dead entries are passed; -1 when it is empty. */
+  private oldestSuperseded(): number {
+    const { superseded, flags } = this.records;
+    while (this.supersededFrom < this.supersededTo && (flags[superseded[this.supersededFrom]] & FLAG_LIVE) === 0) this.supersededFrom++;
+    return this.supersededFrom < this.supersededTo ? superseded[this.supersededFrom] : -1;
+  }
+
   private skipDead(): void {
     while (this.head < this.tail && (this.records.flags[this.head] & FLAG_LIVE) === 0) this.head++;
-    if (this.head === this.tail) this.head = this.tail = 0;
+    // Nothing live: record numbers start over, and so does the queue that names them.
+    if (this.head === this.tail) this.head = this.tail = this.supersededFrom = this.supersededTo = 0;
   }
 
   private place(payload: Uint8Array): { slab: number; offset: number } {
@@ -519,6 +550,17 @@ export class MessageStore {
         if (owners.tail.get(node) === from) owners.tail.set(node, at);
       }
     }
+    this.copiedRecords += to;
+    // The superseded queue keeps its order, with the live records' new places (in place, the
+    // write position never passes the read one).
+    let queued = 0;
+    for (let at = this.supersededFrom; at < this.supersededTo; at++) {
+      const from = old.superseded[at];
+      const moves = from >= this.head && from < this.tail ? moved[from - this.head] : -1;
+      if (moves >= 0) records.superseded[queued++] = moves;
+    }
+    this.supersededFrom = 0;
+    this.supersededTo = queued;
     // What stays behind in place is free space now.
     if (records === old) old.flags.fill(0, to, this.tail);
     this.records = records;

@@ -239,4 +239,30 @@ describe('MessageStore (compact history)', () => {
     assert.equal(tree.store.liveBytes, 10_000 * (100 + RECORD_BYTES));
     assert.ok(RECORD_BYTES <= 40);
   });
+
+  it("history among many quiet last values: the budget takes it without walking past them (a broker's $SYS updates among thousands of quiet topics)", () => {
+    const tree = new TopicTree({ messagesPerTopic: 10, bytesPerTopic: 1 << 20, maxPayloadBytes: 1000, totalBudgetBytes: Infinity });
+    const payload = Buffer.alloc(20, 1);
+    let clock = 0;
+    const quiet = 50_000;
+    tree.add('$SYS/broker/uptime', { payload, qos: 0, retain: false, receivedAt: ++clock });
+    for (let i = 0; i < quiet; i++) tree.add(`quiet/${i}`, { payload, qos: 0, retain: false, receivedAt: ++clock });
+    // Full: every further message makes the budget take something.
+    tree.store.budgetBytes = Math.ceil(((tree.store.liveBytes + tree.store.nodeBytes) * 16) / 15) + 1;
+    const copiedBefore = tree.store.copiedRecords;
+    const rounds = 300;
+    for (let round = 0; round < rounds; round++) {
+      // The $SYS topic's previous value becomes history, behind all the quiet last values in arrival order.
+      tree.add('$SYS/broker/uptime', { payload, qos: 0, retain: false, receivedAt: ++clock });
+      tree.add(`new/${round}`, { payload, qos: 0, retain: false, receivedAt: ++clock });
+      assert.ok(!tree.store.overBudget);
+    }
+    const copied = tree.store.copiedRecords - copiedBefore;
+    // Compaction copies each live record now and then (amortized O(1) per message); a walk over the
+    // quiet values per eviction would copy rounds × quiet = 15,000,000.
+    assert.ok(copied < 4 * quiet, `${copied.toLocaleString('en-US')} records copied for ${2 * rounds} messages`);
+    assert.equal(tree.find('$SYS/broker/uptime')?.keptCount, 1, 'its history went first');
+    assert.equal(tree.stats.kept + tree.stats.dropped, tree.stats.received);
+    for (let round = 0; round < rounds; round++) assert.ok(tree.find(`new/${round}`), `new/${round} keeps its value`);
+  });
 });
