@@ -32,10 +32,12 @@ export interface HistoryOwners {
 
 /**
  * Bytes per record: offset, length (4 each), slab (2), time (8), next (4), props (4), flags (1),
- * tree (2), node (4), and its slot in the superseded queue (4). A cut payload's size as received
- * is kept beside, in a map: cuts are rare.
+ * tree (2), node (4). A cut payload's size as received is kept beside, in a map: cuts are rare.
+ * A message of history (not its topic's newest) costs SUPERSEDED_SLOT_BYTES more, its place in the
+ * superseded queue.
  */
-export const RECORD_BYTES = 37;
+export const RECORD_BYTES = 33;
+export const SUPERSEDED_SLOT_BYTES = 4;
 const SLAB_BYTES = 1024 * 1024;
 const MIN_CAPACITY = 1024;
 /** The reserve for unused and dead space is this part of the budget. */
@@ -88,11 +90,6 @@ class Records {
   /** Whose message: the tree (its slot in the store) and the node. */
   readonly tree: Uint16Array;
   readonly node: Int32Array;
-  /**
-   * Not a field of a record: slot i of the superseded queue, the records that stopped being their
-   * topic's newest, in that order (each record enters at most once, so it fits the capacity).
-   */
-  readonly superseded: Int32Array;
 
   constructor(readonly capacity: number) {
     this.offset = new Uint32Array(capacity);
@@ -104,7 +101,6 @@ class Records {
     this.flags = new Uint8Array(capacity);
     this.tree = new Uint16Array(capacity);
     this.node = new Int32Array(capacity);
-    this.superseded = new Int32Array(capacity);
   }
 
   /** Record `to` becomes a copy of record `from` of `source`, not yet linked to a next one. */
@@ -131,11 +127,14 @@ export class MessageStore {
   /** Where the next record goes. */
   private tail = 0;
   /**
-   * The superseded queue (Records.superseded) from `supersededFrom` to `supersededTo`: history, in
-   * the order it became history. The budget takes history from its front, so it never has to walk
-   * past the last values that sit before the oldest history in arrival order (a broker's thousands
-   * of quiet topics before a $SYS topic's previous value made each eviction a walk over all of them).
+   * The superseded queue, from `supersededFrom` to `supersededTo`: the records that stopped being
+   * their topic's newest (history), in that order, dead ones passed lazily. The budget takes history
+   * from its front, so it never walks past the last values that sit before the oldest history in
+   * arrival order (a broker's thousands of quiet topics before a $SYS topic's previous value made
+   * each eviction a walk over all of them). A record enters at most once between compactions, which
+   * rebuild it with the live records' new numbers; it grows only with history.
    */
+  private superseded = new Int32Array(MIN_CAPACITY);
   private supersededFrom = 0;
   private supersededTo = 0;
 
@@ -169,12 +168,12 @@ export class MessageStore {
 
   /** What the kept messages cost: records, payloads, properties. */
   get liveBytes(): number {
-    return this.liveRecords * RECORD_BYTES + this.livePayloadBytes + this.propsBytes;
+    return this.liveRecords * RECORD_BYTES + (this.liveRecords - this.owners) * SUPERSEDED_SLOT_BYTES + this.livePayloadBytes + this.propsBytes;
   }
 
   /** What the store holds allocated: record arrays at their capacity, every slab whole, properties. */
   get allocatedBytes(): number {
-    return this.records.capacity * RECORD_BYTES + this.slabBytes + this.propsBytes;
+    return this.records.capacity * RECORD_BYTES + this.superseded.byteLength + this.slabBytes + this.propsBytes;
   }
 
   /** What the pool may hold: everything the store allocates, plus `nodeBytes`. */
@@ -199,7 +198,7 @@ export class MessageStore {
 
   /** Allocated and not live: what compaction can give back. */
   get garbageBytes(): number {
-    return (this.records.capacity - this.liveRecords) * RECORD_BYTES + this.slabBytes - this.livePayloadBytes;
+    return this.allocatedBytes - this.liveBytes;
   }
 
   get overBudget(): boolean {
@@ -382,7 +381,7 @@ export class MessageStore {
     const tail = owners.tail.get(node);
     if (tail >= 0) {
       this.records.next[tail] = record;
-      this.records.superseded[this.supersededTo++] = tail;
+      this.enqueueSuperseded(tail);
     } else owners.head.set(node, record);
     owners.tail.set(node, record);
     owners.keptCount.add(node, 1);
@@ -417,9 +416,23 @@ export class MessageStore {
     target.set(to, size);
   }
 
+  private enqueueSuperseded(record: number): void {
+    if (this.supersededTo === this.superseded.length) {
+      const queued = this.supersededTo - this.supersededFrom;
+      // Half or more passed: move the rest to the front; else double.
+      const next = queued * 2 <= this.superseded.length ? this.superseded : new Int32Array(this.superseded.length * 2);
+      next.set(this.superseded.subarray(this.supersededFrom, this.supersededTo));
+      this.superseded = next;
+      this.supersededFrom = 0;
+      this.supersededTo = queued;
+    }
+    this.superseded[this.supersededTo++] = record;
+  }
+
   /** The front of the superseded queue, once its dead entries are passed; -1 when it is empty. */
   private oldestSuperseded(): number {
-    const { superseded, flags } = this.records;
+    const { superseded } = this;
+    const { flags } = this.records;
     while (this.supersededFrom < this.supersededTo && (flags[superseded[this.supersededFrom]] & FLAG_LIVE) === 0) this.supersededFrom++;
     return this.supersededFrom < this.supersededTo ? superseded[this.supersededFrom] : -1;
   }
@@ -555,10 +568,12 @@ export class MessageStore {
     // write position never passes the read one).
     let queued = 0;
     for (let at = this.supersededFrom; at < this.supersededTo; at++) {
-      const from = old.superseded[at];
+      const from = this.superseded[at];
       const moves = from >= this.head && from < this.tail ? moved[from - this.head] : -1;
-      if (moves >= 0) records.superseded[queued++] = moves;
+      if (moves >= 0) this.superseded[queued++] = moves;
     }
+    // Sized to what is queued, with room to grow: a queue emptied by a burst of history gives its memory back.
+    if (this.superseded.length > MIN_CAPACITY && queued * 4 < this.superseded.length) this.superseded = this.superseded.slice(0, Math.max(MIN_CAPACITY, queued * 2));
     this.supersededFrom = 0;
     this.supersededTo = queued;
     // What stays behind in place is free space now.

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MessageStore, RECORD_BYTES } from '../../src/worker/messageStore';
+import { MessageStore, RECORD_BYTES, SUPERSEDED_SLOT_BYTES } from '../../src/worker/messageStore';
 import { TopicTree, type MessageProperties, type TopicLimits } from '../../src/worker/topicTree';
 
 /** The plain model: every topic's messages as received, cut as the tree cuts them. */
@@ -233,11 +233,12 @@ describe('MessageStore (compact history)', () => {
     assert.ok(check() > 100, 'after the squeeze');
   });
 
-  it('a kept message costs RECORD_BYTES beside its payload', () => {
+  it('a kept message costs RECORD_BYTES beside its payload, and SUPERSEDED_SLOT_BYTES more when it is history', () => {
     const tree = new TopicTree({ messagesPerTopic: 1_000_000, bytesPerTopic: 1 << 30, maxPayloadBytes: 1000, totalBudgetBytes: Infinity });
     for (let i = 0; i < 10_000; i++) tree.add(`t/${i % 100}`, { payload: Buffer.alloc(100), qos: 0, retain: false, receivedAt: i });
-    assert.equal(tree.store.liveBytes, 10_000 * (100 + RECORD_BYTES));
-    assert.ok(RECORD_BYTES <= 40);
+    // 100 topics: 100 last values, 9,900 messages of history.
+    assert.equal(tree.store.liveBytes, 10_000 * (100 + RECORD_BYTES) + 9_900 * SUPERSEDED_SLOT_BYTES);
+    assert.ok(RECORD_BYTES + SUPERSEDED_SLOT_BYTES <= 40);
   });
 
   it("history among many quiet last values: the budget takes it without walking past them (a broker's $SYS updates among thousands of quiet topics)", () => {
