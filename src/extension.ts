@@ -247,9 +247,23 @@ export function activate(context: vscode.ExtensionContext): void {
   }
 
   void autoStart(local, settings, report);
-  // Trusting the folder brings its settings in (VS Code applies them before it tells extensions):
-  // the local broker and the simulator start now if the folder asks for them.
-  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void autoStart(local, settings, report)));
+  // Trusting the folder brings its settings in: the local broker and the simulator start then if
+  // the folder asks for them. The extension host hears of the trust and of the settings it brings
+  // in either order (1.139: the trust first), so both are waited for: the start runs at the grant
+  // and again at the next change of the two settings, unless the first one already started.
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      const settingsArrive = vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration('mqttExplorer.localBroker.autoStart') && !event.affectsConfiguration('mqttExplorer.simulator.autoStart')) return;
+        settingsArrive.dispose();
+        void autoStart(local, settings, report);
+      });
+      context.subscriptions.push(settingsArrive);
+      void autoStart(local, settings, report).then(() => {
+        if (local.broker.running) settingsArrive.dispose();
+      });
+    }),
+  );
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {

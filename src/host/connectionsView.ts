@@ -110,7 +110,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     item.id = `connection:${profile.id}`;
     // Restricted Mode: a profile from the untrusted folder's settings, shown plainly as such.
     const restricted = element.refusal !== undefined;
-    item.description = restricted ? `Restricted Mode · ${brokerUrl(profile)}` : describeState(state);
+    item.description = restricted ? 'Restricted Mode' : describeState(state);
     item.iconPath = restricted ? new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('problemsWarningIcon.foreground')) : stateIcon(state);
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`${profile.name}\n\n${brokerUrl(profile)} · MQTT ${profile.mqttVersion === 5 ? '5.0' : '3.1.1'} · client id ${profile.clientId}\n\n${describeState(state)}`);

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../shared/dispose';
-import { restrictedSettings } from '../shared/restrictedMode';
 import { settingsSchema, SettingsReader, SettingWarnings, SETTINGS_SECTION, type SettingKey, type SettingValue, type SettingWarning } from '../shared/settings';
 
 /**
@@ -24,19 +23,7 @@ export class Settings implements vscode.Disposable {
       });
       this.warned.fire(warning);
     });
-    const restricted = restrictedSettings(manifest);
-    this.reader = new SettingsReader(
-      settingsSchema(manifest),
-      (key) => {
-        const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-        // Restricted Mode: VS Code leaves the folder's value of a restricted setting out, but only
-        // when the folder writes it with its full id; a nested object ("mqttExplorer.localBroker":
-        // { "autoStart": true }) is not filtered. So the user's own value is read, nothing else.
-        if (!vscode.workspace.isTrusted && restricted.has(`${SETTINGS_SECTION}.${key}`)) return configuration.inspect<unknown>(key)?.globalValue;
-        return configuration.get<unknown>(key);
-      },
-      this.warnings,
-    );
+    this.reader = new SettingsReader(settingsSchema(manifest), (key) => vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(key), this.warnings);
   }
 
   get<K extends SettingKey>(key: K): SettingValue<K> {

@@ -18,10 +18,11 @@ export function restrictedSettings(manifest: unknown): ReadonlySet<string> {
 }
 
 /**
- * The value a settings text gives `key` (a full id such as "mqttExplorer.connections"), read as
- * VS Code reads it: JSON with comments and trailing commas, what parses of a broken file, the last
- * of repeated keys, and nested objects as well as dotted keys (`"mqttExplorer": { "connections": … }`).
- * A workspace file (`.code-workspace`) keeps its settings under "settings". Undefined when not set.
+ * The value a settings text gives `key` (a full id such as "mqttExplorer.connections"): JSON with
+ * comments and trailing commas (jsonc-parser, as VS Code parses settings), what parses of a broken
+ * file, the last of repeated keys; a nested object under a prefix of the key
+ * (`"mqttExplorer": { "connections": … }`) counts too. A workspace file (`.code-workspace`) keeps
+ * its settings under "settings". Undefined when not set. Only for listing: nothing connects with it.
  */
 export function settingInText(text: string, key: string, options: { workspaceFile?: boolean } = {}): unknown {
   const errors: ParseError[] = [];
