@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
-import { EngineClient } from './host/engine/engineClient';
+import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
@@ -20,6 +20,7 @@ import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow
 import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider } from './host/topicsView';
+import { showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -41,7 +42,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
   // Every setting is read through this, within the bounds package.json declares (one source for both).
   const settings = new Settings(context.extension.packageJSON, log);
-  const store = new ProfileStore(context.secrets, settings);
+  // Restricted Mode: an untrusted folder's connections are listed from its settings file, marked, and refused at connect.
+  const untrusted = new UntrustedWorkspaceSettings();
+  const store = new ProfileStore(context.secrets, settings, untrusted);
   const reconnectSettings = () => {
     const minDelayMs = settings.get('reconnect.minDelaySeconds') * 1000;
     return { minDelayMs, maxDelayMs: Math.max(minDelayMs, settings.get('reconnect.maxDelaySeconds') * 1000), stableAfterMs: 10_000 };
@@ -61,6 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const registry = new ConnectionRegistry(engine, (profile) => ({
     secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
+    // The one gate of every connect (RemoteConnection.connect), asked each time.
+    refusal: () => store.refusal(profile),
   }));
   registry.onLog(({ level, line }) => log[level](line));
   const topicsProvider = new TopicsTreeProvider(registry);
@@ -72,6 +77,11 @@ export function activate(context: vscode.ExtensionContext): void {
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
   const report = (error: unknown) => {
+    if (error instanceof RestrictedModeError) {
+      log.warn(error.message);
+      showRestricted(error.message);
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
     void vscode.window.showErrorMessage(`MQTT: ${message}`, 'Show Log').then((choice) => {
@@ -103,7 +113,7 @@ export function activate(context: vscode.ExtensionContext): void {
       local.dispose();
     })());
   shutdown = closeAll;
-  context.subscriptions.push(log, settings, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
+  context.subscriptions.push(log, settings, untrusted, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
@@ -133,6 +143,8 @@ export function activate(context: vscode.ExtensionContext): void {
     if (connection?.state.kind === 'failed') log.warn(`${connection.profile.name}: ${connection.state.reason}`);
   });
   void syncProfiles(store, registry);
+  // Untrusted: the folder's connections are listed once its settings file has been read.
+  if (!vscode.workspace.isTrusted) void untrusted.ready.then(() => syncProfiles(store, registry));
   context.subscriptions.push(store.onDidChange(() => void syncProfiles(store, registry)));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
@@ -238,6 +250,23 @@ export function activate(context: vscode.ExtensionContext): void {
   }
 
   void autoStart(local, settings, report);
+  // Trusting the folder brings its settings in: the local broker and the simulator start then if
+  // the folder asks for them. The extension host hears of the trust and of the settings it brings
+  // in either order (1.139: the trust first), so both are waited for: the start runs at the grant
+  // and again at the next change of the two settings, unless the first one already started.
+  context.subscriptions.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      const settingsArrive = vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration('mqttExplorer.localBroker.autoStart') && !event.affectsConfiguration('mqttExplorer.simulator.autoStart')) return;
+        settingsArrive.dispose();
+        void autoStart(local, settings, report);
+      });
+      context.subscriptions.push(settingsArrive);
+      void autoStart(local, settings, report).then(() => {
+        if (local.broker.running) settingsArrive.dispose();
+      });
+    }),
+  );
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RemoteConnection } from './engine/engineClient';
+import { RemoteConnection, RestrictedModeError } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { describeTarget } from '../shared/brokerTarget';
 import { analyseImport, describeConflict, planImport, type ImportChoice, type ImportConflict } from '../shared/importPlan';
@@ -55,24 +55,33 @@ export function registerConnectionCommands(
     return connection !== undefined;
   };
 
+  /** Restricted Mode: a profile from the untrusted folder's settings is shown, not changed (its form could only save elsewhere). */
+  const changeable = (connection: RemoteConnection, what: string): boolean => {
+    if (!store.get(connection.profile.id)?.restricted) return true;
+    report(new RestrictedModeError(`"${connection.profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be ${what} here. Trust the folder to ${what === 'edited' ? 'edit' : 'remove'} it.`));
+    return false;
+  };
+
   context.subscriptions.push(
     vscode.commands.registerCommand('mqttExplorer.addConnection', () => {
       editors.show(newProfile(store.newId()), { isNew: true, target: 'user' });
     }),
     vscode.commands.registerCommand('mqttExplorer.editConnection', async (target?: ConnectionTarget) => {
       const connection = await resolve(target, 'Edit connection');
-      if (!editable(connection)) return;
+      if (!editable(connection) || !changeable(connection, 'edited')) return;
       editors.show(connection.profile, { isNew: false, target: store.get(connection.profile.id)?.target ?? 'user' });
     }),
     vscode.commands.registerCommand('mqttExplorer.duplicateConnection', async (target?: ConnectionTarget) => {
       const connection = await resolve(target, 'Duplicate connection');
       if (!editable(connection)) return;
       const copy: ConnectionProfile = { ...structuredClone(connection.profile), id: store.newId(), name: `${connection.profile.name} (copy)`, clientId: newProfile('x').clientId };
-      editors.show(copy, { isNew: true, target: store.get(connection.profile.id)?.target ?? 'user' });
+      // A copy of a restricted profile goes to user settings: the untrusted folder's are not written.
+      const stored = store.get(connection.profile.id);
+      editors.show(copy, { isNew: true, target: stored && !stored.restricted ? stored.target : 'user' });
     }),
     vscode.commands.registerCommand('mqttExplorer.removeConnection', async (target?: ConnectionTarget) => {
       const connection = await resolve(target, 'Remove connection');
-      if (!editable(connection)) return;
+      if (!editable(connection) || !changeable(connection, 'removed')) return;
       const answer = await vscode.window.showWarningMessage(
         `Remove the connection "${connection.profile.name}"? Its stored password and passphrase are deleted too.`,
         { modal: true },

@@ -68,7 +68,8 @@ export class ConnectionEditors extends Disposable {
       isNew: options.isNew,
       hasPassword: secrets.password !== undefined,
       hasKeyPassphrase: secrets.keyPassphrase !== undefined,
-      canUseWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0,
+      // Restricted Mode: nothing is saved in the settings of a folder that is not trusted.
+      canUseWorkspace: (vscode.workspace.workspaceFolders?.length ?? 0) > 0 && vscode.workspace.isTrusted,
     });
   }
 

@@ -70,6 +70,8 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
       }),
     );
     this.register({ dispose: () => clearInterval(this.countdown) });
+    // Trusting the folder lifts the Restricted Mode marks; the profiles themselves may be unchanged.
+    this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changeEmitter.fire(undefined)));
   }
 
   /** While a connection waits to reconnect, its "next try in N s" counts down once a second. */
@@ -106,13 +108,21 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     const hasSubscriptions = element.subscriptions.length > 0;
     const item = new vscode.TreeItem(profile.name, hasSubscriptions ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `connection:${profile.id}`;
-    item.description = describeState(state);
-    item.iconPath = stateIcon(state);
+    // Restricted Mode: a profile from the untrusted folder's settings, shown plainly as such.
+    const restricted = element.refusal !== undefined;
+    item.description = restricted ? 'Restricted Mode' : describeState(state);
+    item.iconPath = restricted ? new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('problemsWarningIcon.foreground')) : stateIcon(state);
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`${profile.name}\n\n${brokerUrl(profile)} · MQTT ${profile.mqttVersion === 5 ? '5.0' : '3.1.1'} · client id ${profile.clientId}\n\n${describeState(state)}`);
+    if (restricted) {
+      tooltip.appendText('\n\nRestricted Mode: this connection comes from the folder\'s settings. Trust the folder to connect (');
+      tooltip.appendMarkdown('[Manage Workspace Trust](command:workbench.trust.manage)');
+      tooltip.appendText(').');
+      tooltip.isTrusted = { enabledCommands: ['workbench.trust.manage'] };
+    }
     item.tooltip = tooltip;
     const live = state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
-    item.contextValue = `mqttExplorer.connection.${live ? 'connected' : 'disconnected'}${state.kind === 'reconnecting' ? '.reconnecting' : ''}${profile.id === 'local-broker' ? '.local' : ''}`;
+    item.contextValue = `mqttExplorer.connection.${live ? 'connected' : 'disconnected'}${state.kind === 'reconnecting' ? '.reconnecting' : ''}${restricted ? '.restricted' : ''}${profile.id === 'local-broker' ? '.local' : ''}`;
     return item;
   }
 

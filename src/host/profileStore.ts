@@ -5,12 +5,17 @@ import { normaliseProfile, partitionSubscriptions, validateProfile, type Connect
 import { brokerTarget, describeTarget } from '../shared/brokerTarget';
 import { describeValue } from '../shared/settings';
 import type { Settings } from './settings';
+import { LOCAL_CONNECTION_ID } from './localDevelopment';
+import { RestrictedModeError } from './engine/engineClient';
+import type { UntrustedWorkspaceSettings } from './workspaceTrust';
 
 export type ProfileTarget = 'user' | 'workspace';
 
 export interface StoredProfile {
   profile: ConnectionProfile;
   target: ProfileTarget;
+  /** From the settings of a folder that is not trusted (Restricted Mode): listed, marked, never connected. */
+  restricted: boolean;
 }
 
 /** What to do with a secret on save: a new value, null to delete it, undefined to keep it. */
@@ -44,12 +49,32 @@ export class ProfileStore {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly settings: Settings,
+    /** The folder's settings file, read while the folder is not trusted. */
+    private readonly untrusted: UntrustedWorkspaceSettings,
   ) {}
 
-  readonly onDidChange = (listener: () => void): vscode.Disposable =>
-    vscode.workspace.onDidChangeConfiguration((event) => {
+  /** The profiles changed: in settings, in an untrusted folder's settings file, or the folder was trusted. */
+  readonly onDidChange = (listener: () => void): vscode.Disposable => {
+    const fromSettings = vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(`${SECTION}.${KEY}`) || event.affectsConfiguration(`${SECTION}.defaultSubscriptions`)) listener();
     });
+    const fromFolder = this.untrusted.onDidChange(listener);
+    return { dispose: () => (fromSettings.dispose(), fromFolder.dispose()) };
+  };
+
+  /**
+   * Why a connection with this profile may not connect now, or undefined when it may. In a
+   * folder that is not trusted only a profile exactly as the user's settings hold it, or the
+   * local broker's own connection, may connect: one from the folder's settings (also one that
+   * takes the id of a user profile) or one the settings no longer hold may not.
+   */
+  refusal(profile: ConnectionProfile): string | undefined {
+    if (this.untrusted.trusted) return undefined;
+    const stored = this.get(profile.id);
+    if (!stored && profile.id === LOCAL_CONNECTION_ID) return undefined;
+    if (stored && !stored.restricted && JSON.stringify(stored.profile) === JSON.stringify(profile)) return undefined;
+    return `"${profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it does not connect. Trust the folder to connect.`;
+  }
 
   /** The default filters, without those the explorer refuses (shared subscriptions, invalid filters), each refused with a warning. */
   private defaultSubscriptions(): SubscriptionSpec[] {
@@ -60,14 +85,17 @@ export class ProfileStore {
 
   private raw(target: ProfileTarget): unknown[] {
     const inspected = vscode.workspace.getConfiguration(SECTION).inspect<unknown>(KEY);
-    const value = target === 'user' ? inspected?.globalValue : inspected?.workspaceValue;
+    // Untrusted: VS Code withholds the folder's value of this restricted setting; its file says what it holds.
+    const workspace = this.untrusted.trusted ? inspected?.workspaceValue : this.untrusted.value(`${SECTION}.${KEY}`);
+    const value = target === 'user' ? inspected?.globalValue : workspace;
     if (value === undefined || Array.isArray(value)) return value ?? [];
     this.settings.warnings.warn(`${SECTION}.${KEY}`, value, `the ${target} settings' value is not a list of connections; ignored.`);
     return [];
   }
 
   /**
-   * Every valid profile; workspace ones win over user ones with the same id. What settings hold
+   * Every valid profile; workspace ones win over user ones with the same id (in an untrusted
+   * folder too, marked restricted: the user sees the folder's override). What settings hold
    * but cannot be used is left out with a warning: a refused subscription filter (the profile keeps
    * its other ones), an entry that is no profile, a profile with an invalid field.
    */
@@ -91,7 +119,7 @@ export class ProfileStore {
           this.settings.warnings.warn(setting, [profile.id, invalid], `connection "${profile.name}" is ignored: ${invalid}`);
           continue;
         }
-        byId.set(profile.id, { profile, target });
+        byId.set(profile.id, { profile, target, restricted: target === 'workspace' && !this.untrusted.trusted });
       }
     }
     return [...byId.values()];
@@ -111,6 +139,9 @@ export class ProfileStore {
     const first = Object.values(errors)[0];
     if (first) throw new Error(first);
     if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder to save a connection in workspace settings.');
+    // Restricted Mode: the folder's settings are not ours to change (and VS Code hides what they hold).
+    if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.');
+    if (this.get(profile.id)?.restricted) throw new RestrictedModeError(`"${profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be changed here. Trust the folder to change it.`);
     // Secrets change before the profile is written: writing it fires the settings change that
     // reconnects a live connection, which must not read the old password for a new broker.
     for (const name of ['password', 'keyPassphrase'] as const) {
@@ -132,6 +163,9 @@ export class ProfileStore {
   }
 
   async remove(id: string): Promise<void> {
+    // Restricted Mode: removing the folder's profile would delete the secrets of the user profile it shadows.
+    const stored = this.get(id);
+    if (stored?.restricted) throw new RestrictedModeError(`"${stored.profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be removed here. Trust the folder to remove it.`);
     for (const target of ['user', 'workspace'] as const) {
       const list = this.raw(target);
       const next = list.filter((raw) => (raw as { id?: unknown }).id !== id);

@@ -38,10 +38,16 @@ export class Workbench {
     readonly workspaceFolder: string,
   ) {}
 
-  /** A workbench on a fresh profile and workspace; `settings` go into the workspace's settings. */
-  static async open(options: { settings?: Record<string, unknown> } = {}): Promise<Workbench> {
+  /**
+   * A workbench on a fresh profile and workspace; `settings` go into the workspace's settings,
+   * `userSettings` into the profile's. With `restrictedMode` workspace trust is on (the shared
+   * settings turn it off) and the folder, never trusted before, opens in Restricted Mode, without
+   * the startup prompt. `theme` replaces Dark Modern.
+   */
+  static async open(options: { settings?: Record<string, unknown>; userSettings?: Record<string, unknown>; restrictedMode?: boolean; theme?: string } = {}): Promise<Workbench> {
     const host = testHost();
-    const profile = createProfile({ ...QUIET_SETTINGS, 'workbench.colorTheme': 'Default Dark Modern' });
+    const trust = options.restrictedMode ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
+    const profile = createProfile({ ...QUIET_SETTINGS, 'workbench.colorTheme': options.theme ?? 'Default Dark Modern', ...trust, ...options.userSettings });
     await installVsix(host, profile, VSIX_PATH);
     const brokerPort = await findFreePort();
     const workspace = createWorkspace(

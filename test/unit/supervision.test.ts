@@ -36,7 +36,7 @@ describe('Engine supervision (a real worker thread, a real broker)', function ()
   async function connected(options: { heartbeatMs?: number; unresponsiveMs?: number } = {}) {
     const client = new EngineClient(WORKER, { testHooks: true, ...options });
     engine = client;
-    const made = new ConnectionRegistry(client, () => ({ secrets: async () => ({}), backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 } }));
+    const made = new ConnectionRegistry(client, () => ({ secrets: async () => ({}), backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 }, refusal: () => undefined }));
     registry = made;
     const connection = made.upsert(newProfile('sup', { name: 'Supervised', host: '127.0.0.1', port: broker.port, mqttVersion: 4, subscriptions: [{ topic: 'sup/#', qos: 0 }] }));
     await connection.connect();

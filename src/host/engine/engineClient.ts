@@ -176,6 +176,16 @@ export class EngineClient extends Disposable {
 export interface RemoteConnectionDeps {
   secrets: () => Promise<ConnectionSecrets>;
   backoff: BackoffOptions;
+  /**
+   * Why the connection may not connect now, or undefined when it may: asked at every connect,
+   * before the secrets are read (Restricted Mode: a profile from an untrusted folder's settings).
+   */
+  refusal: () => string | undefined;
+}
+
+/** A connect refused because the profile comes from a folder that is not trusted (Restricted Mode). */
+export class RestrictedModeError extends Error {
+  override readonly name = 'RestrictedModeError';
 }
 
 /**
@@ -228,7 +238,20 @@ export class RemoteConnection extends Disposable {
     }
   }
 
+  /** Why this connection may not connect now (Restricted Mode), or undefined. */
+  get refusal(): string | undefined {
+    return this.deps.refusal();
+  }
+
+  /**
+   * Every connect goes through here (the commands, the form, a reconnect after an edit, the
+   * recovery after an engine restart, the local broker): a refused one throws RestrictedModeError
+   * before any secret is read and before the engine hears of it, so no socket opens and no TLS
+   * file is read. The engine's own reconnects follow only a connect that went through.
+   */
   async connect(): Promise<void> {
+    const refused = this.deps.refusal();
+    if (refused) throw new RestrictedModeError(refused);
     if (this.current.kind === 'connected') return;
     // Secrets go to the worker in memory, at each connect; they are never stored or logged.
     const secrets = await this.deps.secrets();
