@@ -61,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const registry = new ConnectionRegistry(engine, (profile) => ({
     secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
+    workspaceFolder: firstWorkspaceFolder,
   }));
   registry.onLog(({ level, line }) => log[level](line));
   const topicsProvider = new TopicsTreeProvider(registry);
@@ -267,6 +268,16 @@ async function autoStart(local: LocalDevelopment, settings: Settings, report: (e
   } catch (error) {
     report(error);
   }
+}
+
+/**
+ * The folder relative TLS file paths of a profile resolve against: the first workspace folder, when
+ * it is on this machine's disk (the engine reads the files with Node). The engine resolves and reads
+ * them; the profile keeps the path as the user wrote it.
+ */
+function firstWorkspaceFolder(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
 }
 
 /** The memory limits of the topic model, from the settings. */

@@ -176,6 +176,8 @@ export class EngineClient extends Disposable {
 export interface RemoteConnectionDeps {
   secrets: () => Promise<ConnectionSecrets>;
   backoff: BackoffOptions;
+  /** The first workspace folder's path, read at each connect: relative TLS file paths resolve against it in the engine. */
+  workspaceFolder?: () => string | undefined;
 }
 
 /**
@@ -234,7 +236,7 @@ export class RemoteConnection extends Disposable {
     const secrets = await this.deps.secrets();
     // Removed while SecretStorage answered: the worker must not connect a profile nobody shows.
     if (this.isDisposed) return;
-    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
+    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff, workspaceFolder: this.deps.workspaceFolder?.() }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
   }
 
   disconnect(): Promise<void> {
