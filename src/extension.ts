@@ -56,10 +56,11 @@ export function activate(context: vscode.ExtensionContext): void {
   applyLimits();
   const questions = windowPrompts();
   // Secrets are read from SecretStorage at each connect, through the gate that keeps a password to
-  // the broker it was typed for, and never logged.
+  // the broker it was typed for, and never logged. The local broker's own password (when it
+  // requires one) comes from LocalDevelopment, which holds it while the broker runs.
   const gate = new SecretGate(store, questions);
-  const registry = new ConnectionRegistry(engine, (profile) => ({
-    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : gate.secretsFor(profile)),
+  const registry: ConnectionRegistry = new ConnectionRegistry(engine, (profile) => ({
+    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve(local.connectionSecrets()) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
     workspaceFolder: firstWorkspaceFolder,
   }));
@@ -68,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
-  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings);
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
@@ -139,6 +140,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mqttExplorer.reconnect')) log.info('Reconnect settings changed: they apply to connections made from now on.');
       if (event.affectsConfiguration('mqttExplorer.limits')) applyLimits();
+      if (event.affectsConfiguration('mqttExplorer.localBroker.requireAuthentication') && local.broker.running) {
+        log.info('Local broker authentication changed: it applies when the local broker starts next (Stop Local Broker, then Start Local Broker).');
+      }
     }),
   );
 
@@ -156,6 +160,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.commands.registerCommand('mqttExplorer.stopLocalBroker', () => local.stopBroker().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.showLocalBrokerCredentials', () => local.showStoredCredentials().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.startSimulator', async () => {
       try {
         const simulator = await local.startSimulator();
