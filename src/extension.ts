@@ -59,20 +59,22 @@ export function activate(context: vscode.ExtensionContext): void {
   applyLimits();
   const questions = windowPrompts();
   // Secrets are read from SecretStorage at each connect, through the gate that keeps a password to
-  // the broker it was typed for, and never logged.
+  // the broker it was typed for, and never logged. The local broker's own password (when it
+  // requires one) comes from LocalDevelopment, which holds it while the broker runs.
   const gate = new SecretGate(store, questions);
-  const registry = new ConnectionRegistry(engine, (profile) => ({
-    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve({}) : gate.secretsFor(profile)),
+  const registry: ConnectionRegistry = new ConnectionRegistry(engine, (profile) => ({
+    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve(local.connectionSecrets()) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
     // The one gate of every connect (RemoteConnection.connect), asked each time.
     refusal: () => store.refusal(profile),
+    workspaceFolder: firstWorkspaceFolder,
   }));
   registry.onLog(({ level, line }) => log[level](line));
   const topicsProvider = new TopicsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
-  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings);
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
@@ -150,6 +152,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mqttExplorer.reconnect')) log.info('Reconnect settings changed: they apply to connections made from now on.');
       if (event.affectsConfiguration('mqttExplorer.limits')) applyLimits();
+      if (event.affectsConfiguration('mqttExplorer.localBroker.requireAuthentication') && local.broker.running) {
+        log.info('Local broker authentication changed: it applies when the local broker starts next (Stop Local Broker, then Start Local Broker).');
+      }
     }),
   );
 
@@ -167,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }
     }),
     vscode.commands.registerCommand('mqttExplorer.stopLocalBroker', () => local.stopBroker().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.showLocalBrokerCredentials', () => local.showStoredCredentials().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.startSimulator', async () => {
       try {
         const simulator = await local.startSimulator();
@@ -296,6 +302,16 @@ async function autoStart(local: LocalDevelopment, settings: Settings, report: (e
   } catch (error) {
     report(error);
   }
+}
+
+/**
+ * The folder relative TLS file paths of a profile resolve against: the first workspace folder, when
+ * it is on this machine's disk (the engine reads the files with Node). The engine resolves and reads
+ * them; the profile keeps the path as the user wrote it.
+ */
+function firstWorkspaceFolder(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
 }
 
 /** The memory limits of the topic model, from the settings. */

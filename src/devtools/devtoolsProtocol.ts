@@ -4,6 +4,15 @@
  */
 import type { FleetPlan, SimulatorOptions } from './simulator';
 
+/** The one user name the local broker accepts when it requires authentication. */
+export const LOCAL_BROKER_USERNAME = 'mqtt-explorer';
+
+/** The user name and password a client of the local broker must send; never logged. */
+export interface BrokerCredentials {
+  username: string;
+  password: string;
+}
+
 export interface SimulatorSummary {
   plan: FleetPlan;
   /** Telemetry messages per second of the whole fleet. */
@@ -16,11 +25,16 @@ export interface DevtoolsStatus {
 }
 
 export interface DevtoolsRequests {
-  /** `port` 0 picks a free one; the result is the port bound. A taken port is a `portInUse` error. */
-  startBroker: { params: { port: number }; result: { port: number } };
+  /**
+   * `port` 0 picks a free one; the result is the port bound. A taken port is a `portInUse` error.
+   * With `credentials` the broker refuses every client that does not send them (the password comes
+   * from SecretStorage; the worker never logs it).
+   */
+  startBroker: { params: { port: number; credentials?: BrokerCredentials }; result: { port: number } };
   /** Stops the simulator too: it has nowhere to publish without the broker. */
   stopBroker: { params: Record<string, never>; result: void };
-  startSimulator: { params: SimulatorOptions; result: SimulatorSummary };
+  /** The simulator connects with the running broker's credentials, which the worker already has. */
+  startSimulator: { params: Omit<SimulatorOptions, 'credentials'>; result: SimulatorSummary };
   stopSimulator: { params: Record<string, never>; result: void };
   status: { params: Record<string, never>; result: DevtoolsStatus };
 }
@@ -29,7 +43,7 @@ export type DevtoolsRequestName = keyof DevtoolsRequests;
 
 /** On the wire a taken port is an answer, not an error (an error reply carries a message only); the client turns it into PortInUseError. */
 export type DevtoolsWireRequests = Omit<DevtoolsRequests, 'startBroker'> & {
-  startBroker: { params: { port: number }; result: { port: number } | { portInUse: number } };
+  startBroker: { params: DevtoolsRequests['startBroker']['params']; result: { port: number } | { portInUse: number } };
 };
 
 /** What the devtools worker handles (rpc.ts `Api`). */

@@ -3,7 +3,7 @@ import { Endpoint, portTransport, type Handlers } from '../shared/rpc';
 import { LocalBroker } from './localBroker';
 import { PortInUseError } from './ports';
 import { DeviceSimulator } from './simulator';
-import type { DevtoolsHostApi, DevtoolsWireRequests, DevtoolsWorkerApi } from './devtoolsProtocol';
+import type { BrokerCredentials, DevtoolsHostApi, DevtoolsWireRequests, DevtoolsWorkerApi } from './devtoolsProtocol';
 
 // The devtools worker: the local broker (aedes) and the device simulator's MQTT client run here, off
 // the extension host's thread, which every other extension shares. At thousands of simulated
@@ -13,6 +13,8 @@ const port = parentPort;
 if (!port) throw new Error('devtoolsWorker must run in a worker thread');
 
 const broker = new LocalBroker();
+/** What the running broker requires of its clients (the simulator is one), if anything. */
+let credentials: BrokerCredentials | undefined;
 let simulator: DeviceSimulator | undefined;
 
 // One request at a time, in order: a stop that arrives during a start waits for it instead of
@@ -33,9 +35,12 @@ async function stopSimulator(): Promise<void> {
 }
 
 const handlers: Handlers<DevtoolsWireRequests> = {
-  startBroker: serial(async ({ port: wanted }: { port: number }) => {
+  startBroker: serial(async (params: DevtoolsWireRequests['startBroker']['params']) => {
     try {
-      return { port: await broker.start(wanted) };
+      if (broker.running) return { port: broker.port };
+      const port = await broker.start(params.port, params.credentials);
+      credentials = params.credentials;
+      return { port };
     } catch (error) {
       if (error instanceof PortInUseError) return { portInUse: error.port };
       throw error;
@@ -44,10 +49,11 @@ const handlers: Handlers<DevtoolsWireRequests> = {
   stopBroker: serial(async () => {
     await stopSimulator();
     await broker.stop();
+    credentials = undefined;
   }),
   startSimulator: serial(async (options: DevtoolsWireRequests['startSimulator']['params']) => {
     if (!simulator) {
-      const starting = new DeviceSimulator(options);
+      const starting = new DeviceSimulator({ ...options, credentials });
       await starting.start();
       simulator = starting;
     }

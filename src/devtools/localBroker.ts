@@ -1,8 +1,22 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthenticateError } from 'aedes';
+import type { BrokerCredentials } from './devtoolsProtocol';
 import { PortInUseError } from './ports';
 
 export { findFreePort, PortInUseError } from './ports';
+
+export { LOCAL_BROKER_USERNAME, type BrokerCredentials } from './devtoolsProtocol';
+
+/** A refused CONNECT: CONNACK return code 4 (bad user name or password) or 5 (not authorised). */
+function refusal(returnCode: 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** Compares in time that does not depend on where the bytes differ. */
+function sameBytes(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 /**
  * An MQTT broker (aedes) listening on loopback only, for local development. The extension runs it
@@ -33,10 +47,21 @@ export class LocalBroker {
     return `mqtt://${this.host}:${this.boundPort}`;
   }
 
-  /** Starts on `port` (0 for any free one). Rejects with PortInUseError when the port is taken. */
-  async start(port: number): Promise<number> {
+  /**
+   * Starts on `port` (0 for any free one). Rejects with PortInUseError when the port is taken. With
+   * `credentials`, a client that does not send exactly that user name and password is refused.
+   */
+  async start(port: number, credentials?: BrokerCredentials): Promise<number> {
     if (this.server) return this.boundPort;
-    const broker = await Aedes.createBroker();
+    const expected = credentials && { username: credentials.username, password: Buffer.from(credentials.password, 'utf8') };
+    const broker = await Aedes.createBroker({
+      authenticate: (_client, username, password, done) => {
+        if (!expected) return done(null, true);
+        if (username === undefined && password === undefined) return done(refusal(5, 'This broker requires a user name and password.'), false);
+        if (username === expected.username && password !== undefined && sameBytes(password, expected.password)) return done(null, true);
+        done(refusal(4, 'Bad user name or password.'), false);
+      },
+    });
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

@@ -73,6 +73,8 @@ export interface SimulatorOptions {
   devices: number;
   /** Telemetry messages per second for each device. */
   messagesPerSecond: number;
+  /** For a broker that requires them (the devtools worker fills in its own broker's). */
+  credentials?: { username: string; password: string };
 }
 
 /**
@@ -104,6 +106,7 @@ export class DeviceSimulator {
       clientId: `mqtt-explorer-simulator-${process.pid}`,
       reconnectPeriod: 2000,
       connectTimeout: 5000,
+      ...this.options.credentials,
     });
     this.client = client;
     const { devices, textTopic, deepTopic, unicodeTopic } = this.plan;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
-import type { ConnectionProfile } from '../shared/profile';
+import { TLS_FILE_TITLES, type ConnectionProfile } from '../shared/profile';
 import { profileFromForm } from '../shared/profileForm';
 import { parseEditorMessage, PROTOCOL_VERSION, type EditorHostApi, type EditorRequests, type EditorState, type EditorWebviewApi } from '../shared/webviewProtocol';
 import type { ProfileStore, ProfileTarget } from './profileStore';
@@ -87,9 +87,8 @@ export class ConnectionEditors extends Disposable {
   }
 
   private async pickFile(params: EditorRequests['pickFile']['params']): Promise<EditorRequests['pickFile']['result']> {
-    const titles = { caFile: 'CA certificate', certFile: 'Client certificate', keyFile: 'Client key' } as const;
     const picked = await vscode.window.showOpenDialog({
-      title: `Choose the ${titles[params.field]} file`,
+      title: `Choose the ${TLS_FILE_TITLES[params.field]} file`,
       canSelectMany: false,
       filters: { 'PEM files': ['pem', 'crt', 'cer', 'key'], 'All files': ['*'] },
     });

@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { DevtoolsClient } from '../devtools/devtoolsClient';
-import type { SimulatorSummary } from '../devtools/devtoolsProtocol';
+import { LOCAL_BROKER_USERNAME, type BrokerCredentials, type SimulatorSummary } from '../devtools/devtoolsProtocol';
 import { findFreePort, PortInUseError } from '../devtools/ports';
 import { newProfile } from '../shared/profile';
+import type { ConnectionSecrets } from '../worker/connection';
 import type { Settings } from './settings';
 
 export const LOCAL_CONNECTION_ID = 'local-broker';
+/** The SecretStorage key of the local broker's generated password. */
+export const LOCAL_BROKER_PASSWORD_KEY = 'mqttExplorer.localBroker.password';
 /** How long stopping may take before the worker thread is ended anyway (deactivate has 5 s in all). */
 export const DEVTOOLS_STOP_TIMEOUT_MS = 1000;
 
@@ -49,6 +53,8 @@ export class LocalDevelopment extends Disposable {
   readonly broker = new LocalBrokerState();
   private devtools: DevtoolsClient | undefined;
   private simulator: SimulatorSummary | undefined;
+  /** What the running broker requires of clients; undefined: it accepts anyone on this machine. */
+  private credentials: BrokerCredentials | undefined;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -57,6 +63,8 @@ export class LocalDevelopment extends Disposable {
     private readonly workerScript: string,
     /** Port, devices and rate, within the schema's bounds. */
     private readonly settings: Settings,
+    /** Where the local broker's generated password is kept. */
+    private readonly secrets: vscode.SecretStorage,
   ) {
     super();
     // dispose cannot wait: deactivate() awaits stop() for a clean close; this ends what is left.
@@ -74,8 +82,9 @@ export class LocalDevelopment extends Disposable {
   async startBroker(args: StartBrokerArgs = {}): Promise<RemoteConnection | undefined> {
     if (!this.broker.running) {
       const port = args.port ?? this.settings.get('localBroker.port');
+      const credentials = this.settings.get('localBroker.requireAuthentication') ? await this.storedCredentials() : undefined;
       try {
-        await this.bind(port);
+        await this.bind(port, credentials);
       } catch (error) {
         if (!(error instanceof PortInUseError)) {
           await this.closeIfIdle();
@@ -92,9 +101,9 @@ export class LocalDevelopment extends Disposable {
           await this.closeIfIdle();
           return undefined;
         }
-        await this.bind(free);
+        await this.bind(free, credentials);
       }
-      this.log.info(`Local broker listening on ${this.broker.url} (in a worker thread)`);
+      this.log.info(`Local broker listening on ${this.broker.url} (in a worker thread)${credentials ? `; it accepts only the user ${credentials.username} with the stored password` : ''}`);
       await this.updateContext();
     }
     const connection = this.registry.upsert(
@@ -105,10 +114,62 @@ export class LocalDevelopment extends Disposable {
         clientId: `vscode-mqtt-local-${process.pid}`,
         // aedes, the embedded broker, speaks MQTT 3.1.1 only.
         mqttVersion: 4,
+        ...(this.credentials ? { username: this.credentials.username } : {}),
       }),
     );
     if (connection.state.kind !== 'connected') await connection.connect();
     return connection;
+  }
+
+  /** The local connection's secrets: the running broker's password when it requires one. */
+  connectionSecrets(): ConnectionSecrets {
+    return this.credentials ? { password: this.credentials.password } : {};
+  }
+
+  /** The user name and password the running broker requires (undefined: none, or not running). */
+  get requiredCredentials(): BrokerCredentials | undefined {
+    return this.credentials;
+  }
+
+  /**
+   * The local broker's user name and its password from SecretStorage. The first time, the password
+   * is generated (18 random bytes, 24 characters of base64url), stored, and shown once.
+   */
+  private async storedCredentials(): Promise<BrokerCredentials> {
+    // One reading at a time: two starts at once (autoStart and a command) must not generate two passwords.
+    this.reading ??= (async () => {
+      let password = await this.secrets.get(LOCAL_BROKER_PASSWORD_KEY);
+      if (!password) {
+        password = randomBytes(18).toString('base64url');
+        await this.secrets.store(LOCAL_BROKER_PASSWORD_KEY, password);
+        this.log.info(`Local broker: generated a password for the user ${LOCAL_BROKER_USERNAME}, kept in VS Code's SecretStorage.`);
+        void this.showCredentials({ username: LOCAL_BROKER_USERNAME, password }, 'The local broker now requires a user name and password (generated, kept in VS Code\'s SecretStorage).');
+      }
+      return { username: LOCAL_BROKER_USERNAME, password };
+    })().finally(() => (this.reading = undefined));
+    return this.reading;
+  }
+
+  private reading: Promise<BrokerCredentials> | undefined;
+
+  /** "MQTT: Show Local Broker Credentials": the user name and password, with a button to copy the password. */
+  async showStoredCredentials(): Promise<void> {
+    if (!this.settings.get('localBroker.requireAuthentication')) {
+      void vscode.window.showInformationMessage('The local broker accepts any client on this machine, without a user name or password. Turn on mqttExplorer.localBroker.requireAuthentication to require them.');
+      return;
+    }
+    const stored = await this.secrets.get(LOCAL_BROKER_PASSWORD_KEY);
+    if (!stored) {
+      // Generated and shown by storedCredentials.
+      await this.storedCredentials();
+      return;
+    }
+    await this.showCredentials({ username: LOCAL_BROKER_USERNAME, password: stored }, 'Local broker credentials.');
+  }
+
+  private async showCredentials(credentials: BrokerCredentials, lead: string): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(`${lead} User name: ${credentials.username}. Password: ${credentials.password}`, 'Copy Password');
+    if (choice === 'Copy Password') await vscode.env.clipboard.writeText(credentials.password);
   }
 
   async startSimulator(): Promise<SimulatorSummary | undefined> {
@@ -146,6 +207,7 @@ export class LocalDevelopment extends Disposable {
     this.devtools = undefined;
     this.simulator = undefined;
     this.broker.set(undefined);
+    this.credentials = undefined;
     await devtools?.close(DEVTOOLS_STOP_TIMEOUT_MS);
   }
 
@@ -158,6 +220,7 @@ export class LocalDevelopment extends Disposable {
       this.devtools = undefined;
       this.simulator = undefined;
       this.broker.set(undefined);
+      this.credentials = undefined;
       this.log.error(`Local broker and simulator stopped: ${error.message}`);
       void this.updateContext();
     });
@@ -165,9 +228,10 @@ export class LocalDevelopment extends Disposable {
     return devtools;
   }
 
-  private async bind(port: number): Promise<void> {
-    const bound = await this.worker().request('startBroker', { port });
+  private async bind(port: number, credentials: BrokerCredentials | undefined): Promise<void> {
+    const bound = await this.worker().request('startBroker', credentials ? { port, credentials } : { port });
     this.broker.set(bound.port);
+    this.credentials = credentials;
   }
 
   /** A thread with neither broker nor simulator has no reason to live (a refused start). */

@@ -90,7 +90,8 @@ export interface SeriesResult {
 }
 
 export interface EngineRequests {
-  connect: { params: { connectionId: string; profile: ConnectionProfile; secrets: ConnectionSecrets; backoff: BackoffOptions }; result: void };
+  /** `workspaceFolder`: the first workspace folder's path, where relative TLS file paths lead (none open: absent). */
+  connect: { params: { connectionId: string; profile: ConnectionProfile; secrets: ConnectionSecrets; backoff: BackoffOptions; workspaceFolder?: string }; result: void };
   disconnect: { params: { connectionId: string }; result: void };
   remove: { params: { connectionId: string }; result: void };
   reconnectNow: { params: { connectionId: string }; result: void };

@@ -26,6 +26,13 @@ export interface LastWill {
   retain: boolean;
 }
 
+/** The profile's TLS files, by the names the form and error messages give them. */
+export const TLS_FILE_TITLES = { caFile: 'CA certificate', certFile: 'Client certificate', keyFile: 'Client key' } as const;
+
+/**
+ * TLS file paths: absolute; `~` or `~/…` in the user's home; any other relative path in the first
+ * workspace folder (an error when none is open). Read by the engine (src/worker/tlsFiles.ts).
+ */
 export interface TlsOptions {
   caFile?: string;
   certFile?: string;

@@ -28,6 +28,7 @@ export interface SettingSchema {
 export const SETTING_TYPES = {
   'localBroker.port': 'integer',
   'localBroker.autoStart': 'boolean',
+  'localBroker.requireAuthentication': 'boolean',
   'simulator.autoStart': 'boolean',
   'simulator.devices': 'integer',
   'simulator.messagesPerSecond': 'number',

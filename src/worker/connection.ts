@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
 import { brokerUrl, isTlsProtocol, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
 import { reasonText, type PublishProperties, type PublishResult } from '../shared/publish';
@@ -7,6 +6,7 @@ import { Emitter, type IDisposable } from '../shared/dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
 import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
 import type { MessageStore } from './messageStore';
+import { readTlsFile, TlsFileError, type TlsFileBase, type TlsFileField } from './tlsFiles';
 
 export type { ConnectionProfile } from '../shared/profile';
 
@@ -30,6 +30,8 @@ export interface ConnectionDeps {
   log?: (line: string) => void;
   /** The message store its topics share with the other connections (one budget for all); its own when absent. */
   store?: MessageStore;
+  /** Where relative TLS file paths lead (the workspace folder), read at each connect. */
+  tlsBase?: () => TlsFileBase;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -46,8 +48,11 @@ function isPermanent(error: Error & { code?: string | number }): boolean {
   return typeof code === 'string' && (/CERT|SELF_SIGNED|ALTNAME|ISSUER|SSL|ENOTFOUND/.test(code) || /bad decrypt/i.test(error.message));
 }
 
+/** Reads one of a profile's TLS files (readTlsFile: bounded, regular files only, errors that name the field). */
+export type TlsFileReader = (field: TlsFileField, path: string) => Promise<Buffer>;
+
 /** MQTT.js options for a profile: the one place where settings, secrets and files become a client. */
-export async function buildClientOptions(profile: ConnectionProfile, secrets: ConnectionSecrets, read: (path: string) => Promise<Buffer> = readFile): Promise<IClientOptions> {
+export async function buildClientOptions(profile: ConnectionProfile, secrets: ConnectionSecrets, read: TlsFileReader = (field, path) => readTlsFile(field, path)): Promise<IClientOptions> {
   const options: IClientOptions = {
     clientId: profile.clientId,
     protocolVersion: profile.mqttVersion,
@@ -72,9 +77,9 @@ export async function buildClientOptions(profile: ConnectionProfile, secrets: Co
   if (isTlsProtocol(profile.protocol)) {
     const tls = profile.tls ?? { verify: true };
     options.rejectUnauthorized = tls.verify;
-    if (tls.caFile) options.ca = await read(tls.caFile);
-    if (tls.certFile) options.cert = await read(tls.certFile);
-    if (tls.keyFile) options.key = await read(tls.keyFile);
+    if (tls.caFile) options.ca = await read('caFile', tls.caFile);
+    if (tls.certFile) options.cert = await read('certFile', tls.certFile);
+    if (tls.keyFile) options.key = await read('keyFile', tls.keyFile);
     if (secrets.keyPassphrase) (options as { passphrase?: string }).passphrase = secrets.keyPassphrase;
     if (tls.serverName) options.servername = tls.serverName;
   }
@@ -144,12 +149,14 @@ export class BrokerConnection implements IDisposable {
     this.policy.reset();
     let client: MqttClient;
     try {
-      const options = await buildClientOptions(this.profile, await this.deps.secrets());
+      const base = this.deps.tlsBase?.() ?? {};
+      const options = await buildClientOptions(this.profile, await this.deps.secrets(), (field, path) => readTlsFile(field, path, base));
       this.sentCredentials = Boolean(options.username || options.password);
       this.log(`connecting to ${brokerUrl(this.profile)} as ${this.profile.clientId} (MQTT ${this.profile.mqttVersion === 5 ? '5.0' : '3.1.1'})`);
       client = mqtt.connect(brokerUrl(this.profile), options);
     } catch (error) {
-      const reason = this.describe(error as Error);
+      // A TLS file's own message names the field, the path and why; it is no network error to translate.
+      const reason = error instanceof TlsFileError ? error.message : this.describe(error as Error);
       this.setState({ kind: 'failed', reason });
       throw new Error(reason);
     }

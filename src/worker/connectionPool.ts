@@ -33,6 +33,8 @@ export class ConnectionPool {
   private limits: TopicLimits = DEFAULT_LIMITS;
   /** Per connection, the secrets its latest connect request brought (reconnects use them too). */
   private readonly secrets = new Map<string, EngineRequests['connect']['params']['secrets']>();
+  /** Per connection, the workspace folder of its latest connect request. */
+  private readonly workspaceFolders = new Map<string, string | undefined>();
   /** Every connection's kept messages, in one pool under one budget: oldest first across all of them. */
   readonly store = new MessageStore();
 
@@ -62,6 +64,8 @@ export class ConnectionPool {
     // The secrets of this call, not of the first: a password corrected in the form (same profile)
     // must be the one the next attempt sends.
     this.secrets.set(params.connectionId, params.secrets);
+    // Likewise the workspace folder relative TLS paths resolve against: the one open at this connect.
+    this.workspaceFolders.set(params.connectionId, params.workspaceFolder);
     if (!model) model = this.create(params);
     await model.connection.connect();
     return model;
@@ -71,6 +75,7 @@ export class ConnectionPool {
     const id = params.connectionId;
     const connection = new BrokerConnection(params.profile, {
       secrets: async () => this.secrets.get(id) ?? {},
+      tlsBase: () => ({ workspaceFolder: this.workspaceFolders.get(id) }),
       backoff: params.backoff,
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
       store: this.store,
@@ -99,6 +104,7 @@ export class ConnectionPool {
     const model = this.models.get(id);
     this.models.delete(id);
     this.secrets.delete(id);
+    this.workspaceFolders.delete(id);
     this.applyLimits();
     if (!model) return;
     await model.connection.disconnect().catch(() => undefined);

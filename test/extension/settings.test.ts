@@ -6,10 +6,14 @@ import { SETTING_TYPES, type SettingKey, type SettingWarning } from '../../src/s
 import { waitFor } from '../helpers/waitFor';
 import { explorer } from './explorer';
 
-/** A hostile workspace's value for every setting the extension reads, and what the extension uses instead. */
-const HOSTILE: Record<SettingKey, { value: unknown; used: unknown }> = {
+/**
+ * A hostile workspace's value for every setting the extension reads, and what the extension uses
+ * instead. `user`: a setting a folder cannot write at all (machine scope) gets its value in the user settings.
+ */
+const HOSTILE: Record<SettingKey, { value: unknown; used: unknown; user?: true }> = {
   'localBroker.port': { value: 70_000, used: 65_535 },
   'localBroker.autoStart': { value: 'yes', used: false },
+  'localBroker.requireAuthentication': { value: 'yes', used: false, user: true },
   'simulator.autoStart': { value: 1, used: false },
   'simulator.devices': { value: 0.4, used: 1 },
   'simulator.messagesPerSecond': { value: 1e9, used: 50 },
@@ -24,11 +28,11 @@ const HOSTILE: Record<SettingKey, { value: unknown; used: unknown }> = {
 
 const config = () => vscode.workspace.getConfiguration('mqttExplorer');
 
-/** Writes a workspace setting and waits (bounded) until the extension host's configuration has it. */
-async function setWorkspace(key: string, value: unknown): Promise<void> {
-  const applied = () => isDeepStrictEqual(config().inspect(key)?.workspaceValue, value);
+/** Writes a workspace (or user) setting and waits (bounded) until the extension host's configuration has it. */
+async function setWorkspace(key: string, value: unknown, user = false): Promise<void> {
+  const applied = () => isDeepStrictEqual(user ? config().inspect(key)?.globalValue : config().inspect(key)?.workspaceValue, value);
   const changed = applied() ? undefined : waitFor(vscode.workspace.onDidChangeConfiguration, applied, 10_000, `${key} to be ${JSON.stringify(value)}`);
-  await config().update(key, value, vscode.ConfigurationTarget.Workspace);
+  await config().update(key, value, user ? vscode.ConfigurationTarget.Global : vscode.ConfigurationTarget.Workspace);
   await changed;
 }
 
@@ -46,12 +50,12 @@ describe('Settings from a hostile workspace in a real VS Code', function () {
   after(async () => {
     listener?.dispose();
     await vscode.commands.executeCommand('mqttExplorer.stopLocalBroker');
-    for (const key of [...Object.keys(HOSTILE), 'connections']) await setWorkspace(key, undefined);
+    for (const [key, { user }] of [...Object.entries(HOSTILE), ['connections', {}] as const]) await setWorkspace(key, undefined, user === true);
   });
 
   it('every setting at a hostile value: the bound or the default is used, with one warning naming the setting', async () => {
     assert.deepEqual(Object.keys(HOSTILE).sort(), Object.keys(SETTING_TYPES).sort(), 'every setting the extension reads is tried');
-    for (const [key, { value }] of Object.entries(HOSTILE)) await setWorkspace(key, value);
+    for (const [key, { value, user }] of Object.entries(HOSTILE)) await setWorkspace(key, value, user === true);
     // Read as the extension does, several times (the limits are also read at each change above).
     for (let read = 0; read < 3; read++) {
       for (const [key, { used }] of Object.entries(HOSTILE)) assert.deepEqual(api.settings.get(key as SettingKey), used, key);

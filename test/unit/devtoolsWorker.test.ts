@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { DevtoolsClient } from '../../src/devtools/devtoolsClient';
 import { findFreePort, PortInUseError } from '../../src/devtools/ports';
+import { LOCAL_BROKER_USERNAME } from '../../src/devtools/devtoolsProtocol';
 import { waitUntil } from '../helpers/waitFor';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'devtools', 'devtoolsWorker.js');
@@ -98,6 +99,21 @@ describe('The devtools worker (local broker and simulator in a worker thread)', 
     assert.ok(status.simulator.messagesSent > wanted.length);
     await devtools.request('stopSimulator', {});
     assert.equal((await devtools.request('status', {})).simulator.running, false);
+  });
+
+  it('with credentials, the broker refuses a client without them, and the simulator in the worker uses them', async () => {
+    const credentials = { username: LOCAL_BROKER_USERNAME, password: 'sent-over-the-typed-protocol' };
+    const { port } = await devtools.request('startBroker', { port: 0, credentials });
+    const outsider = mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 }).then((client) => void clients.push(client));
+    await assert.rejects(outsider, (error: Error & { code?: unknown }) => error.code === 5);
+    const observer = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { ...credentials, reconnectPeriod: 0 });
+    clients.push(observer);
+    await observer.subscribeAsync('fleet/#');
+    let telemetry = 0;
+    observer.on('message', (topic) => (telemetry += topic.endsWith('/telemetry') ? 1 : 0));
+    // The host does not send the password again: the worker gives the simulator its broker's.
+    await devtools.request('startSimulator', { brokerUrl: `mqtt://127.0.0.1:${port}`, devices: 2, messagesPerSecond: 20 });
+    await waitUntil(async () => telemetry > 0, 10_000, 'telemetry from the simulator');
   });
 
   it('stopBroker closes the clients and frees the port; close() ends the thread', async () => {

@@ -1,10 +1,14 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
 import type { NodeRef } from '../../src/shared/engineProtocol';
+import { newProfile } from '../../src/shared/profile';
 import { connectSubscribed } from '../helpers/engine';
 import { waitFor } from '../helpers/waitFor';
 
@@ -255,6 +259,44 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
       assert.deepEqual(seen.rows, [], 'not the hidden rows');
     } finally {
       await engine.request('visible', { visible: true });
+    }
+  });
+
+  it('refuses a TLS file that is a FIFO or a device at once, naming the field, and keeps answering', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mqtt-explorer-engine-tls-'));
+    const fifo = join(dir, 'ca.pem');
+    execFileSync('mkfifo', [fifo]);
+    const backoff = { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 };
+    const failure = (id: string) => waitFor((listener: (reason: string) => void) => engine.onEvent((event) => (event.kind === 'state' && event.connectionId === id && event.state.kind === 'failed' ? listener(event.state.reason) : undefined)), () => true, 3000, `${id} failing`);
+    try {
+      // A relative path, read from the workspace folder the host sends along: the FIFO there.
+      const failed = failure('tls-fifo');
+      const profile = newProfile('tls-fifo', { host: '127.0.0.1', port: broker.port, protocol: 'mqtts', mqttVersion: 4, tls: { verify: true, caFile: 'ca.pem' } });
+      // A blocking open would wait for a writer forever: the deadline makes that a failure, not a hang.
+      await assert.rejects(engine.request('connect', { connectionId: 'tls-fifo', profile, secrets: {}, backoff, workspaceFolder: dir }, { timeoutMs: 3000 }), {
+        message: `CA certificate: ca.pem (${fifo}) is not a regular file (a named pipe).`,
+      });
+      assert.equal(await failed, `CA certificate: ca.pem (${fifo}) is not a regular file (a named pipe).`, 'the failed state says the same, for the Connections view');
+
+      const device = newProfile('tls-zero', { host: '127.0.0.1', port: broker.port, protocol: 'mqtts', mqttVersion: 4, tls: { verify: true, keyFile: '/dev/zero' } });
+      await assert.rejects(engine.request('connect', { connectionId: 'tls-zero', profile: device, secrets: {}, backoff }, { timeoutMs: 3000 }), {
+        message: 'Client key: /dev/zero is not a regular file (a character device).',
+      });
+      // The engine goes on: the other connection still answers, and still receives.
+      const stats = await engine.request('stats', { connectionId }, { timeoutMs: 2000 });
+      const report = nextChanges((c) => c.stats.received > stats.received, 'a message after the refusals');
+      await publisher.publishAsync('plant/line-1/speed', '44');
+      await report;
+    } finally {
+      // Releases a reader left blocked on the FIFO (if the guard broke), then cleans up.
+      try {
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // Nobody reads it.
+      }
+      await engine.request('remove', { connectionId: 'tls-fifo' }).catch(() => undefined);
+      await engine.request('remove', { connectionId: 'tls-zero' }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

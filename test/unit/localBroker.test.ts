@@ -1,7 +1,27 @@
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
-import { findFreePort, LocalBroker, PortInUseError } from '../../src/devtools/localBroker';
+import { findFreePort, LocalBroker, LOCAL_BROKER_USERNAME, PortInUseError } from '../../src/devtools/localBroker';
+import { DeviceSimulator } from '../../src/devtools/simulator';
+import { waitFor } from '../helpers/waitFor';
+
+/** The CONNACK return code a CONNECT with these options gets (0: accepted). */
+async function connackCode(url: string, options: mqtt.IClientOptions): Promise<number> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
+      client.once('connect', () => (clearTimeout(timer), resolve(0)));
+      client.once('error', (error: Error & { code?: unknown }) => {
+        clearTimeout(timer);
+        if (typeof error.code === 'number') resolve(error.code);
+        else reject(error);
+      });
+    });
+  } finally {
+    client.end(true);
+  }
+}
 
 describe('LocalBroker (aedes on loopback)', () => {
   const brokers: LocalBroker[] = [];
@@ -39,6 +59,49 @@ describe('LocalBroker (aedes on loopback)', () => {
       assert.equal(broker.running, false);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it('with credentials, accepts only the user with the password: CONNACK 5 without them, 4 with wrong ones', async () => {
+    const broker = new LocalBroker();
+    brokers.push(broker);
+    const credentials = { username: LOCAL_BROKER_USERNAME, password: 'Zq3-generated_password42' };
+    await broker.start(0, credentials);
+    assert.equal(await connackCode(broker.url, {}), 5, 'no user name or password: not authorised');
+    assert.equal(await connackCode(broker.url, { username: LOCAL_BROKER_USERNAME }), 4, 'the user name alone');
+    assert.equal(await connackCode(broker.url, { username: LOCAL_BROKER_USERNAME, password: 'Zq3-generated_password4' }), 4, 'a password one character short');
+    assert.equal(await connackCode(broker.url, { username: LOCAL_BROKER_USERNAME, password: 'Zq3-generated_password43' }), 4, 'a wrong password of the same length');
+    assert.equal(await connackCode(broker.url, { username: 'admin', password: credentials.password }), 4, 'another user name with the password');
+    assert.equal(await connackCode(broker.url, credentials), 0, 'the user and the password');
+  });
+
+  it('the simulator with the credentials publishes to a broker that requires them', async () => {
+    const broker = new LocalBroker();
+    brokers.push(broker);
+    const credentials = { username: LOCAL_BROKER_USERNAME, password: 'another-password' };
+    await broker.start(0, credentials);
+    const observer = await mqtt.connectAsync(broker.url, { ...credentials, reconnectPeriod: 0 });
+    const simulator = new DeviceSimulator({ brokerUrl: broker.url, devices: 2, messagesPerSecond: 20, credentials });
+    try {
+      await observer.subscribeAsync('fleet/#');
+      const telemetry = waitFor((listener: (topic: string) => void) => {
+        const handler = (topic: string) => listener(topic);
+        observer.on('message', handler);
+        return { dispose: () => observer.off('message', handler) };
+      }, (topic) => topic === simulator.plan.devices[0].telemetryTopic, 5000, 'the simulator\'s telemetry');
+      await simulator.start();
+      await telemetry;
+    } finally {
+      await simulator.stop();
+      await observer.endAsync(true);
+    }
+    // Without them it is refused like any other client.
+    const refused = new DeviceSimulator({ brokerUrl: broker.url, devices: 1, messagesPerSecond: 1 });
+    try {
+      await assert.rejects(refused.start(), (error: Error & { code?: unknown }) => error.code === 5);
+    } finally {
+      // Had it connected, its timer would keep the test process alive.
+      await refused.stop();
     }
   });
 

@@ -100,13 +100,14 @@ describe('Connection profiles', () => {
 
   it('builds MQTT.js options with secrets and TLS files, and nothing else secret', async () => {
     const profile = newProfile('p', { protocol: 'mqtts', username: 'u', sessionExpiry: 60, userProperties: { a: 'b' }, tls: { verify: false, caFile: '/ca', keyFile: '/key', serverName: 'sni' } });
-    const read = async (path: string) => Buffer.from(`contents of ${path}`);
+    const read = async (field: string, path: string) => Buffer.from(`${field}: contents of ${path}`);
     const options = await buildClientOptions(profile, { password: 'pw', keyPassphrase: 'pp' }, read);
     assert.equal(options.password, 'pw');
     assert.equal((options as { passphrase?: string }).passphrase, 'pp');
     assert.equal(options.rejectUnauthorized, false);
     assert.equal(options.servername, 'sni');
-    assert.equal(String(options.ca), 'contents of /ca');
+    assert.equal(String(options.ca), 'caFile: contents of /ca');
+    assert.equal(String(options.key), 'keyFile: contents of /key');
     assert.deepEqual(options.properties, { sessionExpiryInterval: 60, userProperties: { a: 'b' } });
     assert.equal(options.reconnectPeriod, 0, 'reconnecting is the connection\'s own');
     const plain = await buildClientOptions(newProfile('q', { mqttVersion: 4 }), {}, read);

@@ -181,6 +181,8 @@ export interface RemoteConnectionDeps {
    * before the secrets are read (Restricted Mode: a profile from an untrusted folder's settings).
    */
   refusal: () => string | undefined;
+  /** The first workspace folder's path, read at each connect: relative TLS file paths resolve against it in the engine. */
+  workspaceFolder?: () => string | undefined;
 }
 
 /** A connect refused because the profile comes from a folder that is not trusted (Restricted Mode). */
@@ -257,7 +259,7 @@ export class RemoteConnection extends Disposable {
     const secrets = await this.deps.secrets();
     // Removed while SecretStorage answered: the worker must not connect a profile nobody shows.
     if (this.isDisposed) return;
-    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
+    await this.engine.request('connect', { connectionId: this.id, profile: this.profile, secrets, backoff: this.deps.backoff, workspaceFolder: this.deps.workspaceFolder?.() }, { timeoutMs: (this.profile.connectTimeout + 30) * 1000 });
   }
 
   disconnect(): Promise<void> {

@@ -1,0 +1,106 @@
+import * as assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import * as vscode from 'vscode';
+import type { TestInternals } from '../../src/host/api';
+import { LOCAL_CONNECTION_ID } from '../../src/host/localDevelopment';
+import { LOCAL_BROKER_USERNAME } from '../../src/devtools/devtoolsProtocol';
+import { waitFor, waitUntil } from '../helpers/waitFor';
+import { explorer } from './explorer';
+
+const SETTING = 'localBroker.requireAuthentication';
+const config = () => vscode.workspace.getConfiguration('mqttExplorer');
+
+/** Writes the user setting and waits (bounded) until the extension host's configuration has it. */
+async function setUser(value: boolean | undefined): Promise<void> {
+  const applied = () => config().inspect(SETTING)?.globalValue === value;
+  const changed = applied() ? undefined : waitFor(vscode.workspace.onDidChangeConfiguration, applied, 10_000, `${SETTING} to be ${String(value)}`);
+  await config().update(SETTING, value, vscode.ConfigurationTarget.Global);
+  await changed;
+}
+
+/** The CONNACK return code an outside MQTT.js client gets (0: accepted). */
+async function connackCode(port: number, options: mqtt.IClientOptions = {}): Promise<number> {
+  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
+      client.once('connect', () => (clearTimeout(timer), resolve(0)));
+      client.once('error', (error: Error & { code?: unknown }) => {
+        clearTimeout(timer);
+        if (typeof error.code === 'number') resolve(error.code);
+        else reject(error);
+      });
+    });
+  } finally {
+    client.end(true);
+  }
+}
+
+async function startBroker(): Promise<number> {
+  const started = await vscode.commands.executeCommand<{ connectionId: string; port: number } | undefined>('mqttExplorer.startLocalBroker', { port: 0 });
+  assert.ok(started, 'the local broker started and its connection connected');
+  return started.port;
+}
+
+describe('The local broker with authentication, in a real VS Code', function () {
+  this.timeout(60_000);
+  let api: TestInternals;
+
+  before(async () => {
+    api = await explorer();
+    // Another suite may have left it running without authentication: the setting applies at a start.
+    await vscode.commands.executeCommand('mqttExplorer.stopLocalBroker');
+    await setUser(true);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('mqttExplorer.stopLocalBroker');
+    await setUser(undefined);
+  });
+
+  it('a folder cannot turn it off: the setting is not written to workspace settings', async () => {
+    await assert.rejects(Promise.resolve(config().update(SETTING, false, vscode.ConfigurationTarget.Workspace)));
+    assert.equal(config().inspect(SETTING)?.workspaceValue, undefined);
+    assert.equal(api.settings.get(SETTING), true);
+  });
+
+  it('the Local broker connection and the simulator get in; a client without the password is refused', async () => {
+    const port = await startBroker();
+    const connection = api.registry.get(LOCAL_CONNECTION_ID);
+    assert.equal(connection?.state.kind, 'connected');
+    assert.equal(connection.profile.username, LOCAL_BROKER_USERNAME);
+    const credentials = api.localDevelopment.requiredCredentials;
+    assert.ok(credentials, 'the running broker requires credentials');
+    assert.equal(credentials.username, LOCAL_BROKER_USERNAME);
+    assert.match(credentials.password, /^[A-Za-z0-9_-]{24}$/, 'a generated password: 24 characters of base64url');
+
+    assert.equal(await connackCode(port), 5, 'no user name or password: not authorised');
+    assert.equal(await connackCode(port, { username: LOCAL_BROKER_USERNAME, password: 'guess' }), 4, 'a wrong password');
+    assert.equal(await connackCode(port, credentials), 0, 'the stored password');
+
+    // The simulator (in the broker's worker thread) connects with the password too: its topics reach the connection.
+    const received = async () => (await api.registry.engine.request('stats', { connectionId: LOCAL_CONNECTION_ID })).received;
+    const before = await received();
+    const summary = await api.localDevelopment.startSimulator();
+    try {
+      assert.ok(summary);
+      // The engine's own count (its change reports wait for a visible view).
+      await waitUntil(async () => (await received()) > before + summary.plan.devices.length, 10_000, "the simulator's messages");
+    } finally {
+      await api.localDevelopment.stopSimulator();
+    }
+  });
+
+  it('keeps the stored password across a restart of the broker', async () => {
+    const required = () => api.localDevelopment.requiredCredentials;
+    const first = required()?.password;
+    assert.ok(first);
+    await vscode.commands.executeCommand('mqttExplorer.stopLocalBroker');
+    assert.equal(required(), undefined, 'nothing is held while the broker is stopped');
+    const port = await startBroker();
+    assert.equal(required()?.password, first, 'the same password, from SecretStorage');
+    assert.equal(api.registry.get(LOCAL_CONNECTION_ID)?.state.kind, 'connected');
+    assert.equal(await connackCode(port), 5);
+    assert.equal(await connackCode(port, { username: LOCAL_BROKER_USERNAME, password: first }), 0);
+  });
+});
