@@ -49,8 +49,9 @@ export class SecretGate {
       const choice = await this.prompts.confirm(
         `The saved password of "${profile.name}" ${typedFor}. This connection now goes to ${target}.${clearWarning}`,
         'A shared workspace, an imported file or Settings Sync can change where a connection goes. Send the password only if you made this change or trust who did.',
-        SEND_PASSWORD,
+        // The first button is the default (Enter): the safe one.
         CONNECT_WITHOUT,
+        SEND_PASSWORD,
       );
       if (choice === CONNECT_WITHOUT) return withoutPassword;
       if (choice !== SEND_PASSWORD) throw new Error(`Not connected: the saved password of "${profile.name}" was not sent to ${target}.`);

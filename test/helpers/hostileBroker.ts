@@ -10,6 +10,8 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 export class HostileBroker {
   private readonly clients = new Map<Socket, number>();
   private readonly sockets = new Set<Socket>();
+  /** Connections accepted so far, whatever they sent. */
+  accepted = 0;
   /** The credentials of every CONNECT received, in order (what a client would hand this machine). */
   readonly connects: { username?: string; password?: string }[] = [];
 
@@ -37,6 +39,7 @@ export class HostileBroker {
   }
 
   private accept(socket: Socket): void {
+    this.accepted++;
     this.sockets.add(socket);
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     let protocolVersion = 4;

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
 import { LocalBroker } from '../../src/devtools/localBroker';
+import { HostileBroker } from '../helpers/hostileBroker';
 import { exactly, Workbench } from './workbench';
 
 /** Whether something listens on 127.0.0.1:port (the local broker, had it started). */
@@ -14,23 +17,24 @@ function listening(port: number): Promise<boolean> {
 
 /**
  * A malicious folder opened in the real workbench with workspace trust on: its settings hold
- * every hostile value of issue 12 and connections that point at a stand-in "new host" (a plain
- * TCP listener on 127.0.0.2), one of them taking the id of a user profile. In Restricted Mode
- * nothing connects to that host, the local broker and the simulator do not start, and the
- * folder's connections are listed, marked; the user's own connection still connects.
+ * every hostile value of issue 12 and connections that point at a stand-in "new host" (a
+ * listener on 127.0.0.2 that records what each CONNECT carries), one of them taking the id of a
+ * user profile. In Restricted Mode nothing connects to that host, the local broker and the
+ * simulator do not start, and the folder's connections are listed, marked; the user's own
+ * connection still connects. Once trusted, a password never follows an overridden profile to
+ * that host unless the user agrees in the modal that names both brokers.
  */
 describe('Restricted Mode: a malicious folder in the workbench (Chromium)', function () {
   this.timeout(180_000);
   let workbench: Workbench;
-  let hostile: Server;
+  let hostile: HostileBroker;
   let hostilePort: number;
-  const accepted: Socket[] = [];
+  const password = `typed-for-my-broker-${Date.now()}`;
   let userBroker: LocalBroker;
 
   before(async () => {
-    hostile = createServer((socket) => accepted.push(socket));
-    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.2', resolve));
-    hostilePort = (hostile.address() as { port: number }).port;
+    hostile = await HostileBroker.start('127.0.0.2');
+    hostilePort = hostile.port;
     userBroker = new LocalBroker();
     await userBroker.start(0);
     const toHostile = { protocol: 'mqtt', host: '127.0.0.2', port: hostilePort, mqttVersion: 4 };
@@ -65,8 +69,7 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
 
   after(async () => {
     await workbench?.close();
-    for (const socket of accepted) socket.destroy();
-    await new Promise<void>((resolve) => hostile?.close(() => resolve()));
+    await hostile?.stop();
     await userBroker?.stop();
   });
 
@@ -106,7 +109,7 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
     await row('My broker').locator('.action-label[aria-label="Connect"]').click();
     await workbench.page.locator('.monaco-list-row', { hasText: /My broker\s*connected/ }).first().waitFor({ timeout: 30_000 });
     assert.match((await row('Team broker').textContent()) ?? '', /Restricted Mode/);
-    assert.equal(accepted.length, 0, 'nothing connected to the folder\'s host');
+    assert.equal(hostile.accepted, 0, 'nothing connected to the folder\'s host');
   });
 
   it('the local broker and the simulator did not start', async () => {
@@ -114,7 +117,7 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
     assert.equal(await workbench.page.locator('.monaco-list-row', { hasText: 'Local broker' }).count(), 0, 'no local broker row');
     // The user's broker has the explorer's one client, and no simulated device.
     assert.equal(userBroker.clientCount, 1);
-    assert.equal(accepted.length, 0);
+    assert.equal(hostile.accepted, 0);
   });
 
   it('once the user trusts the folder, the marks go and its local broker starts; still nothing connects to its host unasked', async () => {
@@ -132,18 +135,52 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
     await workbench.runCommand('View: Close All Editors');
     await workbench.page.locator('.workspace-trust-editor').waitFor({ state: 'detached', timeout: 10_000 });
     await workbench.screenshot('restricted-mode-trusted-dark');
-    assert.equal(accepted.length, 0, 'trusting connects nothing by itself');
+    assert.equal(hostile.accepted, 0, 'trusting connects nothing by itself');
+  });
+
+  it('after trust, a password typed for the user\'s broker does not follow the folder\'s override of that connection to its host unless the user agrees', async () => {
+    // The user types a password for their own, connected "My broker".
+    await workbench.contextMenu(row('My broker'), 'Edit Connection');
+    const form = await workbench.webviewFrame('form.connection-form');
+    await form.locator('#username input').fill('me');
+    await form.locator('#password input').fill(password);
+    await form.locator('vscode-button', { hasText: 'Save and Connect' }).click();
+    await workbench.page.locator('.tab', { hasText: /Connection: My broker/ }).waitFor({ state: 'detached', timeout: 20_000 });
+    await workbench.page.locator('.monaco-list-row', { hasText: /My broker\s*connected/ }).first().waitFor({ timeout: 20_000 });
+
+    // A pull brings a folder profile with its id and another host, while it is connected.
+    const file = join(workbench.workspaceFolder, '.vscode', 'settings.json');
+    const settings = JSON.parse(readFileSync(file, 'utf8')) as { 'mqttExplorer.connections': unknown[] };
+    settings['mqttExplorer.connections'].push({ id: 'my-broker', name: 'My broker', host: '127.0.0.2', port: hostilePort, username: 'me', mqttVersion: 4 });
+    writeFileSync(file, JSON.stringify(settings, null, 2));
+
+    // The live connection follows the settings: before it sends anything there, a modal names both brokers.
+    const dialog = workbench.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = (await dialog.textContent()) ?? '';
+    assert.match(text, new RegExp(`typed for mqtt://127\\.0\\.0\\.1:${userBroker.port} as me\\. This connection now goes to mqtt://127\\.0\\.0\\.2:${hostilePort} as me`));
+    await workbench.screenshot('secret-moved-dialog-dark');
+    await workbench.answerDialog('Cancel');
+    assert.deepEqual(hostile.connects, [], 'no password, no connection: the user cancelled');
+
+    // Connect again, and agree: now it goes there, bound to the new broker.
+    await row('My broker').hover();
+    await row('My broker').locator('.action-label[aria-label="Connect"]').click();
+    await workbench.answerDialog('Send the Password');
+    await workbench.page.locator('.monaco-list-row', { hasText: /My broker\s*connected/ }).first().waitFor({ timeout: 20_000 });
+    assert.deepEqual(hostile.connects, [{ username: 'me', password }]);
   });
 
   it('the marks in the light theme', async () => {
     // A second workbench, untrusted again, in Light Modern: the marks must read in both themes.
+    const acceptedBefore = hostile.accepted;
     const light = await Workbench.open({ restrictedMode: true, theme: 'Default Light Modern', settings: { 'mqttExplorer.connections': [{ id: 'folder-only', name: 'Folder broker', host: '127.0.0.2', port: hostilePort, mqttVersion: 4 }] } });
     try {
       await light.page.getByRole('tab', { name: 'MQTT' }).click();
       await light.page.locator('.monaco-list-row', { hasText: /Folder broker\s*Restricted Mode/ }).first().waitFor({ timeout: 60_000 });
       await light.screenshot('restricted-mode-light');
       assert.equal(await listening(light.brokerPort), false);
-      assert.equal(accepted.length, 0);
+      assert.equal(hostile.accepted, acceptedBefore, 'the untrusted folder connected nothing');
     } finally {
       await light.close();
     }
