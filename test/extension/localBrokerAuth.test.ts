@@ -1,9 +1,9 @@
 import * as assert from 'node:assert/strict';
-import mqtt from 'mqtt';
 import * as vscode from 'vscode';
 import type { TestInternals } from '../../src/host/api';
 import { LOCAL_CONNECTION_ID } from '../../src/host/localDevelopment';
 import { LOCAL_BROKER_USERNAME } from '../../src/devtools/devtoolsProtocol';
+import { connackCode } from '../helpers/mqttMessages';
 import { waitFor, waitUntil } from '../helpers/waitFor';
 import { explorer } from './explorer';
 
@@ -16,24 +16,6 @@ async function setUser(value: boolean | undefined): Promise<void> {
   const changed = applied() ? undefined : waitFor(vscode.workspace.onDidChangeConfiguration, applied, 10_000, `${SETTING} to be ${String(value)}`);
   await config().update(SETTING, value, vscode.ConfigurationTarget.Global);
   await changed;
-}
-
-/** The CONNACK return code an outside MQTT.js client gets (0: accepted). */
-async function connackCode(port: number, options: mqtt.IClientOptions = {}): Promise<number> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
-      client.once('connect', () => (clearTimeout(timer), resolve(0)));
-      client.once('error', (error: Error & { code?: unknown }) => {
-        clearTimeout(timer);
-        if (typeof error.code === 'number') resolve(error.code);
-        else reject(error);
-      });
-    });
-  } finally {
-    client.end(true);
-  }
 }
 
 async function startBroker(): Promise<number> {
@@ -74,9 +56,9 @@ describe('The local broker with authentication, in a real VS Code', function () 
     assert.equal(credentials.username, LOCAL_BROKER_USERNAME);
     assert.match(credentials.password, /^[A-Za-z0-9_-]{24}$/, 'a generated password: 24 characters of base64url');
 
-    assert.equal(await connackCode(port), 5, 'no user name or password: not authorised');
-    assert.equal(await connackCode(port, { username: LOCAL_BROKER_USERNAME, password: 'guess' }), 4, 'a wrong password');
-    assert.equal(await connackCode(port, credentials), 0, 'the stored password');
+    assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`), 5, 'no user name or password: not authorised');
+    assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`, { username: LOCAL_BROKER_USERNAME, password: 'guess' }), 4, 'a wrong password');
+    assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`, credentials), 0, 'the stored password');
 
     // The simulator (in the broker's worker thread) connects with the password too: its topics reach the connection.
     const received = async () => (await api.registry.engine.request('stats', { connectionId: LOCAL_CONNECTION_ID })).received;
@@ -100,7 +82,7 @@ describe('The local broker with authentication, in a real VS Code', function () 
     const port = await startBroker();
     assert.equal(required()?.password, first, 'the same password, from SecretStorage');
     assert.equal(api.registry.get(LOCAL_CONNECTION_ID)?.state.kind, 'connected');
-    assert.equal(await connackCode(port), 5);
-    assert.equal(await connackCode(port, { username: LOCAL_BROKER_USERNAME, password: first }), 0);
+    assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`), 5);
+    assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`, { username: LOCAL_BROKER_USERNAME, password: first }), 0);
   });
 });

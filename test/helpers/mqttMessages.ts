@@ -1,4 +1,4 @@
-import type mqtt from 'mqtt';
+import mqtt from 'mqtt';
 import { waitFor } from './waitFor';
 
 export interface ReceivedMqttMessage {
@@ -19,4 +19,22 @@ export function nextMessage(client: mqtt.MqttClient, topic: string, timeoutMs = 
     timeoutMs,
     `a message on ${topic}`,
   );
+}
+
+/** The CONNACK return code an outside MQTT.js client gets from the broker at `url` (0: accepted). */
+export async function connackCode(url: string, options: mqtt.IClientOptions = {}): Promise<number> {
+  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
+      client.once('connect', () => (clearTimeout(timer), resolve(0)));
+      client.once('error', (error: Error & { code?: unknown }) => {
+        clearTimeout(timer);
+        if (typeof error.code === 'number') resolve(error.code);
+        else reject(error);
+      });
+    });
+  } finally {
+    client.end(true);
+  }
 }

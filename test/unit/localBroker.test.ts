@@ -3,25 +3,8 @@ import { createServer } from 'node:net';
 import mqtt from 'mqtt';
 import { findFreePort, LocalBroker, LOCAL_BROKER_USERNAME, PortInUseError } from '../../src/devtools/localBroker';
 import { DeviceSimulator } from '../../src/devtools/simulator';
+import { connackCode } from '../helpers/mqttMessages';
 import { waitFor } from '../helpers/waitFor';
-
-/** The CONNACK return code a CONNECT with these options gets (0: accepted). */
-async function connackCode(url: string, options: mqtt.IClientOptions): Promise<number> {
-  const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...options });
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no CONNACK within 5 s')), 5000);
-      client.once('connect', () => (clearTimeout(timer), resolve(0)));
-      client.once('error', (error: Error & { code?: unknown }) => {
-        clearTimeout(timer);
-        if (typeof error.code === 'number') resolve(error.code);
-        else reject(error);
-      });
-    });
-  } finally {
-    client.end(true);
-  }
-}
 
 describe('LocalBroker (aedes on loopback)', () => {
   const brokers: LocalBroker[] = [];
