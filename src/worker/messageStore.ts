@@ -135,6 +135,8 @@ export class MessageStore {
    * rebuild it with the live records' new numbers; it grows only with history.
    */
   private superseded = new Int32Array(MIN_CAPACITY);
+  /** The garbage the last compaction left (what it could not give back). */
+  private garbageAfterCompaction = 0;
   private supersededFrom = 0;
   private supersededTo = 0;
 
@@ -199,6 +201,15 @@ export class MessageStore {
   /** Allocated and not live: what compaction can give back. */
   get garbageBytes(): number {
     return this.allocatedBytes - this.liveBytes;
+  }
+
+  /**
+   * Garbage past the threshold, and grown by a quarter of it since the last compaction: so however
+   * much a compaction could not give back, the next one waits for new garbage to pay for it.
+   */
+  private get garbageGrownPastThreshold(): boolean {
+    const garbage = this.garbageBytes;
+    return garbage > this.compactAtBytes && garbage - this.garbageAfterCompaction > this.compactAtBytes / 4;
   }
 
   get overBudget(): boolean {
@@ -275,7 +286,7 @@ export class MessageStore {
   append(tree: number, node: number, message: NewMessage): void {
     const owners = this.trees[tree];
     if (!owners) throw new Error(`no tree ${tree} in the store`);
-    if (this.tail === this.records.capacity || this.garbageBytes > this.compactAtBytes) this.compact();
+    if (this.tail === this.records.capacity || this.garbageGrownPastThreshold) this.compact();
     const record = this.tail++;
     const { slab, offset } = this.place(message.payload);
     this.records.slabOf[record] = slab;
@@ -572,8 +583,10 @@ export class MessageStore {
       const moves = from >= this.head && from < this.tail ? moved[from - this.head] : -1;
       if (moves >= 0) this.superseded[queued++] = moves;
     }
-    // Sized to what is queued, with room to grow: a queue emptied by a burst of history gives its memory back.
-    if (this.superseded.length > MIN_CAPACITY && queued * 4 < this.superseded.length) this.superseded = this.superseded.slice(0, Math.max(MIN_CAPACITY, queued * 2));
+    // Sized to what is queued plus an eighth: its spare room counts as garbage, which compaction
+    // must be able to give back (else every append would compact again).
+    const fitted = Math.max(MIN_CAPACITY, queued + (queued >> 3));
+    if (this.superseded.length > fitted) this.superseded = this.superseded.slice(0, fitted);
     this.supersededFrom = 0;
     this.supersededTo = queued;
     // What stays behind in place is free space now.
@@ -582,5 +595,6 @@ export class MessageStore {
     this.cutSizes = cutSizes;
     this.head = 0;
     this.tail = to;
+    this.garbageAfterCompaction = this.garbageBytes;
   }
 }
