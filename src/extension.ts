@@ -20,7 +20,7 @@ import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow
 import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider } from './host/topicsView';
-import { showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
+import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -63,7 +63,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // requires one) comes from LocalDevelopment, which holds it while the broker runs.
   const gate = new SecretGate(store, questions);
   const registry: ConnectionRegistry = new ConnectionRegistry(engine, (profile) => ({
-    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve(local.connectionSecrets()) : gate.secretsFor(profile)),
+    // The local broker's password only to the running local broker (the id alone is no proof).
+    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve(local.isLocalBroker(profile) ? local.connectionSecrets() : {}) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
     // The one gate of every connect (RemoteConnection.connect), asked each time.
     refusal: () => store.refusal(profile),
@@ -302,16 +303,6 @@ async function autoStart(local: LocalDevelopment, settings: Settings, report: (e
   } catch (error) {
     report(error);
   }
-}
-
-/**
- * The folder relative TLS file paths of a profile resolve against: the first workspace folder, when
- * it is on this machine's disk (the engine reads the files with Node). The engine resolves and reads
- * them; the profile keeps the path as the user wrote it.
- */
-function firstWorkspaceFolder(): string | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
 }
 
 /** The memory limits of the topic model, from the settings. */

@@ -6,7 +6,7 @@ import { Disposable } from '../shared/dispose';
 import { DevtoolsClient } from '../devtools/devtoolsClient';
 import { LOCAL_BROKER_USERNAME, type BrokerCredentials, type SimulatorSummary } from '../devtools/devtoolsProtocol';
 import { findFreePort, PortInUseError } from '../devtools/ports';
-import { newProfile } from '../shared/profile';
+import { newProfile, type ConnectionProfile } from '../shared/profile';
 import type { ConnectionSecrets } from '../worker/connection';
 import type { Settings } from './settings';
 
@@ -121,6 +121,11 @@ export class LocalDevelopment extends Disposable {
     return connection;
   }
 
+  /** Whether a profile is the one this broker's connection is made of: plain MQTT to its own address and port, while it runs. */
+  isLocalBroker(profile: ConnectionProfile): boolean {
+    return this.broker.running && profile.id === LOCAL_CONNECTION_ID && profile.protocol === 'mqtt' && profile.host === this.broker.host && profile.port === this.broker.port;
+  }
+
   /** The local connection's secrets: the running broker's password when it requires one. */
   connectionSecrets(): ConnectionSecrets {
     return this.credentials ? { password: this.credentials.password } : {};
@@ -221,6 +226,10 @@ export class LocalDevelopment extends Disposable {
       this.simulator = undefined;
       this.broker.set(undefined);
       this.credentials = undefined;
+      // The engine would keep reconnecting to the freed port, with the broker's password: a
+      // program that took the port would receive it. The connection goes with its broker.
+      void this.registry.get(LOCAL_CONNECTION_ID)?.disconnect();
+      this.registry.remove(LOCAL_CONNECTION_ID);
       this.log.error(`Local broker and simulator stopped: ${error.message}`);
       void this.updateContext();
     });

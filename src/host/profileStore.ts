@@ -3,11 +3,12 @@ import * as vscode from 'vscode';
 import type { ConnectionSecrets } from '../worker/connection';
 import { normaliseProfile, partitionSubscriptions, validateProfile, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
 import { brokerTarget, describeTarget } from '../shared/brokerTarget';
+import { resolveTlsPath } from '../worker/tlsFiles';
 import { describeValue } from '../shared/settings';
 import type { Settings } from './settings';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
 import { RestrictedModeError } from './engine/engineClient';
-import type { UntrustedWorkspaceSettings } from './workspaceTrust';
+import { firstWorkspaceFolder, type UntrustedWorkspaceSettings } from './workspaceTrust';
 
 export type ProfileTarget = 'user' | 'workspace';
 
@@ -119,6 +120,11 @@ export class ProfileStore {
           this.settings.warnings.warn(setting, [profile.id, invalid], `connection "${profile.name}" is ignored: ${invalid}`);
           continue;
         }
+        if (profile.id === LOCAL_CONNECTION_ID) {
+          // The local broker's own connection: a profile taking its id would replace it (and ask for its password).
+          this.settings.warnings.warn(setting, [profile.id], `connection "${profile.name}" is ignored: the id "${LOCAL_CONNECTION_ID}" belongs to the local broker's connection.`);
+          continue;
+        }
         byId.set(profile.id, { profile, target, restricted: target === 'workspace' && !this.untrusted.trusted });
       }
     }
@@ -138,6 +144,7 @@ export class ProfileStore {
     const errors = validateProfile(profile);
     const first = Object.values(errors)[0];
     if (first) throw new Error(first);
+    if (profile.id === LOCAL_CONNECTION_ID) throw new Error(`The id "${LOCAL_CONNECTION_ID}" belongs to the local broker's connection.`);
     if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder to save a connection in workspace settings.');
     // Restricted Mode: the folder's settings are not ours to change (and VS Code hides what they hold).
     if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.');
@@ -189,9 +196,25 @@ export class ProfileStore {
     return undefined;
   }
 
+  /**
+   * The broker a password is bound to: brokerTarget with the CA file as the engine would read it
+   * (a relative path means another file in another folder; unresolvable, it matches nothing).
+   */
+  bindingTarget(profile: ConnectionProfile): string {
+    const caFile = profile.tls?.caFile;
+    if (!caFile || !profile.tls) return brokerTarget(profile);
+    let resolved: string;
+    try {
+      resolved = resolveTlsPath('caFile', caFile, { workspaceFolder: firstWorkspaceFolder() });
+    } catch {
+      resolved = `(unresolved) ${caFile}`;
+    }
+    return brokerTarget({ ...profile, tls: { ...profile.tls, caFile: resolved } });
+  }
+
   /** Binds the profile's password to the profile's broker as it is now. */
   async bind(profile: ConnectionProfile, clearTextAccepted: boolean): Promise<void> {
-    const binding: SecretBinding = { target: brokerTarget(profile), label: describeTarget(profile), clearTextAccepted };
+    const binding: SecretBinding = { target: this.bindingTarget(profile), label: describeTarget(profile), clearTextAccepted };
     await this.secrets.store(secretKey(profile.id, 'boundTo'), JSON.stringify(binding));
   }
 

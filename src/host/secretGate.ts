@@ -1,5 +1,5 @@
 import type { ConnectionSecrets } from '../worker/connection';
-import { brokerTarget, describeTarget, passwordGoesInClear } from '../shared/brokerTarget';
+import { describeTarget, passwordGoesInClear } from '../shared/brokerTarget';
 import type { ConnectionProfile } from '../shared/profile';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
@@ -27,7 +27,7 @@ export class SecretGate {
   ) {}
 
   secretsFor(profile: ConnectionProfile): Promise<ConnectionSecrets> {
-    const key = `${profile.id}\n${brokerTarget(profile)}`;
+    const key = `${profile.id}\n${this.store.bindingTarget(profile)}`;
     let pending = this.asking.get(key);
     if (!pending) {
       pending = this.decide(profile).finally(() => this.asking.delete(key));
@@ -44,7 +44,7 @@ export class SecretGate {
     const target = describeTarget(profile);
     const inClear = passwordGoesInClear(profile);
     const clearWarning = inClear ? ` It would cross the network unencrypted (${profile.protocol}://): anyone on the way can read it.` : '';
-    if (binding?.target !== brokerTarget(profile)) {
+    if (binding?.target !== this.store.bindingTarget(profile)) {
       const typedFor = binding ? `was typed for ${binding.label}` : 'has no record of the broker it was typed for';
       const choice = await this.prompts.confirm(
         `The saved password of "${profile.name}" ${typedFor}. This connection now goes to ${target}.${clearWarning}`,

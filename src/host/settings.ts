@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Emitter } from '../shared/dispose';
+import { restrictedSettings } from '../shared/restrictedMode';
 import { settingsSchema, SettingsReader, SettingWarnings, SETTINGS_SECTION, type SettingKey, type SettingValue, type SettingWarning } from '../shared/settings';
 
 /**
@@ -23,7 +24,21 @@ export class Settings implements vscode.Disposable {
       });
       this.warned.fire(warning);
     });
-    this.reader = new SettingsReader(settingsSchema(manifest), (key) => vscode.workspace.getConfiguration(SETTINGS_SECTION).get<unknown>(key), this.warnings);
+    const schema = settingsSchema(manifest);
+    const restricted = restrictedSettings(manifest);
+    this.reader = new SettingsReader(
+      schema,
+      (key) => {
+        const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+        // A folder can write a setting as a nested object ("mqttExplorer.localBroker": { "autoStart":
+        // true }), which VS Code's Restricted Mode and scope filters do not see (they match full ids).
+        // Where the folder must not decide (machine scope always, restricted ones while untrusted),
+        // only the user's own value counts.
+        const userOnly = schema.get(key)?.machineScoped === true || (!vscode.workspace.isTrusted && restricted.has(`${SETTINGS_SECTION}.${key}`));
+        return userOnly ? configuration.inspect<unknown>(key)?.globalValue : configuration.get<unknown>(key);
+      },
+      this.warnings,
+    );
   }
 
   get<K extends SettingKey>(key: K): SettingValue<K> {

@@ -4,6 +4,17 @@ import { settingInText } from '../shared/restrictedMode';
 
 export const MANAGE_TRUST = 'Manage Workspace Trust';
 
+/**
+ * The folder relative TLS file paths of a profile resolve against: the first workspace folder, when
+ * it is trusted and on this machine's disk (the engine reads the files with Node). An untrusted
+ * folder's files are not read: a relative path of a user profile does not resolve there.
+ */
+export function firstWorkspaceFolder(): string | undefined {
+  if (!vscode.workspace.isTrusted) return undefined;
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+}
+
 /** Shows a Restricted Mode refusal where the user is looking, with the way out. */
 export function showRestricted(message: string): void {
   void vscode.window.showWarningMessage(`MQTT: ${message}`, MANAGE_TRUST).then((choice) => {

@@ -17,6 +17,8 @@ export interface SettingSchema {
   enum?: readonly unknown[];
   /** For arrays: the type of the items. */
   itemType?: string;
+  /** Scope machine or application: only the user's (or remote) settings may set it, never a folder's. */
+  machineScoped?: boolean;
 }
 
 /**
@@ -76,6 +78,7 @@ export function settingsSchema(manifest: unknown): Map<string, SettingSchema> {
     if (typeof raw.maximum === 'number') schema.maximum = raw.maximum;
     if (Array.isArray(raw.enum)) schema.enum = raw.enum;
     if (isRecord(raw.items) && typeof raw.items.type === 'string') schema.itemType = raw.items.type;
+    if (raw.scope === 'machine' || raw.scope === 'application') schema.machineScoped = true;
     schemas.set(id.slice(SETTINGS_SECTION.length + 1), schema);
   }
   for (const [key, type] of Object.entries(SETTING_TYPES)) {

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TestInternals } from '../../src/host/api';
 import { LOCAL_CONNECTION_ID } from '../../src/host/localDevelopment';
@@ -44,6 +46,23 @@ describe('The local broker with authentication, in a real VS Code', function () 
     await assert.rejects(Promise.resolve(config().update(SETTING, false, vscode.ConfigurationTarget.Workspace)));
     assert.equal(config().inspect(SETTING)?.workspaceValue, undefined);
     assert.equal(api.settings.get(SETTING), true);
+  });
+
+  it('a folder cannot turn it off with a nested object either', async () => {
+    const file = join(vscode.workspace.workspaceFolders![0].uri.fsPath, '.vscode', 'settings.json');
+    const before = readFileSync(file, 'utf8');
+    const changed = waitFor(vscode.workspace.onDidChangeConfiguration, (event) => event.affectsConfiguration('mqttExplorer'), 10_000, 'the workspace settings file to be read again');
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(before) as object), 'mqttExplorer.localBroker': { requireAuthentication: false } }, null, 2));
+    try {
+      await changed;
+      // VS Code 1.139 leaves the nested value out too; the extension reads only the user's value of
+      // a machine-scoped setting whatever a version of VS Code makes of the folder's file.
+      assert.equal(api.settings.get(SETTING), true);
+    } finally {
+      const restored = waitFor(vscode.workspace.onDidChangeConfiguration, (event) => event.affectsConfiguration('mqttExplorer'), 10_000, 'the workspace settings restored');
+      writeFileSync(file, before);
+      await restored;
+    }
   });
 
   it('the Local broker connection and the simulator get in; a client without the password is refused', async () => {

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TestInternals } from '../../src/host/api';
 import { CONNECT_WITHOUT, SEND_ANYWAY, SEND_PASSWORD } from '../../src/host/secretGate';
@@ -129,5 +131,25 @@ describe('A stored password goes only to the broker it was typed for (real VS Co
     await api.profiles.save(tls, 'user', { password });
     assert.deepEqual(await api.secretGate.secretsFor(tls), { password }, 'over TLS nothing is asked');
     assert.equal(asked.length, 2);
+  });
+
+  it('a relative CA file is bound as the file it resolves to: another folder means another broker', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const profile = newProfile('secret-relative-ca', { protocol: 'mqtts', host: 'broker.example', port: 8883, tls: { verify: true, caFile: 'certs/ca.pem' } });
+    assert.ok(api.profiles.bindingTarget(profile).includes(JSON.stringify(join(folder, 'certs/ca.pem')).slice(1, -1)), api.profiles.bindingTarget(profile));
+    assert.notEqual(api.profiles.bindingTarget(profile), api.profiles.bindingTarget({ ...profile, tls: { verify: true, caFile: join(tmpdir(), 'certs/ca.pem') } }));
+  });
+
+  it('a settings profile cannot take the local broker connection\'s id (and with it the broker\'s password)', async () => {
+    const warned = waitFor(api.settings.onDidWarn, (warning) => /belongs to the local broker's connection/.test(warning.message), 10_000, 'the warning about the id');
+    await vscode.workspace.getConfiguration('mqttExplorer').update('connections', [{ id: 'local-broker', name: 'Not the local broker', host: '127.0.0.2', port: elsewhere.port }], vscode.ConfigurationTarget.Workspace);
+    try {
+      await warned;
+      assert.equal(api.profiles.get('local-broker'), undefined);
+      assert.notEqual(api.registry.get('local-broker')?.profile.host, '127.0.0.2');
+      await assert.rejects(api.profiles.save(newProfile('local-broker', { host: '127.0.0.2' }), 'user'), /belongs to the local broker's connection/);
+    } finally {
+      await vscode.workspace.getConfiguration('mqttExplorer').update('connections', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
