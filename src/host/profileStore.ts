@@ -149,6 +149,9 @@ export class ProfileStore {
     // Restricted Mode: the folder's settings are not ours to change (and VS Code hides what they hold).
     if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.');
     if (this.get(profile.id)?.restricted) throw new RestrictedModeError(`"${profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be changed here. Trust the folder to change it.`);
+    // A password typed now is typed for this profile's broker: it is bound there first, so a
+    // connect of the profile as it was, in between, is asked about instead of sending it.
+    if (typeof secrets.password === 'string' && secrets.password !== '') await this.bind(profile, false);
     // Secrets change before the profile is written: writing it fires the settings change that
     // reconnects a live connection, which must not read the old password for a new broker.
     for (const name of ['password', 'keyPassphrase'] as const) {
@@ -156,8 +159,6 @@ export class ProfileStore {
       if (change === null || change === '') await this.secrets.delete(secretKey(profile.id, name));
       else if (change !== undefined) await this.secrets.store(secretKey(profile.id, name), change);
     }
-    // A password typed now is typed for this profile's broker: that is where it may go.
-    if (typeof secrets.password === 'string' && secrets.password !== '') await this.bind(profile, false);
     for (const other of ['user', 'workspace'] as const) {
       if (other !== target && this.raw(other).some((raw) => (raw as { id?: unknown }).id === profile.id)) await this.write(other, this.raw(other).filter((raw) => (raw as { id?: unknown }).id !== profile.id));
     }
