@@ -116,8 +116,16 @@ export class Workbench {
     // first keeps the path being opened on screen.
     await pane.hover();
     await pane.locator('.pane-header .action-label[aria-label="Collapse All"]').click();
+    // Collapsing lands asynchronously: a click on the connection before it would be undone by it.
+    await pane.locator('.monaco-list-row[aria-level="2"]').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
+    // The connection's row too can miss a click while a live update re-renders the list (seen in CI
+    // with a filter, whose relisting refreshes that row): it opens at once when the click lands.
     const root = pane.locator('.monaco-list-row[aria-level="1"]').first();
-    if ((await root.getAttribute('aria-expanded')) !== 'true') await root.click();
+    const rootExpanded = pane.locator('.monaco-list-row[aria-level="1"][aria-expanded="true"]').first();
+    for (let attempt = 0; attempt < 3 && (await root.getAttribute('aria-expanded')) !== 'true'; attempt++) {
+      await root.click();
+      await rootExpanded.waitFor({ timeout: 5000 }).catch(() => undefined);
+    }
     const levels = topic.split('/');
     let row: Locator | undefined;
     for (const [index, level] of levels.entries()) {
