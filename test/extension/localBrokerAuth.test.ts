@@ -104,4 +104,15 @@ describe('The local broker with authentication, in a real VS Code', function () 
     assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`), 5);
     assert.equal(await connackCode(`mqtt://127.0.0.1:${port}`, { username: LOCAL_BROKER_USERNAME, password: first }), 0);
   });
+
+  it('when the broker\'s thread dies, its connection goes with it: nothing keeps sending the password to the freed port', async () => {
+    assert.equal(api.registry.get(LOCAL_CONNECTION_ID)?.state.kind, 'connected');
+    const gone = waitFor(api.registry.onDidChange, () => api.registry.get(LOCAL_CONNECTION_ID) === undefined, 10_000, 'the local connection to go');
+    // A crash of the devtools thread, as the process would see it (no hook exists for it: the test reaches the thread).
+    const devtools = (api.localDevelopment as unknown as { devtools?: { worker: { terminate(): Promise<number> } } }).devtools;
+    assert.ok(devtools, 'the broker runs in its thread');
+    await devtools.worker.terminate();
+    await gone;
+    assert.equal(api.localDevelopment.requiredCredentials, undefined);
+  });
 });
