@@ -1,3 +1,5 @@
+import { isRecord } from './guards';
+
 /**
  * A broker connection profile as it is saved in settings and edited in the connection form. Shared
  * by the extension host and the webview; never imports `vscode`. Secrets are not part of it: the
@@ -196,10 +198,6 @@ function hash8(text: string): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, '0');
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function str(value: unknown): string | undefined {

@@ -7,6 +7,7 @@
 import { fromBase64 } from './format';
 import type { QoS } from './profile';
 import { validatePublishTopic } from './topicRules';
+import { isRecord } from './guards';
 
 export type PayloadFormat = 'text' | 'json' | 'hex' | 'base64';
 export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['text', 'json', 'hex', 'base64'];
@@ -112,10 +113,6 @@ export function validateDraft(draft: PublishDraft): Partial<Record<'topic' | 'pa
   const properties = validateProperties(draft.properties);
   if (properties) errors.properties = properties;
   return errors;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function optionalString(value: unknown): string | undefined | false {

@@ -1,13 +1,10 @@
 import { parse, type ParseError } from 'jsonc-parser';
+import { isRecord } from './guards';
 
 /**
  * Restricted Mode (VS Code's workspace trust), the parts that need no VS Code: which settings the
  * manifest restricts, and how a folder's settings file is read while the folder is not trusted.
  */
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The settings `capabilities.untrustedWorkspaces.restrictedConfigurations` lists (full ids), one source with what VS Code enforces. */
 export function restrictedSettings(manifest: unknown): ReadonlySet<string> {

@@ -10,6 +10,7 @@
  * only. Runs in Node and in the browser: no `vscode`, no Node-only or DOM-only API.
  */
 import type { IDisposable } from './dispose';
+import { isRecord } from './guards';
 
 /** What one side handles: for each request its `{ params; result }`, for each event its data. */
 export interface Api {
@@ -341,10 +342,6 @@ export class Endpoint<Local extends Api, Remote extends Api> implements IDisposa
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isCount(value: unknown): value is number {

@@ -1,3 +1,5 @@
+import { isRecord } from './guards';
+
 /**
  * The extension's settings, checked against the schema they are declared with: package.json's
  * `contributes.configuration`, read at runtime from the manifest VS Code loaded, so the bounds the
@@ -54,10 +56,6 @@ export interface SettingWarning {
   /** The configured value as JSON (cut), to tell distinct bad values apart. */
   value: string;
   message: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

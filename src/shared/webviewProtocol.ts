@@ -12,6 +12,7 @@ import type { ConnectionProfile } from './profile';
 import { SECRET_FIELDS, typedSecrets, withoutSecrets, type SecretField } from './profileForm';
 import { parseDraft, type PublishDraft, type PublishResult } from './publish';
 import { parseMessage, type EventOf, type Incoming, type None, type RequestMessage, type RequestOf } from './rpc';
+import { isRecord } from './guards';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -215,10 +216,6 @@ const PANEL_REQUESTS: Record<keyof PanelRequests, true> = {
   knownTopics: true,
 };
 const EDITOR_REQUESTS: Record<keyof EditorRequests, true> = { saveProfile: true, pickFile: true };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function optionalSecret(value: unknown): string | null | undefined | false {
   if (value === undefined || value === null || typeof value === 'string') return value;

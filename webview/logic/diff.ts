@@ -1,4 +1,5 @@
 import { jsonDepthExceeds, jsonNote, looksLikeJson, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS } from '../../src/shared/json';
+import { isRecord } from '../../src/shared/guards';
 import { pathOf } from '../../src/shared/series';
 
 /**
@@ -10,10 +11,6 @@ export type Change =
   | { kind: 'added'; path: string; after: unknown }
   | { kind: 'removed'; path: string; before: unknown }
   | { kind: 'changed'; path: string; before: unknown; after: unknown };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A comparison still to make, or a change found, in the order the changes are listed. */
 type Step = { before: unknown; after: unknown; path: string } | { change: Change };
@@ -29,7 +26,7 @@ export function jsonDiff(before: unknown, after: unknown, path = ''): Change[] {
     }
     const steps: Step[] = [];
     const [from, to, at] = [step.before, step.after, step.path];
-    if (isObject(from) && isObject(to)) {
+    if (isRecord(from) && isRecord(to)) {
       for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
         const childPath = pathOf(at, key);
         if (!(key in to)) steps.push({ change: { kind: 'removed', path: childPath, before: from[key] } });
