@@ -7,7 +7,7 @@ import { registerConnectionCommands, syncProfiles } from './host/connectionComma
 import { ConnectionEditors } from './host/connectionEditor';
 import { windowPrompts } from './host/prompts';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
-import { LocalDevelopment, LOCAL_CONNECTION_ID } from './host/localDevelopment';
+import { LocalDevelopment } from './host/localDevelopment';
 import { isViewRow, uriArg } from './host/commandArgs';
 import { startBrokerArg, topicRefArg } from './shared/commandArgs';
 import { ProfileStore } from './host/profileStore';
@@ -63,8 +63,9 @@ export function activate(context: vscode.ExtensionContext): void {
   // requires one) comes from LocalDevelopment, which holds it while the broker runs.
   const gate = new SecretGate(store, questions);
   const registry: ConnectionRegistry = new ConnectionRegistry(engine, (profile) => ({
-    // The local broker's password only to the running local broker (the id alone is no proof).
-    secrets: () => (profile.id === LOCAL_CONNECTION_ID ? Promise.resolve(local.isLocalBroker(profile) ? local.connectionSecrets() : {}) : gate.secretsFor(profile)),
+    // The local broker's password only to the running local broker (the id alone is no proof;
+    // no saved profile can have that id, so any other gets none from the gate either).
+    secrets: () => (local.isLocalBroker(profile) ? Promise.resolve(local.connectionSecrets()) : gate.secretsFor(profile)),
     backoff: reconnectSettings(),
     // The one gate of every connect (RemoteConnection.connect), asked each time.
     refusal: () => store.refusal(profile),

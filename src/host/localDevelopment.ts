@@ -200,8 +200,7 @@ export class LocalDevelopment extends Disposable {
 
   async stopBroker(): Promise<void> {
     await this.stopSimulator();
-    await this.registry.get(LOCAL_CONNECTION_ID)?.disconnect();
-    this.registry.remove(LOCAL_CONNECTION_ID);
+    await this.removeConnection();
     await this.stop();
     await this.updateContext();
   }
@@ -209,11 +208,22 @@ export class LocalDevelopment extends Disposable {
   /** Stops the simulator and the broker and ends their thread, within DEVTOOLS_STOP_TIMEOUT_MS or so. */
   async stop(): Promise<void> {
     const devtools = this.devtools;
+    this.forgetThread();
+    await devtools?.close(DEVTOOLS_STOP_TIMEOUT_MS);
+  }
+
+  /** The thread is gone or going: no broker, no simulator, no credentials held. */
+  private forgetThread(): void {
     this.devtools = undefined;
     this.simulator = undefined;
     this.broker.set(undefined);
     this.credentials = undefined;
-    await devtools?.close(DEVTOOLS_STOP_TIMEOUT_MS);
+  }
+
+  /** The local connection goes with its broker (nothing may reconnect to its port with its password). */
+  private async removeConnection(): Promise<void> {
+    await this.registry.get(LOCAL_CONNECTION_ID)?.disconnect();
+    this.registry.remove(LOCAL_CONNECTION_ID);
   }
 
   /** The worker thread, started on first use. */
@@ -222,14 +232,10 @@ export class LocalDevelopment extends Disposable {
     const devtools = new DevtoolsClient(this.workerScript);
     devtools.onDidExit((error) => {
       if (this.devtools !== devtools) return;
-      this.devtools = undefined;
-      this.simulator = undefined;
-      this.broker.set(undefined);
-      this.credentials = undefined;
-      // The engine would keep reconnecting to the freed port, with the broker's password: a
-      // program that took the port would receive it. The connection goes with its broker.
-      void this.registry.get(LOCAL_CONNECTION_ID)?.disconnect();
-      this.registry.remove(LOCAL_CONNECTION_ID);
+      this.forgetThread();
+      // Else the engine would keep reconnecting to the freed port with the broker's password: a
+      // program that took the port would receive it.
+      void this.removeConnection();
       this.log.error(`Local broker and simulator stopped: ${error.message}`);
       void this.updateContext();
     });
