@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { RemoteConnection, RestrictedModeError } from './engine/engineClient';
+import { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { describeTarget } from '../shared/brokerTarget';
 import { analyseImport, describeConflict, planImport, type ImportChoice, type ImportConflict } from '../shared/importPlan';
@@ -7,7 +7,7 @@ import { generateClientId, newProfile, normaliseProfile, validateProfile, valida
 import type { ConnectionEditors } from './connectionEditor';
 import type { SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
-import type { ProfileStore } from './profileStore';
+import { restrictedChange, type ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
 import { uriArg } from './commandArgs';
 
@@ -56,9 +56,9 @@ export function registerConnectionCommands(
   };
 
   /** Restricted Mode: a profile from the untrusted folder's settings is shown, not changed (its form could only save elsewhere). */
-  const changeable = (connection: RemoteConnection, what: string): boolean => {
+  const changeable = (connection: RemoteConnection, verb: 'edit' | 'remove'): boolean => {
     if (!store.get(connection.profile.id)?.restricted) return true;
-    report(new RestrictedModeError(`"${connection.profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be ${what} here. Trust the folder to ${what === 'edited' ? 'edit' : 'remove'} it.`));
+    report(restrictedChange(connection.profile.name, verb));
     return false;
   };
 
@@ -68,7 +68,7 @@ export function registerConnectionCommands(
     }),
     vscode.commands.registerCommand('mqttExplorer.editConnection', async (target?: ConnectionTarget) => {
       const connection = await resolve(target, 'Edit connection');
-      if (!editable(connection) || !changeable(connection, 'edited')) return;
+      if (!editable(connection) || !changeable(connection, 'edit')) return;
       editors.show(connection.profile, { isNew: false, target: store.get(connection.profile.id)?.target ?? 'user' });
     }),
     vscode.commands.registerCommand('mqttExplorer.duplicateConnection', async (target?: ConnectionTarget) => {
@@ -81,7 +81,7 @@ export function registerConnectionCommands(
     }),
     vscode.commands.registerCommand('mqttExplorer.removeConnection', async (target?: ConnectionTarget) => {
       const connection = await resolve(target, 'Remove connection');
-      if (!editable(connection) || !changeable(connection, 'removed')) return;
+      if (!editable(connection) || !changeable(connection, 'remove')) return;
       const answer = await vscode.window.showWarningMessage(
         `Remove the connection "${connection.profile.name}"? Its stored password and passphrase are deleted too.`,
         { modal: true },

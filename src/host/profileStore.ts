@@ -32,6 +32,12 @@ function secretKey(id: string, name: keyof ConnectionSecrets | 'boundTo'): strin
   return `mqttExplorer.connection.${id}.${name}`;
 }
 
+/** Why a profile from an untrusted folder's settings cannot be changed, edited or removed here. */
+export function restrictedChange(name: string, verb: 'change' | 'edit' | 'remove'): RestrictedModeError {
+  const done = { change: 'changed', edit: 'edited', remove: 'removed' }[verb];
+  return new RestrictedModeError(`"${name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be ${done} here. Trust the folder to ${verb} it.`);
+}
+
 /** The broker a profile's stored password was typed for (see SecretGate). */
 export interface SecretBinding {
   /** brokerTarget() of the profile when the password was stored or last confirmed. */
@@ -148,7 +154,7 @@ export class ProfileStore {
     if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder to save a connection in workspace settings.');
     // Restricted Mode: the folder's settings are not ours to change (and VS Code hides what they hold).
     if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.');
-    if (this.get(profile.id)?.restricted) throw new RestrictedModeError(`"${profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be changed here. Trust the folder to change it.`);
+    if (this.get(profile.id)?.restricted) throw restrictedChange(profile.name, 'change');
     // A password typed now is typed for this profile's broker: it is bound there first, so a
     // connect of the profile as it was, in between, is asked about instead of sending it.
     if (typeof secrets.password === 'string' && secrets.password !== '') await this.bind(profile, false);
@@ -173,7 +179,7 @@ export class ProfileStore {
   async remove(id: string): Promise<void> {
     // Restricted Mode: removing the folder's profile would delete the secrets of the user profile it shadows.
     const stored = this.get(id);
-    if (stored?.restricted) throw new RestrictedModeError(`"${stored.profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be removed here. Trust the folder to remove it.`);
+    if (stored?.restricted) throw restrictedChange(stored.profile.name, 'remove');
     for (const target of ['user', 'workspace'] as const) {
       const list = this.raw(target);
       const next = list.filter((raw) => (raw as { id?: unknown }).id !== id);

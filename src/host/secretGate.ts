@@ -27,16 +27,17 @@ export class SecretGate {
   ) {}
 
   secretsFor(profile: ConnectionProfile): Promise<ConnectionSecrets> {
-    const key = `${profile.id}\n${this.store.bindingTarget(profile)}`;
+    const bindingTarget = this.store.bindingTarget(profile);
+    const key = `${profile.id}\n${bindingTarget}`;
     let pending = this.asking.get(key);
     if (!pending) {
-      pending = this.decide(profile).finally(() => this.asking.delete(key));
+      pending = this.decide(profile, bindingTarget).finally(() => this.asking.delete(key));
       this.asking.set(key, pending);
     }
     return pending;
   }
 
-  private async decide(profile: ConnectionProfile): Promise<ConnectionSecrets> {
+  private async decide(profile: ConnectionProfile, bindingTarget: string): Promise<ConnectionSecrets> {
     const secrets = await this.store.getSecrets(profile.id);
     if (secrets.password === undefined) return secrets;
     const withoutPassword: ConnectionSecrets = secrets.keyPassphrase === undefined ? {} : { keyPassphrase: secrets.keyPassphrase };
@@ -44,7 +45,7 @@ export class SecretGate {
     const target = describeTarget(profile);
     const inClear = passwordGoesInClear(profile);
     const clearWarning = inClear ? ` It would cross the network unencrypted (${profile.protocol}://): anyone on the way can read it.` : '';
-    if (binding?.target !== this.store.bindingTarget(profile)) {
+    if (binding?.target !== bindingTarget) {
       const typedFor = binding ? `was typed for ${binding.label}` : 'has no record of the broker it was typed for';
       const choice = await this.prompts.confirm(
         `The saved password of "${profile.name}" ${typedFor}. This connection now goes to ${target}.${clearWarning}`,

@@ -30,10 +30,9 @@ export class Settings implements vscode.Disposable {
       schema,
       (key) => {
         const configuration = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-        // A folder can write a setting as a nested object ("mqttExplorer.localBroker": { "autoStart":
-        // true }), which VS Code's Restricted Mode and scope filters do not see (they match full ids).
         // Where the folder must not decide (machine scope always, restricted ones while untrusted),
-        // only the user's own value counts.
+        // only the user's own value counts, whatever VS Code's filters make of a folder's value in
+        // another shape ("mqttExplorer.localBroker": { "autoStart": true }; 1.139 filters it too).
         const userOnly = schema.get(key)?.machineScoped === true || (!vscode.workspace.isTrusted && restricted.has(`${SETTINGS_SECTION}.${key}`));
         return userOnly ? configuration.inspect<unknown>(key)?.globalValue : configuration.get<unknown>(key);
       },
