@@ -154,10 +154,18 @@ export async function realHostLoad(options: RealHostOptions, say: (line: string)
       // active are forgotten, and the topic the panel shows must not be one of them.
       const again = await publish({ url: broker.url, prefix: PREFIX, messages: 1, topics: 1, retain: false, layout: 'lines' });
       channel.send({ type: 'prefilled', sent: prefill.sent + again.sent });
-      await channel.next('flood', 120_000 + options.seconds * 1000 + options.topics / 10);
-      say(`real host: ${options.topics.toLocaleString('en-US')} topics, ${PREFIX}/line-0 (${Math.round(options.topics / LINES).toLocaleString('en-US')} children) expanded, a panel open; idle sampled, flooding ${options.rate.toLocaleString('en-US')} msg/s for ${options.seconds} s`);
-      const flood = await publish({ url: broker.url, prefix: PREFIX, messages: options.rate * options.seconds, topics: options.topics, retain: false, layout: 'lines', rate: options.rate, hotEvery: HOT_EVERY });
-      channel.send({ type: 'flooded', sent: flood.sent, seconds: flood.seconds });
+      let flood = { sent: 0, seconds: 1 };
+      for (const phase of ['bare', 'shown'] as const) {
+        const asked = await channel.next('flood', 120_000 + options.seconds * 1000 + options.topics / 10);
+        if (asked.phase !== phase) throw new Error(`the probe asked for the ${asked.phase} flood, expected ${phase}`);
+        say(
+          phase === 'bare'
+            ? `real host: ${options.topics.toLocaleString('en-US')} topics, nothing expanded below the connection; flooding ${options.rate.toLocaleString('en-US')} msg/s for ${options.seconds} s`
+            : `real host: ${PREFIX}/line-0 (${Math.round(options.topics / LINES).toLocaleString('en-US')} children) expanded, a panel open; idle sampled, flooding ${options.rate.toLocaleString('en-US')} msg/s for ${options.seconds} s`,
+        );
+        flood = await publish({ url: broker.url, prefix: PREFIX, messages: options.rate * options.seconds, topics: options.topics, retain: false, layout: 'lines', rate: options.rate, hotEvery: HOT_EVERY });
+        channel.send({ type: 'flooded', sent: flood.sent, seconds: flood.seconds });
+      }
       await channel.next('done', 60_000);
       const outcome = JSON.parse(readFileSync(resultFile, 'utf8')) as ProbeOutcome;
       if (!outcome.ok) throw new Error(`the probe failed: ${outcome.error}`);

@@ -147,6 +147,15 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
     prefillProfile?.dispose();
   }
 
+  // The floor: the same flood with nothing shown that it changes (the connection's root lists one
+  // level, whose rows get no message of their own), no panel. What VS Code and the machine cost.
+  const bare = await sampled(async () => {
+    const before = (await api.registry.engine.request('stats', { connectionId: connection.id })).received;
+    channel.send({ type: 'flood', phase: 'bare' });
+    const { sent } = await channel.next('flooded', options.floodSeconds * 10_000 + 120_000);
+    await receivedAtLeast(api, connection, before + sent, 20_000);
+  });
+
   // Three levels expanded as a person would; the last has 1,000 children (VS Code lists a page of them).
   const provider = api.topicsProvider;
   let parent: TopicsElement = connection;
@@ -169,7 +178,11 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   await waitFor(panel.webview.onDidReceiveMessage, isReady, 30_000, 'the panel to be ready');
   if (!api.topicsView.visible) await showTopicsView(api);
 
+  // With a CPU profile asked for, the idle phase gets one of its own (FILE.idle).
+  const idleProfile = options.cpuProfile ? await startCpuProfile() : undefined;
   const idle = await sampled(() => new Promise((resolve) => setTimeout(resolve, options.idleSeconds * 1000)));
+  if (idleProfile && options.cpuProfile) await idleProfile.save(`${options.cpuProfile}.idle`);
+  idleProfile?.dispose();
 
   // Counted during the flood only: what reached this thread and what it refreshed.
   const counts = { reports: 0, rowsReported: 0, rowsRefreshed: 0, gcPauses: 0, gcTotalMs: 0, gcMaxMs: 0 };
@@ -195,7 +208,7 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
   const profile = options.cpuProfile ? await startCpuProfile() : undefined;
   try {
     const flood = await sampled(async () => {
-      channel.send({ type: 'flood' });
+      channel.send({ type: 'flood', phase: 'shown' });
       const { sent } = await channel.next('flooded', options.floodSeconds * 10_000 + 120_000);
       // Until the engine has counted them all: the host's share of the flood comes with the reports.
       received = (await receivedAtLeast(api, connection, before + sent, 20_000)) - before;
@@ -206,7 +219,7 @@ async function probe(options: ProbeOptions, channel: Channel): Promise<ProbeResu
     const memory = await api.registry.engine.request('memory', {});
     const engineHeapMb = round((memory.heapUsed + memory.arrayBuffers) / 1024 / 1024);
     if (restarts.length) throw new Error(`the engine was restarted during the run: ${restarts.join('; ')}`);
-    return { idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs), engineHeapMb, engineStats };
+    return { bare, idle, flood, received, reports: counts.reports, rowsReported: counts.rowsReported, rowsRefreshed: counts.rowsRefreshed, gcPauses: counts.gcPauses, gcTotalMs: round(counts.gcTotalMs), gcMaxMs: round(counts.gcMaxMs), engineHeapMb, engineStats };
   } finally {
     restartListener.dispose();
     profile?.dispose();

@@ -30,10 +30,15 @@ export interface ProbeOptions {
 export type ProbeToBench =
   /** Connected and subscribed: messages published now reach the extension. */
   | { type: 'subscribed' }
-  /** The view is set up and the monitor samples: flood now. */
-  | { type: 'flood' }
+  /**
+   * The monitor samples: flood now. First 'bare' (nothing expanded below the connection, no panel:
+   * what VS Code, the machine and the engine cost under the flood), then 'shown' (the views set up).
+   */
+  | { type: 'flood'; phase: FloodPhase }
   /** The result file is written. */
   | { type: 'done' };
+
+export type FloodPhase = 'bare' | 'shown';
 
 export type BenchToProbe = { type: 'prefilled'; sent: number } | { type: 'flooded'; sent: number; seconds: number };
 
@@ -52,6 +57,8 @@ export interface LoopFigures {
 }
 
 export interface ProbeResult {
+  /** The same flood with nothing shown that it changes: the floor of this machine and VS Code. */
+  bare: LoopFigures;
   idle: LoopFigures;
   flood: LoopFigures;
   /** Messages the engine counted during the flood (its `received` total, before and after). */

@@ -234,6 +234,9 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     ...(realHost && {
       realHostBroker: realHost.broker,
       realHostFloodMsgsPerSec: realHost.floodMsgsPerSec,
+      realHostBareLoopP99Ms: realHost.result.bare.p99,
+      realHostBareLoopMaxMs: realHost.result.bare.max,
+      realHostBareThreadCpuPercent: realHost.result.bare.cpuPercent,
       realHostLoopP50Ms: realHost.result.flood.p50,
       realHostLoopP99Ms: realHost.result.flood.p99,
       realHostLoopP999Ms: realHost.result.flood.p999,
@@ -283,9 +286,10 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     );
   }
   if (realHost) {
-    const { idle, flood } = realHost.result;
+    const { bare, idle, flood } = realHost.result;
     rows.push(
       [`real host: flood the publisher achieved`, `${realHost.floodMsgsPerSec.toLocaleString('en-US')} msg/s (${realHost.sent.toLocaleString('en-US')} sent, lost ${realHost.lost})`],
+      ['real host loop p50 / p99 / p99.9 / max, flood with nothing shown', `${bare.p50} / ${bare.p99} / ${bare.p999} / ${bare.max} ms (CPU ${bare.cpuPercent ?? '?'} %, wait ${bare.cpuWaitPercent ?? '?'} %)`],
       ['real host loop p50 / p99 / p99.9 / max, idle', `${idle.p50} / ${idle.p99} / ${idle.p999} / ${idle.max} ms`],
       ['real host loop p50 / p99 / p99.9 / max, flood', `${flood.p50} / ${flood.p99} / ${flood.p999} / ${flood.max} ms`],
       ['real host thread CPU use, idle / flood', `${idle.cpuPercent ?? '?'} % / ${flood.cpuPercent ?? '?'} % of one core`],

@@ -3,6 +3,7 @@ import { Endpoint, portTransport, type Handlers } from '../shared/rpc';
 import { LocalBroker } from './localBroker';
 import { PortInUseError } from './ports';
 import { DeviceSimulator } from './simulator';
+import { lowerThisThreadPriority } from '../worker/threadPriority';
 import type { BrokerCredentials, DevtoolsHostApi, DevtoolsWireRequests, DevtoolsWorkerApi } from './devtoolsProtocol';
 
 // The devtools worker: the local broker (aedes) and the device simulator's MQTT client run here, off
@@ -11,6 +12,8 @@ import type { BrokerCredentials, DevtoolsHostApi, DevtoolsWireRequests, Devtools
 
 const port = parentPort;
 if (!port) throw new Error('devtoolsWorker must run in a worker thread');
+// A development aid: the extension host's thread gets the cores first.
+lowerThisThreadPriority();
 
 const broker = new LocalBroker();
 /** What the running broker requires of its clients (the simulator is one), if anything. */

@@ -1,12 +1,22 @@
 import type { ConnectionModel } from './connectionPool';
 import { queries, snapshotOf } from './topicQueries';
 import type { TopicNode } from './topicTree';
+import { RefreshPacer } from '../shared/refreshPacer';
 import { PUSHED_LATEST_BYTES, PUSHED_ROW_BYTES, PUSHED_ROWS, type EngineEvent, type NodeRef, type NodeSnapshot, type PinnedUpdate } from '../shared/engineProtocol';
 
 /** How often, at most, what changed is reported to the extension host. */
 export const CHANGE_INTERVAL_MS = 250;
-/** More changed rows than this in one report: their levels are re-listed instead. */
+/** More changed rows than this waiting: their levels are re-listed instead. */
 const MAX_ROWS_PER_REPORT = 2000;
+/** A shown row whose value keeps changing is reported at most this often (a quiet one at once). */
+export const ROW_REFRESH_MS = 1000;
+/**
+ * At most this many rows in one report. The host refreshes each reported row in VS Code's tree,
+ * and that work on the extension host's thread (building, serializing and sending each item) is
+ * what a flood would otherwise grow without bound: paced, it is at most this many rows per report
+ * and each row once per ROW_REFRESH_MS, however fast the broker sends and however many rows show.
+ */
+export const MAX_ROWS_PER_TURN = 40;
 
 /** What the views show of one connection, as refs (from the host) and as nodes (for the per-message check). */
 interface Watched {
@@ -25,8 +35,8 @@ interface Watched {
   /** Every listed node (by key): the per-message check. */
   shown: Set<number>;
   pinned: Set<number>;
-  /** Rows whose own label or description may have changed, by key. */
-  rows: Map<number, TopicNode>;
+  /** Rows whose own label or description may have changed, by key, reported in paced turns. */
+  rows: RefreshPacer<number, TopicNode>;
   /** Expanded nodes that gained (or lost) a child, by key. */
   relist: Map<number, TopicNode>;
   pinnedChanged: Map<number, TopicNode>;
@@ -45,7 +55,7 @@ function isRow(watched: Watched, node: TopicNode): boolean {
 
 /** `from` and the levels above it that are rows: their counts of sub-topics changed. */
 function markRowsFrom(watched: Watched, from: TopicNode | undefined): void {
-  for (let up = from; up?.parentKey !== undefined; up = up.parent) if (isRow(watched, up)) watched.rows.set(up.key, up);
+  for (let up = from; up?.parentKey !== undefined; up = up.parent) if (isRow(watched, up)) watched.rows.mark(up.key, up);
 }
 
 /**
@@ -108,7 +118,7 @@ export class ChangeTracker {
     if (watched.pinned.has(node.key)) watched.pinnedChanged.set(node.key, node);
     if (this.visible) {
       watched.statsChanged = true;
-      if (isRow(watched, node)) watched.rows.set(node.key, node);
+      if (isRow(watched, node)) watched.rows.mark(node.key, node);
       const createdParent = created?.parentKey;
       if (created && createdParent !== undefined && watched.expanded.has(createdParent)) watched.relist.set(createdParent, created.parent as TopicNode);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
@@ -137,6 +147,7 @@ export class ChangeTracker {
     // The host lists everything again; listings of cleared nodes must not keep them alive.
     watched.listed.clear();
     watched.shown.clear();
+    watched.rows.clear();
     watched.reset = true;
     this.schedule(0);
   }
@@ -148,31 +159,37 @@ export class ChangeTracker {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    const now = Date.now();
+    let nextTurnIn: number | undefined;
     for (const [connectionId, watched] of this.watched) {
-      if (!watched.rows.size && !watched.relist.size && !watched.pinnedChanged.size && !watched.reset && !watched.statsChanged) continue;
       const model = this.model(connectionId);
       if (!model) continue;
-      const reset = watched.reset;
-      // Too many rows for one report: their levels are listed again instead (fresh snapshots with the listing).
-      if (watched.rows.size > MAX_ROWS_PER_REPORT) {
-        for (const node of watched.rows.values()) {
+      // Too many rows waiting: their levels are listed again instead (fresh snapshots with the listing).
+      if (watched.rows.pendingCount > MAX_ROWS_PER_REPORT) {
+        for (const node of watched.rows.pendingValues()) {
           const parent = node.parent;
           if (parent) watched.relist.set(parent.key, parent);
         }
         watched.rows.clear();
       }
+      const reset = watched.reset;
+      const due = reset ? [] : watched.rows.take(now);
+      const dueIn = watched.rows.nextDueInMs(now);
+      if (dueIn !== undefined) nextTurnIn = Math.min(nextTurnIn ?? Infinity, dueIn);
+      if (!due.length && !watched.relist.size && !watched.pinnedChanged.size && !reset && !watched.statsChanged) continue;
       // A row forgotten by the budget since it was marked has nothing to show: its level is re-listed.
-      const rows: NodeSnapshot[] = reset ? [] : [...watched.rows.values()].filter((node) => node.attached).map((node) => snapshotOf(model, node));
+      const rows: NodeSnapshot[] = due.filter((node) => node.attached).map((node) => snapshotOf(model, node));
       const root = model.connection.topics.root;
       const relist: NodeRef[] = reset ? [] : [...watched.relist.values()].filter((node) => node.attached).map((node) => (node.key === root.key ? { root: true } : { id: model.index.idOf(node) }));
       const pinned = [...watched.pinnedChanged.values()].filter((node) => node.attached).flatMap((node) => this.pinnedUpdate(model, watched, node));
-      watched.rows.clear();
       watched.relist.clear();
       watched.pinnedChanged.clear();
       watched.reset = false;
       watched.statsChanged = false;
       this.emit({ kind: 'changes', connectionId, rows, relist, pinned, reset, stats: { ...model.connection.topics.stats } });
     }
+    // Rows held back get their turn even if no other message comes.
+    if (nextTurnIn !== undefined) this.schedule(Math.max(nextTurnIn, CHANGE_INTERVAL_MS));
   }
 
   /** What an open panel shows next of its topic: the rows new since the last report (bounded) and the newest message. */
@@ -197,7 +214,7 @@ export class ChangeTracker {
         listed: new Map(),
         shown: new Set(),
         pinned: new Set(),
-        rows: new Map(),
+        rows: new RefreshPacer<number, TopicNode>(ROW_REFRESH_MS, MAX_ROWS_PER_TURN),
         relist: new Map(),
         pinnedChanged: new Map(),
         pushed: new Map(),

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { EngineCore } from './engineCore';
 import { setIdBase } from './nodeIndex';
+import { lowerThisThreadPriority } from './threadPriority';
 import { Endpoint, portTransport } from '../shared/rpc';
 import type { EngineHostApi, EngineWorkerApi, EngineWorkerData } from '../shared/engineProtocol';
 
@@ -9,6 +10,8 @@ import type { EngineHostApi, EngineWorkerApi, EngineWorkerData } from '../shared
 
 const port = parentPort;
 if (!port) throw new Error('engineWorker must run in a worker thread');
+// Under a flood the extension host's thread, which every extension shares, gets the cores first.
+lowerThisThreadPriority();
 const data = (workerData ?? {}) as Partial<EngineWorkerData>;
 setIdBase(typeof data.idBase === 'number' ? data.idBase : 0);
 // Events are emitted only after a request connected something, so `endpoint` exists by then.

@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
+import { MAX_ROWS_PER_TURN, ROW_REFRESH_MS } from '../../src/worker/changeTracker';
 import type { NodeRef } from '../../src/shared/engineProtocol';
 import { newProfile } from '../../src/shared/profile';
 import { connectSubscribed } from '../helpers/engine';
@@ -151,6 +152,56 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
     const next = (await report).pinned[0];
     assert.deepEqual(next.recent.map((entry) => Buffer.from(entry.payload).toString()), ['{"celsius":23}'], 'the next report carries only the new row');
     assert.deepEqual(pinned.rows, [], 'plant/office/temp is not a row: only plant is shown, and it did not change');
+  });
+
+  it('under a flood reports each shown row at most once a second and at most MAX_ROWS_PER_TURN rows a report, and then every row\'s newest value', async () => {
+    const rows = Array.from({ length: 100 }, (_, index) => `plant/pace/row-${index}`);
+    const sent = new Map<string, number>();
+    const publishRound = async (value: string) => {
+      await Promise.all(rows.map((topic) => publisher.publishAsync(topic, value, { qos: 1 })));
+      for (const topic of rows) sent.set(topic, (sent.get(topic) ?? 0) + 1);
+    };
+    const before = (await engine.request('stats', { connectionId })).received;
+    const arrived = nextChanges((c) => c.stats.received >= before + rows.length, 'the first message of each row');
+    await publishRound('0');
+    await arrived;
+    await engine.request('watch', { connectionId, expanded: [ROOT, { topic: 'plant' }, { topic: 'plant/pace' }], pinned: [] });
+    for (const parent of [ROOT, { topic: 'plant' }]) await engine.request('children', { connectionId, parent, sort: 'name', offset: 0, limit: 100 });
+    const listed = await engine.request('children', { connectionId, parent: { topic: 'plant/pace' }, sort: 'name', offset: 0, limit: 200 });
+    assert.equal(listed.children.length, rows.length, 'the 100 rows are listed: VS Code shows them');
+
+    const reports: { rows: string[] }[] = [];
+    const latest = new Map<string, number>();
+    const listener = engine.onEvent((event) => {
+      if (event.kind !== 'changes' || event.connectionId !== connectionId) return;
+      reports.push({ rows: event.rows.map((row) => row.topic) });
+      for (const row of event.rows) latest.set(row.topic, row.messageCount);
+    });
+    try {
+      // A flood of at least 2.5 s over every row (bounded: 200 rounds at most).
+      const startedAt = Date.now();
+      for (let round = 1; round <= 200 && Date.now() - startedAt < 2500; round++) await publishRound(String(round));
+      const floodMs = Date.now() - startedAt;
+      const allShown = () => rows.every((topic) => latest.get(topic) === sent.get(topic));
+      // Nothing is lost: the rows held back get their turn after the flood (at most 100 / 40 turns a second apart).
+      if (!allShown()) await nextChanges(() => allShown(), 'every row\'s newest value').catch(() => undefined);
+      if (!allShown()) await nextChanges(() => allShown(), 'every row\'s newest value, a turn later');
+      assert.ok(allShown(), 'each row was last reported with its newest message count');
+
+      assert.ok(reports.every((report) => report.rows.length <= MAX_ROWS_PER_TURN), `a report carried ${Math.max(...reports.map((report) => report.rows.length))} rows`);
+      const perRow = new Map<string, number>();
+      for (const report of reports) for (const topic of report.rows) perRow.set(topic, (perRow.get(topic) ?? 0) + 1);
+      // Each row at most once per ROW_REFRESH_MS during the flood, plus its turn after it (and one of slack for the edges).
+      const allowed = Math.ceil(floodMs / ROW_REFRESH_MS) + 2;
+      const most = Math.max(...perRow.values());
+      assert.ok(most <= allowed, `a row was reported ${most} times in ${floodMs} ms of flood (at most ${allowed})`);
+      const messages = [...sent.values()].reduce((sum, count) => sum + count, 0);
+      assert.ok(messages >= 2 * rows.length * Math.ceil(floodMs / ROW_REFRESH_MS), `the flood changed each row more often than it was reported (${messages} messages)`);
+    } finally {
+      listener.dispose();
+      // The tests after this one know the plant level without these rows.
+      await engine.request('clear', { connectionId, node: { topic: 'plant/pace' } });
+    }
   });
 
   it('names the root apart from the empty first level of topics that start with "/"', async () => {
