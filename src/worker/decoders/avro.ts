@@ -57,7 +57,7 @@ export function parseAvroSchema(file: string, text: string): AvroSchemaEntry {
 }
 
 function nameOf(type: avro.Type): string {
-  return type.name ?? type.typeName;
+  return type.name ?? (type.typeName === 'abstract:long' ? 'long' : type.typeName);
 }
 
 type Task = { type: avro.Type; depth: number } | { block: avro.Type; isMap: boolean; left: number; depth: number };
@@ -89,7 +89,8 @@ export function scanAvro(type: avro.Type, bytes: Uint8Array, limits: DecodeLimit
   const length = (what: string): number => {
     const at = pos;
     const value = long(what);
-    if (value < 0n || value > BigInt(bytes.length - pos)) throw new Stop(`${what} at byte ${at} declares ${value} bytes, more than the payload has left`);
+    if (value < 0n) throw new Stop(`${what} at byte ${at} has a negative length (${value})`);
+    if (value > BigInt(bytes.length - pos)) throw new Stop(`unexpected end of data: ${what} at byte ${at} declares ${value} bytes, only ${bytes.length - pos} follow`);
     return Number(value);
   };
 
@@ -305,16 +306,16 @@ function valueFor(node: JsonNode, type: avro.Type, at: string): unknown {
     }
     case 'union:unwrapped': {
       const branches = current.types as avro.Type[];
-      const reasons: string[] = [];
       for (const branch of branches) {
+        let value: unknown;
         try {
-          const value = valueFor(node, branch, at);
-          if (branch.isValid(value)) return value;
-        } catch (error) {
-          reasons.push(messageOf(error));
+          value = valueFor(node, branch, at);
+        } catch {
+          continue;
         }
+        if (branch.isValid(value)) return value;
       }
-      throw new JsonValueError(`${where}: no branch of ${branches.map(nameOf).join(' | ')} takes ${kindOf(node)}${reasons.length ? ` (${reasons[0]})` : ''}`);
+      throw new JsonValueError(`${where}: no branch of ${branches.map(nameOf).join(' | ')} takes ${kindOf(node)}`);
     }
     case 'union:wrapped': {
       const branches = current.types as (avro.Type & { branchName?: string })[];
