@@ -208,7 +208,7 @@ describe('Decoders: MessagePack', () => {
 
   it('refuses hostile payloads at once, with a reason', () => {
     // An array 32 that declares 4,294,967,295 items, in 10 bytes: refused before allocating.
-    assert.match(failure(decodePayload(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]), MSGPACK, NO_SCHEMAS)), /^MessagePack: a array declares 4,294,967,295 items, more than the 10-byte payload can hold/);
+    assert.match(failure(decodePayload(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]), MSGPACK, NO_SCHEMAS)), /^MessagePack: an array declares 4,294,967,295 items, more than the 10-byte payload can hold/);
     assert.match(failure(decodePayload(new Uint8Array([0xdf, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]), MSGPACK, NO_SCHEMAS)), /^MessagePack: a map declares/);
     assert.match(failure(decodePayload(new Uint8Array([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61]), MSGPACK, NO_SCHEMAS)), /^MessagePack: a string declares/);
     assert.match(failure(decodePayload(new Uint8Array([0xc6, 0xff, 0xff, 0xff, 0xff, 0x61]), MSGPACK, NO_SCHEMAS)), /^MessagePack: a binary value declares/);

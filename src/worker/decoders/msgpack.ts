@@ -33,7 +33,7 @@ function describe(error: unknown, length: number): string {
   const message = messageOf(error);
   const limit = /^Max length exceeded: (.+?) length \((\d+)\)/.exec(message);
   if (limit) {
-    const what = limit[1] === 'UTF-8 byte' ? 'a string' : limit[1] === 'bin' ? 'a binary value' : limit[1] === 'ext' ? 'an extension value' : `a ${limit[1]}`;
+    const what = limit[1] === 'UTF-8 byte' ? 'a string' : limit[1] === 'bin' ? 'a binary value' : limit[1] === 'ext' ? 'an extension value' : limit[1] === 'array' ? 'an array' : `a ${limit[1]}`;
     return `${what} declares ${Number(limit[2]).toLocaleString('en-US')} ${limit[1] === 'array' ? 'items' : limit[1] === 'map' ? 'entries' : 'bytes'}, more than the ${length}-byte payload can hold (or more than a view shows)`;
   }
   if (/Insufficient data|outside the bounds/.test(message)) return `unexpected end of data (the payload has ${length} bytes)`;
