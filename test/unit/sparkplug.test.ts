@@ -3,7 +3,7 @@ import { Writer } from 'protobufjs/light';
 import * as sparkplugPayload from 'sparkplug-payload';
 import { formatJson, parseJson, type JsonNode } from '../../src/shared/json';
 import type { DecodeResult } from '../../src/worker/decoders/types';
-import { decodeSparkplugPayload, encodeSparkplugPayload, parseSparkplugTopic, rebirthRequest } from '../../src/worker/decoders/sparkplug';
+import { decodeSparkplugPayload, encodeSparkplugPayload, MAX_ENCODE_NESTING, parseSparkplugTopic, rebirthRequest } from '../../src/worker/decoders/sparkplug';
 import { checkStructure } from '../../src/worker/decoders/sparkplug/decode';
 
 /** Eclipse Tahu's JavaScript implementation: the reference the vectors come from (tests only). */
@@ -375,9 +375,28 @@ describe('Sparkplug B: hostile payloads', () => {
     const started = Date.now();
     const result = decodeSparkplugPayload(bytes);
     assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.error : '', /^Not decoded as Sparkplug B: nested deeper than 500 levels \(at byte \d+\): not decoded$/);
+    assert.match(!result.ok ? result.error : '', /^Not decoded as Sparkplug B: nested deeper than 100 levels \(at byte \d+\): not decoded$/);
     assert.ok(Date.now() - started < 1000, `refused at once, not after walking 1 MB (took ${Date.now() - started} ms)`);
     assert.throws(() => checkStructure(bytes, 1000), /nested deeper than 1000 levels/);
+  });
+
+  it('decodes 49 Template levels (99 nested messages, within protobufjs\'s recursion limit) and refuses 50 with its own reason', () => {
+    const deepest = decodeSparkplugPayload(nestedTemplates(49));
+    assert.ok(deepest.ok, !deepest.ok ? deepest.error : '');
+    assert.match(printed(deepest), /"name": "leaf"/);
+    assert.deepEqual(decodeSparkplugPayload(nestedTemplates(50)), { ok: false, error: 'Not decoded as Sparkplug B: nested deeper than 100 levels (at byte 417): not decoded' });
+  });
+
+  it('encodes templates nested MAX_ENCODE_NESTING deep, and names the path of one level more', () => {
+    const nested = (levels: number) => {
+      let metric = '{"name": "leaf", "datatype": "Int8", "value": -1}';
+      for (let level = 0; level < levels; level++) metric = `{"name": "t${level}", "datatype": "Template", "value": {"metrics": [${metric}]}}`;
+      return `{"timestamp": 1, "metrics": [${metric}]}`;
+    };
+    assert.match(printed(decodeSparkplugPayload(encoded(nested(MAX_ENCODE_NESTING)))), /"name": "leaf"/);
+    const tooDeep = encodeSparkplugPayload(nested(MAX_ENCODE_NESTING + 1));
+    assert.equal(tooDeep.ok, false);
+    assert.match(!tooDeep.ok ? tooDeep.error : '', /^metrics\[0\](\.value\.metrics\[0\]){32}\.value: templates and property sets nest deeper than 32 levels$/);
   });
 
   it('decodes templates nested as deep as the limits allow, and refuses one level more in the JSON', () => {

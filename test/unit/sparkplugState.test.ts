@@ -312,7 +312,7 @@ describe('Sparkplug B state: bounds and hostile names', () => {
     nested = new Uint8Array(Buffer.concat(chunks));
     const deep = state.decode('spBv1.0/G/NDATA/E', nested);
     assert.equal(deep.ok, false);
-    assert.match(!deep.ok ? deep.error : '', /^Not decoded as Sparkplug B: nested deeper than 500 levels \(at byte \d+\): not decoded$/);
+    assert.match(!deep.ok ? deep.error : '', /^Not decoded as Sparkplug B: nested deeper than 100 levels \(at byte \d+\): not decoded$/);
     assert.deepEqual(decoded(state.decode('spBv1.0/G/NDATA/E', data(2))).notes, ['seq gap: expected 1, got 2'], 'the failed messages taught it nothing');
   });
 

@@ -21,9 +21,10 @@ import { arrayLength, base64, bool, doubleNode, floatNode, INTEGER_TYPES, intege
  * define). Two passes, neither recursive over the bytes:
  *  1. `checkStructure` walks the protobuf wire format with an explicit stack: every known field has the
  *     wire type the schema gives it, every length fits in its message, and messages (and groups) nest
- *     no deeper than the limit. A Template nests a Metric that nests a Template…: 100,000 levels fit in
- *     300 KB. Only after this does protobufjs decode, whose decoder recurses once per nested message,
- *     now a bounded number of times.
+ *     no deeper than MAX_MESSAGE_NESTING. A Template nests a Metric that nests a Template…: 100,000
+ *     levels fit in 1 MB. Only after this does protobufjs decode, whose decoder recurses once per
+ *     nested message, now a bounded number of times (and within its own recursion limit, whose
+ *     "max depth exceeded" would say less).
  *  2. `payloadToJson` turns the decoded messages into a JsonNode with a stack of pending jobs, counting
  *     nodes and depth against the limits.
  */
@@ -33,6 +34,12 @@ export const SPARKPLUG_LIMITS: DecodeLimits = { maxBytes: 16 * 1024 * 1024, maxN
 
 /** What the panel shows as "decoded by". */
 export const DECODED_BY = 'Sparkplug B';
+
+/**
+ * Messages nested below the Payload that are decoded: protobufjs's own limit (`Reader.recursionLimit`,
+ * protoc's default), which is 49 Template levels (a Template and its Metric are two messages).
+ */
+export const MAX_MESSAGE_NESTING = 100;
 
 /** The bytes are not a Sparkplug B payload, or one past the limits; the message says which and where. */
 export class SparkplugDecodeError extends Error {}
@@ -71,9 +78,9 @@ interface Frame {
 /**
  * Checks the wire format of a Sparkplug payload before protobufjs decodes it: tags, lengths, wire
  * types of known fields, and nesting (`maxDepth` messages deep). An explicit stack; throws a
- * SparkplugDecodeError that names the byte offset.
+ * SparkplugDecodeError that names the byte offset. `maxNesting`: messages (and groups) below the Payload.
  */
-export function checkStructure(bytes: Uint8Array, maxDepth: number): void {
+export function checkStructure(bytes: Uint8Array, maxNesting: number): void {
   let at = 0;
   const varint = (): number => {
     // Up to 10 bytes; the value is only needed for tags and lengths (which fit in 32 bits).
@@ -88,7 +95,8 @@ export function checkStructure(bytes: Uint8Array, maxDepth: number): void {
   };
   const frames: Frame[] = [{ type: PayloadType, end: bytes.length }];
   const enter = (frame: Frame) => {
-    if (frames.length >= maxDepth) throw new SparkplugDecodeError(`nested deeper than ${maxDepth} levels (at byte ${at}): not decoded`);
+    // frames holds the Payload and what is open below it: after this push, frames.length nested levels.
+    if (frames.length > maxNesting) throw new SparkplugDecodeError(`nested deeper than ${maxNesting} levels (at byte ${at}): not decoded`);
     frames.push(frame);
   };
   for (;;) {
@@ -140,8 +148,8 @@ export function checkStructure(bytes: Uint8Array, maxDepth: number): void {
 /** Decodes the bytes as a Sparkplug payload within the limits; throws a SparkplugDecodeError. */
 export function readPayload(bytes: Uint8Array, limits: DecodeLimits = SPARKPLUG_LIMITS): PbPayload {
   if (bytes.length > limits.maxBytes) throw new SparkplugDecodeError(`${bytes.length} bytes is more than the ${limits.maxBytes} decoded`);
-  // Nesting beyond the JSON depth could not be shown anyway; past 1000 protobufjs's own recursion would be at risk.
-  checkStructure(bytes, Math.min(limits.maxDepth, 1000));
+  // Each nested message is at least one JSON level: nesting beyond the JSON depth could not be shown anyway.
+  checkStructure(bytes, Math.min(limits.maxDepth, MAX_MESSAGE_NESTING));
   try {
     return PayloadType.decode(bytes) as unknown as PbPayload;
   } catch (error) {

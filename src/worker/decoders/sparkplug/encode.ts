@@ -27,8 +27,13 @@ import { fromBase64, INTEGER_TYPES, integerRange, isArrayType, longBits, packArr
  * two's complement, UInt8/UInt16 in int_value, UInt32/Int64/UInt64/DateTime in long_value.
  */
 
-/** Templates (and property sets) nested deeper than this are refused: the encoder recurses over what the user typed. */
-export const MAX_ENCODE_NESTING = 100;
+/**
+ * Templates and property sets nested deeper than this are refused, with the path. The encoder recurses
+ * over what the user typed (at most MAX_JSON_DEPTH levels of it), and so does protobufjs's, which
+ * stops at 100 nested messages: a level here is at most three messages (a property set in a list in a
+ * property value), so 32 levels stay within it.
+ */
+export const MAX_ENCODE_NESTING = 32;
 
 /** A mistake in the typed JSON, with where it is: `metrics[2].value`. */
 export class SparkplugEncodeError extends Error {
@@ -404,6 +409,7 @@ export function encodeSparkplugPayload(input: string | JsonNode, options: Encode
   } catch (error) {
     if (error instanceof SparkplugEncodeError) return { ok: false, error: error.message };
     if (error instanceof SyntaxError) return { ok: false, error: `Not JSON: ${error.message}` };
+    if (error instanceof Error && error.message === 'max depth exceeded') return { ok: false, error: 'Nested deeper than protobufjs encodes (100 messages)' };
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -116,8 +116,8 @@ export interface SparkplugStats {
 /** Types whose payload carries the edge node's seq. */
 const SEQ_TYPES = new Set(['NBIRTH', 'DBIRTH', 'NDATA', 'DDATA', 'DDEATH']);
 
-function presenceOf(tracked: Tracked, extra: number): SparkplugStatus {
-  return { online: tracked.online, flags: [...tracked.flags], flagCount: tracked.flagCount, metrics: tracked.metrics?.size ?? extra, lastMessageAt: tracked.lastMessageAt };
+function presenceOf(tracked: Tracked): SparkplugStatus {
+  return { online: tracked.online, flags: [...tracked.flags], flagCount: tracked.flagCount, metrics: tracked.metrics?.size ?? 0, lastMessageAt: tracked.lastMessageAt };
 }
 
 /** The value of the metric named `name` (bdSeq) as decimal text, from long_value or int_value. */
@@ -172,12 +172,12 @@ export class SparkplugState implements IDisposable {
   nodeStatus(group: string, node: string): EdgeNodeStatus | undefined {
     const state = this.groups.get(group)?.get(node);
     if (!state) return undefined;
-    return { ...presenceOf(state, 0), group, node, bdSeq: state.bdSeq, lastSeq: state.lastSeq, devices: state.devices.size };
+    return { ...presenceOf(state), group, node, bdSeq: state.bdSeq, lastSeq: state.lastSeq, devices: state.devices.size };
   }
 
   deviceStatus(group: string, node: string, device: string): DeviceStatus | undefined {
     const state = this.groups.get(group)?.get(node)?.devices.get(device);
-    return state && { ...presenceOf(state, 0), group, node, device };
+    return state && { ...presenceOf(state), group, node, device };
   }
 
   /**
