@@ -316,6 +316,14 @@ describe('Sparkplug B state: bounds and hostile names', () => {
     assert.deepEqual(decoded(state.decode('spBv1.0/G/NDATA/E', data(2))).notes, ['seq gap: expected 1, got 2'], 'the failed messages taught it nothing');
   });
 
+  it('a birth too large to show still defines its metrics and counts its seq', () => {
+    const state = new SparkplugState({ limits: { maxBytes: 1 << 20, maxNodes: 8, maxDepth: 100 } });
+    const metrics = Array.from({ length: 5 }, (_, index) => ({ name: `m${index}`, alias: index, datatype: 'Int32', value: index }));
+    assert.deepEqual(state.decode('spBv1.0/G/NBIRTH/E', birth(0, 0, metrics)), { ok: false, error: 'Not decoded as Sparkplug B: more than 8 values: not decoded' });
+    assert.equal(state.nodeStatus('G', 'E')?.online, true);
+    assert.deepEqual(metricsOf(state.decode('spBv1.0/G/NDATA/E', data(1, [{ alias: 4, datatype: 'Int32', value: 7 }]))), [{ name: 'm4', alias: 4, datatype: 'Int32', value: 7 }]);
+  });
+
   it('says why a topic under spBv1.0 is not Sparkplug', () => {
     const state = new SparkplugState();
     assert.deepEqual(state.decode('spBv1.0/G/NDATA', data(1)), { ok: false, error: 'Not a Sparkplug topic: it has 3 levels; a Sparkplug topic is spBv1.0/<group>/<type>/<edge node>[/<device>]' });

@@ -211,8 +211,9 @@ export class SparkplugState implements IDisposable {
   /**
    * Decodes a message of `topic` and learns from it. The notes carry what the session rules found
    * ("seq gap: expected 12, got 14", "alias 7 has no birth; request a rebirth", a bdSeq mismatch),
-   * the same text as the flags the edge node or device keeps. A payload that does not decode changes
-   * nothing (its seq is unknown: the next message shows the gap).
+   * the same text as the flags the edge node or device keeps. A payload that is not Sparkplug changes
+   * nothing (its seq is unknown: the next message shows the gap). One that is, but is too large to
+   * show (past the limits' nodes or depth), still counts: its seq, birth (without properties) or death.
    */
   decode(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): DecodeResult {
     const reading = parseSparkplugTopic(topic);
@@ -253,6 +254,7 @@ export class SparkplugState implements IDisposable {
       notes.push(...decodeNotes);
       return notes.length ? { ok: true, value, decodedBy: DECODED_BY, notes } : { ok: true, value, decodedBy: DECODED_BY };
     } catch (error) {
+      if (birth && tracked) this.define(tracked, payload.metrics, undefined, notes);
       return { ok: false, error: decodeError(error) };
     }
   }
@@ -430,10 +432,10 @@ export class SparkplugState implements IDisposable {
   }
 
   /** A birth's metrics become the definitions of its edge node or device, within the metrics cap. */
-  private define(tracked: Tracked, metrics: PbMetric[], value: JsonNode, notes: string[]): void {
+  private define(tracked: Tracked, metrics: PbMetric[], value: JsonNode | undefined, notes: string[]): void {
     this.forgetMetrics(tracked);
     const table = { byAlias: new Map<string, MetricDefinition>(), byName: new Map<string, MetricDefinition>(), size: 0 };
-    const nodes = value.kind === 'object' ? value.entries.find(([key]) => key === 'metrics')?.[1] : undefined;
+    const nodes = value?.kind === 'object' ? value.entries.find(([key]) => key === 'metrics')?.[1] : undefined;
     const duplicates: string[] = [];
     let left = 0;
     metrics.forEach((metric, index) => {
