@@ -324,6 +324,19 @@ describe('Sparkplug B state: bounds and hostile names', () => {
     assert.deepEqual(metricsOf(state.decode('spBv1.0/G/NDATA/E', data(1, [{ alias: 4, datatype: 'Int32', value: 7 }]))), [{ name: 'm4', alias: 4, datatype: 'Int32', value: 7 }]);
   });
 
+  it('views a stored message again with the births\' names, learning and flagging nothing', () => {
+    const state = new SparkplugState();
+    const stored = data(5, [{ alias: 1, datatype: 'Double', value: 2 }]);
+    state.decode('spBv1.0/G/NBIRTH/E', birth(0, 0, [{ name: 'Temperature', alias: 1, datatype: 'Double', value: 1 }]));
+    state.decode('spBv1.0/G/NDATA/E', data(1));
+    for (let again = 0; again < 3; again++) {
+      assert.deepEqual(metricsOf(state.view('spBv1.0/G/NDATA/E', stored)), [{ name: 'Temperature', alias: 1, datatype: 'Double', value: 2 }]);
+    }
+    assert.deepEqual(decoded(state.view('spBv1.0/G/NDATA/E', data(9, [{ alias: 3, datatype: 'Double', value: 2 }]))).notes, ['alias 3 not in the NBIRTH']);
+    assert.deepEqual(state.nodeStatus('G', 'E')?.flags, []);
+    assert.deepEqual(decoded(state.decode('spBv1.0/G/NDATA/E', data(2))).notes, [], 'the views did not move the seq');
+  });
+
   it('says why a topic under spBv1.0 is not Sparkplug', () => {
     const state = new SparkplugState();
     assert.deepEqual(state.decode('spBv1.0/G/NDATA', data(1)), { ok: false, error: 'Not a Sparkplug topic: it has 3 levels; a Sparkplug topic is spBv1.0/<group>/<type>/<edge node>[/<device>]' });

@@ -1,7 +1,7 @@
 import { Emitter, type IDisposable } from '../../../shared/dispose';
 import { tryParseJson, type JsonNode } from '../../../shared/json';
 import type { DecodeLimits, DecodeResult } from '../types';
-import { aliasList, DECODED_BY, decodeError, payloadToJson, readPayload, SPARKPLUG_LIMITS, type MetricDefinition } from './decode';
+import { aliasList, DECODED_BY, decodeError, decodeSparkplugPayload, payloadToJson, readPayload, SPARKPLUG_LIMITS, type MetricDefinition } from './decode';
 import { encodeSparkplugPayload, type SparkplugEncodeResult } from './encode';
 import type { PbMetric, PbPayload } from './schema';
 import { parseSparkplugTopic, type SparkplugTopic } from './topic';
@@ -218,7 +218,13 @@ export class SparkplugState implements IDisposable {
   decode(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): DecodeResult {
     const reading = parseSparkplugTopic(topic);
     if (!reading.ok) return { ok: false, error: reading.reason };
-    if (reading.topic.type === 'STATE') return this.decodeState(reading.topic.hostId, bytes, receivedAt);
+    if (reading.topic.type === 'STATE') {
+      const { result, online } = this.readState(bytes);
+      const { hostId } = reading.topic;
+      if (this.hosts.has(hostId) || this.hosts.size < this.caps.edgeNodes) this.hosts.set(hostId, { online, at: receivedAt });
+      else this.untracked.edgeNodeMessages++;
+      return result;
+    }
     let payload: PbPayload;
     try {
       payload = readPayload(bytes, this.limits);
@@ -257,6 +263,28 @@ export class SparkplugState implements IDisposable {
       if (birth && tracked) this.define(tracked, payload.metrics, undefined, notes);
       return { ok: false, error: decodeError(error) };
     }
+  }
+
+  /**
+   * Decodes a message again for a view (the panel's history, a preview) with the names the births
+   * define now, learning nothing and flagging nothing: `decode` is for each message as it arrives,
+   * once, in order; calling it again for a stored message would count its seq twice. A stored message
+   * older than the last birth is named by that birth (aliases rarely change between sessions).
+   */
+  view(topic: string, bytes: Uint8Array): DecodeResult {
+    const reading = parseSparkplugTopic(topic);
+    if (!reading.ok) return { ok: false, error: reading.reason };
+    if (reading.topic.type === 'STATE') return this.readState(bytes).result;
+    const nodeState = this.groups.get(reading.topic.group)?.get(reading.topic.node);
+    const tracked = 'device' in reading.topic ? nodeState?.devices.get(reading.topic.device) : nodeState;
+    const birthName = 'device' in reading.topic ? 'DBIRTH' : 'NBIRTH';
+    const birth = this.isBirth(reading.topic);
+    return decodeSparkplugPayload(bytes, {
+      limits: this.limits,
+      resolve: birth ? undefined : this.resolver(tracked),
+      unresolvedNote: (aliases) =>
+        `${aliasList(aliases)} ${birth ? 'without a name in the birth' : tracked?.metrics ? `not in the ${birthName}` : 'with no birth'}`,
+    });
   }
 
   /**
@@ -466,8 +494,8 @@ export class SparkplugState implements IDisposable {
   }
 
   /** `spBv1.0/STATE/<host id>`: JSON `{"online": true, "timestamp": …}` (3.0), or the text ONLINE/OFFLINE (earlier versions). */
-  private decodeState(hostId: string, bytes: Uint8Array, at: number): DecodeResult {
-    if (bytes.length > this.limits.maxBytes) return { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${this.limits.maxBytes} decoded` };
+  private readState(bytes: Uint8Array): { result: DecodeResult; online?: boolean } {
+    if (bytes.length > this.limits.maxBytes) return { result: { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${this.limits.maxBytes} decoded` } };
     const text = new TextDecoder().decode(bytes);
     const value = tryParseJson(text);
     let online: boolean | undefined;
@@ -475,10 +503,8 @@ export class SparkplugState implements IDisposable {
       const entry = value.entries.find(([key]) => key === 'online')?.[1];
       online = entry?.kind === 'literal' && entry.raw !== 'null' ? entry.raw === 'true' : undefined;
     } else if (/^\s*(ONLINE|OFFLINE)\s*$/.test(text)) online = text.trim() === 'ONLINE';
-    if (this.hosts.has(hostId) || this.hosts.size < this.caps.edgeNodes) this.hosts.set(hostId, { online, at });
-    else this.untracked.edgeNodeMessages++;
-    if (value) return { ok: true, value, decodedBy: 'Sparkplug B STATE (JSON)', ...(online === undefined ? { notes: ['STATE without an "online" true or false'] } : {}) };
-    if (online !== undefined) return { ok: true, value: { kind: 'string', value: text.trim() }, decodedBy: 'Sparkplug B STATE (text, before 3.0)' };
-    return { ok: false, error: 'Not decoded: a STATE payload is JSON ({"online": true, "timestamp": …}) or the text ONLINE/OFFLINE' };
+    if (value) return { online, result: { ok: true, value, decodedBy: 'Sparkplug B STATE (JSON)', ...(online === undefined ? { notes: ['STATE without an "online" true or false'] } : {}) } };
+    if (online !== undefined) return { online, result: { ok: true, value: { kind: 'string', value: text.trim() }, decodedBy: 'Sparkplug B STATE (text, before 3.0)' } };
+    return { result: { ok: false, error: 'Not decoded: a STATE payload is JSON ({"online": true, "timestamp": …}) or the text ONLINE/OFFLINE' } };
   }
 }
