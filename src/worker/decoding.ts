@@ -24,7 +24,8 @@ type SetResult = EngineRequests['setDecoders']['result'];
 type DecodeParams = EngineRequests['decode']['params'];
 type DecodeReply = EngineRequests['decode']['result'];
 
-const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB`;
+const count = (value: number) => value.toLocaleString('en-US');
+const bytesLimit = (bytes: number) => `${count(bytes)} (${count(bytes / (1024 * 1024))} MiB)`;
 
 /** A binding's format fields, as the decoders take them (the binding was checked by readDecoderBindings). */
 function formatOf(binding: DecoderBinding): FormatBinding | undefined {
@@ -58,7 +59,7 @@ export class DecoderState {
     const entries = isRecord(files) ? Object.entries(files) : [];
     let total = 0;
     if (entries.length > MAX_SCHEMA_FILES) {
-      errors.push(`schema files: ${entries.length.toLocaleString('en-US')} .proto and .avsc files, more than the ${MAX_SCHEMA_FILES} read: none loaded`);
+      errors.push(`schema files: ${count(entries.length)} .proto and .avsc files, more than the ${MAX_SCHEMA_FILES} read: none loaded`);
     } else {
       for (const [file, text] of entries) {
         const at = file.length > MAX_SCHEMA_PATH ? `${file.slice(0, 80)}…` : file;
@@ -67,7 +68,7 @@ export class DecoderState {
         else if (typeof text !== 'string') schemaErrors.push({ file, error: `${file}: its text expected, got ${typeof text}` });
         else {
           const bytes = Buffer.byteLength(text, 'utf8');
-          if (bytes > MAX_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: `${file}: ${mib(bytes)}, more than the ${mib(MAX_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
+          if (bytes > MAX_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: `${file}: ${count(bytes)} bytes, more than the ${bytesLimit(MAX_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
           else {
             total += bytes;
             accepted[file] = text;
@@ -77,7 +78,7 @@ export class DecoderState {
     }
     let texts = accepted;
     if (total > MAX_SCHEMA_TOTAL_BYTES) {
-      errors.push(`schema files: ${mib(total)} together, more than the ${mib(MAX_SCHEMA_TOTAL_BYTES)} read: none loaded`);
+      errors.push(`schema files: ${count(total)} bytes together, more than the ${bytesLimit(MAX_SCHEMA_TOTAL_BYTES)} read: none loaded`);
       texts = {};
     }
     const schemas = buildDecoderSchemas(texts);
@@ -111,7 +112,7 @@ export class DecoderState {
       const kept = window ? `kept: ${window.first}–${window.next - 1}` : 'none kept';
       return { ...reply, result: { ok: false, error: `${name}: no message ${seq} of ${params.topic} (${kept})` } };
     }
-    if (message.truncated) return { ...reply, result: { ok: false, error: `${name}: the payload was cut to ${message.keptBytes.toLocaleString('en-US')} bytes by the limits: not decoded` } };
+    if (message.truncated) return { ...reply, result: { ok: false, error: `${name}: the payload was cut to ${count(message.keptBytes)} bytes by the limits: not decoded` } };
     return { ...reply, result: this.decodeBytes(message.payload, binding) };
   }
 
