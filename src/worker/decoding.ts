@@ -102,7 +102,7 @@ export class DecoderState {
     const node = model.connection.topics.find(params.topic);
     const window = node?.hasMessages ? { first: node.messageCount - node.keptCount, next: node.messageCount } : undefined;
     const seq = params.seq ?? (window ? window.next - 1 : 0);
-    const message = window && seq >= window.first && seq < window.next ? node?.messages(seq - window.first).next().value : undefined;
+    const message = window && Number.isSafeInteger(seq) && seq >= window.first && seq < window.next ? node?.messages(seq - window.first).next().value : undefined;
     const reply: DecodeReply = { seq, size: message?.size ?? 0, truncated: message?.truncated ?? false };
     if (refused !== undefined) return { ...reply, result: { ok: false, error: refused } };
     if (!binding) return reply;

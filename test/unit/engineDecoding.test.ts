@@ -180,6 +180,7 @@ describe('The engine worker decodes kept messages on request (a real worker thre
     assert.equal(newest.seq, first + 1);
     assert.equal(decoded(newest), pretty('{"n": 2}'));
     assert.equal(failure(await decode('cbor/series', { seq: first + 5 })), `CBOR: no message ${first + 5} of cbor/series (kept: ${first}–${first + 1})`);
+    assert.equal(failure(await decode('cbor/series', { seq: first + 0.5 })), `CBOR: no message ${first + 0.5} of cbor/series (kept: ${first}–${first + 1})`);
     assert.equal(failure(await decode('cbor/nothing-here')), 'CBOR: no message 0 of cbor/nothing-here (none kept)');
   });
 
