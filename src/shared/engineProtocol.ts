@@ -5,6 +5,8 @@
 import type { BackoffOptions } from '../worker/backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../worker/connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicTree';
+import type { DecodeResult } from '../worker/decoders/types';
+import type { DecoderBinding } from './decoderBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
 import type { Point } from './series';
@@ -89,6 +91,29 @@ export interface SeriesResult {
   series: { path: string; points: Point[] }[];
 }
 
+/** What a set of decoders loaded. */
+export interface DecodersSet {
+  /** Problems of the bindings and of the set of files as a whole, one sentence each. */
+  errors: string[];
+  /** Files that did not load, or loaded with errors ("sensors.proto line 4: …"). */
+  schemaErrors: { file: string; error: string }[];
+  /** Full names of the Protobuf message types loaded, in name order (for a "Decode As…" picker). */
+  messageTypes: string[];
+}
+
+/** One message decoded. */
+export interface DecodedMessage {
+  /** The message decoded (the newest when the request named none). */
+  seq: number;
+  /** What decoded it; absent when the topic has no binding (then there is no `result` either). */
+  binding?: DecoderBinding;
+  result?: DecodeResult;
+  /** The payload's size as received. */
+  size: number;
+  /** The engine kept only the payload's beginning: it was not decoded. */
+  truncated: boolean;
+}
+
 export interface EngineRequests {
   /** `workspaceFolder`: the first workspace folder's path, where relative TLS file paths lead (none open: absent). */
   connect: { params: { connectionId: string; profile: ConnectionProfile; secrets: ConnectionSecrets; backoff: BackoffOptions; workspaceFolder?: string }; result: void };
@@ -119,6 +144,19 @@ export interface EngineRequests {
   /** Topics at or below a node (the root: all) that hold a retained message. */
   retainedBelow: { params: { connectionId: string; node: NodeRef }; result: string[] };
   setLimits: { params: { limits: TopicLimits }; result: void };
+  /**
+   * Replaces the decoder bindings and the schema files. `bindings`: the mqttExplorer.decoders setting as
+   * read (checked here; `errors` name index and field). `files`: the workspace's .proto and .avsc texts by
+   * workspace-relative, `/`-separated path (at most MAX_SCHEMA_FILES, MAX_SCHEMA_FILE_BYTES each and
+   * MAX_SCHEMA_TOTAL_BYTES together, src/worker/decoding.ts; beyond, refused with an error). A worker
+   * starts with none: the host sends them again after a restart.
+   */
+  setDecoders: { params: { bindings: unknown; files: Record<string, string> }; result: DecodersSet };
+  /**
+   * Decodes one kept message of a topic, on request only (never per received message): `seq` (default
+   * the newest) with `binding` ("Decode As…") or else the topic's own. No binding: no `binding`, no `result`.
+   */
+  decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
   stats: { params: { connectionId: string }; result: TreeStats };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };

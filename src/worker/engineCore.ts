@@ -1,5 +1,6 @@
 import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
+import { DecoderState } from './decoding';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
@@ -14,6 +15,7 @@ export class EngineCore {
   private readonly pool: ConnectionPool;
   private readonly tracker: ChangeTracker;
   private filterIndex: FilterIndex | undefined;
+  private readonly decoders = new DecoderState();
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean } = {}) {
@@ -76,6 +78,8 @@ export class EngineCore {
       },
       retainedBelow: (params) => queries.retainedBelow(pool.require(params.connectionId), params.node),
       setLimits: (params) => pool.setLimits(params.limits),
+      setDecoders: (params) => this.decoders.set(params),
+      decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       stats: (params) => ({ ...pool.require(params.connectionId).connection.topics.stats }),
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),

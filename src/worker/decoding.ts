@@ -1,0 +1,125 @@
+import { bindingFor, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
+import { isRecord } from '../shared/guards';
+import { buildDecoderSchemas, decodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
+import type { DecodeResult } from './decoders/types';
+import type { ConnectionModel } from './connectionPool';
+import type { EngineRequests } from '../shared/engineProtocol';
+
+/**
+ * The engine's decoders: the bindings and schema files the host last sent (`setDecoders`), and the
+ * decoding of one kept message on request (`decode`). Lazy by design: nothing here runs per received
+ * message, so a flood costs nothing more with bindings set than without.
+ */
+
+/** Schema files a set may hold: a folder's files are untrusted input. */
+export const MAX_SCHEMA_FILES = 200;
+/** Bytes (UTF-8) of one schema file; a larger file is not loaded. */
+export const MAX_SCHEMA_FILE_BYTES = 1024 * 1024;
+/** Bytes (UTF-8) of all schema files of a set together; a larger set loads none. */
+export const MAX_SCHEMA_TOTAL_BYTES = 8 * 1024 * 1024;
+const MAX_SCHEMA_PATH = 1024;
+
+type SetParams = EngineRequests['setDecoders']['params'];
+type SetResult = EngineRequests['setDecoders']['result'];
+type DecodeParams = EngineRequests['decode']['params'];
+type DecodeReply = EngineRequests['decode']['result'];
+
+const count = (value: number) => value.toLocaleString('en-US');
+const bytesLimit = (bytes: number) => `${count(bytes)} (${count(bytes / (1024 * 1024))} MiB)`;
+
+/** A binding's format fields, as the decoders take them (the binding was checked by readDecoderBindings). */
+function formatOf(binding: DecoderBinding): FormatBinding | undefined {
+  switch (binding.format) {
+    case 'cbor':
+    case 'msgpack':
+      return { format: binding.format };
+    case 'protobuf':
+      return binding.type === undefined ? undefined : { format: 'protobuf', type: binding.type, ...(binding.schema === undefined ? {} : { schema: binding.schema }) };
+    case 'avro':
+      return binding.schema === undefined ? undefined : { format: 'avro', schema: binding.schema };
+    case 'sparkplug':
+      return undefined;
+  }
+}
+
+const FORMAT_NAMES: Record<DecoderBinding['format'], string> = { cbor: 'CBOR', msgpack: 'MessagePack', protobuf: 'Protobuf', avro: 'Avro', sparkplug: 'Sparkplug B' };
+
+export class DecoderState {
+  private bindings: readonly DecoderBinding[] = [];
+  private schemas: DecoderSchemas = buildDecoderSchemas({});
+
+  /** Replaces the bindings and schema files (a reload after a file changed sends them all again). */
+  set(params: SetParams): SetResult {
+    const read = readDecoderBindings(params.bindings);
+    const errors = [...read.errors];
+    const schemaErrors: SetResult['schemaErrors'] = [];
+    const accepted: Record<string, string> = {};
+    const files: unknown = params.files;
+    if (files !== undefined && !isRecord(files)) errors.push('schema files: a map of file path to text expected');
+    const entries = isRecord(files) ? Object.entries(files) : [];
+    let total = 0;
+    if (entries.length > MAX_SCHEMA_FILES) {
+      errors.push(`schema files: ${count(entries.length)} .proto and .avsc files, more than the ${MAX_SCHEMA_FILES} read: none loaded`);
+    } else {
+      for (const [file, text] of entries) {
+        const at = file.length > MAX_SCHEMA_PATH ? `${file.slice(0, 80)}…` : file;
+        if (file.length > MAX_SCHEMA_PATH) schemaErrors.push({ file: at, error: `${at}: a path of more than ${MAX_SCHEMA_PATH} characters: not loaded` });
+        else if (!file.endsWith('.proto') && !file.endsWith('.avsc')) schemaErrors.push({ file, error: `${file}: neither a .proto nor a .avsc file: not loaded` });
+        else if (typeof text !== 'string') schemaErrors.push({ file, error: `${file}: its text expected, got ${typeof text}` });
+        else {
+          const bytes = Buffer.byteLength(text, 'utf8');
+          if (bytes > MAX_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: `${file}: ${count(bytes)} bytes, more than the ${bytesLimit(MAX_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
+          else {
+            total += bytes;
+            accepted[file] = text;
+          }
+        }
+      }
+    }
+    let texts = accepted;
+    if (total > MAX_SCHEMA_TOTAL_BYTES) {
+      errors.push(`schema files: ${count(total)} bytes together, more than the ${bytesLimit(MAX_SCHEMA_TOTAL_BYTES)} read: none loaded`);
+      texts = {};
+    }
+    const schemas = buildDecoderSchemas(texts);
+    for (const error of schemas.protobuf.errors) schemaErrors.push({ file: error.file, error: formatProtoError(error) });
+    for (const [file, entry] of schemas.avro) if (!entry.ok) schemaErrors.push({ file, error: entry.error });
+    this.bindings = read.bindings;
+    this.schemas = schemas;
+    return { errors, schemaErrors, messageTypes: [...schemas.protobuf.messageTypes] };
+  }
+
+  /** Decodes one kept message of a topic: the newest, or `seq`; with the topic's binding, or the one given. */
+  decode(model: ConnectionModel, params: DecodeParams): DecodeReply {
+    let binding: DecoderBinding | undefined;
+    let refused: string | undefined;
+    if (params.binding !== undefined) {
+      // "Decode As…" comes from a view: checked like the setting.
+      const read = readDecoderBindings([params.binding], 'binding');
+      binding = read.bindings[0];
+      refused = read.errors.join('; ') || undefined;
+    } else binding = bindingFor(params.topic, this.bindings);
+    const node = model.connection.topics.find(params.topic);
+    const window = node?.hasMessages ? { first: node.messageCount - node.keptCount, next: node.messageCount } : undefined;
+    const seq = params.seq ?? (window ? window.next - 1 : 0);
+    const message = window && Number.isSafeInteger(seq) && seq >= window.first && seq < window.next ? node?.messages(seq - window.first).next().value : undefined;
+    const reply: DecodeReply = { seq, size: message?.size ?? 0, truncated: message?.truncated ?? false };
+    if (refused !== undefined) return { ...reply, result: { ok: false, error: refused } };
+    if (!binding) return reply;
+    reply.binding = binding;
+    const name = FORMAT_NAMES[binding.format];
+    if (!message) {
+      const kept = window ? `kept: ${window.first}–${window.next - 1}` : 'none kept';
+      return { ...reply, result: { ok: false, error: `${name}: no message ${seq} of ${params.topic} (${kept})` } };
+    }
+    if (message.truncated) return { ...reply, result: { ok: false, error: `${name}: the payload was cut to ${count(message.keptBytes)} bytes by the limits: not decoded` } };
+    return { ...reply, result: this.decodeBytes(message.payload, binding) };
+  }
+
+  private decodeBytes(bytes: Uint8Array, binding: DecoderBinding): DecodeResult {
+    if (binding.format === 'sparkplug') return { ok: false, error: 'Sparkplug B: not available yet' };
+    const format = formatOf(binding);
+    if (!format) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` };
+    return decodePayload(bytes, format, this.schemas, DEFAULT_DECODE_LIMITS);
+  }
+}
