@@ -117,6 +117,10 @@ export class Workbench {
     await pane.hover();
     await pane.locator('.pane-header .action-label[aria-label="Collapse All"]').click();
     // Collapsing lands asynchronously: a click on the connection before it would be undone by it.
+    // Wait for the connection's own row to say it is collapsed: rows below it can be missing for a
+    // moment while a live update (a filter's relisting) re-renders the list, before the collapse.
+    const rootCollapsed = pane.locator('.monaco-list-row[aria-level="1"][aria-expanded="false"]').first();
+    await rootCollapsed.waitFor({ timeout: 10_000 }).catch(() => undefined);
     await pane.locator('.monaco-list-row[aria-level="2"]').first().waitFor({ state: 'detached', timeout: 5000 }).catch(() => undefined);
     // The connection's row too can miss a click while a live update re-renders the list (seen in CI
     // with a filter, whose relisting refreshes that row): it opens at once when the click lands.
