@@ -3,6 +3,7 @@ import { isRecord } from '../shared/guards';
 import { buildDecoderSchemas, decodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
 import type { DecodeResult } from './decoders/types';
 import type { ConnectionModel } from './connectionPool';
+import { queries } from './topicQueries';
 import type { EngineRequests } from '../shared/engineProtocol';
 
 /**
@@ -100,16 +101,16 @@ export class DecoderState {
       refused = read.errors.join('; ') || undefined;
     } else binding = bindingFor(params.topic, this.bindings);
     const node = model.connection.topics.find(params.topic);
-    const window = node?.hasMessages ? { first: node.messageCount - node.keptCount, next: node.messageCount } : undefined;
-    const seq = params.seq ?? (window ? window.next - 1 : 0);
-    const message = window && Number.isSafeInteger(seq) && seq >= window.first && seq < window.next ? node?.messages(seq - window.first).next().value : undefined;
+    const window = node?.hasMessages ? queries.windowOf(model, node) : undefined;
+    const seq = params.seq ?? (window ? window.nextSeq - 1 : 0);
+    const message = window && Number.isSafeInteger(seq) && seq >= window.firstSeq && seq < window.nextSeq ? node?.messages(seq - window.firstSeq).next().value : undefined;
     const reply: DecodeReply = { seq, size: message?.size ?? 0, truncated: message?.truncated ?? false };
     if (refused !== undefined) return { ...reply, result: { ok: false, error: refused } };
     if (!binding) return reply;
     reply.binding = binding;
     const name = FORMAT_NAMES[binding.format];
     if (!message) {
-      const kept = window ? `kept: ${window.first}–${window.next - 1}` : 'none kept';
+      const kept = window ? `kept: ${window.firstSeq}–${window.nextSeq - 1}` : 'none kept';
       return { ...reply, result: { ok: false, error: `${name}: no message ${seq} of ${params.topic} (${kept})` } };
     }
     if (message.truncated) return { ...reply, result: { ok: false, error: `${name}: the payload was cut to ${count(message.keptBytes)} bytes by the limits: not decoded` } };
