@@ -1,4 +1,4 @@
-import type { EngineClient } from '../../src/host/engine/engineClient';
+import type { EngineClient, TopicChanges } from '../../src/host/engine/engineClient';
 import { newProfile, type ConnectionProfile } from '../../src/shared/profile';
 import { waitFor } from './waitFor';
 
@@ -20,4 +20,14 @@ export async function connectSubscribed(engine: EngineClient, connectionId: stri
     backoff: { minDelayMs: 100, maxDelayMs: 500, stableAfterMs: 10_000 },
   });
   await subscribed;
+}
+
+/** The engine's next change report that `predicate` accepts, within `timeoutMs`. */
+export function nextChanges(engine: EngineClient, predicate: (changes: TopicChanges) => boolean, timeoutMs: number, what: string): Promise<TopicChanges> {
+  return waitFor(
+    (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
+    predicate,
+    timeoutMs,
+    what,
+  );
 }

@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
 import { MAX_ROWS_PER_TURN, ROW_REFRESH_MS } from '../../src/worker/changeTracker';
 import type { NodeRef } from '../../src/shared/engineProtocol';
 import { newProfile } from '../../src/shared/profile';
-import { connectSubscribed } from '../helpers/engine';
+import { connectSubscribed, nextChanges as changesOf } from '../helpers/engine';
 import { waitFor } from '../helpers/waitFor';
 
 const ROOT: NodeRef = { root: true };
@@ -35,13 +35,7 @@ describe('The engine worker (a real worker thread, a real broker)', function () 
   let publisher: mqtt.MqttClient;
   const connectionId = 'c1';
 
-  const nextChanges = (predicate: (changes: TopicChanges) => boolean, what: string) =>
-    waitFor(
-      (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
-      predicate,
-      5000,
-      what,
-    );
+  const nextChanges = (predicate: (changes: TopicChanges) => boolean, what: string) => changesOf(engine, predicate, 5000, what);
 
   before(async () => {
     broker = new LocalBroker();

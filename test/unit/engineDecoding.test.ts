@@ -4,14 +4,13 @@ import { encode as msgpackEncode } from '@msgpack/msgpack';
 import { encode as cborEncode } from 'cbor2';
 import mqtt from 'mqtt';
 import * as protobuf from 'protobufjs';
-import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
+import { EngineClient } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import type { DecodedMessage } from '../../src/shared/engineProtocol';
 import { formatJson, parseJson } from '../../src/shared/json';
 import { MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_FILES, MAX_SCHEMA_TOTAL_BYTES } from '../../src/worker/decoding';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
-import { connectSubscribed } from '../helpers/engine';
-import { waitFor } from '../helpers/waitFor';
+import { connectSubscribed, nextChanges } from '../helpers/engine';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
 
@@ -57,12 +56,7 @@ describe('The engine worker decodes kept messages on request (a real worker thre
   /** Publishes and resolves once the engine has received the message (its change report counts it). */
   async function publish(topic: string, payload: Uint8Array | string): Promise<void> {
     const { received } = await engine.request('stats', { connectionId });
-    const arrived = waitFor(
-      (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
-      (changes) => changes.connectionId === connectionId && changes.stats.received > received,
-      5000,
-      `the message on ${topic}`,
-    );
+    const arrived = nextChanges(engine, (changes) => changes.connectionId === connectionId && changes.stats.received > received, 5000, `the message on ${topic}`);
     await publisher.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), { qos: 1 });
     await arrived;
   }

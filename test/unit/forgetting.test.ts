@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
+import { EngineClient } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
-import { connectSubscribed } from '../helpers/engine';
+import { connectSubscribed, nextChanges } from '../helpers/engine';
 import { waitFor } from '../helpers/waitFor';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
@@ -59,12 +59,7 @@ describe('Forgetting topics when even the last values do not fit (a real worker 
       30_000,
       'the log line',
     );
-    const relisted = waitFor(
-      (listener: (value: TopicChanges) => void) => engine.onEvent((event) => (event.kind === 'changes' ? listener(event) : undefined)),
-      (changes) => changes.stats.forgotten > 0 && changes.relist.some((ref) => 'id' in ref && ref.id === old.id),
-      30_000,
-      'fleet/old listed again after its topics were forgotten',
-    );
+    const relisted = nextChanges(engine, (changes) => changes.stats.forgotten > 0 && changes.relist.some((ref) => 'id' in ref && ref.id === old.id), 30_000, 'fleet/old listed again after its topics were forgotten');
     for (let i = 0; i < TOPICS; i++) publisher.publish(`fleet/new/device-${i}`, payload, { qos: 0 });
     await publisher.publishAsync('fleet/new/device-last', payload, { qos: 1 });
     const line = await logged;
