@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
-  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: { choices: () => ({ messageTypes: [], avroSchemas: [] }), addBinding: async () => { throw new Error('TODO: decoder catalog'); }, onDidChange: new vscode.EventEmitter<void>().event } });
   const report = (error: unknown) => {
     if (error instanceof RestrictedModeError) {
       log.warn(error.message);
@@ -199,6 +199,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('mqttExplorer.publishToTopic', (arg?: unknown) => {
       const ref = topicRefArg(arg);
       if (ref) panels.showPublishForm(ref).catch(report);
+    }),
+    vscode.commands.registerCommand('mqttExplorer.decodeAs', (arg?: unknown) => {
+      const ref = topicRefArg(arg);
+      if (ref) panels.decodeAs(ref);
     }),
     vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (arg?: unknown) => {
       const ref = topicRefArg(arg);

@@ -5,7 +5,7 @@
 import type { BackoffOptions } from '../worker/backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../worker/connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicTree';
-import type { DecodeResult } from '../worker/decoders/types';
+import type { DecodeResult, EncodeResult } from '../worker/decoders/types';
 import type { DecoderBinding } from './decoderBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
@@ -157,6 +157,14 @@ export interface EngineRequests {
    * the newest) with `binding` ("Decode As…") or else the topic's own. No binding: no `binding`, no `result`.
    */
   decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
+  /** The binding that decodes a topic now (none: undefined), for the publish form's format list. */
+  decoderOf: { params: { topic: string }; result: DecoderBinding | undefined };
+  /**
+   * Encodes JSON for publishing to `topic`: with `binding`, or else the topic's own. Nothing is
+   * published; `result` says why when it cannot be encoded. Sparkplug B numbers the message (`seq`)
+   * from the connection's state, except for a `check` (a form checking what is typed).
+   */
+  encode: { params: { connectionId: string; topic: string; json: string; binding?: DecoderBinding; check?: boolean }; result: { binding?: DecoderBinding; result: EncodeResult } };
   stats: { params: { connectionId: string }; result: TreeStats };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };

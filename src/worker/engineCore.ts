@@ -80,6 +80,11 @@ export class EngineCore {
       setLimits: (params) => pool.setLimits(params.limits),
       setDecoders: (params) => this.decoders.set(params),
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
+      decoderOf: (params) => this.decoders.bindingOf(params.topic),
+      encode: (params) => {
+        pool.require(params.connectionId);
+        return this.decoders.encode(params);
+      },
       stats: (params) => ({ ...pool.require(params.connectionId).connection.topics.stats }),
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
