@@ -216,7 +216,7 @@ export function activate(context: vscode.ExtensionContext): void {
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
     const args = parsePublishArgs(raw);
-    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64", qos?: 0 | 1 | 2, retain?, properties? }.');
+    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64" | "decoder", qos?: 0 | 1 | 2, retain?, properties? }.');
     if (args.topic === undefined) return prompts.run(args);
     const connectionId = args.connectionId ?? registry.list().find((connection) => connection.state.kind === 'connected')?.id;
     if (!connectionId) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
