@@ -199,7 +199,7 @@ export class DecodeAsChooser {
     try {
       const view = await host.request('decodePreview', { seq, decoder: this.choice });
       if (ticket !== this.ticket) return;
-      const heading = el('p', view.error ? 'decode-error' : 'decoded-by', view.error ? `Message #${seq} does not decode: ${view.error}` : `Message #${seq} decoded by ${view.decodedBy}:`);
+      const heading = el('p', view.error ? 'decode-error' : 'preview-heading', view.error ? `Message #${seq} does not decode: ${view.error}` : `Message #${seq} decoded by ${view.decodedBy}:`);
       const notes = view.error ? undefined : decoderNotes(view);
       this.preview.replaceChildren(heading, ...(notes ? [notes] : []), ...(view.error ? [] : [decodedBody(view)]));
     } catch (error) {
