@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { bindingReferenceErrors, locateBindingError, locateSchemaError, positionAt, withBindingFirst } from '../../src/shared/decoderFiles';
-import { MAX_DECODER_BINDINGS, readDecoderBindings } from '../../src/shared/decoderBindings';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import fc from 'fast-check';
+import { bindingReferenceErrors, DECODERS_SETTING, locateBindingError, locateSchemaError, positionAt, withBindingFirst } from '../../src/shared/decoderFiles';
+import { BINDING_FORMATS, MAX_DECODER_BINDINGS, readDecoderBindings } from '../../src/shared/decoderBindings';
 import { DecoderState } from '../../src/worker/decoding';
 
 /** The engine's own answer to a set of files (the same code the worker runs). */
@@ -158,5 +162,65 @@ describe('Decoders on the host: adding a binding to the setting', () => {
     const replaced = withBindingFirst([...full.slice(1), { topic: 'sensors/#', format: 'cbor' }], binding);
     assert.equal(replaced.length, MAX_DECODER_BINDINGS);
     assert.deepEqual(replaced[0], binding);
+  });
+});
+
+describe('Decoders: the setting as package.json declares it', () => {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { items: object; maxItems?: number; scope?: string }> } };
+  };
+  const declared = manifest.contributes.configuration.properties[DECODERS_SETTING];
+  // The Settings editor's JSON validation follows JSON Schema draft 7 (if/then included), as ajv does;
+  // VS Code's own keywords (markdownDescription, defaultSnippets, …) are not validation.
+  const validEntry = new Ajv({ strict: false, allErrors: true }).compile(declared.items);
+  const accepted = (entry: unknown) => readDecoderBindings([entry]).errors.length === 0;
+  const validFilter = (topic: unknown) => typeof topic === 'string' && readDecoderBindings([{ topic, format: 'cbor' }]).errors.length === 0;
+
+  it(`a list of at most ${MAX_DECODER_BINDINGS}, in window scope (a folder's settings can share it)`, () => {
+    assert.equal(declared.maxItems, MAX_DECODER_BINDINGS);
+    assert.equal(declared.scope, 'window');
+  });
+
+  it('the schema flags an entry exactly when the extension refuses it, but for what a topic filter may hold', () => {
+    // Mostly valid entries with up to two things changed, so both answers come up often.
+    const topic = fc.constantFrom('sensors/+/reading', 'a/#', '#', '$SYS/x');
+    const badTopic = fc.constantFrom<unknown>('', 'a/#/b', 'a+', 'x\u0000', 5);
+    const type = fc.constantFrom('sensors.Reading', '.sensors.Reading', 'Reading', 'a_1.B2');
+    const badType = fc.constantFrom<unknown>('a b', '1x', 'a..b', 'a.', '', `a${'b'.repeat(512)}`, 7);
+    const path = (extension: string) => fc.array(fc.constantFrom('protos', 'a', 'x y', 'ü', '.hidden', '...'), { maxLength: 3 }).map((folders) => [...folders, `s${extension}`].join('/'));
+    const badPath = fc.constantFrom<unknown>('../s.proto', 'a/../s.avsc', '/abs.proto', '~/s.avsc', 'C:/s.proto', 'a\\s.proto', 'a//s.avsc', 'a/', '', 's.json', 'x\u0000.proto', 'a/..', 'x\n.avsc', 5);
+    type Change = (entry: Record<string, unknown>) => void;
+    const set = (key: string) => (value: unknown): Change => (entry) => void (entry[key] = value);
+    const change = fc.oneof(
+      badTopic.map(set('topic')),
+      badType.map(set('type')),
+      type.map(set('type')),
+      badPath.map(set('schema')),
+      path('.proto').map(set('schema')),
+      path('.avsc').map(set('schema')),
+      fc.constantFrom('yaml', 'Protobuf').map(set('format')),
+      fc.constantFrom('topic', 'format', 'type', 'schema').map((key): Change => (entry) => void delete entry[key]),
+      fc.constant<Change>((entry) => void (entry.colour = 'red')),
+    );
+    const entry = fc
+      .tuple(fc.constantFrom(...BINDING_FORMATS), topic, type, path('.proto'), path('.avsc'), fc.boolean(), fc.array(change, { maxLength: 2 }))
+      .map(([format, topicFilter, typeName, proto, avsc, withSchema, changes]) => {
+        const candidate: Record<string, unknown> = { topic: topicFilter, format };
+        if (format === 'protobuf') candidate.type = typeName;
+        if (format === 'protobuf' && withSchema) candidate.schema = proto;
+        if (format === 'avro') candidate.schema = avsc;
+        for (const apply of changes) apply(candidate);
+        return candidate;
+      });
+    let both = 0;
+    fc.assert(
+      fc.property(entry, (candidate) => {
+        const schemaSays = validEntry(candidate) && validFilter(candidate.topic);
+        assert.equal(schemaSays, accepted(candidate), `${JSON.stringify(candidate)}: schema ${schemaSays}, extension ${accepted(candidate)} (${readDecoderBindings([candidate]).errors.join('; ')}; ${JSON.stringify(validEntry.errors)})`);
+        if (schemaSays) both++;
+      }),
+      { numRuns: 3000 },
+    );
+    assert.ok(both > 300, `valid entries were tried too (${both})`);
   });
 });
