@@ -155,6 +155,11 @@ export class DecoderCatalog extends Disposable {
     return this.answered?.result.messageTypes ?? [];
   }
 
+  /** The schema files sent with that set (workspace-relative paths, in name order): the .avsc files an Avro binding can name. */
+  get schemaFiles(): readonly string[] {
+    return Object.keys(this.answered?.set.files.texts ?? {});
+  }
+
   /** The engine's answer to the newest set it answered. */
   get lastSet(): DecodersSet | undefined {
     return this.answered?.result;
@@ -312,13 +317,13 @@ export class DecoderCatalog extends Disposable {
         files.problems.push({ file: path, error: `${path}: another file of the workspace has the same name: not loaded` });
         continue;
       }
-      files.uris.set(path, uri);
       let stat: vscode.FileStat;
       try {
         stat = await vscode.workspace.fs.stat(uri);
       } catch {
         continue; // Deleted since it was found: the watcher brings another reload.
       }
+      files.uris.set(path, uri);
       if (!(stat.type & vscode.FileType.File)) {
         files.problems.push({ file: path, error: `${path}: not a regular file: not loaded` });
         continue;
@@ -381,11 +386,13 @@ export class DecoderCatalog extends Disposable {
     this.diagnostics.clear();
     for (const [key, diagnostics] of byFile) this.diagnostics.set(uris.get(key) as vscode.Uri, diagnostics);
 
-    const loggedKey = JSON.stringify(all);
+    const files = Object.keys(set.files.texts).length;
+    const plural = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+    const summary = `Decoders: ${plural(set.bindings.length, 'binding')}, ${plural(files, 'schema file')}${set.files.read ? '' : " (Restricted Mode: the folder's files are not read)"}, ${plural(result.messageTypes.length, 'Protobuf message type')}; ${plural(all.length, 'problem')}.`;
+    const loggedKey = JSON.stringify([summary, all]);
     if (loggedKey !== this.loggedKey) {
       this.loggedKey = loggedKey;
-      const files = Object.keys(set.files.texts).length;
-      this.log.info(`Decoders: ${set.bindings.length} binding${set.bindings.length === 1 ? '' : 's'}, ${files} schema file${files === 1 ? '' : 's'}${set.files.read ? '' : ' (Restricted Mode: the folder\'s files are not read)'}, ${result.messageTypes.length} Protobuf message type${result.messageTypes.length === 1 ? '' : 's'}; ${all.length} problem${all.length === 1 ? '' : 's'}.`);
+      this.log.info(summary);
       for (const error of all) this.log.warn(`Decoders: ${error}`);
     }
     const notifiedKey = JSON.stringify(unplaced);

@@ -115,6 +115,7 @@ describe('Decoders in a real VS Code', function () {
     await api.decoders.ready();
     assert.deepEqual(api.decoders.bindings, [BINDING]);
     assert.deepEqual(api.decoders.lastSet?.schemaErrors, []);
+    assert.deepEqual(api.decoders.schemaFiles, ['decoders-test/sensors.proto'], 'named relative to the folder, with /');
     await publishReading();
     const value = await decodedWith('celsius');
     assert.deepEqual(value, { id: 'probe-1', celsius: 21.5 });
