@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
+import { panelDecoders } from './host/topicPanel';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
@@ -83,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
-  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: { choices: () => ({ messageTypes: [], avroSchemas: [] }), addBinding: async () => { throw new Error('TODO: decoder catalog'); }, onDidChange: new vscode.EventEmitter<void>().event } });
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: panelDecoders(decoders) });
   const report = (error: unknown) => {
     if (error instanceof RestrictedModeError) {
       log.warn(error.message);

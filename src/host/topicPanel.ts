@@ -24,6 +24,7 @@ import {
 } from '../shared/webviewProtocol';
 import { parseDraft, type PublishDraft } from '../shared/publish';
 import type { PayloadDocuments } from './payloadDocuments';
+import type { DecoderCatalog } from './decoderCatalog';
 import { decoderLabel, encodeWithDecoder, publishDraft, type PublishHistory } from './publishFlow';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
@@ -55,14 +56,23 @@ export interface PanelContext {
   decoders: PanelDecoders;
 }
 
-/** What the panel needs of the workspace's decoders (src/host/decoderCatalog.ts). */
+/** What the panel needs of the workspace's decoders. */
 export interface PanelDecoders {
   /** What "Decode As…" offers. */
   choices(): DecoderChoices;
-  /** Puts a binding first in mqttExplorer.decoders; resolves once the engine has the new set. */
-  addBinding(binding: DecoderBinding, target: 'workspace' | 'user'): Promise<void>;
+  /** Puts a binding first in mqttExplorer.decoders; resolves once the engine has the new set. `effective: false`: the folder's list hides a user binding. */
+  addBinding(binding: DecoderBinding, target: 'workspace' | 'user'): Promise<{ effective: boolean }>;
   /** The bindings or schema files changed (and the engine has them). */
-  readonly onDidChange: vscode.Event<void>;
+  readonly onDidChange: (listener: () => void) => vscode.Disposable;
+}
+
+/** The catalog as the panels use it. */
+export function panelDecoders(catalog: DecoderCatalog): PanelDecoders {
+  return {
+    choices: () => ({ messageTypes: [...catalog.messageTypes], avroSchemas: catalog.schemaFiles.filter((file) => file.endsWith('.avsc')), canWriteWorkspace: catalog.canWriteWorkspace }),
+    addBinding: (binding, target) => catalog.addBinding(binding, target),
+    onDidChange: (listener) => catalog.onDidChange(listener),
+  };
 }
 
 /** The engine's answer as the panel shows it. */
@@ -181,8 +191,10 @@ class TopicPanel extends Disposable {
     const read = readDecoderBindings([{ topic: filter, ...decoder }], 'binding');
     const binding = read.bindings[0];
     if (!binding) throw new Error(read.errors.join('; ') || 'The binding is not valid.');
-    await this.context.decoders.addBinding(binding, target);
-    return { saved: `${filter} is decoded as ${describeDecoder(binding)} (${target === 'user' ? 'user' : 'workspace'} settings).` };
+    const { effective } = await this.context.decoders.addBinding(binding, target);
+    const saved = `${filter} is decoded as ${describeDecoder(binding)} (${target === 'user' ? 'user' : 'workspace'} settings)`;
+    // VS Code uses the folder's list instead of the user's when the folder has one.
+    return { saved: effective ? `${saved}.` : `${saved}, but the folder's settings list decoders of their own, which apply here instead.` };
   }
 
   private async checkEncoding(topic: string, payload: string): Promise<RequestResults['checkEncoding']> {

@@ -149,6 +149,8 @@ export interface DecodedView {
 export interface DecoderChoices {
   messageTypes: string[];
   avroSchemas: string[];
+  /** A trusted folder is open: a binding can go to its settings. */
+  canWriteWorkspace: boolean;
 }
 
 export interface SeriesView {

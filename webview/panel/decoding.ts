@@ -115,7 +115,7 @@ export class DecodeAsChooser {
   private readonly target = select('decode-as-target', 'Save in');
   private readonly preview = el('div', 'decode-as-preview');
   private readonly status = el('span', 'status');
-  private choices: DecoderChoices = { messageTypes: [], avroSchemas: [] };
+  private choices: DecoderChoices = { messageTypes: [], avroSchemas: [], canWriteWorkspace: false };
   private ticket = 0;
 
   constructor(
@@ -165,8 +165,9 @@ export class DecodeAsChooser {
     try {
       this.choices = await host.request('decoderChoices', {});
     } catch {
-      this.choices = { messageTypes: [], avroSchemas: [] };
+      this.choices = { messageTypes: [], avroSchemas: [], canWriteWorkspace: false };
     }
+    this.target.control.value = this.choices.canWriteWorkspace ? 'workspace' : 'user';
     const types = this.choices.messageTypes.map((name) => ({ value: name, label: name }));
     fill(this.type.control, types.length ? types : [{ value: '', label: 'No .proto file loaded in the workspace' }]);
     const schemas = this.choices.avroSchemas.map((file) => ({ value: file, label: file }));
