@@ -47,7 +47,8 @@ describe('Webview logic: chart axes', () => {
   });
 
   it('property: every series has one axis, axes are bounded and the plan does not depend on units', () => {
-    const extent = fc.tuple(fc.double({ min: -1e9, max: 1e9, noNaN: true }), fc.double({ min: 0, max: 1e9, noNaN: true })).map(([min, width]) => range(min, min + width));
+    // Thousandths: normal doubles, which a power of two scales exactly (subnormal ones lose digits).
+    const extent = fc.tuple(fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: 0, max: 1e12 })).map(([min, width]) => range(min / 1000, (min + width) / 1000));
     fc.assert(
       fc.property(fc.array(fc.option(extent, { nil: undefined }), { maxLength: 12 }), (extents) => {
         const plan = planAxes(extents);
@@ -148,10 +149,24 @@ describe('Webview logic: chart labels', () => {
     assert.deepEqual(timeTickLabels([new Date(2025, 0, 1).getTime(), new Date(2026, 0, 1).getTime()], 365 * DAY), ['2025', '2026']);
   });
 
+  it('says the UTC offset of the hour that the end of summer time repeats', () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      // 1 November 2026, 01:00 EDT and 01:00 EST.
+      assert.deepEqual(timeTickLabels([Date.UTC(2026, 10, 1, 4), Date.UTC(2026, 10, 1, 5), Date.UTC(2026, 10, 1, 6), Date.UTC(2026, 10, 1, 7)], HOUR), ['00:00', '01:00', '01:00\nUTC-5', '02:00']);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('property: neighbouring time ticks never read the same, and their labels fit the room between them', () => {
     const charPx = 7.5;
     fc.assert(
-      fc.property(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), fc.integer({ min: 50, max: 40 * DAY }), fc.integer({ min: 150, max: 2000 }), (start, rangeMs, plotPx) => {
+      // Ranges from 50 ms to 40 days, evenly on a log scale so that every step is tried.
+      fc.property(fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), fc.double({ min: Math.log10(50), max: Math.log10(40 * DAY), noNaN: true }), fc.integer({ min: 150, max: 2000 }), (start, power, plotPx) => {
+        const rangeMs = 10 ** power;
         const space = timeTickSpace(rangeMs, plotPx, charPx);
         // uPlot takes the smallest step at least `space` pixels wide.
         const step = TIME_STEPS.find((one) => (one * plotPx) / rangeMs >= space) ?? TIME_STEPS[TIME_STEPS.length - 1];
@@ -162,6 +177,7 @@ describe('Webview logic: chart labels', () => {
         const widest = Math.max(...labels.flatMap((label) => label.split('\n')).map((line) => line.length));
         assert.ok((widest + 1) * charPx <= (step * plotPx) / rangeMs, `${labels[0]} in ${space} px (step ${step} ms)`);
       }),
+      { numRuns: 2000 },
     );
   });
 

@@ -182,45 +182,63 @@ function dayOf(time: number): string {
   return `${date.getDate()} ${MONTHS[date.getMonth()]}`;
 }
 
+function utcOffsetOf(date: Date): string {
+  const minutes = -date.getTimezoneOffset();
+  const sign = minutes < 0 ? '-' : '+';
+  const hours = Math.floor(Math.abs(minutes) / 60);
+  const rest = Math.abs(minutes) % 60;
+  return `UTC${sign}${hours}${rest ? `:${pad(rest)}` : ''}`;
+}
+
 /**
  * Labels for the time axis' ticks, `step` ms apart, in local time: as precise as the step (HH:MM,
  * HH:MM:SS, then tenths to milliseconds), so that no two ticks read the same; the date on a second
- * line where the day changes; for steps of days the date alone, then month and year, then the year.
+ * line where the day changes, the UTC offset where the clock went back; for steps of days the date
+ * alone, then month and year, then the year.
  */
 export function timeTickLabels(ticks: number[], step: number): string[] {
   const decimals = step % SECOND === 0 ? 0 : Math.min(3, decimalsOf(step / SECOND));
   // Ticks computed in floating point can land a hair before the time they mean (…449.9999 for …450).
   const resolution = step % MINUTE === 0 ? MINUTE : step % SECOND === 0 ? SECOND : 10 ** (3 - decimals);
   const times = ticks.map((tick) => (step >= DAY ? tick : Math.round(tick / resolution) * resolution));
-  return times.map((time, index) => {
+  const clocks = times.map((time) => {
     const date = new Date(time);
     if (step >= YEAR) return String(date.getFullYear());
     if (step >= MONTH) return `${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
     if (step >= DAY) return dayOf(time);
-    let label = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-    if (resolution < MINUTE) label += `:${pad(date.getSeconds())}`;
-    if (decimals) label += `.${pad(date.getMilliseconds(), 3).slice(0, decimals)}`;
+    let clock = `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+    if (resolution < MINUTE) clock += `:${pad(date.getSeconds())}`;
+    if (decimals) clock += `.${pad(date.getMilliseconds(), 3).slice(0, decimals)}`;
+    return clock;
+  });
+  if (step >= DAY) return clocks;
+  return clocks.map((clock, index) => {
+    const time = times[index];
     const previous = times[index - 1];
-    if (previous !== undefined && dayOf(previous) !== dayOf(time)) label += `\n${dayOf(time)}`;
-    return label;
+    if (previous === undefined) return clock;
+    if (dayOf(previous) !== dayOf(time)) return `${clock}\n${dayOf(time)}`;
+    // The hour that the end of summer time repeats: the second one says its UTC offset.
+    if (clock === clocks[index - 1]) return `${clock}\n${utcOffsetOf(new Date(time))}`;
+    return clock;
   });
 }
 
 /**
  * The least room in pixels between time ticks so that their labels never touch: the widest label
- * the resulting step can need, measured in characters of `charPx`. uPlot picks the smallest step
- * at least this wide; a step of a minute or more needs only HH:MM, one of a second or more HH:MM:SS.
+ * the resulting step can need, measured in characters of `charPx`. uPlot picks the smallest of its
+ * steps that is at least this wide; a step of a minute or more needs only HH:MM, one of a second or
+ * more HH:MM:SS. Its steps just below those are 30 s and 500 ms, so a room worth more than that
+ * gets a step of a minute (a second) or more.
  */
 export function timeTickSpace(rangeMs: number, plotPx: number, charPx: number): number {
   const gap = 2 * charPx;
   const formats = [
-    { chars: 5, least: MINUTE },
-    { chars: 8, least: SECOND },
-    { chars: 12, least: 0 },
+    { chars: 5, above: 30 * SECOND },
+    { chars: 8, above: 500 },
   ];
-  for (const { chars, least } of formats) {
+  for (const { chars, above } of formats) {
     const space = chars * charPx + gap;
-    if (plotPx > 0 && (space * rangeMs) / plotPx >= least) return space;
+    if (plotPx > 0 && (space * rangeMs) / plotPx > above) return space;
   }
   return 12 * charPx + gap;
 }

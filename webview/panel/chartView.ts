@@ -268,7 +268,8 @@ export class ChartView {
           },
         },
       },
-      hooks: { setSelect: [(plot) => this.selected(plot)] },
+      // The zoom's text comes from the x scale drawn, not from what was asked for.
+      hooks: { setSelect: [(plot) => this.selected(plot)], setScale: [(_plot, key) => key === 'x' && this.showZoom()] },
     };
     const plot = new uPlot(options, this.aligned, this.plotHost);
     this.plot = plot;
@@ -276,8 +277,8 @@ export class ChartView {
     plot.ctx.canvas.setAttribute('role', 'img');
     const x = this.aligned[0];
     if (this.zoom && !(x.length && this.zoom.max >= x[0] && this.zoom.min <= x[x.length - 1])) this.zoom = undefined;
-    if (this.zoom) plot.setScale('x', this.zoom);
-    this.showZoom();
+    if (this.zoom) this.setZoom(this.zoom);
+    else this.showZoom();
     this.describe();
   }
 
@@ -301,18 +302,23 @@ export class ChartView {
 
   private setZoom(zoom: { min: number; max: number } | undefined): void {
     this.zoom = zoom;
-    if (this.plot) {
-      if (zoom) this.plot.setScale('x', zoom);
-      // Setting the data again ranges every scale to all of it.
-      else this.plot.setData(this.aligned);
+    const plot = this.plot;
+    // In a batch, so that the scales are set before the text reads them (uPlot commits in a microtask otherwise).
+    if (plot) {
+      plot.batch(() => {
+        if (zoom) plot.setScale('x', zoom);
+        // Setting the data again ranges every scale to all of it.
+        else plot.setData(this.aligned);
+      });
     }
     this.showZoom();
   }
 
   private showZoom(): void {
-    const zoom = this.zoom;
-    this.zoomText.textContent = zoom ? `Zoomed to ${timeOf(zoom.min)} \u2013 ${timeOf(zoom.max)} (double-click the chart or Reset zoom for all).` : ZOOM_HINT;
-    this.resetButton.toggleAttribute('disabled', !zoom);
+    const scale = this.plot?.scales.x;
+    const shown = scale && scale.min !== undefined && scale.max !== undefined ? { min: scale.min, max: scale.max } : this.zoom;
+    this.zoomText.textContent = this.zoom && shown ? `Zoomed to ${timeOf(shown.min)} \u2013 ${timeOf(shown.max)} (double-click the chart or Reset zoom for all).` : ZOOM_HINT;
+    this.resetButton.toggleAttribute('disabled', !this.zoom);
   }
 
   private describe(): void {
