@@ -270,17 +270,18 @@ export class SparkplugState implements IDisposable {
    * define now, learning nothing and flagging nothing: `decode` is for each message as it arrives,
    * once, in order; calling it again for a stored message would count its seq twice. A stored message
    * older than the last birth is named by that birth (aliases rarely change between sessions).
+   * `limits`: a view's own bounds (the engine's views decode within DEFAULT_DECODE_LIMITS).
    */
-  view(topic: string, bytes: Uint8Array): DecodeResult {
+  view(topic: string, bytes: Uint8Array, limits: DecodeLimits = this.limits): DecodeResult {
     const reading = parseSparkplugTopic(topic);
     if (!reading.ok) return { ok: false, error: reading.reason };
-    if (reading.topic.type === 'STATE') return this.readState(bytes).result;
+    if (reading.topic.type === 'STATE') return this.readState(bytes, limits).result;
     const nodeState = this.groups.get(reading.topic.group)?.get(reading.topic.node);
     const tracked = 'device' in reading.topic ? nodeState?.devices.get(reading.topic.device) : nodeState;
     const birthName = 'device' in reading.topic ? 'DBIRTH' : 'NBIRTH';
     const birth = this.isBirth(reading.topic);
     return decodeSparkplugPayload(bytes, {
-      limits: this.limits,
+      limits,
       resolve: birth ? undefined : this.resolver(tracked),
       unresolvedNote: (aliases) =>
         `${aliasList(aliases)} ${birth ? 'without a name in the birth' : tracked?.metrics ? `not in the ${birthName}` : 'with no birth'}`,
@@ -494,8 +495,8 @@ export class SparkplugState implements IDisposable {
   }
 
   /** `spBv1.0/STATE/<host id>`: JSON `{"online": true, "timestamp": …}` (3.0), or the text ONLINE/OFFLINE (earlier versions). */
-  private readState(bytes: Uint8Array): { result: DecodeResult; online?: boolean } {
-    if (bytes.length > this.limits.maxBytes) return { result: { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${this.limits.maxBytes} decoded` } };
+  private readState(bytes: Uint8Array, limits: DecodeLimits = this.limits): { result: DecodeResult; online?: boolean } {
+    if (bytes.length > limits.maxBytes) return { result: { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${limits.maxBytes} decoded` } };
     const text = new TextDecoder().decode(bytes);
     const value = tryParseJson(text);
     let online: boolean | undefined;
