@@ -4,7 +4,7 @@ import { reasonText, type PublishProperties, type PublishResult } from '../share
 import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
 import { Emitter, type IDisposable } from '../shared/dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
-import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
+import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicNode, type TopicUpdate } from './topicTree';
 import type { MessageStore } from './messageStore';
 import { readTlsFile, TlsFileError, type TlsFileBase, type TlsFileField } from './tlsFiles';
 import { SPARKPLUG_PREFIX } from '../shared/decoderBindings';
@@ -38,7 +38,7 @@ export interface ConnectionDeps {
    * (Sparkplug B is stateful: births name the aliases of later messages, seq must be counted). Other
    * topics never reach it: one string comparison per message is all they pay.
    */
-  onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number) => void;
+  onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -178,7 +178,7 @@ export class BrokerConnection implements IDisposable {
         receivedAt,
         properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
       });
-      if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt);
+      if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
       this.topicEmitter.fire(update);
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:

@@ -97,7 +97,7 @@ export class ConnectionPool {
       backoff: params.backoff,
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
       store: this.store,
-      onSparkplugMessage: (topic, payload, receivedAt) => payloads.learn(topic, payload, receivedAt),
+      onSparkplugMessage: (topic, payload, receivedAt, node) => payloads.learn(topic, payload, receivedAt, node),
     });
     payloads.sparkplug.onDidChange((change) => this.events.onSparkplugChange(id, change));
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));

@@ -120,7 +120,7 @@ export class DecoderState {
       const kept = window ? `kept: ${window.firstSeq}–${window.nextSeq - 1}` : 'none kept';
       return { ...reply, result: { ok: false, error: `${FORMAT_NAMES[binding.format]}: no message ${seq} of ${params.topic} (${kept})` } };
     }
-    return { ...reply, result: model.payloads.decode(params.topic, message, binding) as DecodeResult };
+    return { ...reply, result: model.payloads.decode(params.topic, message, binding, node ? { node, seq } : undefined) as DecodeResult };
   }
 
   /**

@@ -31,6 +31,14 @@ const PREVIEW_BYTES = PREVIEW_CHARS * 4;
 const MAX_ERROR_CHARS = 300;
 /** Sparkplug B's per-connection caps in the engine: edge nodes, devices and birth metric definitions remembered. */
 export const ENGINE_SPARKPLUG_CAPS: SparkplugCaps = { ...SPARKPLUG_CAPS };
+/** Sparkplug B messages whose arrival raised notes (a seq gap…) that a view of them repeats: at most this many per connection, the oldest go. */
+export const MAX_SESSION_NOTES = 4096;
+
+/** A kept message by its topic's node and seq: where a decode may add what the message's arrival noted. */
+export interface MessageAt {
+  node: TopicNode;
+  seq: number;
+}
 
 const SPARKPLUG_TYPES = new Set<string>([...NODE_TYPES, ...DEVICE_TYPES]);
 const DEVICE_TYPE_SET = new Set<string>(DEVICE_TYPES);
@@ -100,6 +108,8 @@ export class PayloadReader implements IDisposable {
   readonly sparkplug: SparkplugState;
   private readonly caps: SparkplugCaps;
   private sawSparkplug = false;
+  /** By `${node key}:${seq}` (node keys are never reused), what a Sparkplug message's arrival noted: a view cannot find it again. */
+  private readonly sessionNotes = new Map<string, string[]>();
 
   constructor(
     private readonly decoders: DecoderState,
@@ -113,10 +123,16 @@ export class PayloadReader implements IDisposable {
     this.sparkplug.dispose();
   }
 
-  /** A message of a `spBv1.0/` topic as it arrives, whole, in order: the Sparkplug session rules learn from it. */
-  learn(topic: string, payload: Uint8Array, receivedAt: number): void {
+  /**
+   * A message of a `spBv1.0/` topic as it arrives, whole, in order, after `node` kept it: the Sparkplug
+   * session rules learn from it, and what they noted of it is kept for the views of the stored message.
+   */
+  learn(topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode): void {
     this.sawSparkplug = true;
-    this.sparkplug.decode(topic, payload, receivedAt);
+    const { session } = this.sparkplug.receive(topic, payload, receivedAt);
+    if (!session.length || !node.attached) return;
+    this.sessionNotes.set(`${node.key}:${node.messageCount - 1}`, session);
+    if (this.sessionNotes.size > MAX_SESSION_NOTES) this.sessionNotes.delete(this.sessionNotes.keys().next().value as string);
   }
 
   /** The connection's Sparkplug B counts, once it has seen a Sparkplug message. */
@@ -132,10 +148,13 @@ export class PayloadReader implements IDisposable {
    * One kept message (read whole: `payloadBytes` Infinity) decoded with `binding`, by default the
    * topic's own; undefined when the topic has none. A payload the limits cut is not decoded.
    */
-  decode(topic: string, message: StoredMessage, binding = this.bindingOf(topic)): DecodeResult | undefined {
+  decode(topic: string, message: StoredMessage, binding = this.bindingOf(topic), at?: MessageAt): DecodeResult | undefined {
     if (!binding) return undefined;
     if (message.truncated) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the payload was cut to ${message.keptBytes.toLocaleString('en-US')} bytes by the limits: not decoded` };
-    return this.decoders.decodeBytes(topic, message.payload, binding, this.sparkplug);
+    const result = this.decoders.decodeBytes(topic, message.payload, binding, this.sparkplug);
+    // A Sparkplug message's seq gap or bdSeq mismatch was seen when it arrived; the view of it says so too.
+    const session = binding.format === 'sparkplug' && at && result.ok ? this.sessionNotes.get(`${at.node.key}:${at.seq}`) : undefined;
+    return session && result.ok ? { ...result, notes: [...session, ...(result.notes ?? [])] } : result;
   }
 
   /** What a Topics row shows of a node's last value: the decoded value on one line, or the raw payload's. */
@@ -174,8 +193,8 @@ export class PayloadReader implements IDisposable {
   }
 
   /** A history entry's decoded text (message read whole); undefined when the topic has no binding. */
-  decodedText(topic: string, message: StoredMessage, binding = this.bindingOf(topic)): DecodedText | undefined {
-    const result = this.decode(topic, message, binding);
+  decodedText(topic: string, message: StoredMessage, binding = this.bindingOf(topic), at?: MessageAt): DecodedText | undefined {
+    const result = this.decode(topic, message, binding, at);
     if (!result) return undefined;
     if (!result.ok) return { error: result.error };
     return result.notes?.length ? { text: formatJson(result.value), decodedBy: result.decodedBy, notes: result.notes } : { text: formatJson(result.value), decodedBy: result.decodedBy };

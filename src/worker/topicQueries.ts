@@ -138,7 +138,7 @@ export const queries = {
     for (const message of node.messages(first - window.firstSeq, binding ? Infinity : payloadBytes)) {
       if (seq >= end) break;
       const entry: HistoryEntry = { seq, kept: message.keptBytes, ...recordOf(message, payloadBytes) };
-      if (binding) entry.decoded = model.payloads.decodedText(topic, message, binding);
+      if (binding) entry.decoded = model.payloads.decodedText(topic, message, binding, { node, seq });
       entries.push(entry);
       seq++;
     }

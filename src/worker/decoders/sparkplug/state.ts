@@ -216,20 +216,31 @@ export class SparkplugState implements IDisposable {
    * show (past the limits' nodes or depth), still counts: its seq, birth (without properties) or death.
    */
   decode(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): DecodeResult {
+    return this.receive(topic, bytes, receivedAt).result;
+  }
+
+  /**
+   * `decode`, with the notes that only this message's arrival can give apart (`session`: seq gaps,
+   * bdSeq mismatches, deaths and data out of order, what the caps left out; not the alias notes a
+   * later `view` makes again with the births known then), for a caller that keeps them with the
+   * stored message.
+   */
+  receive(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): { result: DecodeResult; session: string[] } {
+    const none: string[] = [];
     const reading = parseSparkplugTopic(topic);
-    if (!reading.ok) return { ok: false, error: reading.reason };
+    if (!reading.ok) return { result: { ok: false, error: reading.reason }, session: none };
     if (reading.topic.type === 'STATE') {
       const { result, online } = this.readState(bytes);
       const { hostId } = reading.topic;
       if (this.hosts.has(hostId) || this.hosts.size < this.caps.edgeNodes) this.hosts.set(hostId, { online, at: receivedAt });
       else this.untracked.edgeNodeMessages++;
-      return result;
+      return { result, session: none };
     }
     let payload: PbPayload;
     try {
       payload = readPayload(bytes, this.limits);
     } catch (error) {
-      return { ok: false, error: decodeError(error) };
+      return { result: { ok: false, error: decodeError(error) }, session: none };
     }
     const notes: string[] = [];
     const target = this.track(reading.topic, notes);
@@ -257,11 +268,12 @@ export class SparkplugState implements IDisposable {
         }
       }
       if (birth && tracked) this.define(tracked, payload.metrics, value, notes);
+      const session = [...notes];
       notes.push(...decodeNotes);
-      return notes.length ? { ok: true, value, decodedBy: DECODED_BY, notes } : { ok: true, value, decodedBy: DECODED_BY };
+      return { result: notes.length ? { ok: true, value, decodedBy: DECODED_BY, notes } : { ok: true, value, decodedBy: DECODED_BY }, session };
     } catch (error) {
       if (birth && tracked) this.define(tracked, payload.metrics, undefined, notes);
-      return { ok: false, error: decodeError(error) };
+      return { result: { ok: false, error: decodeError(error) }, session: notes };
     }
   }
 
