@@ -10,7 +10,11 @@ import CountingReporter from '../harness/countingReporter';
  */
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: CountingReporter });
-  const files = readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort();
+  // EXTENSION_TEST_FILES=a.test.js,b.test.js runs only those (while working on them; the full layer runs them all).
+  const only = process.env.EXTENSION_TEST_FILES?.split(',');
+  const files = readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.js') && (!only || only.includes(name)))
+    .sort();
   // It stops the extension (its real deactivate), so nothing may run after it.
   const last = 'deactivate.test.js';
   for (const file of [...files.filter((name) => name !== last), ...files.filter((name) => name === last)]) {

@@ -222,22 +222,32 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
     });
 
     it('requests a rebirth: NCMD Node Control/Rebirth = true on spBv1.0/<group>/NCMD/<node>, QoS 0, not retained', async () => {
+      const within = <T>(promise: Promise<T>, what: string) => Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within 5 s`)), 5000))]);
+      const firstMessage = (client: mqtt.MqttClient) => new Promise<{ topic: string; payload: Buffer; qos: number }>((resolve) => client.once('message', (topic, payload, packet) => resolve({ topic, payload, qos: packet.qos })));
       const listener = await mqtt.connectAsync(broker.url);
+      const late = await mqtt.connectAsync(broker.url);
       try {
-        await listener.subscribeAsync('spBv1.0/G/NCMD/#', { qos: 0 });
-        const received = new Promise<{ topic: string; payload: Buffer; retain: boolean }>((resolve) => listener.once('message', (topic, payload, packet) => resolve({ topic, payload, retain: packet.retain })));
+        // Subscribed at QoS 1: the message comes at the QoS it was published with.
+        await listener.subscribeAsync('spBv1.0/G/NCMD/#', { qos: 1 });
+        const received = firstMessage(listener);
         const reply = await engine.request('rebirth', { connectionId, group: 'G', node: 'E' });
         assert.deepEqual(reply, { topic: 'spBv1.0/G/NCMD/E', result: { ack: 'none', reasonCode: 0, reason: 'Success' } });
-        const message = await Promise.race([received, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no NCMD within 5 s')), 5000))]);
+        const message = await within(received, 'NCMD');
         assert.equal(message.topic, 'spBv1.0/G/NCMD/E');
-        assert.equal(message.retain, false);
+        assert.equal(message.qos, 0);
         const payload = tahu.decodePayload(message.payload);
         assert.deepEqual(
           payload.metrics?.map((metric) => [metric.name, metric.type, metric.value]),
           [['Node Control/Rebirth', 'Boolean', true]],
         );
+        // Not retained: a client that subscribes now gets no NCMD from the broker, only the marker published after it subscribed.
+        await late.subscribeAsync('spBv1.0/G/NCMD/E', { qos: 1 });
+        const next = firstMessage(late);
+        await publisher.publishAsync('spBv1.0/G/NCMD/E', 'marker', { qos: 1 });
+        assert.equal((await within(next, 'marker')).payload.toString(), 'marker');
       } finally {
         await listener.endAsync();
+        await late.endAsync();
       }
       await assert.rejects(engine.request('rebirth', { connectionId, group: 'G/x', node: 'E' }), /Cannot request a rebirth/);
     });
