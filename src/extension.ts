@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
+import { DecoderCatalog } from './host/decoderCatalog';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
@@ -57,6 +58,9 @@ export function activate(context: vscode.ExtensionContext): void {
   // Before the registry's own listener reconnects anything, so a fresh worker has its limits first.
   engine.onDidRestart(applyLimits);
   applyLimits();
+  // The decoders' setting and the workspace's schema files, sent to the engine; built before the
+  // registry so that after a restart the fresh worker has them before anything reconnects.
+  const decoders = new DecoderCatalog(engine, log);
   const questions = windowPrompts();
   // Secrets are read from SecretStorage at each connect, through the gate that keeps a password to
   // the broker it was typed for, and never logged. The local broker's own password (when it
@@ -117,7 +121,7 @@ export function activate(context: vscode.ExtensionContext): void {
       local.dispose();
     })());
   shutdown = closeAll;
-  context.subscriptions.push(log, settings, untrusted, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
+  context.subscriptions.push(log, settings, untrusted, decoders, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
@@ -278,7 +282,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate };
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

@@ -1,4 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { CBOR_SENSOR_TOPIC, encodeCborReading, encodeProtobufReading, PROTOBUF_SENSOR_TOPIC } from './encodedDevices';
+import { SparkplugEdgeNode, SPARKPLUG_EDGE_PLAN, type SparkplugEdgePlan } from './sparkplugEdgeNode';
 
 /** One simulated device: where it publishes and what kind of telemetry it sends. */
 export interface SimulatedDevice {
@@ -18,6 +20,12 @@ export interface FleetPlan {
   deepTopic: string;
   /** A topic whose levels are not ASCII. */
   unicodeTopic: string;
+  /** A sensor sending Protobuf (`simulator.Reading`, encodedDevices.ts), one a second. */
+  protobufTopic: string;
+  /** A sensor sending CBOR, one a second. */
+  cborTopic: string;
+  /** A Sparkplug B edge node with its devices (sparkplugEdgeNode.ts), under spBv1.0/. */
+  sparkplug: SparkplugEdgePlan;
 }
 
 const TICKS_PER_SECOND = 10;
@@ -40,6 +48,9 @@ export function planFleet(deviceCount: number): FleetPlan {
     textTopic: 'fleet/berlin/gateway/gw-01/log',
     deepTopic: 'fleet/lisbon/campus/building-2/floor-3/room-301/desk-12/sensor/co2',
     unicodeTopic: 'fleet/osaka/キッチン/température/🌡',
+    protobufTopic: PROTOBUF_SENSOR_TOPIC,
+    cborTopic: CBOR_SENSOR_TOPIC,
+    sparkplug: { ...SPARKPLUG_EDGE_PLAN, devices: [...SPARKPLUG_EDGE_PLAN.devices] },
   };
 }
 
@@ -79,7 +90,10 @@ export interface SimulatorOptions {
 
 /**
  * Publishes the planned fleet to a broker through a real MQTT client: retained status topics once at
- * start, then telemetry for every device at the configured rate, spread evenly over time.
+ * start, then telemetry for every device at the configured rate, spread evenly over time. Besides
+ * (not counted in the configured rate): the gateway's frame and log line, the Protobuf and CBOR
+ * sensors (one message a second each), and the Sparkplug B edge node on an MQTT connection of its
+ * own (its will is its death certificate), about three messages a second.
  */
 export class DeviceSimulator {
   readonly plan: FleetPlan;
@@ -87,6 +101,7 @@ export class DeviceSimulator {
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
   private sent = 0;
+  private edge: SparkplugEdgeNode | undefined;
 
   constructor(private readonly options: SimulatorOptions) {
     this.plan = planFleet(options.devices);
@@ -97,7 +112,7 @@ export class DeviceSimulator {
   }
 
   get messagesSent(): number {
-    return this.sent;
+    return this.sent + (this.edge?.messagesSent ?? 0);
   }
 
   async start(): Promise<void> {
@@ -119,6 +134,15 @@ export class DeviceSimulator {
     retained.push([textTopic, 'gateway booted: 3 radios up, uplink ok'], [deepTopic, '612'], [unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' })]);
     await Promise.all(retained.map(([topic, payload]) => client.publishAsync(topic, payload, { qos: 1, retain: true })));
     this.sent += retained.length;
+    const edge = new SparkplugEdgeNode({ brokerUrl: this.options.brokerUrl, credentials: this.options.credentials });
+    try {
+      await edge.start();
+    } catch (error) {
+      this.client = undefined;
+      await client.endAsync();
+      throw error;
+    }
+    this.edge = edge;
     this.publishTick();
     // A tick every 100 ms publishes a slice of the fleet, so the load is smooth, not bursty.
     this.timer = setInterval(() => this.publishTick(), 1000 / TICKS_PER_SECOND);
@@ -128,7 +152,7 @@ export class DeviceSimulator {
   private credit = 0;
 
   private publishTick(): void {
-    const { devices, binaryTopic, textTopic } = this.plan;
+    const { devices, binaryTopic, textTopic, protobufTopic, cborTopic } = this.plan;
     const now = Date.now();
     // How many telemetry messages this tick owes, carrying fractions over to the next tick.
     this.credit += (devices.length * this.options.messagesPerSecond) / TICKS_PER_SECOND;
@@ -141,6 +165,10 @@ export class DeviceSimulator {
     }
     // The gateway: a binary frame every second, a log line every five.
     if (this.ticks % TICKS_PER_SECOND === 0) this.publish(binaryTopic, binaryFrame(this.ticks), false);
+    // The Protobuf and CBOR sensors: one reading a second each, between the gateway's frames.
+    const second = Math.floor(this.ticks / TICKS_PER_SECOND);
+    if (this.ticks % TICKS_PER_SECOND === 3) this.publish(protobufTopic, encodeProtobufReading(second, now), false);
+    if (this.ticks % TICKS_PER_SECOND === 6) this.publish(cborTopic, encodeCborReading(second, now), false);
     if (this.ticks > 0 && this.ticks % (5 * TICKS_PER_SECOND) === 0) {
       this.publish(textTopic, `heartbeat ${new Date(now).toISOString()} uptime=${this.ticks / TICKS_PER_SECOND}s`, true);
     }
@@ -157,6 +185,7 @@ export class DeviceSimulator {
     this.timer = undefined;
     const client = this.client;
     this.client = undefined;
+    await this.edge?.stop();
     if (client) await client.endAsync();
   }
 }

@@ -1,5 +1,6 @@
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
+import type { DecoderCatalog } from './decoderCatalog';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
 import type { SecretGate } from './secretGate';
@@ -28,5 +29,7 @@ export interface TestInternals {
   readonly prompts: Prompts;
   /** Where every connect reads its secrets. */
   readonly secretGate: SecretGate;
+  /** The decoders' setting and schema files, as sent to the engine. */
+  readonly decoders: DecoderCatalog;
 }
 

@@ -22,6 +22,15 @@ export function showRestricted(message: string): void {
   });
 }
 
+/** Where VS Code reads workspace settings: the workspace file, or the one folder's .vscode/settings.json. */
+export function workspaceSettingsFile(): { uri: vscode.Uri; workspaceFile: boolean } | undefined {
+  const file = vscode.workspace.workspaceFile;
+  if (file && file.scheme !== 'untitled') return { uri: file, workspaceFile: true };
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (!file && folders.length === 1) return { uri: vscode.Uri.joinPath(folders[0].uri, '.vscode', 'settings.json'), workspaceFile: false };
+  return undefined;
+}
+
 /**
  * The folder's own settings file while the folder is not trusted. VS Code then withholds the
  * workspace value of every restricted setting from the extension (`get` and `inspect` alike), so
@@ -66,17 +75,8 @@ export class UntrustedWorkspaceSettings extends Disposable {
     return this.parsed.get(key);
   }
 
-  /** Where VS Code reads workspace settings: the workspace file, or the one folder's .vscode/settings.json. */
-  private location(): { uri: vscode.Uri; workspaceFile: boolean } | undefined {
-    const file = vscode.workspace.workspaceFile;
-    if (file && file.scheme !== 'untitled') return { uri: file, workspaceFile: true };
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!file && folders.length === 1) return { uri: vscode.Uri.joinPath(folders[0].uri, '.vscode', 'settings.json'), workspaceFile: false };
-    return undefined;
-  }
-
   private async watch(): Promise<void> {
-    const location = this.location();
+    const location = workspaceSettingsFile();
     if (!location) return;
     const folder = vscode.Uri.joinPath(location.uri, '..');
     const name = location.uri.path.slice(location.uri.path.lastIndexOf('/') + 1);

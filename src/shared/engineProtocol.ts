@@ -203,7 +203,7 @@ export interface EngineRequests {
    * Replaces the decoder bindings and the schema files. `bindings`: the mqttExplorer.decoders setting as
    * read (checked here; `errors` name index and field). `files`: the workspace's .proto and .avsc texts by
    * workspace-relative, `/`-separated path (at most MAX_SCHEMA_FILES, MAX_SCHEMA_FILE_BYTES each and
-   * MAX_SCHEMA_TOTAL_BYTES together, src/worker/decoding.ts; beyond, refused with an error). A worker
+   * MAX_SCHEMA_TOTAL_BYTES together, src/shared/decoderFiles.ts; beyond, refused with an error). A worker
    * starts with none: the host sends them again after a restart.
    */
   setDecoders: { params: { bindings: unknown; files: Record<string, string> }; result: DecodersSet };

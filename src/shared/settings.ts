@@ -26,8 +26,8 @@ export interface SettingSchema {
 /**
  * The settings read through SettingsReader and the TypeScript type each has. A unit test checks
  * that this list and package.json name the same settings with the same types; the bounds and
- * defaults come from package.json only. `connections` is not here: profiles are checked field by
- * field by normaliseProfile and validateProfile.
+ * defaults come from package.json only. `connections` and `decoders` are not here: profiles are
+ * checked field by field by normaliseProfile and validateProfile, bindings by readDecoderBindings.
  */
 export const SETTING_TYPES = {
   'localBroker.port': 'integer',

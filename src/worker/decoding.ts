@@ -1,4 +1,5 @@
 import { bindingFor, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
+import { MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_FILES, MAX_SCHEMA_TOTAL_BYTES } from '../shared/decoderFiles';
 import { isRecord } from '../shared/guards';
 import { buildDecoderSchemas, decodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
 import { decodeSparkplugPayload, inSparkplugNamespace, type SparkplugState } from './decoders/sparkplug';
@@ -15,12 +16,8 @@ import type { EngineRequests } from '../shared/engineProtocol';
  * is the connection's SparkplugState, fed by the connection for `spBv1.0/` topics only.)
  */
 
-/** Schema files a set may hold: a folder's files are untrusted input. */
-export const MAX_SCHEMA_FILES = 200;
-/** Bytes (UTF-8) of one schema file; a larger file is not loaded. */
-export const MAX_SCHEMA_FILE_BYTES = 1024 * 1024;
-/** Bytes (UTF-8) of all schema files of a set together; a larger set loads none. */
-export const MAX_SCHEMA_TOTAL_BYTES = 8 * 1024 * 1024;
+// The caps live in shared code: the host applies them too, before it reads a file.
+export { MAX_SCHEMA_FILES, MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_TOTAL_BYTES };
 const MAX_SCHEMA_PATH = 1024;
 
 type SetParams = EngineRequests['setDecoders']['params'];

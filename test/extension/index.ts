@@ -10,8 +10,8 @@ import CountingReporter from '../harness/countingReporter';
  */
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: CountingReporter });
-  // EXTENSION_TEST_FILES=a.test.js,b.test.js runs only those (while working on them; the full layer runs them all).
-  const only = process.env.EXTENSION_TEST_FILES?.split(',');
+  // MQTT_EXTENSION_TESTS=decoders,settings runs those files only (a quicker loop while working on them).
+  const only = process.env.MQTT_EXTENSION_TESTS?.split(',').map((name) => `${name.trim()}.test.js`);
   const files = readdirSync(__dirname)
     .filter((name) => name.endsWith('.test.js') && (!only || only.includes(name)))
     .sort();

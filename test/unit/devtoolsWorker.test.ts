@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { DevtoolsClient } from '../../src/devtools/devtoolsClient';
 import { findFreePort, PortInUseError } from '../../src/devtools/ports';
 import { LOCAL_BROKER_USERNAME } from '../../src/devtools/devtoolsProtocol';
+import { nextMessage } from '../helpers/mqttMessages';
 import { waitUntil } from '../helpers/waitFor';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'devtools', 'devtoolsWorker.js');
@@ -72,16 +73,18 @@ describe('The devtools worker (local broker and simulator in a worker thread)', 
     }
   });
 
-  it('runs the simulator: a real subscriber sees every planned telemetry topic and the retained statuses', async () => {
+  it('runs the simulator: a real subscriber sees every planned telemetry topic, the Protobuf, CBOR and Sparkplug devices, and the retained statuses', async () => {
     const { port } = await devtools.request('startBroker', { port: 0 });
     const observer = await connect(port);
-    await observer.subscribeAsync('fleet/#');
+    await observer.subscribeAsync(['fleet/#', 'spBv1.0/#']);
     const seen = new Map<string, boolean>();
     observer.on('message', (topic, _payload, packet) => seen.set(topic, (seen.get(topic) ?? false) || packet.retain));
     const summary = await devtools.request('startSimulator', { brokerUrl: `mqtt://127.0.0.1:${port}`, devices: 6, messagesPerSecond: 20 });
     assert.equal(summary.plan.devices.length, 6);
     assert.equal(summary.messagesPerSecond, 120);
-    const wanted = [...summary.plan.devices.map((device) => device.telemetryTopic), summary.plan.binaryTopic, summary.plan.deepTopic, summary.plan.unicodeTopic];
+    const { group, node, devices } = summary.plan.sparkplug;
+    const sparkplug = [`spBv1.0/${group}/NBIRTH/${node}`, ...devices.map((device) => `spBv1.0/${group}/DDATA/${node}/${device}`)];
+    const wanted = [...summary.plan.devices.map((device) => device.telemetryTopic), summary.plan.binaryTopic, summary.plan.deepTopic, summary.plan.unicodeTopic, summary.plan.protobufTopic, summary.plan.cborTopic, ...sparkplug];
     await waitUntil(async () => wanted.every((topic) => seen.has(topic)), 10_000, `the fleet's topics (missing: ${wanted.filter((t) => !seen.has(t)).join(', ')})`);
 
     // A late subscriber gets the statuses as retained messages: the broker in the worker keeps them.
@@ -97,7 +100,10 @@ describe('The devtools worker (local broker and simulator in a worker thread)', 
     const status = await devtools.request('status', {});
     assert.equal(status.simulator.running, true);
     assert.ok(status.simulator.messagesSent > wanted.length);
+    // Stopping the simulator ends the edge node's session with its death certificate.
+    const death = nextMessage(observer, `spBv1.0/${group}/NDEATH/${node}`);
     await devtools.request('stopSimulator', {});
+    await death;
     assert.equal((await devtools.request('status', {})).simulator.running, false);
   });
 
@@ -108,12 +114,16 @@ describe('The devtools worker (local broker and simulator in a worker thread)', 
     await assert.rejects(outsider, (error: Error & { code?: unknown }) => error.code === 5);
     const observer = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { ...credentials, reconnectPeriod: 0 });
     clients.push(observer);
-    await observer.subscribeAsync('fleet/#');
+    await observer.subscribeAsync(['fleet/#', 'spBv1.0/#']);
     let telemetry = 0;
-    observer.on('message', (topic) => (telemetry += topic.endsWith('/telemetry') ? 1 : 0));
-    // The host does not send the password again: the worker gives the simulator its broker's.
+    let births = 0;
+    observer.on('message', (topic) => {
+      telemetry += topic.endsWith('/telemetry') ? 1 : 0;
+      births += topic.includes('/NBIRTH/') ? 1 : 0;
+    });
+    // The host does not send the password again: the worker gives the simulator its broker's (both of its clients).
     await devtools.request('startSimulator', { brokerUrl: `mqtt://127.0.0.1:${port}`, devices: 2, messagesPerSecond: 20 });
-    await waitUntil(async () => telemetry > 0, 10_000, 'telemetry from the simulator');
+    await waitUntil(async () => telemetry > 0 && births > 0, 10_000, "telemetry and the Sparkplug edge node's NBIRTH from the simulator");
   });
 
   it('stopBroker closes the clients and frees the port; close() ends the thread', async () => {

@@ -16,7 +16,7 @@ const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'pack
 };
 
 describe('Restricted Mode: what package.json declares', () => {
-  it('limited support, described, with every setting that connects, starts, subscribes or points at a file restricted', () => {
+  it('limited support, described, with every setting that connects, starts, subscribes, points at a file or binds decoders restricted', () => {
     const declared = MANIFEST.capabilities.untrustedWorkspaces;
     assert.equal(declared.supported, 'limited');
     assert.match(String(declared.description), /Restricted Mode/);
@@ -31,6 +31,7 @@ describe('Restricted Mode: what package.json declares', () => {
       'mqttExplorer.simulator.messagesPerSecond',
       'mqttExplorer.reconnect.minDelaySeconds',
       'mqttExplorer.reconnect.maxDelaySeconds',
+      'mqttExplorer.decoders',
     ]) {
       assert.ok(restricted.has(id), `${id} is restricted`);
     }

@@ -15,17 +15,19 @@ describe('Device simulator', () => {
     assert.equal(payloadAsText(binaryFrame(3)), undefined, 'the binary frame is not text');
   });
 
-  it('publishes retained statuses, JSON telemetry, a binary frame and a text line to a real broker', async () => {
+  it('publishes retained statuses, JSON telemetry, a binary frame, a text line, Protobuf, CBOR and Sparkplug B to a real broker', async () => {
     const broker = new LocalBroker();
     await broker.start(0);
     const simulator = new DeviceSimulator({ brokerUrl: broker.url, devices: 6, messagesPerSecond: 20 });
     const observer = await mqtt.connectAsync(broker.url);
     try {
-      await observer.subscribeAsync('fleet/#');
+      await observer.subscribeAsync(['fleet/#', 'spBv1.0/#']);
       const plan = simulator.plan;
       const seen = new Map<string, { payload: Buffer; retain: boolean }>();
       const telemetry = new Set(plan.devices.map((device) => device.telemetryTopic));
-      const wanted = new Set([...telemetry, plan.binaryTopic, plan.textTopic, plan.deepTopic, plan.unicodeTopic]);
+      const { group, node, devices } = plan.sparkplug;
+      const sparkplug = [`spBv1.0/${group}/NBIRTH/${node}`, ...devices.flatMap((device) => [`spBv1.0/${group}/DBIRTH/${node}/${device}`, `spBv1.0/${group}/DDATA/${node}/${device}`])];
+      const wanted = new Set([...telemetry, plan.binaryTopic, plan.textTopic, plan.deepTopic, plan.unicodeTopic, plan.protobufTopic, plan.cborTopic, ...sparkplug]);
       const allSeen = new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`not seen within 10 s: ${[...wanted].filter((t) => !seen.has(t)).join(', ')}`)), 10_000);
         observer.on('message', (topic, payload, packet) => {
@@ -45,6 +47,8 @@ describe('Device simulator', () => {
       }
       assert.equal(payloadAsText(seen.get(plan.binaryTopic)?.payload ?? Buffer.alloc(0)), undefined);
       assert.match(seen.get(plan.textTopic)?.payload.toString() ?? '', /gateway/);
+      // Binary: the Protobuf, CBOR and Sparkplug payloads are not text (simulatorDevices.test.ts decodes them).
+      for (const topic of [plan.protobufTopic, plan.cborTopic, ...sparkplug]) assert.equal(payloadAsText(seen.get(topic)?.payload ?? Buffer.from('x')), undefined, topic);
 
       // A client that arrives later gets the statuses as retained messages.
       const late = await mqtt.connectAsync(broker.url);
@@ -70,5 +74,43 @@ describe('Device simulator', () => {
       await broker.stop();
     }
     assert.equal(simulator.running, false);
+  });
+
+  it('keeps the configured telemetry rate: the Protobuf, CBOR and Sparkplug devices add one message a second each or so', async () => {
+    const broker = new LocalBroker();
+    await broker.start(0);
+    const simulator = new DeviceSimulator({ brokerUrl: broker.url, devices: 4, messagesPerSecond: 5 });
+    const observer = await mqtt.connectAsync(broker.url);
+    try {
+      await observer.subscribeAsync(['fleet/#', 'spBv1.0/#']);
+      const counts = { telemetry: 0, frames: 0, protobuf: 0, cbor: 0, sparkplugData: 0 };
+      const { plan } = simulator;
+      observer.on('message', (topic) => {
+        if (topic.endsWith('/telemetry') && topic !== plan.protobufTopic && topic !== plan.cborTopic) counts.telemetry++;
+        else if (topic === plan.binaryTopic) counts.frames++;
+        else if (topic === plan.protobufTopic) counts.protobuf++;
+        else if (topic === plan.cborTopic) counts.cbor++;
+        else if (/^spBv1\.0\/[^/]+\/[ND]DATA\//.test(topic)) counts.sparkplugData++;
+      });
+      await simulator.start();
+      // The counts when the 60th telemetry message arrives: 30 ticks of the main client, three seconds.
+      const at = await new Promise<typeof counts>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not 60 telemetry messages within 10 s: ${JSON.stringify(counts)}`)), 10_000);
+        observer.on('message', () => {
+          if (counts.telemetry !== 60) return;
+          clearTimeout(timer);
+          resolve({ ...counts });
+        });
+      });
+      // 20 telemetry messages every ten ticks (the gateway's frame marks them), and one Protobuf and one
+      // CBOR reading, from the same client (so in order with the telemetry).
+      assert.deepEqual({ frames: at.frames, protobuf: at.protobuf, cbor: at.cbor }, { frames: 3, protobuf: 3, cbor: 3 });
+      // The edge node has a client and a timer of its own: NDATA and two DDATA a second at most, only what changed.
+      assert.ok(at.sparkplugData >= 2 && at.sparkplugData <= 12, `Sparkplug DATA: ${at.sparkplugData} in about 3 s`);
+    } finally {
+      await simulator.stop();
+      observer.end(true);
+      await broker.stop();
+    }
   });
 });

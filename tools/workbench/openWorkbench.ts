@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/devtools/localBroker';
+import { writePlayground } from './playground';
 import { REPO_ROOT, testHost, VSIX_PATH } from './testHost';
 import { createProfile, installVsix, QUIET_SETTINGS, removeProfile, VsCodeServer } from './vscodeServer';
 
@@ -24,25 +24,10 @@ async function preferredPort(port: number): Promise<number> {
   return (await portIsFree(port)) ? port : findFreePort();
 }
 
-function writePlayground(brokerPort: number): string {
-  const folder = join(REPO_ROOT, '.playground');
-  mkdirSync(join(folder, '.vscode'), { recursive: true });
-  const settings = {
-    'mqttExplorer.localBroker.autoStart': true,
-    'mqttExplorer.localBroker.port': brokerPort,
-    'mqttExplorer.simulator.autoStart': true,
-  };
-  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
-  writeFileSync(
-    join(folder, 'README.md'),
-    `# MQTT Explorer playground\n\nThe local broker runs on 127.0.0.1:${brokerPort} with the device simulator publishing to it.\nOpen the MQTT view in the activity bar.\n`,
-  );
-  return folder;
-}
-
 async function main(): Promise<void> {
   const brokerPort = await preferredPort(1883);
-  const folder = writePlayground(brokerPort);
+  const folder = join(REPO_ROOT, '.playground');
+  writePlayground(folder, brokerPort);
   const hasCode = !process.env.MQTT_EXPLORER_USE_SERVER && spawnSync('code', ['--version'], { stdio: 'ignore' }).status === 0;
   if (hasCode) {
     console.log(`Opening VS Code with the extension from ${REPO_ROOT} on ${folder}`);
