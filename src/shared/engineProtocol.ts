@@ -210,6 +210,8 @@ export interface EngineRequests {
   /**
    * Decodes one kept message of a topic, on request only (never per received message): `seq` (default
    * the newest) with `binding` ("Decode As…") or else the topic's own. No binding: no `binding`, no `result`.
+   * Sparkplug B is read with what the connection's state learnt (births name aliases), and its notes
+   * include what the message's arrival showed (a seq gap, a bdSeq mismatch).
    */
   decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
   /**
