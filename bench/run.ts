@@ -5,6 +5,7 @@ import { EngineClient } from '../src/host/engine/engineClient';
 import { DEFAULT_LIMITS } from '../src/worker/topicTree';
 import { newProfile } from '../src/shared/profile';
 import { publish, startBroker, type Broker } from './broker';
+import { TELEMETRY_PROTO, TELEMETRY_PROTO_FILE, TELEMETRY_TYPE } from './telemetryProto';
 
 /**
  * `npm run bench`: the extension's engine against a bare MQTT.js client, in the same run, on the
@@ -20,7 +21,10 @@ import { publish, startBroker, type Broker } from './broker';
  * message first), --real-host-cpu-profile FILE (a CPU profile of the real extension host's thread
  * over the flood, and FILE.prefill over the prefill; the profiler slows it, so compare no figures
  * of that run), --soak-seconds S (0: off; a steady 20,000 messages/s over --topics topics for S
- * seconds after the other phases, with the engine's heap after GC every 10 s), --json.
+ * seconds after the other phases, with the engine's heap after GC every 10 s), --protobuf (the
+ * telemetry as Protobuf, bench/telemetryProto.ts, for the bare client and the engine alike; the
+ * engine gets a decoder binding for the bench's topics before the flood, so its shown rows read
+ * decoded values, and must still take the flood as fast: decoding is lazy), --json.
  */
 
 interface Options {
@@ -35,6 +39,7 @@ interface Options {
   realHostTopics: number;
   realHostCpuProfile?: string;
   soakSeconds: number;
+  payload: 'json' | 'protobuf';
   json: boolean;
 }
 
@@ -55,6 +60,7 @@ function parseOptions(argv: string[]): Options {
     realHostTopics: value('real-host-topics', REAL_HOST_TOPICS),
     realHostCpuProfile: argv.includes('--real-host-cpu-profile') ? argv[argv.indexOf('--real-host-cpu-profile') + 1] : undefined,
     soakSeconds: value('soak-seconds', 0),
+    payload: argv.includes('--protobuf') ? 'protobuf' : 'json',
     json: argv.includes('--json'),
   };
 }
@@ -93,7 +99,7 @@ async function runBaseline(url: string, options: Options, round: number): Promis
     if (received++ === 0) firstAt = performance.now();
   });
   await client.subscribeAsync('bench-base/#', { qos: 0 });
-  const sent = publish({ url, prefix: `bench-base/r${round}`, messages: options.messages, topics: options.topics, retain: false });
+  const sent = publish({ url, prefix: `bench-base/r${round}`, messages: options.messages, topics: options.topics, retain: false, payload: options.payload });
   const { count, lastAt } = await waitForCount(() => received, options.messages);
   await sent;
   await client.endAsync();
@@ -114,13 +120,19 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   const say = (line: string) => {
     if (!options.json) console.log(line);
   };
-  say(`broker: ${broker.kind} at ${broker.url}; ${options.messages.toLocaleString('en-US')} messages over ${options.topics.toLocaleString('en-US')} topics, then ${options.retained.toLocaleString('en-US')} retained`);
+  say(`broker: ${broker.kind} at ${broker.url}; ${options.messages.toLocaleString('en-US')} ${options.payload === 'protobuf' ? 'Protobuf' : 'JSON'} messages over ${options.topics.toLocaleString('en-US')} topics, then ${options.retained.toLocaleString('en-US')} retained`);
 
   // (b) The engine exactly as the extension runs it: a worker thread behind EngineClient, the
   // calling thread standing for the extension host, with the Topics view visible and a few rows shown.
   const engine = new EngineClient(join(__dirname, '..', 'src', 'worker', 'engineWorker.js'));
   const limits = { ...DEFAULT_LIMITS, totalBudgetBytes: options.budgetMib * 1024 * 1024 };
   await engine.request('setLimits', { limits });
+  if (options.payload === 'protobuf') {
+    // As the extension sends the mqttExplorer.decoders setting and the workspace's .proto files.
+    const bindings = ['bench-live/#', 'bench-retained/#', 'bench-soak/#'].map((topic) => ({ topic, format: 'protobuf', type: TELEMETRY_TYPE }));
+    const set = await engine.request('setDecoders', { bindings, files: { [TELEMETRY_PROTO_FILE]: TELEMETRY_PROTO } });
+    if (set.errors.length || set.schemaErrors.length) throw new Error(`setDecoders: ${JSON.stringify(set)}`);
+  }
   let reports = 0;
   const connectionId = 'bench';
   engine.onEvent((event) => {
@@ -132,7 +144,8 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   const profile = newProfile(connectionId, { host: '127.0.0.1', port: Number(new URL(broker.url).port), mqttVersion: 4, subscriptions: [{ topic: 'bench-live/#', qos: 0 }] });
   await engine.request('connect', { connectionId, profile, secrets: {}, backoff: { minDelayMs: 1000, maxDelayMs: 60_000, stableAfterMs: 10_000 } });
   await engine.request('visible', { visible: true });
-  await engine.request('watch', { connectionId, expanded: [{ root: true }, { topic: 'bench-live' }, { topic: 'bench-live/r0' }], pinned: [] });
+  // One device's level open too: its telemetry row is shown (decoded with --protobuf), refreshed in the paced turns.
+  await engine.request('watch', { connectionId, expanded: [{ root: true }, { topic: 'bench-live' }, { topic: 'bench-live/r0' }, { topic: 'bench-live/r0/site-0/device-0' }], pinned: [] });
   const stats = async () => (await engine.request('stats', { connectionId })).received;
 
   // The extension host's event loop, measured while the engine takes the flood and the burst.
@@ -165,7 +178,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     const before = engineReceived;
     const { live, startedAt } = await measure(async () => {
       const firstSeen = waitForCount(stats, before + 1, 60_000);
-      const sentLive = publish({ url: broker.url, prefix: `bench-live/r${round}`, messages: options.messages, topics: options.topics, retain: false });
+      const sentLive = publish({ url: broker.url, prefix: `bench-live/r${round}`, messages: options.messages, topics: options.topics, retain: false, payload: options.payload });
       const first = (await firstSeen).lastAt;
       const counted = await waitForCount(stats, before + options.messages);
       sent += (await sentLive).sent;
@@ -176,8 +189,12 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     say(`round ${round + 1}: engine   ${Math.round(engineRates.at(-1) ?? 0).toLocaleString('en-US')} msg/s`);
   }
 
+  // The shown telemetry row, as the Topics view has it (decoded with --protobuf).
+  const shown = await engine.request('snapshot', { connectionId, node: { topic: 'bench-live/r0/site-0/device-0/telemetry' } });
+  say(`shown row bench-live/r0/site-0/device-0/telemetry: ${shown?.last?.preview ?? '(none)'}${shown?.last?.decodedBy ? ` (${shown.last.decodedBy})` : ''}`);
+
   // The retained burst: published first, then delivered all at once when the engine subscribes.
-  await publish({ url: broker.url, prefix: 'bench-retained', messages: options.retained, topics: options.retained, retain: true });
+  await publish({ url: broker.url, prefix: 'bench-retained', messages: options.retained, topics: options.retained, retain: true, payload: options.payload });
   const retainedBurstSeconds = await measure(async () => {
     const burstStart = performance.now();
     await engine.request('addSubscription', { connectionId, spec: { topic: 'bench-retained/#', qos: 0 } });
@@ -198,6 +215,7 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   const totalSent = sent + options.retained + (soak?.sent ?? 0);
   const result = {
     broker: broker.kind,
+    payload: options.payload,
     messages: options.messages,
     topicsPublished: options.topics,
     retained: options.retained,
@@ -315,7 +333,7 @@ async function soakLoad(engine: EngineClient, connectionId: string, url: string,
   const before = (await engine.request('stats', { connectionId })).received;
   const messages = SOAK_RATE * options.soakSeconds;
   const startedAt = performance.now();
-  const sending = publish({ url, prefix: 'bench-soak', messages, topics: options.topics, retain: false, rate: SOAK_RATE });
+  const sending = publish({ url, prefix: 'bench-soak', messages, topics: options.topics, retain: false, rate: SOAK_RATE, payload: options.payload });
   let done = false;
   void sending.finally(() => (done = true));
   const heapMb: number[] = [];

@@ -4,6 +4,7 @@ import type { RemoteConnection } from './engine/engineClient';
 import type { NodeRef, SortOrder } from '../shared/engineProtocol';
 import { sortOrderArg, topicFilterArg } from '../shared/commandArgs';
 import { validateTopicFilter } from '../shared/profile';
+import { describeResult } from '../shared/publish';
 import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
 
@@ -115,6 +116,17 @@ export function registerTopicCommands(
         report(error);
       }
       return retained.length;
+    }),
+    vscode.commands.registerCommand('mqttExplorer.requestRebirth', async (element: TopicElement) => {
+      // Only rows of a Sparkplug B edge node's or device's topics offer it; the engine names them in the snapshot.
+      const sparkplug = element?.snapshot?.sparkplug;
+      if (!sparkplug) return;
+      try {
+        const { topic, result } = await engine.request('rebirth', { connectionId: element.connectionId, group: sparkplug.group, node: sparkplug.node });
+        void vscode.window.showInformationMessage(`Rebirth requested from edge node ${sparkplug.group}/${sparkplug.node} (NCMD on ${topic}): ${describeResult(result)}`);
+      } catch (error) {
+        report(error);
+      }
     }),
     vscode.commands.registerCommand('mqttExplorer.clearTopics', async (element: TopicElement | RemoteConnection) => {
       // The root is named as such, never by a topic: '' is the first level of every topic that starts with '/'.

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import type { RemoteConnection, TopicChanges } from './engine/engineClient';
-import type { NodeRef, NodeSnapshot, SortOrder, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, NodeSnapshot, SortOrder, SparkplugRowStatus, TopicFilter } from '../shared/engineProtocol';
 import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 import { viewRow } from './commandArgs';
@@ -61,7 +61,15 @@ function refOf(level: LevelKey): NodeRef {
 
 /** Whether a row looks different: only then is it refreshed (a refresh re-lists what is expanded below it). */
 function displayKey(node: NodeSnapshot): string {
-  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}`;
+  const sparkplug = node.sparkplug ? `${node.sparkplug.online}|${node.sparkplug.flagCount}|${node.sparkplug.untracked}` : '';
+  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}|${sparkplug}`;
+}
+
+/** What a row says of its Sparkplug B edge node or device before its value: "offline", the newest flag. */
+function sparkplugDescription(status: SparkplugRowStatus | undefined): string {
+  if (!status) return '';
+  const parts = [status.online === false ? 'offline' : '', status.flags.length ? `⚠ ${status.flags[status.flags.length - 1]}` : ''];
+  return parts.filter(Boolean).map((part) => `${part}  · `).join('');
 }
 
 function hasLosses(stats: TreeStats): boolean {
@@ -361,14 +369,20 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
     const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
     const below = hasChildren ? plural(node.topicCount, 'topic') : '';
-    item.description = `${active ? '● ' : ''}${[own, below].filter(Boolean).join(' · ')}`;
+    item.description = `${active ? '● ' : ''}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
     const isSys = node.name === SYS && !node.topic.includes('/');
+    const sparkplug = node.sparkplug;
     item.iconPath = isSys
       ? new vscode.ThemeIcon('gear')
-      : node.retained
-        ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
-        : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
-    item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}`;
+      : sparkplug?.online === false
+        ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('disabledForeground'))
+        : sparkplug?.flagCount
+          ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+          : node.retained
+            ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
+            : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
+    // `.sparkplug` last: the rows of an edge node's or a device's topics offer "Request Rebirth".
+    item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}`;
     if (node.messageCount > 0) {
       item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
     }
@@ -448,6 +462,24 @@ function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
       `Last: ${formatBytes(node.last.size)}${node.last.truncated ? ' (cut: only the beginning is kept)' : ''}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
     );
   }
+  if (node.last?.decodedBy) tooltip.appendMarkdown('\n\n').appendText(`Shown decoded: ${node.last.decodedBy}.`);
+  if (node.last?.decodeError) tooltip.appendMarkdown('\n\n').appendText(`Not decoded (shown as received): ${node.last.decodeError}`);
   if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
+  const sparkplug = node.sparkplug;
+  if (sparkplug) {
+    const what = sparkplug.device === undefined ? `Sparkplug B edge node ${sparkplug.group}/${sparkplug.node}` : `Sparkplug B device ${sparkplug.group}/${sparkplug.node}/${sparkplug.device}`;
+    const state = sparkplug.untracked
+      ? 'not tracked (this connection tracks as many edge nodes and devices as it can keep)'
+      : sparkplug.online === undefined
+        ? 'no birth or death seen yet ("Request Rebirth" asks the edge node for its births)'
+        : sparkplug.online
+          ? 'online'
+          : 'offline';
+    tooltip.appendMarkdown('\n\n').appendText(`${what}: ${state}.`);
+    if (sparkplug.flagCount) {
+      tooltip.appendMarkdown('\n\n').appendText(`${plural(sparkplug.flagCount, 'flag')}${sparkplug.flagCount > sparkplug.flags.length ? `, the latest ${sparkplug.flags.length}` : ''}:`);
+      for (const flag of sparkplug.flags) tooltip.appendMarkdown('\n- ').appendText(flag);
+    }
+  }
   return tooltip;
 }

@@ -28,7 +28,8 @@ const MAX_SCHEMA_PATH = 1024;
 
 /** What topics under `spBv1.0/` get when no binding matches them. */
 export const SPARKPLUG_DEFAULT: Readonly<DecoderBinding> = Object.freeze({ topic: 'spBv1.0/#', format: 'sparkplug' });
-const SPARKPLUG_PREFIX = 'spBv1.0/';
+/** Topics in Sparkplug B's namespace start with this. */
+export const SPARKPLUG_PREFIX = 'spBv1.0/';
 
 export interface BindingsRead {
   /** The entries without problems, in their order. */

@@ -6,6 +6,7 @@ import type { BackoffOptions } from '../worker/backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../worker/connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicTree';
 import type { DecodeResult, EncodeResult } from '../worker/decoders/types';
+import type { SparkplugStats } from '../worker/decoders/sparkplug/state';
 import type { DecoderBinding } from './decoderBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
@@ -44,15 +45,58 @@ export interface NodeSnapshot {
   /** Messages arrived, but the memory budget dropped even the last one. */
   valueDropped: boolean;
   last?: {
-    /** At most a few hundred characters: the tree shows one line. */
+    /**
+     * At most a few hundred characters: the tree shows one line. For a topic with a decoder binding,
+     * the decoded value as compact JSON (Sparkplug B: its metrics as `{"name":value,…}`); the raw
+     * payload's text (or hex) when it has none or it does not decode.
+     */
     preview: string;
+    /** The preview is the decoded value: what decoded it ("Protobuf sensors.Reading (sensors.proto)"). */
+    decodedBy?: string;
+    /** The topic has a binding but the last payload did not decode: why (the preview is then the raw payload). */
+    decodeError?: string;
     size: number;
     qos: QoS;
     retain: boolean;
     receivedAt: number;
     truncated: boolean;
   };
+  /** For a topic of a Sparkplug B edge node or device (`spBv1.0/<group>/<type>/<node>[/<device>]`): its session as the engine saw it. */
+  sparkplug?: SparkplugRowStatus;
 }
+
+/** Flags a snapshot carries of a Sparkplug B edge node or device, newest last. */
+export const SNAPSHOT_SPARKPLUG_FLAGS = 3;
+
+/** What a Topics row shows of a Sparkplug B edge node or device (from the connection's SparkplugState). */
+export interface SparkplugRowStatus {
+  group: string;
+  /** The edge node: a rebirth request goes to `spBv1.0/<group>/NCMD/<node>`. */
+  node: string;
+  /** Set on a device's topics (`…/<node>/<device>`). */
+  device?: string;
+  /** true after a birth, false after a death (NDEATH also for its devices, DDEATH); absent before either was seen, or when not tracked. */
+  online?: boolean;
+  /** The latest flags (seq gap, bdSeq mismatch, an alias without a birth…), newest last, at most SNAPSHOT_SPARKPLUG_FLAGS. */
+  flags: string[];
+  /** Every flag raised for it so far. */
+  flagCount: number;
+  /** The newest seq gap among the flags kept ("seq gap: expected 12, got 14"). */
+  seqGap?: string;
+  /** Past the connection's caps (edge nodes, devices): nothing is tracked for it. */
+  untracked?: boolean;
+}
+
+/** A history entry decoded (the `history` request with `decoded: true`, for a topic with a binding). */
+export type DecodedText =
+  | {
+      /** The decoded value as pretty JSON (two spaces, numbers as they arrived). */
+      text: string;
+      decodedBy: string;
+      /** What the decoder noted (a Sparkplug seq gap, an alias without a birth, a field skipped). */
+      notes?: string[];
+    }
+  | { error: string };
 
 /** A message with its payload, for the panel. */
 export interface MessageRecord {
@@ -82,6 +126,8 @@ export interface HistoryEntry extends MessageRecord {
   seq: number;
   /** Bytes of the payload kept by the engine: more than `payload.length` when the reply cut it. */
   kept: number;
+  /** Only with `decoded: true` on the request, and only for a topic with a binding: the whole kept payload decoded, or why not. */
+  decoded?: DecodedText;
 }
 
 export interface SeriesResult {
@@ -128,9 +174,18 @@ export interface EngineRequests {
     result: { children: NodeSnapshot[]; total: number };
   };
   node: { params: { connectionId: string; topic: string; history: number }; result: { snapshot: NodeSnapshot; history: MessageRecord[] } | undefined };
-  /** Kept messages `from` ≤ seq < `from + count` (a negative `from` counts from the end), payloads cut to `payloadBytes` (their `size` and `truncated` say what was received). */
-  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
-  /** Numeric series over the kept history: of `paths`, or of the first fields found when none are given. */
+  /**
+   * Kept messages `from` ≤ seq < `from + count` (a negative `from` counts from the end), payloads cut to
+   * `payloadBytes` (their `size` and `truncated` say what was received). `decoded: true`: each entry of a
+   * topic with a decoder binding also carries `decoded` (the whole kept payload decoded, whatever
+   * `payloadBytes` is); a topic without one gets none.
+   */
+  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number; decoded?: boolean }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
+  /**
+   * Numeric series over the kept history: of `paths`, or of the first fields found when none are given.
+   * A topic with a decoder binding gives the fields of its decoded values; Sparkplug B its metrics by
+   * name (`metrics.Temperature`, `metrics["Inputs/Temp 1"]`).
+   */
   series: { params: { connectionId: string; topic: string; paths: string[]; maxPoints: number }; result: SeriesResult | undefined };
   /** Topics that have received messages, across connections, for pickers. */
   topicList: { params: { limit: number; connectionId?: string }; result: { connectionId: string; topic: string; messageCount: number }[] };
@@ -155,6 +210,8 @@ export interface EngineRequests {
   /**
    * Decodes one kept message of a topic, on request only (never per received message): `seq` (default
    * the newest) with `binding` ("Decode As…") or else the topic's own. No binding: no `binding`, no `result`.
+   * Sparkplug B is read with what the connection's state learnt (births name aliases), and its notes
+   * include what the message's arrival showed (a seq gap, a bdSeq mismatch).
    */
   decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
   /** The binding that decodes a topic now (none: undefined), for the publish form's format list. */
@@ -165,7 +222,13 @@ export interface EngineRequests {
    * from the connection's state, except for a `check` (a form checking what is typed).
    */
   encode: { params: { connectionId: string; topic: string; json: string; binding?: DecoderBinding; check?: boolean }; result: { binding?: DecoderBinding; result: EncodeResult } };
-  stats: { params: { connectionId: string }; result: TreeStats };
+  /**
+   * Publishes a Sparkplug B rebirth request (NCMD `Node Control/Rebirth` = true, QoS 0, not retained) to
+   * `spBv1.0/<group>/NCMD/<node>`; answers the topic it went to and the broker's answer.
+   */
+  rebirth: { params: { connectionId: string; group: string; node: string }; result: { topic: string; result: PublishResult } };
+  /** The tree's totals; `sparkplug` once the connection has seen a Sparkplug B message (what its caps left out is counted there). */
+  stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats } };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };
   /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */

@@ -229,3 +229,48 @@ export function formatJson(root: JsonNode, indent = ''): string {
   }
   return out;
 }
+
+/**
+ * One line of compact JSON (no spaces, as JSON.stringify writes it), numbers as they arrived, at
+ * most about `maxChars` characters: the walk stops there and the text ends with "…", so a preview
+ * of a decoded value costs what it shows, not what the value holds. An explicit stack, no recursion.
+ */
+export function compactJson(root: JsonNode, maxChars = Infinity): string {
+  let out = '';
+  const frames: { node: Extract<JsonNode, { kind: 'object' | 'array' }>; next: number }[] = [];
+  const write = (node: JsonNode) => {
+    switch (node.kind) {
+      case 'object':
+      case 'array':
+        out += node.kind === 'object' ? '{' : '[';
+        frames.push({ node, next: 0 });
+        return;
+      case 'string':
+        out += JSON.stringify(node.value);
+        return;
+      default:
+        out += node.raw;
+    }
+  };
+  write(root);
+  while (frames.length && out.length <= maxChars) {
+    const frame = frames[frames.length - 1];
+    const { node } = frame;
+    const count = node.kind === 'object' ? node.entries.length : node.items.length;
+    if (frame.next === count) {
+      out += node.kind === 'object' ? '}' : ']';
+      frames.pop();
+      continue;
+    }
+    if (frame.next > 0) out += ',';
+    let child: JsonNode;
+    if (node.kind === 'object') {
+      const [key, value] = node.entries[frame.next];
+      out += `${JSON.stringify(key)}:`;
+      child = value;
+    } else child = node.items[frame.next];
+    frame.next++;
+    write(child);
+  }
+  return out.length > maxChars ? `${out.slice(0, Math.max(0, maxChars - 1))}…` : out;
+}

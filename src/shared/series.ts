@@ -3,7 +3,7 @@
  * gives one series per numeric leaf, named by its path. Keys with dots or brackets are quoted in
  * the path (`a["b.c"]`), array elements indexed (`list[0]`). No DOM.
  */
-import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS } from './json';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS, type JsonNode } from './json';
 
 export interface Point {
   t: number;
@@ -29,6 +29,28 @@ export function numericLeaves(value: unknown, path = '', into = new Map<string, 
       const children: [unknown, string][] = Array.isArray(item) ? item.map((child, index) => [child, pathOf(at, index)]) : Object.entries(item).map(([key, child]) => [child, pathOf(at, key)]);
       // Reversed onto the stack, so that the first child comes off first.
       for (let index = children.length - 1; index >= 0; index--) stack.push(children[index]);
+    }
+  }
+  return into;
+}
+
+/**
+ * numericLeaves for a decoded value (a JsonNode from a decoder): numbers from their literal text,
+ * true and false as 1 and 0, paths as pathOf names them. An explicit stack.
+ */
+export function jsonNodeLeaves(value: JsonNode, path = '', into = new Map<string, number>()): Map<string, number> {
+  const stack: [JsonNode, string][] = [[value, path]];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const [item, at] = top;
+    if (item.kind === 'number') {
+      const number = Number(item.raw);
+      if (Number.isFinite(number)) into.set(at || 'value', number);
+    } else if (item.kind === 'literal') {
+      if (item.raw !== 'null') into.set(at || 'value', item.raw === 'true' ? 1 : 0);
+    } else if (item.kind === 'object') {
+      for (let index = item.entries.length - 1; index >= 0; index--) stack.push([item.entries[index][1], pathOf(at, item.entries[index][0])]);
+    } else if (item.kind === 'array') {
+      for (let index = item.items.length - 1; index >= 0; index--) stack.push([item.items[index], pathOf(at, index)]);
     }
   }
   return into;

@@ -131,6 +131,35 @@ export class ChangeTracker {
     this.schedule(CHANGE_INTERVAL_MS);
   }
 
+  /** Whether rows of this connection are reported now (the view is visible and has said what it shows). */
+  showsRows(connectionId: string): boolean {
+    return this.visible && this.watched.has(connectionId);
+  }
+
+  /**
+   * A node's row reads differently without a message of its own (its Sparkplug B edge node died, or
+   * got a seq gap flagged): reported like a message's row, in the paced turns, if it is a row.
+   */
+  refreshRow(connectionId: string, node: TopicNode): void {
+    const watched = this.watched.get(connectionId);
+    if (!watched || !this.visible || !isRow(watched, node)) return;
+    watched.rows.mark(node.key, node);
+    this.schedule(CHANGE_INTERVAL_MS);
+  }
+
+  /** Every row may read differently (the decoder bindings changed): the expanded levels are listed again, with fresh snapshots. */
+  relistExpanded(connectionId: string): void {
+    const watched = this.watched.get(connectionId);
+    const model = this.model(connectionId);
+    // A hidden view is brought up to date by the host when it shows again.
+    if (!watched || !model || !this.visible) return;
+    for (const ref of watched.expandedRefs) {
+      const node = model.index.resolve(ref);
+      if (node) watched.relist.set(node.key, node);
+    }
+    this.schedule(0);
+  }
+
   /** The budget forgot topics below `parent`: its level is listed again (their rows go), the rows above change counts. */
   onForgotten(connectionId: string, parent: TopicNode): void {
     const watched = this.watched.get(connectionId);

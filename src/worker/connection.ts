@@ -4,9 +4,10 @@ import { reasonText, type PublishProperties, type PublishResult } from '../share
 import { DEFAULT_BACKOFF, ReconnectPolicy, type BackoffOptions } from './backoff';
 import { Emitter, type IDisposable } from '../shared/dispose';
 import { describeConnectError, describeSubscribeFailure } from './errors';
-import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicUpdate } from './topicTree';
+import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicNode, type TopicUpdate } from './topicTree';
 import type { MessageStore } from './messageStore';
 import { readTlsFile, TlsFileError, type TlsFileBase, type TlsFileField } from './tlsFiles';
+import { SPARKPLUG_PREFIX } from '../shared/decoderBindings';
 
 export type { ConnectionProfile } from '../shared/profile';
 
@@ -32,6 +33,12 @@ export interface ConnectionDeps {
   store?: MessageStore;
   /** Where relative TLS file paths lead (the workspace folder), read at each connect. */
   tlsBase?: () => TlsFileBase;
+  /**
+   * Every message on a `spBv1.0/…` topic, whole and in the order received, after the tree kept it
+   * (Sparkplug B is stateful: births name the aliases of later messages, seq must be counted). Other
+   * topics never reach it: one string comparison per message is all they pay.
+   */
+  onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -161,14 +168,17 @@ export class BrokerConnection implements IDisposable {
       throw new Error(reason);
     }
     this.client = client;
+    const onSparkplug = this.deps.onSparkplugMessage;
     client.on('message', (topic, payload, packet) => {
+      const receivedAt = Date.now();
       const update = this.topics.add(topic, {
         payload,
         qos: packet.qos,
         retain: packet.retain,
-        receivedAt: Date.now(),
+        receivedAt,
         properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
       });
+      if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
       this.topicEmitter.fire(update);
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:

@@ -1,6 +1,9 @@
 import { BrokerConnection } from './connection';
+import type { SparkplugCaps, SparkplugChange } from './decoders/sparkplug';
+import type { DecoderState } from './decoding';
 import { MessageStore } from './messageStore';
 import { NodeIndex } from './nodeIndex';
+import { PayloadReader } from './payloadReader';
 import { DEFAULT_LIMITS, type TopicLimits, type TopicNode } from './topicTree';
 import type { EngineEvent, EngineRequests } from '../shared/engineProtocol';
 
@@ -10,11 +13,13 @@ export const WORKER_BASE_BYTES = 48 * 1024 * 1024;
 /** Forgotten topics are logged at most this often per connection (the views show the running count). */
 const FORGOTTEN_LOG_INTERVAL_MS = 10_000;
 
-/** A connection with the ids its tree's nodes have in snapshots. */
+/** A connection with the ids its tree's nodes have in snapshots, and the one reader of its payloads. */
 export interface ConnectionModel {
   readonly id: string;
   readonly connection: BrokerConnection;
   readonly index: NodeIndex;
+  /** Every payload the views read goes through it (decoded by the topic's binding); it holds the connection's Sparkplug B state. */
+  readonly payloads: PayloadReader;
 }
 
 export interface PoolEvents {
@@ -25,6 +30,15 @@ export interface PoolEvents {
   onForgotten(connectionId: string, parent: TopicNode): void;
   /** A connection's tree is new (first connect, or a changed profile replaced it). */
   onCreated(connectionId: string): void;
+  /** A Sparkplug B edge node or device of a connection came online, went offline or got a flag (a seq gap…). */
+  onSparkplugChange(connectionId: string, change: SparkplugChange): void;
+}
+
+export interface PoolOptions {
+  /** The decoder bindings and schemas, shared by every connection's PayloadReader. */
+  decoders: DecoderState;
+  /** Sparkplug B caps per connection (tests lower them). */
+  sparkplugCaps?: Partial<SparkplugCaps>;
 }
 
 /** The worker's connections: their lifecycle (connect, replace, remove) and the memory budget they share. */
@@ -38,7 +52,10 @@ export class ConnectionPool {
   /** Every connection's kept messages, in one pool under one budget: oldest first across all of them. */
   readonly store = new MessageStore();
 
-  constructor(private readonly events: PoolEvents) {}
+  constructor(
+    private readonly events: PoolEvents,
+    private readonly options: PoolOptions,
+  ) {}
 
   get(id: string): ConnectionModel | undefined {
     return this.models.get(id);
@@ -73,13 +90,16 @@ export class ConnectionPool {
 
   private create(params: EngineRequests['connect']['params']): ConnectionModel {
     const id = params.connectionId;
+    const payloads = new PayloadReader(this.options.decoders, { sparkplugCaps: this.options.sparkplugCaps });
     const connection = new BrokerConnection(params.profile, {
       secrets: async () => this.secrets.get(id) ?? {},
       tlsBase: () => ({ workspaceFolder: this.workspaceFolders.get(id) }),
       backoff: params.backoff,
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
       store: this.store,
+      onSparkplugMessage: (topic, payload, receivedAt, node) => payloads.learn(topic, payload, receivedAt, node),
     });
+    payloads.sparkplug.onDidChange((change) => this.events.onSparkplugChange(id, change));
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));
     connection.onDidChangeSubscriptions(() => this.events.emit({ kind: 'subscriptions', connectionId: id, subscriptions: connection.subscriptions }));
     connection.onDidUpdateTopic((update) => this.events.onMessage(id, update.node, update.created));
@@ -93,7 +113,7 @@ export class ConnectionPool {
       const line = `${params.profile.name}: ${connection.topics.stats.forgotten.toLocaleString('en-US')} topics forgotten so far (memory budget): the least recently active go when even the last values do not fit; raise mqttExplorer.limits.totalMib to keep more.`;
       this.events.emit({ kind: 'log', level: 'warn', line });
     };
-    const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics) };
+    const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics), payloads };
     this.models.set(id, model);
     this.applyLimits();
     this.events.onCreated(id);
@@ -109,6 +129,7 @@ export class ConnectionPool {
     if (!model) return;
     await model.connection.disconnect().catch(() => undefined);
     model.connection.dispose();
+    model.payloads.dispose();
     // Its messages and nodes leave the shared pool.
     model.connection.topics.dispose();
   }
@@ -135,6 +156,9 @@ export class ConnectionPool {
     const models = [...this.models.values()];
     this.models.clear();
     await Promise.all(models.map((model) => model.connection.disconnect().catch(() => undefined)));
-    for (const model of models) model.connection.dispose();
+    for (const model of models) {
+      model.connection.dispose();
+      model.payloads.dispose();
+    }
   }
 }

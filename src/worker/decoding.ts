@@ -2,6 +2,7 @@ import { bindingFor, readDecoderBindings, type DecoderBinding } from '../shared/
 import { MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_FILES, MAX_SCHEMA_TOTAL_BYTES } from '../shared/decoderFiles';
 import { isRecord } from '../shared/guards';
 import { buildDecoderSchemas, decodePayload, encodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
+import { decodeSparkplugPayload, inSparkplugNamespace, type SparkplugState } from './decoders/sparkplug';
 import type { DecodeResult, EncodeResult } from './decoders/types';
 import type { ConnectionModel } from './connectionPool';
 import { queries } from './topicQueries';
@@ -9,8 +10,10 @@ import type { EngineRequests } from '../shared/engineProtocol';
 
 /**
  * The engine's decoders: the bindings and schema files the host last sent (`setDecoders`), and the
- * decoding of one kept message on request (`decode`). Lazy by design: nothing here runs per received
- * message, so a flood costs nothing more with bindings set than without.
+ * decoding of one payload for whatever reads it (each connection's PayloadReader, payloadReader.ts,
+ * is the one way the engine reads a payload). Lazy by design: nothing here runs per received message,
+ * so a flood costs nothing more with bindings set than without. (Sparkplug B's per-message learning
+ * is the connection's SparkplugState, fed by the connection for `spBv1.0/` topics only.)
  */
 
 // The caps live in shared code: the host applies them too, before it reads a file.
@@ -42,7 +45,7 @@ function formatOf(binding: DecoderBinding): FormatBinding | undefined {
   }
 }
 
-const FORMAT_NAMES: Record<DecoderBinding['format'], string> = { cbor: 'CBOR', msgpack: 'MessagePack', protobuf: 'Protobuf', avro: 'Avro', sparkplug: 'Sparkplug B' };
+export const FORMAT_NAMES: Record<DecoderBinding['format'], string> = { cbor: 'CBOR', msgpack: 'MessagePack', protobuf: 'Protobuf', avro: 'Avro', sparkplug: 'Sparkplug B' };
 
 export class DecoderState {
   private bindings: readonly DecoderBinding[] = [];
@@ -89,6 +92,11 @@ export class DecoderState {
     return { errors, schemaErrors, messageTypes: [...schemas.protobuf.messageTypes] };
   }
 
+  /** The binding that decodes `topic`: the first that matches, else Sparkplug B under `spBv1.0/`, else none. */
+  bindingFor(topic: string): DecoderBinding | undefined {
+    return bindingFor(topic, this.bindings);
+  }
+
   /** Decodes one kept message of a topic: the newest, or `seq`; with the topic's binding, or the one given. */
   decode(model: ConnectionModel, params: DecodeParams): DecodeReply {
     let binding: DecoderBinding | undefined;
@@ -98,7 +106,7 @@ export class DecoderState {
       const read = readDecoderBindings([params.binding], 'binding');
       binding = read.bindings[0];
       refused = read.errors.join('; ') || undefined;
-    } else binding = bindingFor(params.topic, this.bindings);
+    } else binding = this.bindingFor(params.topic);
     const node = model.connection.topics.find(params.topic);
     const window = node?.hasMessages ? queries.windowOf(model, node) : undefined;
     const seq = params.seq ?? (window ? window.nextSeq - 1 : 0);
@@ -107,17 +115,22 @@ export class DecoderState {
     if (refused !== undefined) return { ...reply, result: { ok: false, error: refused } };
     if (!binding) return reply;
     reply.binding = binding;
-    const name = FORMAT_NAMES[binding.format];
     if (!message) {
       const kept = window ? `kept: ${window.firstSeq}–${window.nextSeq - 1}` : 'none kept';
-      return { ...reply, result: { ok: false, error: `${name}: no message ${seq} of ${params.topic} (${kept})` } };
+      return { ...reply, result: { ok: false, error: `${FORMAT_NAMES[binding.format]}: no message ${seq} of ${params.topic} (${kept})` } };
     }
-    if (message.truncated) return { ...reply, result: { ok: false, error: `${name}: the payload was cut to ${count(message.keptBytes)} bytes by the limits: not decoded` } };
-    return { ...reply, result: this.decodeBytes(message.payload, binding) };
+    return { ...reply, result: model.payloads.decode(params.topic, message, binding, node ? { node, seq } : undefined) as DecodeResult };
   }
 
-  private decodeBytes(bytes: Uint8Array, binding: DecoderBinding): DecodeResult {
-    if (binding.format === 'sparkplug') return { ok: false, error: 'Sparkplug B: not available yet' };
+  /**
+   * Decodes a payload as `binding` says. Sparkplug B topics are read with what the connection's state
+   * learnt (births name aliases; nothing is learnt here); a Sparkplug binding on a topic outside
+   * `spBv1.0/` decodes the payload on its own.
+   */
+  decodeBytes(topic: string, bytes: Uint8Array, binding: DecoderBinding, sparkplug: SparkplugState): DecodeResult {
+    if (binding.format === 'sparkplug') {
+      return inSparkplugNamespace(topic) ? sparkplug.view(topic, bytes, DEFAULT_DECODE_LIMITS) : decodeSparkplugPayload(bytes, { limits: DEFAULT_DECODE_LIMITS });
+    }
     const format = formatOf(binding);
     if (!format) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` };
     return decodePayload(bytes, format, this.schemas, DEFAULT_DECODE_LIMITS);

@@ -1,5 +1,6 @@
 import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
+import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
 import { DecoderState } from './decoding';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
@@ -18,14 +19,18 @@ export class EngineCore {
   private readonly decoders = new DecoderState();
   readonly handlers: EngineHandlers;
 
-  constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean } = {}) {
+  constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
-    this.pool = new ConnectionPool({
-      emit,
-      onMessage: (id, node, created) => this.tracker.onMessage(id, node, created),
-      onCreated: (id) => this.tracker.connectionChanged(id),
-      onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
-    });
+    this.pool = new ConnectionPool(
+      {
+        emit,
+        onMessage: (id, node, created) => this.tracker.onMessage(id, node, created),
+        onCreated: (id) => this.tracker.connectionChanged(id),
+        onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
+        onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
+      },
+      { decoders: this.decoders, sparkplugCaps: options.sparkplugCaps },
+    );
     const pool = this.pool;
     const tracker = this.tracker;
     this.handlers = {
@@ -78,14 +83,32 @@ export class EngineCore {
       },
       retainedBelow: (params) => queries.retainedBelow(pool.require(params.connectionId), params.node),
       setLimits: (params) => pool.setLimits(params.limits),
-      setDecoders: (params) => this.decoders.set(params),
+      setDecoders: (params) => {
+        const result = this.decoders.set(params);
+        // Previews, filter answers and series read payloads through the bindings: what was read with the old ones is stale.
+        this.filterIndex = undefined;
+        for (const model of pool.all()) tracker.relistExpanded(model.id);
+        return result;
+      },
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       decoderOf: (params) => this.decoders.bindingOf(params.topic),
       encode: (params) => {
-        pool.require(params.connectionId);
-        return this.decoders.encode(params);
+        const sparkplug = pool.require(params.connectionId).payloads.sparkplug;
+        // Sparkplug B numbers what this connection publishes (seq) after what it has seen of the node.
+        return this.decoders.encode(params, (topic, json, check) => sparkplug.encode(topic, json, { check }));
       },
-      stats: (params) => ({ ...pool.require(params.connectionId).connection.topics.stats }),
+      rebirth: async ({ connectionId, group, node }) => {
+        const connection = pool.require(connectionId).connection;
+        const request = rebirthRequest(group, node);
+        if (!request.ok) throw new Error(request.error);
+        // Sparkplug B sends commands at QoS 0, not retained (a retained NCMD would rebirth the node at every reconnect).
+        return { topic: request.topic, result: await connection.publish(request.topic, request.bytes, { qos: 0, retain: false }) };
+      },
+      stats: (params) => {
+        const model = pool.require(params.connectionId);
+        const sparkplug = model.payloads.sparkplugStats;
+        return sparkplug ? { ...model.connection.topics.stats, sparkplug } : { ...model.connection.topics.stats };
+      },
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
       testHook: (params) => {
@@ -104,6 +127,23 @@ export class EngineCore {
         return { heapUsed, arrayBuffers, rss };
       },
     };
+  }
+
+  /**
+   * An edge node or device came online, went offline or got a flag: the rows of its topics read
+   * differently (the edge node's under every N and D type, a device's under every D type). A few
+   * look-ups per change, and changes come with births, deaths and flags, not with every message.
+   */
+  private onSparkplugChange(connectionId: string, change: SparkplugChange): void {
+    if (!this.tracker.showsRows(connectionId)) return;
+    const tree = this.pool.get(connectionId)?.connection.topics;
+    if (!tree) return;
+    const types = change.device === undefined ? [...NODE_TYPES, ...DEVICE_TYPES] : DEVICE_TYPES;
+    for (const type of types) {
+      // The 4-level topic under a D type is the edge node's level: its devices are below it.
+      const node = tree.find(`spBv1.0/${change.group}/${type}/${change.node}${change.device === undefined ? '' : `/${change.device}`}`);
+      if (node) this.tracker.refreshRow(connectionId, node);
+    }
   }
 
   /** Disconnects every connection with a DISCONNECT. */

@@ -8,6 +8,7 @@ import { payloadAsText } from '../shared/format';
 import { compileRegex } from '../shared/regex';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { TopicNode } from './topicTree';
+import type { PayloadReader } from './payloadReader';
 
 let nextIndexId = 1;
 
@@ -23,8 +24,12 @@ export function filterText(payload: Uint8Array): string | undefined {
   return payloadAsText(payload.subarray(0, end));
 }
 
-/** A predicate for one node's own topic or last payload; throws a readable error for a bad pattern. */
-export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean {
+/**
+ * A predicate for one node's own topic or last payload; throws a readable error for a bad pattern.
+ * The payload is read through the node's connection's PayloadReader: a topic with a decoder binding
+ * is searched in its decoded value (compact JSON), not in its raw bytes.
+ */
+export function compileFilter(filter: TopicFilter): (node: TopicNode, payloads: PayloadReader) => boolean {
   let test: (text: string) => boolean;
   switch (filter.kind) {
     case 'substring': {
@@ -40,10 +45,8 @@ export function compileFilter(filter: TopicFilter): (node: TopicNode) => boolean
       break;
   }
   if (filter.target === 'topic') return (node) => node.hasMessages && test(node.topic);
-  return (node) => {
-    const last = node.lastMessage(FILTER_PAYLOAD_BYTES);
-    if (!last) return false;
-    const text = filterText(last.payload);
+  return (node, payloads) => {
+    const text = payloads.filterText(node);
     return text !== undefined && test(text);
   };
 }
@@ -68,7 +71,7 @@ interface Frame {
  */
 export class FilterIndex {
   readonly filter: TopicFilter;
-  private readonly matches: (node: TopicNode) => boolean;
+  private readonly matches: (node: TopicNode, payloads: PayloadReader) => boolean;
   /** Which index this is, for the trees that keep its answers. */
   private readonly id = nextIndexId++;
   /** Nodes whose answer had to be computed, since the index was made: tests and benchmarks check that a refresh walks only what changed. */
@@ -85,11 +88,15 @@ export class FilterIndex {
     return filter !== undefined && filter.kind === this.filter.kind && filter.target === this.filter.target && filter.pattern === this.filter.pattern;
   }
 
-  /** Whether `start` itself or any node below it matches the filter. */
-  matchesAtOrBelow(start: TopicNode): boolean {
+  /**
+   * Whether `start` itself or any node below it matches the filter; payloads are read by `payloads`
+   * (the connection's reader). Answers depend on the decoder bindings: a new set of bindings needs a
+   * new index.
+   */
+  matchesAtOrBelow(start: TopicNode, payloads: PayloadReader): boolean {
     const frames: Frame[] = [];
     // undefined: the node was pushed, its answer waits for its children.
-    let answer = this.visit(start, frames);
+    let answer = this.visit(start, frames, payloads);
     while (frames.length) {
       const frame = frames[frames.length - 1];
       if (answer === true) {
@@ -105,18 +112,18 @@ export class FilterIndex {
         answer = false;
         continue;
       }
-      answer = this.visit(next.value, frames);
+      answer = this.visit(next.value, frames, payloads);
     }
     // Defined: either visit answered at once, or the last frame popped with an answer.
     return answer === true;
   }
 
   /** The answer for `node` when it is known or found at once; else pushes it to look below, and returns undefined. */
-  private visit(node: TopicNode, frames: Frame[]): boolean | undefined {
+  private visit(node: TopicNode, frames: Frame[], payloads: PayloadReader): boolean | undefined {
     const known = node.tree.filterAnswer(this.id, node.id);
     if (known !== undefined) return known;
     this.computed++;
-    if (this.matches(node)) return this.remember(node, true);
+    if (this.matches(node, payloads)) return this.remember(node, true);
     if (!node.childCount) return this.remember(node, false);
     frames.push({ node, children: node.children.values() });
     return undefined;

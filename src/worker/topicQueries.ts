@@ -1,5 +1,4 @@
-import { payloadAsText, oneLine } from '../shared/format';
-import { downsample, extractFields, type Point } from '../shared/series';
+import { downsample, type Point } from '../shared/series';
 import type { ConnectionModel } from './connectionPool';
 import type { StoredMessage, TopicNode } from './topicTree';
 import type { FilterIndex } from './topicFilter';
@@ -7,6 +6,8 @@ import type { EngineRequests, HistoryEntry, HistoryWindow, MessageRecord, NodeRe
 
 /** The chart offers at most this many fields of a topic. */
 const MAX_SERIES_FIELDS = 64;
+/** The fields offered are those of this many recent messages: a field that stopped long ago is not worth a checkbox. */
+const RECENT_FOR_FIELDS = 200;
 
 /**
  * A message for another thread: the payload copied into its own buffer (a kept payload is a view into
@@ -24,16 +25,12 @@ function recordOf(message: StoredMessage, payloadBytes: number): MessageRecord {
   };
 }
 
-function numericFields(payload: Uint8Array): Map<string, number> {
-  return extractFields(payloadAsText(payload));
-}
-
+/** What the Topics view shows of a node. Its last value is read through the connection's PayloadReader (decoded when the topic has a binding). */
 export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapshot {
-  // A preview of 200 characters needs at most 800 bytes of UTF-8.
-  const last = node.lastMessage(800);
-  return {
+  const topic = node.topic;
+  const snapshot: NodeSnapshot = {
     id: model.index.idOf(node),
-    topic: node.topic,
+    topic,
     name: node.name,
     messageCount: node.messageCount,
     totalMessages: node.totalMessages,
@@ -42,11 +39,13 @@ export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapsho
     retained: node.retained,
     dropped: node.dropped,
     lastActivity: node.lastActivity,
-    last: last
-      ? { preview: oneLine(last.payload, 200), size: last.size, qos: last.qos, retain: last.retain, receivedAt: last.receivedAt, truncated: last.truncated }
-      : undefined,
-    valueDropped: node.messageCount > 0 && !last,
+    last: node.hasMessages ? model.payloads.lastValue(node, topic) : undefined,
+    valueDropped: false,
   };
+  snapshot.valueDropped = node.messageCount > 0 && !snapshot.last;
+  const sparkplug = model.payloads.sparkplugRow(topic);
+  if (sparkplug) snapshot.sparkplug = sparkplug;
+  return snapshot;
 }
 
 /** A child with what its order needs, read once: names are decoded from the tree's arena on each read. */
@@ -82,7 +81,7 @@ export const queries = {
     const parent = nodeAt(model, params.parent);
     if (!parent) return { children: [], total: 0, nodes: [] };
     let nodes = [...parent.children.values()];
-    if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node));
+    if (index) nodes = nodes.filter((node) => index.matchesAtOrBelow(node, model.payloads));
     const atRoot = parent.key === tree.root.key;
     const sortable: Sortable[] = nodes.map((node) => ({ node, name: node.name, value: sortValue(params.sort, node) }));
     // Highest first for the counts and recent activity, then by name; $SYS is kept apart: after the
@@ -117,11 +116,14 @@ export const queries = {
   history(model: ConnectionModel, params: EngineRequests['history']['params']): EngineRequests['history']['result'] {
     const node = model.connection.topics.find(params.topic);
     if (!node || !node.hasMessages) return undefined;
-    return queries.entries(model, node, params.from, params.count, params.payloadBytes);
+    return queries.entries(model, node, params.from, params.count, params.payloadBytes, params.decoded === true);
   },
 
-  /** Kept messages `from` ≤ seq < `from + count` of a node (a negative `from` counts from the end), payloads cut to `payloadBytes`. */
-  entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number): { window: HistoryWindow; entries: HistoryEntry[] } {
+  /**
+   * Kept messages `from` ≤ seq < `from + count` of a node (a negative `from` counts from the end), payloads
+   * cut to `payloadBytes`; with `decoded`, each of a topic with a binding also decoded (from its whole kept payload).
+   */
+  entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number, decoded = false): { window: HistoryWindow; entries: HistoryEntry[] } {
     const window = queries.windowOf(model, node);
     // A negative `from` counts from the end: -50 is the newest 50.
     const start = from < 0 ? window.nextSeq + from : from;
@@ -129,10 +131,15 @@ export const queries = {
     const end = Math.min(window.nextSeq, start + count);
     const entries: HistoryEntry[] = [];
     if (first >= end) return { window, entries };
+    const topic = decoded ? node.topic : '';
+    const binding = decoded ? model.payloads.bindingOf(topic) : undefined;
     let seq = first;
-    for (const message of node.messages(first - window.firstSeq, payloadBytes)) {
+    // Decoding needs the whole kept payload; the reply still carries `payloadBytes` of it.
+    for (const message of node.messages(first - window.firstSeq, binding ? Infinity : payloadBytes)) {
       if (seq >= end) break;
-      entries.push({ seq, kept: message.keptBytes, ...recordOf(message, payloadBytes) });
+      const entry: HistoryEntry = { seq, kept: message.keptBytes, ...recordOf(message, payloadBytes) };
+      if (binding) entry.decoded = model.payloads.decodedText(topic, message, binding, { node, seq });
+      entries.push(entry);
       seq++;
     }
     return { window, entries };
@@ -141,18 +148,19 @@ export const queries = {
   series(model: ConnectionModel, params: EngineRequests['series']['params']): EngineRequests['series']['result'] {
     const node = model.connection.topics.find(params.topic);
     if (!node || !node.hasMessages) return undefined;
-    const history = node.history;
-    // The fields offered are those of the recent messages: a field that stopped long ago is not worth a checkbox.
+    const topic = node.topic;
+    const binding = model.payloads.bindingOf(topic);
+    // Each kept message read once (decoded once when the topic has a binding): at most the topic's kept history per request.
+    const messages = node.history.map((message) => ({ receivedAt: message.receivedAt, fields: model.payloads.fields(topic, message, binding) }));
     const available = new Set<string>();
-    for (let index = Math.max(0, history.length - 200); index < history.length && available.size < MAX_SERIES_FIELDS; index++) {
-      for (const path of numericFields(history[index].payload).keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
+    for (let index = Math.max(0, messages.length - RECENT_FOR_FIELDS); index < messages.length && available.size < MAX_SERIES_FIELDS; index++) {
+      for (const path of messages[index].fields.keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
     }
     const paths = params.paths.length ? params.paths : [...available].slice(0, 3);
     const points = new Map<string, Point[]>(paths.map((path) => [path, []]));
-    for (const message of history) {
-      const fields = numericFields(message.payload);
+    for (const message of messages) {
       for (const [path, list] of points) {
-        const value = fields.get(path);
+        const value = message.fields.get(path);
         if (value !== undefined) list.push({ t: message.receivedAt, v: value });
       }
     }

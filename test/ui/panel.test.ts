@@ -89,18 +89,31 @@ describe('The message panel in the workbench (Chromium)', function () {
     await workbench.screenshot('panel-diff-dark');
   });
 
-  it('charts several numeric fields over time, with dotted paths', async () => {
+  /** For each series in the chart's legend, its marker's colour and the colour of its field's checkbox swatch. */
+  const legendAndSwatchColours = (target: Frame) =>
+    target.evaluate(() =>
+      Array.from(document.querySelectorAll('#view-chart .u-legend .u-series')).slice(1).map((row) => {
+        const label = row.querySelector('.u-label')?.textContent ?? '';
+        const path = label.replace(/ \((inner |outer )?(left|right) axis\)$/, '');
+        const marker = row.querySelector('.u-marker');
+        const box = Array.from(document.querySelectorAll('#view-chart .chart-fields vscode-checkbox')).find((one) => one.textContent === path);
+        const swatch = box?.querySelector('.swatch');
+        return { path, marker: marker ? getComputedStyle(marker).borderTopColor : 'none', swatch: swatch ? getComputedStyle(swatch).borderTopColor : 'none', checked: (box as { checked?: boolean } | undefined)?.checked };
+      }),
+    );
+
+  it('charts several numeric fields over time, with dotted paths, in the checkboxes\' colours', async () => {
     await frame.locator('.history-row[data-seq]').first().click();
     await frame.locator('vscode-panel-tab#tab-chart').click();
     const canvas = frame.locator('#view-chart canvas.chart-canvas');
-    await frame.waitForFunction(() => /power\.watts \((\d+) points\)/.test(document.querySelector('#view-chart canvas')?.getAttribute('aria-label') ?? ''), undefined, { timeout: 10_000 });
+    await frame.waitForFunction(() => /power\.watts \((\d+) points/.test(document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? ''), undefined, { timeout: 10_000 });
     const fields = await frame.locator('#view-chart .chart-fields vscode-checkbox').allTextContents();
     assert.ok(fields.includes('power.watts') && fields.includes('power.voltage') && fields.includes('energyKwh'), fields.join(', '));
     const label = (await canvas.getAttribute('aria-label')) ?? '';
-    assert.match(label, /seq \(\d+ points\), rssi \(\d+ points\), power\.watts \(\d+ points\)/, 'three series by default');
+    assert.match(label, /seq \(\d+ points, [^)]*\), rssi \(\d+ points?, [^)]*\), power\.watts \(\d+ points, [^)]*\)/, 'three series by default');
     // Pick power.voltage too: four series.
     await frame.locator('#view-chart .chart-fields vscode-checkbox', { hasText: 'power.voltage' }).click();
-    await frame.waitForFunction(() => (document.querySelector('#view-chart canvas')?.getAttribute('aria-label') ?? '').includes('power.voltage'), undefined, { timeout: 10_000 });
+    await frame.waitForFunction(() => (document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? '').includes('power.voltage'), undefined, { timeout: 10_000 });
     const painted = await canvas.evaluate((element) => {
       const canvasElement = element as HTMLCanvasElement;
       const data = canvasElement.getContext('2d')?.getImageData(0, 0, canvasElement.width, canvasElement.height).data ?? new Uint8ClampedArray();
@@ -116,7 +129,117 @@ describe('The message panel in the workbench (Chromium)', function () {
     });
     assert.ok(painted.count > 1000, `painted pixels: ${painted.count}`);
     assert.ok(painted.colours >= 4, `distinct colours: ${painted.colours}`);
+    // The legend is text, one entry per series, each marker the colour of its checkbox's swatch.
+    await frame.locator('#view-chart .u-legend .u-series', { hasText: 'power.voltage' }).waitFor();
+    const colours = await legendAndSwatchColours(frame);
+    assert.deepEqual(colours.map((one) => one.path), ['seq', 'rssi', 'power.watts', 'power.voltage']);
+    for (const one of colours) assert.ok(one.checked && one.marker === one.swatch && one.marker !== 'rgba(0, 0, 0, 0)', JSON.stringify(one));
+    assert.equal(new Set(colours.map((one) => one.marker)).size, 4, 'four colours');
     await workbench.screenshot('panel-chart-dark');
+  });
+
+  it('gives series of different scales their own axes, reads the cursor out, zooms and resets, and follows the theme', async () => {
+    const { page } = workbench;
+    const topic = 'bench/chart';
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    try {
+      for (let n = 0; n < 20; n++) {
+        await client.publishAsync(topic, JSON.stringify({ ratio: n / 19, watts: 4750 - n * 250 }), { qos: 1 });
+        // Not a wait for anything: the points get times 40 ms apart, so that the time axis has a range.
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+    } finally {
+      await client.endAsync();
+    }
+    await workbench.runCommand('MQTT: Show Topic History');
+    await workbench.answerQuickPick('MQTT: Show Topic History', topic);
+    let panel = await workbench.webviewFrame('h1.topic', { text: topic });
+    await panel.locator('vscode-panel-tab#tab-chart').click();
+    const canvas = panel.locator('#view-chart canvas.chart-canvas');
+    await panel.waitForFunction(() => (document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? '').includes('watts (20 points'), undefined, { timeout: 10_000 });
+    assert.equal(await canvas.getAttribute('aria-label'), 'Chart of ratio (20 points, 0 to 1, left axis), watts (20 points, 0 to 4750, right axis)');
+
+    // Three axes in the page: time below the plot, ratio on its left, watts on its right.
+    const sides = await panel.evaluate(() => {
+      const plot = (document.querySelector('#view-chart .u-over') as HTMLElement).getBoundingClientRect();
+      return Array.from(document.querySelectorAll('#view-chart .u-axis')).map((axis) => {
+        const box = axis.getBoundingClientRect();
+        return box.top >= plot.bottom - 1 ? 'below' : box.right <= plot.left + 1 ? 'left' : box.left >= plot.right - 1 ? 'right' : 'inside';
+      });
+    });
+    assert.deepEqual(sides, ['below', 'left', 'right']);
+    const legend = panel.locator('#view-chart .u-legend .u-series');
+    assert.deepEqual(await legend.locator('.u-label').allTextContents(), ['Time', 'ratio (left axis)', 'watts (right axis)']);
+    for (const one of await legendAndSwatchColours(panel)) assert.ok(one.checked && one.marker === one.swatch, JSON.stringify(one));
+
+    // The cursor's read-out: the time under it and each series' value there.
+    const over = panel.locator('#view-chart .u-over');
+    const box = await over.boundingBox();
+    if (!box) throw new Error('the plot has a box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const values = legend.locator('.u-value');
+    await panel.waitForFunction(() => /^\d\d:\d\d:\d\d\.\d{3}$/.test(document.querySelector('#view-chart .u-legend .u-series .u-value')?.textContent ?? ''), undefined, { timeout: 5000 });
+    const [, ratio, watts] = (await values.allTextContents()).map(Number);
+    assert.ok(ratio > 0.2 && ratio < 0.8 && watts > 1000 && watts < 3750 && Math.abs(watts - (1 - ratio) * 4750) < 0.01, `ratio ${ratio}, watts ${watts}`);
+    await workbench.screenshot('panel-chart-axes-dark');
+
+    // Drag across the middle of the plot: it zooms in on that time range.
+    const zoomText = panel.locator('#view-chart .chart-zoom');
+    const reset = panel.locator('#view-chart vscode-button.chart-reset');
+    assert.equal(await reset.getAttribute('disabled'), '', 'nothing to reset yet');
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await zoomText.filter({ hasText: /^Zoomed to \d\d:\d\d:\d\d\.\d{3} – \d\d:\d\d:\d\d\.\d{3}/ }).waitFor({ timeout: 5000 });
+    // The text gives the x range the plot draws.
+    const zoomedText = await zoomText.textContent();
+    assert.equal(await reset.getAttribute('disabled'), null);
+    // Left edge of the zoomed plot (its axes may have taken other widths): the read-out is not the first point (ratio 0) any more.
+    const zoomed = await over.boundingBox();
+    if (!zoomed) throw new Error('the plot has a box');
+    await page.mouse.move(zoomed.x + 2, zoomed.y + zoomed.height / 2);
+    await panel.waitForFunction(() => Number(document.querySelectorAll('#view-chart .u-legend .u-series .u-value')[1]?.textContent) > 0, undefined, { timeout: 5000 });
+    await workbench.screenshot('panel-chart-zoomed-dark');
+
+    // A new message updates the chart in place: the same canvas, the zoom kept.
+    await canvas.evaluate((element) => element.setAttribute('data-before-update', ''));
+    const more = await mqtt.connectAsync(`mqtt://127.0.0.1:${workbench.brokerPort}`);
+    try {
+      await more.publishAsync(topic, JSON.stringify({ ratio: 1.05, watts: 0 }), { qos: 1 });
+    } finally {
+      await more.endAsync();
+    }
+    await panel.waitForFunction(() => (document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? '').includes('watts (21 points'), undefined, { timeout: 10_000 });
+    assert.equal(await panel.locator('#view-chart canvas[data-before-update]').count(), 1, 'not built again');
+    assert.equal(await zoomText.textContent(), zoomedText, 'the zoom stays');
+    // Reset from the keyboard.
+    await reset.focus();
+    assert.equal(await panel.evaluate(() => document.activeElement?.classList.contains('chart-reset')), true, 'the button takes the focus');
+    await page.keyboard.press('Enter');
+    await zoomText.filter({ hasText: /^Drag across the chart/ }).waitFor({ timeout: 5000 });
+    assert.equal(await reset.getAttribute('disabled'), '');
+    // All of it again: the plot's left edge is the first point.
+    const all = await over.boundingBox();
+    if (!all) throw new Error('the plot has a box');
+    await page.mouse.move(all.x + all.width / 2, all.y + all.height / 2);
+    await page.mouse.move(all.x + 1, all.y + all.height / 2);
+    await panel.waitForFunction(() => document.querySelectorAll('#view-chart .u-legend .u-series .u-value')[1]?.textContent === '0', undefined, { timeout: 5000 });
+
+    // Another theme: the chart is drawn again in its colours, still matching the checkboxes.
+    for (const [theme, className, name] of [
+      ['Light Modern', 'vs', 'panel-chart-light'],
+      ['Dark Modern', 'vs-dark', undefined],
+    ] as const) {
+      await canvas.evaluate((element) => element.setAttribute('data-old-theme', ''));
+      await workbench.runCommand('Preferences: Color Theme');
+      await workbench.pickQuickInput(theme);
+      await page.waitForFunction((name) => document.querySelector('.monaco-workbench')?.classList.contains(name) ?? false, className, { timeout: 10_000 });
+      panel = await workbench.webviewFrame('h1.topic', { text: topic });
+      await panel.locator('#view-chart canvas.chart-canvas:not([data-old-theme])').waitFor({ timeout: 10_000 });
+      for (const one of await legendAndSwatchColours(panel)) assert.ok(one.checked && one.marker === one.swatch, `${theme}: ${JSON.stringify(one)}`);
+      if (name) await workbench.screenshot(name);
+    }
   });
 
   it('scrolls a history of 100,000 messages, rendering only the rows in view', async () => {

@@ -6,6 +6,7 @@ import { findFreePort } from '../../src/devtools/localBroker';
 import { newProfile, type ConnectionProfile } from '../../src/shared/profile';
 import { Mosquitto, TEST_USER } from '../helpers/mosquitto';
 import { waitFor } from '../helpers/waitFor';
+import { DecoderState } from '../../src/worker/decoding';
 
 const FAST_BACKOFF = { minDelayMs: 100, maxDelayMs: 800, stableAfterMs: 10_000 };
 
@@ -191,7 +192,10 @@ describe('Connections against Debian mosquitto', function () {
   });
 
   it('a refusal of a CONNECT with credentials says to check them; a password corrected for the same profile is the one the next connect sends (the engine kept the first)', async () => {
-    const pool = new ConnectionPool({ emit: () => undefined, onMessage: () => undefined, onForgotten: () => undefined, onCreated: () => undefined });
+    const pool = new ConnectionPool(
+      { emit: () => undefined, onMessage: () => undefined, onForgotten: () => undefined, onCreated: () => undefined, onSparkplugChange: () => undefined },
+      { decoders: new DecoderState() },
+    );
     const profile = newProfile('corrected', { name: 'auth', host: '127.0.0.1', port: broker.ports.auth, username: TEST_USER.username, mqttVersion: 5 });
     try {
       await assert.rejects(pool.connect({ connectionId: 'corrected', profile, secrets: { password: 'wrong' }, backoff: FAST_BACKOFF }), /(Bad user name or password|Not authorised)\.? Check the user name and password\./);

@@ -23,3 +23,34 @@ describe('Activation (package.json)', () => {
     assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic']);
   });
 });
+
+/** A `when` clause of the Topics view's row menus, for a row's contextValue: `||` of `&&` of `view ==`, `viewItem ==` and `viewItem =~ /…/`. */
+function rowMenuShows(when: string, contextValue: string): boolean {
+  return when.split('||').some((conjunction) =>
+    conjunction.split('&&').every((term) => {
+      const [, key, op, value] = /^\s*(\w+)\s*(==|=~)\s*(.+?)\s*$/.exec(term) ?? [];
+      if (key === 'view') return value === 'mqttExplorer.topics';
+      if (key !== 'viewItem') throw new Error(`not understood: ${term}`);
+      if (op === '==') return value === contextValue;
+      const [, source, flags] = /^\/(.*)\/(\w*)$/.exec(value) ?? [];
+      return new RegExp(source, flags).test(contextValue);
+    }),
+  );
+}
+
+describe('Row menus of the Topics view (package.json)', () => {
+  const menus = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes.menus['view/item/context'];
+  /** The commands a row's context menu offers (inline or not). */
+  const offered = (contextValue: string) => [...new Set(menus.filter((menu) => menu.when?.includes('mqttExplorer.topics') && rowMenuShows(menu.when, contextValue)).map((menu) => menu.command.replace('mqttExplorer.', '')))].sort();
+
+  it('a Sparkplug B row (…sparkplug last) offers what its kind of row offers, and Request Rebirth', () => {
+    const topic = ['clearTopics', 'copyTopic', 'copyValue', 'deleteRetainedBelow', 'publishToTopic', 'showTopic', 'showTopicToSide'];
+    assert.deepEqual(offered('mqttExplorer.topic'), topic);
+    assert.deepEqual(offered('mqttExplorer.topic.sparkplug'), [...topic, 'requestRebirth'].sort());
+    assert.deepEqual(offered('mqttExplorer.topic.retained'), [...topic, 'deleteRetained'].sort());
+    assert.deepEqual(offered('mqttExplorer.topic.retained.sparkplug'), [...topic, 'deleteRetained', 'requestRebirth'].sort());
+    const level = ['clearTopics', 'copyTopic', 'deleteRetainedBelow', 'publishToTopic'];
+    assert.deepEqual(offered('mqttExplorer.topicLevel'), level);
+    assert.deepEqual(offered('mqttExplorer.topicLevel.sparkplug'), [...level, 'requestRebirth'].sort());
+  });
+});

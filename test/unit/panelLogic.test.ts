@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { csvCell, detailOf, formatHistory, previewOf, rowOf } from '../../src/host/engine/historyFormat';
 import type { HistoryEntry } from '../../src/shared/engineProtocol';
 import { downsample, extractFields } from '../../src/shared/series';
-import { formatTick, niceTicks, scale, timeRange, valueRange } from '../../webview/logic/chart';
 import { formatJson, parseJson, tryParseJson } from '../../src/shared/json';
 
 function entry(seq: number, payload: string | Uint8Array, extra: Partial<HistoryEntry> = {}): HistoryEntry {
@@ -44,19 +43,7 @@ describe('Panel logic: JSON as it arrived', () => {
   });
 });
 
-describe('Panel logic: chart scales and series', () => {
-  it('makes round ticks inside the range, and widens a flat range', () => {
-    assert.deepEqual(niceTicks(0, 10, 5), [0, 2, 4, 6, 8, 10]);
-    assert.deepEqual(niceTicks(0.1, 0.35, 5), [0.1, 0.15, 0.2, 0.25, 0.3, 0.35]);
-    assert.deepEqual(niceTicks(-3, 3, 3), [-2, 0, 2]);
-    assert.deepEqual(valueRange([{ points: [{ v: 5 }, { v: 5 }] }]), { min: 4, max: 6 });
-    assert.equal(valueRange([{ points: [] }]), undefined);
-    assert.deepEqual(timeRange([{ points: [{ t: 10 }, { t: 30 }] }, { points: [{ t: 5 }] }]), { min: 5, max: 30 });
-    assert.equal(scale(5, { min: 0, max: 10 }, 100, 0), 50);
-    assert.equal(formatTick(1234567), '1.23e+6');
-    assert.equal(formatTick(0.5), '0.5');
-  });
-
+describe('Panel logic: chart series', () => {
   it('finds the numeric fields of a payload, and keeps the peaks when it thins a series out', () => {
     assert.deepEqual([...extractFields(' 21.5 ')], [['value', 21.5]]);
     assert.deepEqual([...extractFields('{"a.b":1,"l":[2,"x",true]}')], [['["a.b"]', 1], ['l[0]', 2], ['l[2]', 1]]);

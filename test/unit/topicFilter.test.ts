@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TopicFilter } from '../../src/shared/engineProtocol';
 import { checkPattern, compileRegex } from '../../src/shared/regex';
+import { DecoderState } from '../../src/worker/decoding';
+import { PayloadReader } from '../../src/worker/payloadReader';
 import { compileFilter, FILTER_PAYLOAD_BYTES, FilterIndex, filterText } from '../../src/worker/topicFilter';
 import { MESSAGE_OVERHEAD_BYTES, NODE_OVERHEAD_BYTES, TopicTree, type ReceivedMessage, type TopicNode } from '../../src/worker/topicTree';
 
@@ -19,6 +21,9 @@ function scanBelow(start: TopicNode, matches: (node: TopicNode) => boolean): boo
   return false;
 }
 
+/** Payloads read as they are: no decoder bindings (and no spBv1.0 topic in these trees). */
+const raw = new PayloadReader(new DecoderState());
+
 function allNodes(tree: TopicTree): TopicNode[] {
   const nodes: TopicNode[] = [];
   const stack = [tree.root];
@@ -34,11 +39,11 @@ describe('Topic filter: regular expressions on RE2', () => {
     const tree = new TopicTree();
     const topic = 'a'.repeat(64 * 1024);
     const node = tree.add(topic, message('a'.repeat(64 * 1024))).node;
-    assert.equal(compileFilter({ kind: 'regex', pattern: '(a+)+$', target: 'topic' })(node), true);
-    assert.equal(compileFilter({ kind: 'regex', pattern: '(a+)+b$', target: 'topic' })(node), false);
-    assert.equal(compileFilter({ kind: 'regex', pattern: '(a|aa)+$', target: 'payload' })(node), true);
-    assert.equal(compileFilter({ kind: 'regex', pattern: '(a|aa)+c', target: 'payload' })(node), false);
-    assert.equal(new FilterIndex({ kind: 'regex', pattern: '(a+)+$', target: 'topic' }).matchesAtOrBelow(tree.root), true);
+    assert.equal(compileFilter({ kind: 'regex', pattern: '(a+)+$', target: 'topic' })(node, raw), true);
+    assert.equal(compileFilter({ kind: 'regex', pattern: '(a+)+b$', target: 'topic' })(node, raw), false);
+    assert.equal(compileFilter({ kind: 'regex', pattern: '(a|aa)+$', target: 'payload' })(node, raw), true);
+    assert.equal(compileFilter({ kind: 'regex', pattern: '(a|aa)+c', target: 'payload' })(node, raw), false);
+    assert.equal(new FilterIndex({ kind: 'regex', pattern: '(a+)+$', target: 'topic' }).matchesAtOrBelow(tree.root, raw), true);
   });
 
   it('is case-insensitive and finds a match anywhere, like the filter before it', () => {
@@ -70,8 +75,8 @@ describe('Topic filter: what it reads', () => {
     assert.equal(filterText(new Uint8Array([0, 1, 2])), undefined, 'binary payloads have no text');
     const tree = new TopicTree();
     const node = tree.add('big', message(`${'x'.repeat(FILTER_PAYLOAD_BYTES)}needle`)).node;
-    assert.equal(compileFilter({ kind: 'substring', pattern: 'needle', target: 'payload' })(node), false, 'past the first 64 KiB: not searched');
-    assert.equal(compileFilter({ kind: 'substring', pattern: 'XXX', target: 'payload' })(node), true);
+    assert.equal(compileFilter({ kind: 'substring', pattern: 'needle', target: 'payload' })(node, raw), false, 'past the first 64 KiB: not searched');
+    assert.equal(compileFilter({ kind: 'substring', pattern: 'XXX', target: 'payload' })(node, raw), true);
   });
 
   it('matches topics by substring, MQTT filter and pattern, and only topics that received a message', () => {
@@ -79,11 +84,11 @@ describe('Topic filter: what it reads', () => {
     const temp = tree.add('home/kitchen/temp', message('21.5')).node;
     const kitchen = tree.find('home/kitchen') as TopicNode;
     const filter = (kind: TopicFilter['kind'], pattern: string, target: TopicFilter['target'] = 'topic') => compileFilter({ kind, pattern, target });
-    assert.equal(filter('substring', 'KITCHEN')(temp), true);
-    assert.equal(filter('substring', 'kitchen')(kitchen), false, 'a level without messages of its own does not match');
-    assert.equal(filter('wildcard', 'home/+/temp')(temp), true);
-    assert.equal(filter('wildcard', 'home/+')(temp), false);
-    assert.equal(filter('regex', '21\\.\\d', 'payload')(temp), true);
+    assert.equal(filter('substring', 'KITCHEN')(temp, raw), true);
+    assert.equal(filter('substring', 'kitchen')(kitchen, raw), false, 'a level without messages of its own does not match');
+    assert.equal(filter('wildcard', 'home/+/temp')(temp, raw), true);
+    assert.equal(filter('wildcard', 'home/+')(temp, raw), false);
+    assert.equal(filter('regex', '21\\.\\d', 'payload')(temp, raw), true);
   });
 });
 
@@ -95,14 +100,14 @@ describe('Topic filter: the index of levels with a match below', () => {
     tree.add('other', message('x'));
     const index = new FilterIndex({ kind: 'substring', pattern: 'l19999', target: 'topic' });
     const first = tree.find('l0') as TopicNode;
-    assert.equal(index.matchesAtOrBelow(first), true);
-    assert.equal(index.matchesAtOrBelow(tree.find('other') as TopicNode), false);
+    assert.equal(index.matchesAtOrBelow(first, raw), true);
+    assert.equal(index.matchesAtOrBelow(tree.find('other') as TopicNode, raw), false);
     const computed = index.computed;
     assert.ok(computed >= 20_000, `${computed} nodes computed the first time`);
-    assert.equal(index.matchesAtOrBelow(first), true);
+    assert.equal(index.matchesAtOrBelow(first, raw), true);
     assert.equal(index.computed, computed, 'nothing changed: the kept answer');
     const payloads = new FilterIndex({ kind: 'substring', pattern: 'deep', target: 'payload' });
-    assert.equal(payloads.matchesAtOrBelow(tree.root), true);
+    assert.equal(payloads.matchesAtOrBelow(tree.root, raw), true);
   });
 
   it('keeps its answers in the tree, one word a node, counted in the budget: a second filter takes the place of the first', () => {
@@ -110,15 +115,15 @@ describe('Topic filter: the index of levels with a match below', () => {
     for (let i = 0; i < 20_000; i++) tree.add(`fleet/device-${i}/telemetry`, message('1'));
     const before = tree.stats.bytes;
     const first = new FilterIndex({ kind: 'substring', pattern: 'nothing-matches', target: 'topic' });
-    assert.equal(first.matchesAtOrBelow(tree.root), false);
+    assert.equal(first.matchesAtOrBelow(tree.root, raw), false);
     const withAnswers = tree.stats.bytes;
     assert.ok(withAnswers > before && withAnswers - before <= 4 * (40_002 + 4096), `${withAnswers - before} bytes for 40,002 answers`);
     const second = new FilterIndex({ kind: 'substring', pattern: 'device-19999', target: 'topic' });
-    assert.equal(second.matchesAtOrBelow(tree.root), true);
+    assert.equal(second.matchesAtOrBelow(tree.root, raw), true);
     assert.equal(tree.stats.bytes, withAnswers, 'the second filter\'s answers replace the first\'s');
     // The first index asks again: its answers are gone, it computes them again, and answers the same.
     const computed = first.computed;
-    assert.equal(first.matchesAtOrBelow(tree.root), false);
+    assert.equal(first.matchesAtOrBelow(tree.root, raw), false);
     assert.ok(first.computed > computed);
   });
 
@@ -127,15 +132,15 @@ describe('Topic filter: the index of levels with a match below', () => {
     for (let device = 0; device < 100; device++) for (let sensor = 0; sensor < 10; sensor++) tree.add(`plant/d${device}/s${sensor}`, message('0'));
     const plant = tree.find('plant') as TopicNode;
     const index = new FilterIndex({ kind: 'substring', pattern: 'alarm', target: 'payload' });
-    assert.equal(index.matchesAtOrBelow(plant), false);
+    assert.equal(index.matchesAtOrBelow(plant, raw), false);
     const full = index.computed;
     assert.ok(full > 1000, `${full} nodes the first time`);
     tree.add('plant/d42/s7', message('alarm'));
-    assert.equal(index.matchesAtOrBelow(plant), true);
+    assert.equal(index.matchesAtOrBelow(plant, raw), true);
     // plant, then its children up to d42 from their kept answers, then d42 and its children up to s7.
     assert.ok(index.computed - full <= 3, `${index.computed - full} nodes the second time`);
     tree.add('plant/d42/s7', message('ok'));
-    assert.equal(index.matchesAtOrBelow(plant), false);
+    assert.equal(index.matchesAtOrBelow(plant, raw), false);
     assert.ok(index.computed - full <= 6 + 10, `${index.computed - full} nodes the third time`);
   });
 
@@ -175,7 +180,7 @@ describe('Topic filter: the index of levels with a match below', () => {
             const node = one.topic === undefined ? tree.root : tree.find(one.topic);
             if (node) tree.clearSubtree(node);
           }
-          for (const node of allNodes(tree)) assert.equal(index.matchesAtOrBelow(node), scanBelow(node, matches), `${JSON.stringify(node.topic)} after ${JSON.stringify(one)}`);
+          for (const node of allNodes(tree)) assert.equal(index.matchesAtOrBelow(node, raw), scanBelow(node, (candidate) => matches(candidate, raw)), `${JSON.stringify(node.topic)} after ${JSON.stringify(one)}`);
         }
       }),
       { numRuns: 300 },

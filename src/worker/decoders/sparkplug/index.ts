@@ -17,4 +17,4 @@ export {
   type SparkplugStats,
   type SparkplugStatus,
 } from './state';
-export { inSparkplugNamespace, NAMESPACE, parseSparkplugTopic, sparkplugTopic, type SparkplugMessageType, type SparkplugTopic, type TopicReading } from './topic';
+export { DEVICE_TYPES, inSparkplugNamespace, NAMESPACE, NODE_TYPES, parseSparkplugTopic, sparkplugTopic, type SparkplugMessageType, type SparkplugTopic, type TopicReading } from './topic';

@@ -216,20 +216,31 @@ export class SparkplugState implements IDisposable {
    * show (past the limits' nodes or depth), still counts: its seq, birth (without properties) or death.
    */
   decode(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): DecodeResult {
+    return this.receive(topic, bytes, receivedAt).result;
+  }
+
+  /**
+   * `decode`, with the notes that only this message's arrival can give apart (`session`: seq gaps,
+   * bdSeq mismatches, deaths and data out of order, what the caps left out; not the alias notes a
+   * later `view` makes again with the births known then), for a caller that keeps them with the
+   * stored message.
+   */
+  receive(topic: string, bytes: Uint8Array, receivedAt: number = this.now()): { result: DecodeResult; session: string[] } {
+    const none: string[] = [];
     const reading = parseSparkplugTopic(topic);
-    if (!reading.ok) return { ok: false, error: reading.reason };
+    if (!reading.ok) return { result: { ok: false, error: reading.reason }, session: none };
     if (reading.topic.type === 'STATE') {
       const { result, online } = this.readState(bytes);
       const { hostId } = reading.topic;
       if (this.hosts.has(hostId) || this.hosts.size < this.caps.edgeNodes) this.hosts.set(hostId, { online, at: receivedAt });
       else this.untracked.edgeNodeMessages++;
-      return result;
+      return { result, session: none };
     }
     let payload: PbPayload;
     try {
       payload = readPayload(bytes, this.limits);
     } catch (error) {
-      return { ok: false, error: decodeError(error) };
+      return { result: { ok: false, error: decodeError(error) }, session: none };
     }
     const notes: string[] = [];
     const target = this.track(reading.topic, notes);
@@ -257,11 +268,12 @@ export class SparkplugState implements IDisposable {
         }
       }
       if (birth && tracked) this.define(tracked, payload.metrics, value, notes);
+      const session = [...notes];
       notes.push(...decodeNotes);
-      return notes.length ? { ok: true, value, decodedBy: DECODED_BY, notes } : { ok: true, value, decodedBy: DECODED_BY };
+      return { result: notes.length ? { ok: true, value, decodedBy: DECODED_BY, notes } : { ok: true, value, decodedBy: DECODED_BY }, session };
     } catch (error) {
       if (birth && tracked) this.define(tracked, payload.metrics, undefined, notes);
-      return { ok: false, error: decodeError(error) };
+      return { result: { ok: false, error: decodeError(error) }, session: notes };
     }
   }
 
@@ -270,17 +282,18 @@ export class SparkplugState implements IDisposable {
    * define now, learning nothing and flagging nothing: `decode` is for each message as it arrives,
    * once, in order; calling it again for a stored message would count its seq twice. A stored message
    * older than the last birth is named by that birth (aliases rarely change between sessions).
+   * `limits`: a view's own bounds (the engine's views decode within DEFAULT_DECODE_LIMITS).
    */
-  view(topic: string, bytes: Uint8Array): DecodeResult {
+  view(topic: string, bytes: Uint8Array, limits: DecodeLimits = this.limits): DecodeResult {
     const reading = parseSparkplugTopic(topic);
     if (!reading.ok) return { ok: false, error: reading.reason };
-    if (reading.topic.type === 'STATE') return this.readState(bytes).result;
+    if (reading.topic.type === 'STATE') return this.readState(bytes, limits).result;
     const nodeState = this.groups.get(reading.topic.group)?.get(reading.topic.node);
     const tracked = 'device' in reading.topic ? nodeState?.devices.get(reading.topic.device) : nodeState;
     const birthName = 'device' in reading.topic ? 'DBIRTH' : 'NBIRTH';
     const birth = this.isBirth(reading.topic);
     return decodeSparkplugPayload(bytes, {
-      limits: this.limits,
+      limits,
       resolve: birth ? undefined : this.resolver(tracked),
       unresolvedNote: (aliases) =>
         `${aliasList(aliases)} ${birth ? 'without a name in the birth' : tracked?.metrics ? `not in the ${birthName}` : 'with no birth'}`,
@@ -295,7 +308,8 @@ export class SparkplugState implements IDisposable {
    * was published as it yet). NCMD, DCMD and NDEATH carry no seq unless the JSON gives one. The
    * counter moves on when the encode succeeds.
    */
-  encode(topic: string, json: string | JsonNode): SparkplugEncodeResult {
+  /** `check`: only whether it encodes (a form checking what is typed); the next seq is not taken. */
+  encode(topic: string, json: string | JsonNode, options: { check?: boolean } = {}): SparkplugEncodeResult {
     const reading = parseSparkplugTopic(topic);
     if (!reading.ok) return { ok: false, error: reading.reason };
     if (reading.topic.type === 'STATE') return { ok: false, error: 'A STATE message is JSON ({"online": true, "timestamp": …}), not a Sparkplug B payload: publish it as JSON' };
@@ -310,7 +324,7 @@ export class SparkplugState implements IDisposable {
       now: this.now,
       resolve: this.resolver(tracked),
     });
-    if (result.ok && result.seq !== undefined && SEQ_TYPES.has(type)) this.setPublishSeq(group, node, (result.seq + 1) % 256);
+    if (result.ok && result.seq !== undefined && SEQ_TYPES.has(type) && !options.check) this.setPublishSeq(group, node, (result.seq + 1) % 256);
     return result;
   }
 
@@ -494,8 +508,8 @@ export class SparkplugState implements IDisposable {
   }
 
   /** `spBv1.0/STATE/<host id>`: JSON `{"online": true, "timestamp": …}` (3.0), or the text ONLINE/OFFLINE (earlier versions). */
-  private readState(bytes: Uint8Array): { result: DecodeResult; online?: boolean } {
-    if (bytes.length > this.limits.maxBytes) return { result: { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${this.limits.maxBytes} decoded` } };
+  private readState(bytes: Uint8Array, limits: DecodeLimits = this.limits): { result: DecodeResult; online?: boolean } {
+    if (bytes.length > limits.maxBytes) return { result: { ok: false, error: `Not decoded: ${bytes.length} bytes is more than the ${limits.maxBytes} decoded` } };
     const text = new TextDecoder().decode(bytes);
     const value = tryParseJson(text);
     let online: boolean | undefined;
