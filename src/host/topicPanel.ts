@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from './engine/historyFormat';
-import type { DecodedMessage, HistoryEntry, PinnedUpdate } from '../shared/engineProtocol';
+import { PREVIEW_DECODED_CHARS, type DecodedMessage, type HistoryEntry, type PinnedUpdate } from '../shared/engineProtocol';
 import { describeDecoder, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
 import { hexPreview, payloadAsText } from '../shared/format';
 import { formatJson } from '../shared/json';
@@ -260,8 +260,9 @@ class TopicPanel extends Disposable {
     this.pendingDecodeAs = false;
   }
 
-  private history(from: number, count: number, payloadBytes: number) {
-    return this.context.registry.engine.request('history', { ...this.ref, from, count, payloadBytes });
+  /** `decoded`: entries of a bound topic also decoded, their text cut to `decodedChars` (list previews) or whole (exports). */
+  private history(from: number, count: number, payloadBytes: number, decoded = false, decodedChars?: number) {
+    return this.context.registry.engine.request('history', { ...this.ref, from, count, payloadBytes, ...(decoded ? { decoded } : {}), ...(decodedChars === undefined ? {} : { decodedChars }) });
   }
 
   private async entry(seq: number, payloadBytes: number): Promise<HistoryEntry> {
@@ -272,7 +273,7 @@ class TopicPanel extends Disposable {
   }
 
   private async rows(from: number, count: number): Promise<RequestResults['rows']> {
-    const page = await this.history(from, count, PREVIEW_BYTES);
+    const page = await this.history(from, count, PREVIEW_BYTES, true, PREVIEW_DECODED_CHARS);
     return { window: page?.window, rows: page?.entries.map(rowOf) ?? [] };
   }
 
@@ -322,7 +323,7 @@ class TopicPanel extends Disposable {
   }
 
   private async exportHistory(format: ExportFormat): Promise<RequestResults['exportHistory']> {
-    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity);
+    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity, true);
     if (!page || !page.entries.length) throw new Error('No message on this topic to export.');
     const target = await vscode.window.showSaveDialog({
       title: `Export the history of ${this.state.topic}`,
@@ -369,7 +370,7 @@ class TopicPanel extends Disposable {
     this.dirty = false;
     const ref = this.ref;
     try {
-      const [recent, latest] = await Promise.all([this.history(-RECENT_ROWS, RECENT_ROWS, PREVIEW_BYTES), this.history(-1, 1, VIEW_PAYLOAD_BYTES)]);
+      const [recent, latest] = await Promise.all([this.history(-RECENT_ROWS, RECENT_ROWS, PREVIEW_BYTES, true, PREVIEW_DECODED_CHARS), this.history(-1, 1, VIEW_PAYLOAD_BYTES)]);
       if (ref.topic !== this.state.topic || ref.connectionId !== this.state.connectionId) return; // retargeted meanwhile
       const window = recent?.window;
       let rows: HistoryRow[] = [];

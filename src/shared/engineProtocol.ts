@@ -176,11 +176,11 @@ export interface EngineRequests {
   node: { params: { connectionId: string; topic: string; history: number }; result: { snapshot: NodeSnapshot; history: MessageRecord[] } | undefined };
   /**
    * Kept messages `from` ≤ seq < `from + count` (a negative `from` counts from the end), payloads cut to
-   * `payloadBytes` (their `size` and `truncated` say what was received). `decoded: true`: each entry of a
+   * `payloadBytes` (their `size` and `truncated` say what was received). `decodedChars` cuts each `decoded` text (a list's preview). `decoded: true`: each entry of a
    * topic with a decoder binding also carries `decoded` (the whole kept payload decoded, whatever
    * `payloadBytes` is); a topic without one gets none.
    */
-  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number; decoded?: boolean }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
+  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number; decoded?: boolean; decodedChars?: number }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
   /**
    * Numeric series over the kept history: of `paths`, or of the first fields found when none are given.
    * A topic with a decoder binding gives the fields of its decoded values; Sparkplug B its metrics by
@@ -250,6 +250,8 @@ export type EngineEvent =
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;
+/** Characters of a decoded value's text that a list row's preview gets (pushed rows, `rows` requests). */
+export const PREVIEW_DECODED_CHARS = 400;
 /** Payload bytes of each pushed row: enough for the list's one-line preview. */
 export const PUSHED_ROW_BYTES = 96;
 /** Payload bytes of the newest message pushed with a report; a panel loads more when asked. */
