@@ -208,6 +208,22 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
       assert.deepEqual(series?.series.map((each) => [each.path, each.points.map((point) => point.v)]), [['metrics.Temperature', [21.5]], ['metrics.Running', [0]]]);
     });
 
+    it('encodes an NDATA to publish with the seq that follows what the node sent, typed by the birth; a check takes no seq', async () => {
+      const json = '{"metrics": [{"name": "Temperature", "value": 23}]}';
+      const check = await engine.request('encode', { connectionId, topic: NDATA, json, check: true });
+      assert.ok(check.result.ok, check.result.ok ? '' : check.result.error);
+      const sent = await engine.request('encode', { connectionId, topic: NDATA, json });
+      assert.ok(sent.result.ok, sent.result.ok ? '' : sent.result.error);
+      const next = await engine.request('encode', { connectionId, topic: NDATA, json });
+      assert.ok(next.result.ok);
+      const [checked, first, second] = [check.result.bytes, sent.result.bytes, next.result.bytes].map((bytes) => tahu.decodePayload(bytes) as { seq: { toNumber(): number } | number; metrics: { name?: string; type?: string }[] });
+      const seqOf = (payload: typeof first) => (typeof payload.seq === 'number' ? payload.seq : payload.seq.toNumber());
+      assert.equal(seqOf(checked), 2, 'after the NDATA with seq 1');
+      assert.equal(seqOf(first), 2, 'the check took no seq');
+      assert.equal(seqOf(second), 3);
+      assert.deepEqual([first.metrics[0].name, first.metrics[0].type], ['Temperature', 'Double'], 'the birth\'s datatype for a metric typed by name');
+    });
+
     it('notes a skipped seq on the message and flags it on the edge node\'s rows (also those with no new message)', async () => {
       // seq 2 never comes: the next NDATA carries 3.
       const flagged = await publish(NDATA, ndata(3, 22.5, true), (changes) => rowOf(changes, 'spBv1.0/G/NBIRTH/E')?.sparkplug?.seqGap !== undefined);
