@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
+import { panelDecoders } from './host/topicPanel';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
 import { registerConnectionCommands, syncProfiles } from './host/connectionCommands';
@@ -83,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
-  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory });
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: panelDecoders(decoders) });
   const report = (error: unknown) => {
     if (error instanceof RestrictedModeError) {
       log.warn(error.message);
@@ -204,6 +205,10 @@ export function activate(context: vscode.ExtensionContext): void {
       const ref = topicRefArg(arg);
       if (ref) panels.showPublishForm(ref).catch(report);
     }),
+    vscode.commands.registerCommand('mqttExplorer.decodeAs', (arg?: unknown) => {
+      const ref = topicRefArg(arg);
+      if (ref) panels.decodeAs(ref);
+    }),
     vscode.commands.registerCommand('mqttExplorer.showTopicToSide', (arg?: unknown) => {
       const ref = topicRefArg(arg);
       if (ref) panels.show(ref, { beside: true });
@@ -216,7 +221,7 @@ export function activate(context: vscode.ExtensionContext): void {
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
     const args = parsePublishArgs(raw);
-    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64", qos?: 0 | 1 | 2, retain?, properties? }.');
+    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64" | "decoder", qos?: 0 | 1 | 2, retain?, properties? }.');
     if (args.topic === undefined) return prompts.run(args);
     const connectionId = args.connectionId ?? registry.list().find((connection) => connection.state.kind === 'connected')?.id;
     if (!connectionId) throw new Error('No connected broker to publish to. Start the local broker or connect first.');

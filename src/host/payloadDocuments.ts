@@ -25,12 +25,15 @@ export class PayloadDocuments extends Disposable implements vscode.TextDocumentC
     return this.texts.get(uri.toString()) ?? 'This message is no longer kept: open it again from its topic panel.';
   }
 
-  async open(ref: { connectionId: string; topic: string }, entry: HistoryEntry): Promise<vscode.TextEditor> {
-    const { text, language, note } = documentText(entry.payload);
+  /** `decoded`: the message as its decoder reads it (pretty JSON), opened instead of its bytes. */
+  async open(ref: { connectionId: string; topic: string }, entry: HistoryEntry, decoded?: string): Promise<vscode.TextEditor> {
+    const { text, language, note } = decoded === undefined ? documentText(entry.payload) : { text: decoded, language: 'json', note: undefined };
     // The topic's last level names the tab; a level may be 64 KiB long.
     const level = ref.topic.slice(ref.topic.lastIndexOf('/') + 1) || 'payload';
-    const name = `${level.length > MAX_NAME ? `${level.slice(0, MAX_NAME - 1)}…` : level} #${entry.seq}${language === 'json' ? '.json' : '.txt'}`;
-    const uri = vscode.Uri.from({ scheme: PAYLOAD_SCHEME, path: `/${name}`, query: new URLSearchParams({ connection: ref.connectionId, topic: ref.topic, seq: String(entry.seq), at: String(entry.receivedAt) }).toString() });
+    const name = `${level.length > MAX_NAME ? `${level.slice(0, MAX_NAME - 1)}…` : level} #${entry.seq}${decoded === undefined ? '' : ' decoded'}${language === 'json' ? '.json' : '.txt'}`;
+    const query: Record<string, string> = { connection: ref.connectionId, topic: ref.topic, seq: String(entry.seq), at: String(entry.receivedAt) };
+    if (decoded !== undefined) query.decoded = '1';
+    const uri = vscode.Uri.from({ scheme: PAYLOAD_SCHEME, path: `/${name}`, query: new URLSearchParams(query).toString() });
     this.texts.delete(uri.toString());
     this.texts.set(uri.toString(), text);
     while (this.texts.size > KEPT_DOCUMENTS) this.texts.delete(this.texts.keys().next().value as string);

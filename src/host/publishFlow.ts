@@ -4,6 +4,7 @@ import type { RemoteConnection } from './engine/engineClient';
 import type { QoS } from '../shared/profile';
 import { describeResult, encodePayload, FORMAT_LABELS, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
 import { validatePublishTopic } from '../shared/topicRules';
+import { describeDecoder } from '../shared/decoderBindings';
 
 /** Publishes kept per connection for reuse (the palette offers their topics, the panel's form lists them). */
 const RECENT_PER_CONNECTION = 20;
@@ -49,11 +50,24 @@ export async function publishDraft(registry: ConnectionRegistry, history: Publis
   const encoded = encodePayload(draft.payload, draft.format);
   if ('error' in encoded) throw new Error(encoded.error);
   if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
-  const result = await connection.publish(draft.topic, encoded.bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties });
+  const bytes = 'bytes' in encoded ? encoded.bytes : await encodeWithDecoder(registry, connectionId, draft.topic, encoded.encodeJson);
+  const result = await connection.publish(draft.topic, bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties });
   await history.remember(connectionId, draft);
   return result;
 }
 
+/** JSON encoded by the decoder bound to `topic`, in the engine (which holds the schemas and Sparkplug's seq). */
+export async function encodeWithDecoder(registry: ConnectionRegistry, connectionId: string, topic: string, json: string, check = false): Promise<Uint8Array> {
+  const { binding, result } = await registry.engine.request('encode', { connectionId, topic, json, check });
+  if (!result.ok) throw new Error(binding ? result.error : `${result.error}.`);
+  return result.bytes;
+}
+
+/** What "Bound decoder" means for a topic now: "Protobuf sensors.Reading"; undefined when none is bound. */
+export async function decoderLabel(registry: ConnectionRegistry, topic: string): Promise<string | undefined> {
+  const binding = await registry.engine.request('decoderOf', { topic }).catch(() => undefined);
+  return binding ? describeDecoder(binding) : undefined;
+}
 
 class Back extends Error {}
 class Cancelled extends Error {}
@@ -130,7 +144,7 @@ export class PublishPrompts {
         try {
           if (step === 'connection') connectionId = await this.pickConnection(candidates, connectionId, position);
           else if (step === 'topic') draft.topic = await this.askTopic(connectionId, draft.topic, position);
-          else if (step === 'payload') Object.assign(draft, await this.askPayload(draft, position));
+          else if (step === 'payload') Object.assign(draft, await this.askPayload(draft, position, connectionId, await decoderLabel(this.registry, draft.topic)));
           else Object.assign(draft, await this.askQos(draft, position));
           index++;
         } catch (error) {
@@ -201,26 +215,42 @@ export class PublishPrompts {
     }, position.index > 0);
   }
 
-  private askPayload(draft: PublishDraft, position: { index: number; count: number }): Promise<Pick<PublishDraft, 'payload' | 'format'>> {
+  /** `decoder`: the topic's bound decoder in words, offered as a format (JSON typed, encoded by the engine). */
+  private askPayload(draft: PublishDraft, position: { index: number; count: number }, connectionId: string, decoder: string | undefined): Promise<Pick<PublishDraft, 'payload' | 'format'>> {
     const formats: { format: PayloadFormat; icon: string }[] = [
       { format: 'text', icon: 'symbol-text' },
       { format: 'json', icon: 'json' },
       { format: 'hex', icon: 'file-binary' },
       { format: 'base64', icon: 'symbol-key' },
+      ...(decoder ? [{ format: 'decoder' as const, icon: 'symbol-structure' }] : []),
     ];
+    const label = (format: PayloadFormat) => (format === 'decoder' ? `JSON encoded as ${decoder ?? 'the bound decoder'}` : FORMAT_LABELS[format]);
     return this.prompt((resolve) => {
       const box = vscode.window.createInputBox();
-      let format = draft.format;
+      // A draft for a bound decoder comes back to a topic that has none: it is JSON then.
+      let format = draft.format === 'decoder' && !decoder ? 'json' : draft.format;
+      let checked = 0;
       const refresh = () => {
-        Object.assign(box, this.title(`payload to ${draft.topic} as ${FORMAT_LABELS[format]}`, position));
-        box.prompt = `Payload as ${FORMAT_LABELS[format]}. The buttons change the format: ${formats.map((item) => FORMAT_LABELS[item.format]).join(', ')}.`;
+        Object.assign(box, this.title(`payload to ${draft.topic} as ${label(format)}`, position));
+        box.prompt = `Payload as ${label(format)}. The buttons change the format: ${formats.map((item) => label(item.format)).join(', ')}.`;
         box.validationMessage = validatePayload(box.value, format);
-        box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: `As ${FORMAT_LABELS[item.format]}` }))];
+        box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: `As ${label(item.format)}` }))];
+        // Checked by the schema as typed: the engine encodes and says what does not fit.
+        if (format === 'decoder' && !box.validationMessage) {
+          const ticket = ++checked;
+          const typed = box.value;
+          encodeWithDecoder(this.registry, connectionId, draft.topic, typed, true).then(
+            () => undefined,
+            (error: Error) => {
+              if (ticket === checked && box.value === typed) box.validationMessage = error.message;
+            },
+          );
+        }
       };
       box.value = draft.payload;
       box.onDidChangeValue(refresh);
       box.onDidTriggerButton((button) => {
-        const picked = formats.find((item) => button.tooltip === `As ${FORMAT_LABELS[item.format]}`);
+        const picked = formats.find((item) => button.tooltip === `As ${label(item.format)}`);
         if (picked) {
           format = picked.format;
           refresh();

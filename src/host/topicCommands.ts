@@ -7,6 +7,8 @@ import { validateTopicFilter } from '../shared/profile';
 import { describeResult } from '../shared/publish';
 import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
+import { formatJson } from '../shared/json';
+import { payloadAsText } from '../shared/format';
 
 /** A topic as a message names it: never empty, never longer than a dialog can show. */
 function displayTopic(topic: string): string {
@@ -81,9 +83,16 @@ export function registerTopicCommands(
       await vscode.env.clipboard.writeText(element.topic);
     }),
     vscode.commands.registerCommand('mqttExplorer.copyValue', async (element: TopicElement) => {
+      // A topic with a decoder: the value as the row shows it, decoded (pretty JSON).
+      const decoded = await engine.request('decode', { connectionId: element.connectionId, topic: element.topic }).catch(() => undefined);
+      if (decoded?.result?.ok) {
+        await vscode.env.clipboard.writeText(formatJson(decoded.result.value));
+        return;
+      }
       const payload = await lastPayload(element);
       if (!payload) return;
-      await vscode.env.clipboard.writeText(new TextDecoder().decode(payload));
+      // Binary goes as base64, as the panel's Copy does: a UTF-8 reading would not give the bytes back.
+      await vscode.env.clipboard.writeText(payloadAsText(payload) ?? Buffer.from(payload).toString('base64'));
     }),
     vscode.commands.registerCommand('mqttExplorer.deleteRetained', async (element: TopicElement) => {
       const connection = registry.get(element.connectionId);

@@ -2,8 +2,10 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from './engine/historyFormat';
-import type { HistoryEntry, PinnedUpdate } from '../shared/engineProtocol';
+import { PREVIEW_DECODED_CHARS, type DecodedMessage, type HistoryEntry, type PinnedUpdate } from '../shared/engineProtocol';
+import { describeDecoder, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
 import { hexPreview, payloadAsText } from '../shared/format';
+import { formatJson } from '../shared/json';
 import {
   defaultPanelState,
   parsePanelMessage,
@@ -16,10 +18,14 @@ import {
   type PanelTopic,
   type PanelWebviewApi,
   type RequestResults,
+  type DecodedView,
+  type DecoderChoice,
+  type DecoderChoices,
 } from '../shared/webviewProtocol';
 import { parseDraft, type PublishDraft } from '../shared/publish';
 import type { PayloadDocuments } from './payloadDocuments';
-import { publishDraft, type PublishHistory } from './publishFlow';
+import type { DecoderCatalog } from './decoderCatalog';
+import { decoderLabel, encodeWithDecoder, publishDraft, type PublishHistory } from './publishFlow';
 import { WebviewChannel } from './webviewChannel';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
@@ -47,6 +53,41 @@ export interface PanelContext {
   pin(ref: TopicRef): vscode.Disposable;
   documents: PayloadDocuments;
   publishHistory: PublishHistory;
+  decoders: PanelDecoders;
+}
+
+/** What the panel needs of the workspace's decoders. */
+export interface PanelDecoders {
+  /** What "Decode As…" offers. */
+  choices(): DecoderChoices;
+  /** Puts a binding first in mqttExplorer.decoders; resolves once the engine has the new set. `effective: false`: the folder's list hides a user binding. */
+  addBinding(binding: DecoderBinding, target: 'workspace' | 'user'): Promise<{ effective: boolean }>;
+  /** The bindings or schema files changed (and the engine has them). */
+  readonly onDidChange: (listener: () => void) => vscode.Disposable;
+}
+
+/** The catalog as the panels use it. */
+export function panelDecoders(catalog: DecoderCatalog): PanelDecoders {
+  return {
+    choices: () => ({ messageTypes: [...catalog.messageTypes], avroSchemas: catalog.schemaFiles.filter((file) => file.endsWith('.avsc')), canWriteWorkspace: catalog.canWriteWorkspace }),
+    addBinding: (binding, target) => catalog.addBinding(binding, target),
+    onDidChange: (listener) => catalog.onDidChange(listener),
+  };
+}
+
+/** The engine's answer as the panel shows it. */
+export function decodedView(reply: DecodedMessage, binding: DecoderBinding | undefined = reply.binding): DecodedView | undefined {
+  if (!binding) return undefined;
+  const view: DecodedView = { seq: reply.seq, decodedBy: describeDecoder(binding) };
+  if (binding.topic) view.filter = binding.topic;
+  const result = reply.result;
+  if (!result) view.error = 'Not decoded.';
+  else if (result.ok) {
+    view.decodedBy = result.decodedBy;
+    view.value = result.value;
+    if (result.notes?.length) view.notes = result.notes;
+  } else view.error = result.error;
+  return view;
 }
 
 const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -72,6 +113,7 @@ class TopicPanel extends Disposable {
   private target = 0;
   /** A draft for the publish form that waits for the webview to be ready. */
   private pendingDraft: PublishDraft | undefined;
+  private pendingDecodeAs = false;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -92,9 +134,9 @@ class TopicPanel extends Disposable {
           rows: (params) => this.rows(params.from, params.count),
           message: (params) => this.message(params.seq, params.whole),
           series: (params) => this.series(params.paths),
-          copyPayload: (params) => this.copyPayload(params.seq),
+          copyPayload: (params) => this.copyPayload(params.seq, params.decoded === true),
           savePayload: (params) => this.savePayload(params.seq),
-          openPayload: (params) => this.openPayload(params.seq),
+          openPayload: (params) => this.openPayload(params.seq, params.decoded === true),
           exportHistory: (params) => this.exportHistory(params.format),
           setFollow: async (params) => {
             this.state = { ...this.state, follow: params.follow };
@@ -106,6 +148,11 @@ class TopicPanel extends Disposable {
             return publishDraft(context.registry, context.publishHistory, this.state.connectionId, draft);
           },
           recentPublishes: async () => context.publishHistory.recent(this.state.connectionId),
+          decoded: async (params) => decodedView(await registry.engine.request('decode', { ...this.ref, seq: params.seq })),
+          decodePreview: (params) => this.decodePreview(params.seq, params.decoder),
+          decoderChoices: async () => context.decoders.choices(),
+          saveBinding: (params) => this.saveBinding(params.filter, params.decoder, params.target),
+          checkEncoding: (params) => this.checkEncoding(params.topic, params.payload),
           knownTopics: async () =>
             (await context.registry.engine.request('topicList', { limit: KNOWN_TOPICS, connectionId: this.state.connectionId }))
               .map((topic) => topic.topic)
@@ -122,7 +169,44 @@ class TopicPanel extends Disposable {
         if (update) this.applyPushed(update);
       }),
     );
+    this.register(context.decoders.onDidChange(() => this.channel.ready && this.channel.emit('decodersChanged', {})));
     this.register({ dispose: () => (clearTimeout(this.timer), this.pinned?.dispose()) });
+  }
+
+  /** "Decode As…" from the Topics view: the panel shows its chooser. */
+  decodeAs(): void {
+    if (this.channel.ready) this.channel.emit('decodeAs', {});
+    else this.pendingDecodeAs = true;
+  }
+
+  private async decodePreview(seq: number, decoder: DecoderChoice): Promise<DecodedView> {
+    const binding: DecoderBinding = { topic: this.state.topic, ...decoder };
+    const view = decodedView(await this.context.registry.engine.request('decode', { ...this.ref, seq, binding }), binding);
+    if (!view) throw new Error('Nothing to decode.');
+    delete view.filter;
+    return view;
+  }
+
+  private async saveBinding(filter: string, decoder: DecoderChoice, target: 'workspace' | 'user'): Promise<RequestResults['saveBinding']> {
+    const read = readDecoderBindings([{ topic: filter, ...decoder }], 'binding');
+    const binding = read.bindings[0];
+    if (!binding) throw new Error(read.errors.join('; ') || 'The binding is not valid.');
+    const { effective } = await this.context.decoders.addBinding(binding, target);
+    const saved = `${filter} is decoded as ${describeDecoder(binding)} (${target === 'user' ? 'user' : 'workspace'} settings)`;
+    // VS Code uses the folder's list instead of the user's when the folder has one.
+    return { saved: effective ? `${saved}.` : `${saved}, but the folder's settings list decoders of their own, which apply here instead.` };
+  }
+
+  private async checkEncoding(topic: string, payload: string): Promise<RequestResults['checkEncoding']> {
+    const decoder = await decoderLabel(this.context.registry, topic);
+    if (!decoder) return {};
+    try {
+      JSON.parse(payload);
+      await encodeWithDecoder(this.context.registry, this.state.connectionId, topic, payload, true);
+      return { decoder };
+    } catch (error) {
+      return { decoder, error: (error as Error).message };
+    }
   }
 
   get ref(): TopicRef {
@@ -172,10 +256,13 @@ class TopicPanel extends Disposable {
     void this.postUpdate();
     if (this.pendingDraft) this.channel.emit('publishDraft', this.pendingDraft);
     this.pendingDraft = undefined;
+    if (this.pendingDecodeAs) this.channel.emit('decodeAs', {});
+    this.pendingDecodeAs = false;
   }
 
-  private history(from: number, count: number, payloadBytes: number) {
-    return this.context.registry.engine.request('history', { ...this.ref, from, count, payloadBytes });
+  /** `decoded`: entries of a bound topic also decoded, their text cut to `decodedChars` (list previews) or whole (exports). */
+  private history(from: number, count: number, payloadBytes: number, decoded = false, decodedChars?: number) {
+    return this.context.registry.engine.request('history', { ...this.ref, from, count, payloadBytes, ...(decoded ? { decoded } : {}), ...(decodedChars === undefined ? {} : { decodedChars }) });
   }
 
   private async entry(seq: number, payloadBytes: number): Promise<HistoryEntry> {
@@ -186,7 +273,7 @@ class TopicPanel extends Disposable {
   }
 
   private async rows(from: number, count: number): Promise<RequestResults['rows']> {
-    const page = await this.history(from, count, PREVIEW_BYTES);
+    const page = await this.history(from, count, PREVIEW_BYTES, true, PREVIEW_DECODED_CHARS);
     return { window: page?.window, rows: page?.entries.map(rowOf) ?? [] };
   }
 
@@ -199,7 +286,18 @@ class TopicPanel extends Disposable {
     return { available: result?.available ?? [], series: result?.series ?? [] };
   }
 
-  private async copyPayload(seq: number): Promise<RequestResults['copyPayload']> {
+  /** The message as its decoder reads it, pretty-printed; undefined when it has none or does not decode. */
+  private async decodedText(seq: number): Promise<string | undefined> {
+    const reply = await this.context.registry.engine.request('decode', { ...this.ref, seq });
+    return reply.result?.ok ? formatJson(reply.result.value) : undefined;
+  }
+
+  private async copyPayload(seq: number, decoded: boolean): Promise<RequestResults['copyPayload']> {
+    const text = decoded ? await this.decodedText(seq) : undefined;
+    if (text !== undefined) {
+      await vscode.env.clipboard.writeText(text);
+      return { copied: Buffer.byteLength(text) };
+    }
     const entry = await this.entry(seq, Infinity);
     await vscode.env.clipboard.writeText(payloadAsText(entry.payload) ?? Buffer.from(entry.payload).toString('base64'));
     return { copied: entry.payload.length };
@@ -218,14 +316,14 @@ class TopicPanel extends Disposable {
     return { saved: target.fsPath };
   }
 
-  private async openPayload(seq: number): Promise<RequestResults['openPayload']> {
+  private async openPayload(seq: number, decoded: boolean): Promise<RequestResults['openPayload']> {
     const entry = await this.entry(seq, Infinity);
-    await this.context.documents.open(this.ref, entry);
+    await this.context.documents.open(this.ref, entry, decoded ? await this.decodedText(seq) : undefined);
     return {};
   }
 
   private async exportHistory(format: ExportFormat): Promise<RequestResults['exportHistory']> {
-    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity);
+    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity, true);
     if (!page || !page.entries.length) throw new Error('No message on this topic to export.');
     const target = await vscode.window.showSaveDialog({
       title: `Export the history of ${this.state.topic}`,
@@ -272,7 +370,7 @@ class TopicPanel extends Disposable {
     this.dirty = false;
     const ref = this.ref;
     try {
-      const [recent, latest] = await Promise.all([this.history(-RECENT_ROWS, RECENT_ROWS, PREVIEW_BYTES), this.history(-1, 1, VIEW_PAYLOAD_BYTES)]);
+      const [recent, latest] = await Promise.all([this.history(-RECENT_ROWS, RECENT_ROWS, PREVIEW_BYTES, true, PREVIEW_DECODED_CHARS), this.history(-1, 1, VIEW_PAYLOAD_BYTES)]);
       if (ref.topic !== this.state.topic || ref.connectionId !== this.state.connectionId) return; // retargeted meanwhile
       const window = recent?.window;
       let rows: HistoryRow[] = [];
@@ -330,6 +428,12 @@ export class TopicPanels extends Disposable {
     const draft: PublishDraft = { topic: ref.topic, ...(last ? payloadDraft(last) : { payload: '', format: 'text' }), qos: 0, retain: node?.snapshot.retained ?? false };
     this.show(ref);
     [...this.panels].find((panel) => !panel.following && sameRef(panel.ref, ref))?.fillPublishForm(draft);
+  }
+
+  /** "Decode As…": the topic's own panel, with the decoder chooser open. */
+  decodeAs(ref: TopicRef): void {
+    this.show(ref);
+    [...this.panels].find((panel) => !panel.following && sameRef(panel.ref, ref))?.decodeAs();
   }
 
   /** The Topics view's selection moved: panels that follow it show the selected topic. */

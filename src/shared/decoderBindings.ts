@@ -146,3 +146,14 @@ export function bindingFor(topic: string, bindings: readonly DecoderBinding[]): 
   for (const binding of bindings) if (topicMatches(binding.topic, topic)) return binding;
   return topic.startsWith(SPARKPLUG_PREFIX) ? SPARKPLUG_DEFAULT : undefined;
 }
+
+/** Each format's name as people read it. */
+export const BINDING_FORMAT_NAMES: Readonly<Record<BindingFormat, string>> = Object.freeze({ protobuf: 'Protobuf', cbor: 'CBOR', msgpack: 'MessagePack', avro: 'Avro', sparkplug: 'Sparkplug B' });
+
+/** A binding's decoder in a few words, for a format list or the panel: "Protobuf sensors.Reading", "Avro (schemas/a.avsc)". */
+export function describeDecoder(binding: Pick<DecoderBinding, 'format' | 'type' | 'schema'>): string {
+  const name = BINDING_FORMAT_NAMES[binding.format];
+  if (binding.format === 'protobuf' && binding.type) return `${name} ${binding.type}`;
+  if (binding.format === 'avro' && binding.schema) return `${name} (${binding.schema})`;
+  return name;
+}

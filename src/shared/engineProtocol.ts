@@ -5,7 +5,7 @@
 import type { BackoffOptions } from '../worker/backoff';
 import type { ConnectionSecrets, ConnectionState, Subscription } from '../worker/connection';
 import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicTree';
-import type { DecodeResult } from '../worker/decoders/types';
+import type { DecodeResult, EncodeResult } from '../worker/decoders/types';
 import type { SparkplugStats } from '../worker/decoders/sparkplug/state';
 import type { DecoderBinding } from './decoderBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
@@ -176,11 +176,11 @@ export interface EngineRequests {
   node: { params: { connectionId: string; topic: string; history: number }; result: { snapshot: NodeSnapshot; history: MessageRecord[] } | undefined };
   /**
    * Kept messages `from` ≤ seq < `from + count` (a negative `from` counts from the end), payloads cut to
-   * `payloadBytes` (their `size` and `truncated` say what was received). `decoded: true`: each entry of a
+   * `payloadBytes` (their `size` and `truncated` say what was received). `decodedChars` cuts each `decoded` text (a list's preview). `decoded: true`: each entry of a
    * topic with a decoder binding also carries `decoded` (the whole kept payload decoded, whatever
    * `payloadBytes` is); a topic without one gets none.
    */
-  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number; decoded?: boolean }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
+  history: { params: { connectionId: string; topic: string; from: number; count: number; payloadBytes: number; decoded?: boolean; decodedChars?: number }; result: { window: HistoryWindow; entries: HistoryEntry[] } | undefined };
   /**
    * Numeric series over the kept history: of `paths`, or of the first fields found when none are given.
    * A topic with a decoder binding gives the fields of its decoded values; Sparkplug B its metrics by
@@ -214,6 +214,14 @@ export interface EngineRequests {
    * include what the message's arrival showed (a seq gap, a bdSeq mismatch).
    */
   decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
+  /** The binding that decodes a topic now (none: undefined), for the publish form's format list. */
+  decoderOf: { params: { topic: string }; result: DecoderBinding | undefined };
+  /**
+   * Encodes JSON for publishing to `topic`: with `binding`, or else the topic's own. Nothing is
+   * published; `result` says why when it cannot be encoded. Sparkplug B numbers the message (`seq`)
+   * from the connection's state, except for a `check` (a form checking what is typed).
+   */
+  encode: { params: { connectionId: string; topic: string; json: string; binding?: DecoderBinding; check?: boolean }; result: { binding?: DecoderBinding; result: EncodeResult } };
   /**
    * Publishes a Sparkplug B rebirth request (NCMD `Node Control/Rebirth` = true, QoS 0, not retained) to
    * `spBv1.0/<group>/NCMD/<node>`; answers the topic it went to and the broker's answer.
@@ -242,6 +250,8 @@ export type EngineEvent =
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;
+/** Characters of a decoded value's text that a list row's preview gets (pushed rows, `rows` requests). */
+export const PREVIEW_DECODED_CHARS = 400;
 /** Payload bytes of each pushed row: enough for the list's one-line preview. */
 export const PUSHED_ROW_BYTES = 96;
 /** Payload bytes of the newest message pushed with a report; a panel loads more when asked. */

@@ -9,9 +9,13 @@ import type { QoS } from './profile';
 import { validatePublishTopic } from './topicRules';
 import { isRecord } from './guards';
 
-export type PayloadFormat = 'text' | 'json' | 'hex' | 'base64';
-export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['text', 'json', 'hex', 'base64'];
-export const FORMAT_LABELS: Record<PayloadFormat, string> = { text: 'Text', json: 'JSON', hex: 'Hex', base64: 'Base64' };
+/** `decoder`: JSON typed by a person, encoded by the decoder bound to the topic (mqttExplorer.decoders). */
+export type PayloadFormat = 'text' | 'json' | 'hex' | 'base64' | 'decoder';
+export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['text', 'json', 'hex', 'base64', 'decoder'];
+export const FORMAT_LABELS: Record<PayloadFormat, string> = { text: 'Text', json: 'JSON', hex: 'Hex', base64: 'Base64', decoder: 'Bound decoder' };
+
+/** A payload's bytes, why it is not valid, or (format `decoder`) the JSON text the engine encodes. */
+export type EncodedPayload = { bytes: Uint8Array } | { error: string } | { encodeJson: string };
 
 /** MQTT 5 publish properties as a person types them. */
 export interface PublishProperties {
@@ -45,19 +49,32 @@ export interface PublishResult {
 
 const encoder = new TextEncoder();
 
-/** The bytes of a payload typed in `format`, or why it is not valid in that format. */
-export function encodePayload(text: string, format: PayloadFormat): { bytes: Uint8Array } | { error: string } {
+function jsonError(text: string): string | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    return `Not valid JSON: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * The bytes of a payload typed in `format`, or why it is not valid in that format. For `decoder` the
+ * JSON is only checked here: the engine, which holds the schemas, encodes it (and checks it again).
+ */
+export function encodePayload(text: string, format: PayloadFormat): EncodedPayload {
   switch (format) {
     case 'text':
       return { bytes: encoder.encode(text) };
-    case 'json':
-      try {
-        JSON.parse(text);
-      } catch (error) {
-        return { error: `Not valid JSON: ${(error as Error).message}` };
-      }
+    case 'json': {
+      const error = jsonError(text);
       // Sent as typed: reformatting would change what the receiver gets.
-      return { bytes: encoder.encode(text) };
+      return error ? { error } : { bytes: encoder.encode(text) };
+    }
+    case 'decoder': {
+      const error = jsonError(text);
+      return error ? { error } : { encodeJson: text };
+    }
     case 'hex': {
       const clean = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
       if (/[^0-9a-f]/i.test(clean)) return { error: 'Not hex: use the digits 0–9 and a–f, optionally separated by spaces.' };

@@ -13,6 +13,8 @@ import { SECRET_FIELDS, typedSecrets, withoutSecrets, type SecretField } from '.
 import { parseDraft, type PublishDraft, type PublishResult } from './publish';
 import { parseMessage, type EventOf, type Incoming, type None, type RequestMessage, type RequestOf } from './rpc';
 import { isRecord } from './guards';
+import { BINDING_FORMATS, type BindingFormat } from './decoderBindings';
+import type { JsonNode } from './json';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -119,6 +121,38 @@ export const MAX_ROWS_PER_REQUEST = 500;
 /** Fields one chart may draw. */
 export const MAX_CHART_SERIES = 12;
 
+/** A decoder to try or bind ("Decode As…"): the binding without its topic filter. */
+export interface DecoderChoice {
+  format: BindingFormat;
+  /** Protobuf: the message type's full name. */
+  type?: string;
+  /** Protobuf (optional) and Avro (required): the workspace-relative schema file. */
+  schema?: string;
+}
+
+/** A message as the topic's decoder reads it: what the payload tab shows unless Raw is chosen. */
+export interface DecodedView {
+  seq: number;
+  /** What decoded it, in words: "Protobuf sensors.Reading (sensors.proto)". */
+  decodedBy: string;
+  /** The binding's topic filter ("fleet/+/telemetry"); absent for a preview. */
+  filter?: string;
+  /** The decoded value (a JsonNode: 64-bit integers exact, bytes as base64). */
+  value?: JsonNode;
+  /** Why it could not be decoded; the raw bytes are shown with it. */
+  error?: string;
+  /** Worth telling beside the value: a Sparkplug seq gap, an unknown alias. */
+  notes?: string[];
+}
+
+/** What "Decode As…" can offer: the Protobuf types and Avro schemas the workspace has loaded. */
+export interface DecoderChoices {
+  messageTypes: string[];
+  avroSchemas: string[];
+  /** A trusted folder is open: a binding can go to its settings. */
+  canWriteWorkspace: boolean;
+}
+
 export interface SeriesView {
   available: string[];
   series: { path: string; points: { t: number; v: number }[] }[];
@@ -136,15 +170,25 @@ export interface PanelRequests {
   rows: { params: { from: number; count: number }; result: { window: HistoryWindowView | undefined; rows: HistoryRow[] } };
   message: { params: { seq: number; whole: boolean }; result: MessageDetail };
   series: { params: { paths: string[] }; result: SeriesView };
-  copyPayload: { params: { seq: number }; result: { copied: number } };
+  /** `decoded`: as the topic's decoder reads it (pretty JSON); else the payload as it arrived. */
+  copyPayload: { params: { seq: number; decoded?: boolean }; result: { copied: number } };
   savePayload: { params: { seq: number }; result: { saved: string | undefined } };
-  openPayload: { params: { seq: number }; result: Record<string, never> };
+  openPayload: { params: { seq: number; decoded?: boolean }; result: Record<string, never> };
   exportHistory: { params: { format: ExportFormat }; result: { saved: string | undefined; count: number } };
   setFollow: { params: { follow: boolean }; result: Record<string, never> };
   /** Checked again on the host (parseDraft, validateDraft): the webview is not trusted. */
   publish: { params: { draft: unknown }; result: PublishResult };
   recentPublishes: { params: Record<string, never>; result: PublishDraft[] };
   knownTopics: { params: Record<string, never>; result: string[] };
+  /** The message decoded by the topic's binding; undefined when the topic has none. */
+  decoded: { params: { seq: number }; result: DecodedView | undefined };
+  /** "Decode As…": the message decoded with `decoder`, bound to nothing yet. */
+  decodePreview: { params: { seq: number; decoder: DecoderChoice }; result: DecodedView };
+  decoderChoices: { params: Record<string, never>; result: DecoderChoices };
+  /** Writes a binding of `filter` to `decoder` first in mqttExplorer.decoders (checked again on the host). */
+  saveBinding: { params: { filter: string; decoder: DecoderChoice; target: 'workspace' | 'user' }; result: { saved: string } };
+  /** The publish form's "Bound decoder": its name for `topic`, and why `payload` would not encode (nothing is published). */
+  checkEncoding: { params: { topic: string; payload: string }; result: { decoder?: string; error?: string } };
 }
 
 /** The topic panel's host: answers the panel's requests. */
@@ -162,6 +206,10 @@ export interface PanelWebviewApi {
     panelUpdate: PanelUpdate;
     /** Fills the publish form (from "Publish to This Topic") and shows it. */
     publishDraft: PublishDraft;
+    /** The bindings or schema files changed: decoded views are stale. */
+    decodersChanged: Record<string, never>;
+    /** "Decode As…" from the Topics view: open the chooser. */
+    decodeAs: Record<string, never>;
   };
 }
 
@@ -214,12 +262,33 @@ const PANEL_REQUESTS: Record<keyof PanelRequests, true> = {
   publish: true,
   recentPublishes: true,
   knownTopics: true,
+  decoded: true,
+  decodePreview: true,
+  decoderChoices: true,
+  saveBinding: true,
+  checkEncoding: true,
 };
 const EDITOR_REQUESTS: Record<keyof EditorRequests, true> = { saveProfile: true, pickFile: true };
 
 function optionalSecret(value: unknown): string | null | undefined | false {
   if (value === undefined || value === null || typeof value === 'string') return value;
   return false;
+}
+
+const MAX_CHOICE_TEXT = 1024;
+/** Payload characters the form may send to be checked: more is checked when published. */
+export const MAX_CHECKED_PAYLOAD = 256 * 1024;
+
+function optionalText(value: unknown): value is string | undefined {
+  return value === undefined || (typeof value === 'string' && value.length <= MAX_CHOICE_TEXT);
+}
+
+function parseChoice(value: unknown): DecoderChoice | undefined {
+  if (!isRecord(value) || !BINDING_FORMATS.includes(value.format as BindingFormat) || !optionalText(value.type) || !optionalText(value.schema)) return undefined;
+  const choice: DecoderChoice = { format: value.format as BindingFormat };
+  if (value.type !== undefined) choice.type = value.type;
+  if (value.schema !== undefined) choice.schema = value.schema;
+  return choice;
 }
 
 function isSeq(value: unknown): value is number {
@@ -240,8 +309,10 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
       return { paths };
     }
     case 'copyPayload':
-    case 'savePayload':
     case 'openPayload':
+      if (params.decoded !== undefined && typeof params.decoded !== 'boolean') return undefined;
+      return isSeq(params.seq) ? { seq: params.seq, ...(params.decoded ? { decoded: true } : {}) } : undefined;
+    case 'savePayload':
       return isSeq(params.seq) ? { seq: params.seq } : undefined;
     case 'exportHistory':
       return params.format === 'json' || params.format === 'ndjson' || params.format === 'csv' ? { format: params.format } : undefined;
@@ -251,7 +322,21 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
       return isRecord(params.draft) ? { draft: params.draft } : undefined;
     case 'recentPublishes':
     case 'knownTopics':
+    case 'decoderChoices':
       return {};
+    case 'decoded':
+      return isSeq(params.seq) ? { seq: params.seq } : undefined;
+    case 'decodePreview': {
+      const decoder = parseChoice(params.decoder);
+      return isSeq(params.seq) && decoder ? { seq: params.seq, decoder } : undefined;
+    }
+    case 'saveBinding': {
+      const decoder = parseChoice(params.decoder);
+      if (!decoder || typeof params.filter !== 'string' || params.filter.length > MAX_CHOICE_TEXT || (params.target !== 'workspace' && params.target !== 'user')) return undefined;
+      return { filter: params.filter, decoder, target: params.target };
+    }
+    case 'checkEncoding':
+      return typeof params.topic === 'string' && typeof params.payload === 'string' && params.payload.length <= MAX_CHECKED_PAYLOAD ? { topic: params.topic, payload: params.payload } : undefined;
     case 'pickFile':
       return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;
     case 'saveProfile': {
@@ -322,6 +407,8 @@ export interface PanelState {
   view: PayloadViewChoice;
   /** Chart fields picked; empty: the first ones found. */
   chartPaths: string[];
+  /** Show the payload as it arrived, not as the topic's decoder reads it. */
+  raw?: boolean;
   /** What the publish form holds, so that hiding or reloading the panel loses nothing typed. */
   publish?: PublishDraft;
 }
@@ -337,6 +424,7 @@ export function parsePanelState(value: unknown): PanelState | undefined {
   const state = defaultPanelState(value.connectionId, value.topic, value.follow === true);
   if (typeof value.tab === 'string' && PANEL_TABS.includes(value.tab)) state.tab = value.tab as PanelTab;
   if (typeof value.view === 'string' && VIEW_CHOICES.includes(value.view)) state.view = value.view as PayloadViewChoice;
+  if (value.raw === true) state.raw = true;
   if (Array.isArray(value.chartPaths)) state.chartPaths = value.chartPaths.filter((path): path is string => typeof path === 'string').slice(0, MAX_CHART_SERIES);
   const publish = value.publish === undefined ? false : parseDraft(value.publish);
   if (publish) state.publish = publish;

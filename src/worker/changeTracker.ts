@@ -2,7 +2,7 @@ import type { ConnectionModel } from './connectionPool';
 import { queries, snapshotOf } from './topicQueries';
 import type { TopicNode } from './topicTree';
 import { RefreshPacer } from '../shared/refreshPacer';
-import { PUSHED_LATEST_BYTES, PUSHED_ROW_BYTES, PUSHED_ROWS, type EngineEvent, type NodeRef, type NodeSnapshot, type PinnedUpdate } from '../shared/engineProtocol';
+import { PREVIEW_DECODED_CHARS, PUSHED_LATEST_BYTES, PUSHED_ROW_BYTES, PUSHED_ROWS, type EngineEvent, type NodeRef, type NodeSnapshot, type PinnedUpdate } from '../shared/engineProtocol';
 
 /** How often, at most, what changed is reported to the extension host. */
 export const CHANGE_INTERVAL_MS = 250;
@@ -227,7 +227,8 @@ export class ChangeTracker {
     const nextSeq = node.messageCount;
     const from = Math.max(watched.pushed.get(node.key) ?? 0, nextSeq - PUSHED_ROWS);
     watched.pushed.set(node.key, nextSeq);
-    const { window, entries } = queries.entries(model, node, from, nextSeq - from, PUSHED_ROW_BYTES);
+    // Decoded for a bound topic, so a panel's list shows values, not bytes (at most PUSHED_ROWS a report, pinned topics only, each text cut to a preview).
+    const { window, entries } = queries.entries(model, node, from, nextSeq - from, PUSHED_ROW_BYTES, true, PREVIEW_DECODED_CHARS);
     const latest = queries.entries(model, node, -1, 1, PUSHED_LATEST_BYTES).entries[0];
     return latest ? [{ topic: node.topic, window, recent: entries, latest }] : [];
   }

@@ -1,9 +1,9 @@
 import { bindingFor, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
 import { MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_FILES, MAX_SCHEMA_TOTAL_BYTES } from '../shared/decoderFiles';
 import { isRecord } from '../shared/guards';
-import { buildDecoderSchemas, decodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
+import { buildDecoderSchemas, decodePayload, encodePayload, DEFAULT_DECODE_LIMITS, formatProtoError, type DecoderSchemas, type FormatBinding } from './decoders/index';
 import { decodeSparkplugPayload, inSparkplugNamespace, type SparkplugState } from './decoders/sparkplug';
-import type { DecodeResult } from './decoders/types';
+import type { DecodeResult, EncodeResult } from './decoders/types';
 import type { ConnectionModel } from './connectionPool';
 import { queries } from './topicQueries';
 import type { EngineRequests } from '../shared/engineProtocol';
@@ -24,6 +24,8 @@ type SetParams = EngineRequests['setDecoders']['params'];
 type SetResult = EngineRequests['setDecoders']['result'];
 type DecodeParams = EngineRequests['decode']['params'];
 type DecodeReply = EngineRequests['decode']['result'];
+type EncodeParams = EngineRequests['encode']['params'];
+type EncodeReply = EngineRequests['encode']['result'];
 
 const count = (value: number) => value.toLocaleString('en-US');
 const bytesLimit = (bytes: number) => `${count(bytes)} (${count(bytes / (1024 * 1024))} MiB)`;
@@ -132,5 +134,30 @@ export class DecoderState {
     const format = formatOf(binding);
     if (!format) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` };
     return decodePayload(bytes, format, this.schemas, DEFAULT_DECODE_LIMITS);
+  }
+
+  /** The binding that decodes `topic` (the publish form offers it as a format). */
+  bindingOf(topic: string): DecoderBinding | undefined {
+    return bindingFor(topic, this.bindings);
+  }
+
+  /**
+   * Encodes JSON for publishing to `topic` with its binding (or the one given). Sparkplug B needs the
+   * connection's state (seq, aliases): `sparkplug` does it when the caller has one.
+   */
+  encode(params: EncodeParams, sparkplug?: (topic: string, json: string, check: boolean) => EncodeResult): EncodeReply {
+    let binding: DecoderBinding | undefined;
+    if (params.binding !== undefined) {
+      const read = readDecoderBindings([params.binding], 'binding');
+      if (read.errors.length) return { result: { ok: false, error: read.errors.join('; ') } };
+      binding = read.bindings[0];
+    } else binding = bindingFor(params.topic, this.bindings);
+    if (!binding) return { result: { ok: false, error: `No decoder is bound to ${params.topic}: add one to mqttExplorer.decoders, or publish as JSON` } };
+    if (binding.format === 'sparkplug') {
+      return { binding, result: sparkplug ? sparkplug(params.topic, params.json, params.check === true) : { ok: false, error: 'Sparkplug B: no connection state to number the message with' } };
+    }
+    const format = formatOf(binding);
+    if (!format) return { binding, result: { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` } };
+    return { binding, result: encodePayload(params.json, format, this.schemas) };
   }
 }

@@ -91,6 +91,12 @@ export class EngineCore {
         return result;
       },
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
+      decoderOf: (params) => this.decoders.bindingOf(params.topic),
+      encode: (params) => {
+        const sparkplug = pool.require(params.connectionId).payloads.sparkplug;
+        // Sparkplug B numbers what this connection publishes (seq) after what it has seen of the node.
+        return this.decoders.encode(params, (topic, json, check) => sparkplug.encode(topic, json, { check }));
+      },
       rebirth: async ({ connectionId, group, node }) => {
         const connection = pool.require(connectionId).connection;
         const request = rebirthRequest(group, node);

@@ -116,14 +116,15 @@ export const queries = {
   history(model: ConnectionModel, params: EngineRequests['history']['params']): EngineRequests['history']['result'] {
     const node = model.connection.topics.find(params.topic);
     if (!node || !node.hasMessages) return undefined;
-    return queries.entries(model, node, params.from, params.count, params.payloadBytes, params.decoded === true);
+    return queries.entries(model, node, params.from, params.count, params.payloadBytes, params.decoded === true, params.decodedChars);
   },
 
   /**
    * Kept messages `from` ≤ seq < `from + count` of a node (a negative `from` counts from the end), payloads
-   * cut to `payloadBytes`; with `decoded`, each of a topic with a binding also decoded (from its whole kept payload).
+   * cut to `payloadBytes`; with `decoded`, each of a topic with a binding also decoded (from its whole kept
+   * payload), its text cut to `decodedChars` (a list's preview needs a line, not the whole value).
    */
-  entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number, decoded = false): { window: HistoryWindow; entries: HistoryEntry[] } {
+  entries(model: ConnectionModel, node: TopicNode, from: number, count: number, payloadBytes: number, decoded = false, decodedChars = Infinity): { window: HistoryWindow; entries: HistoryEntry[] } {
     const window = queries.windowOf(model, node);
     // A negative `from` counts from the end: -50 is the newest 50.
     const start = from < 0 ? window.nextSeq + from : from;
@@ -138,7 +139,10 @@ export const queries = {
     for (const message of node.messages(first - window.firstSeq, binding ? Infinity : payloadBytes)) {
       if (seq >= end) break;
       const entry: HistoryEntry = { seq, kept: message.keptBytes, ...recordOf(message, payloadBytes) };
-      if (binding) entry.decoded = model.payloads.decodedText(topic, message, binding, { node, seq });
+      if (binding) {
+        const text = model.payloads.decodedText(topic, message, binding, { node, seq });
+        entry.decoded = text && 'text' in text && text.text.length > decodedChars ? { ...text, text: text.text.slice(0, decodedChars) } : text;
+      }
       entries.push(entry);
       seq++;
     }

@@ -131,6 +131,23 @@ describe('Decoders in a real VS Code', function () {
     assert.deepEqual(value, { id: 'probe-1', temperature: 21.5 });
   });
 
+  it('"MQTT: Publish" with format "decoder" sends JSON encoded by the bound type: a subscriber gets the bytes protobufjs makes', async () => {
+    const type = protobuf.parse(proto('temperature'), { keepCase: true }).root.lookupType('dectest.Reading');
+    const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
+    try {
+      await client.subscribeAsync(TOPIC);
+      const live = new Promise<Buffer>((resolve) => client.on('message', (_topic, payload, packet) => !packet.retain && resolve(payload)));
+      const json = '{"id": "probe-1", "temperature": 21.5}';
+      const result = await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: json, format: 'decoder', qos: 1 });
+      assert.equal((result as { ack?: string } | undefined)?.ack, 'puback');
+      assert.deepEqual(await live, Buffer.from(type.encode(type.fromObject(JSON.parse(json))).finish()));
+      // A field the type does not have is refused before anything is sent (the command reports it and answers nothing).
+      assert.equal(await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: '{"humidity": 3}', format: 'decoder' }), undefined);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
   it('a broken .proto: a diagnostic on the file, on the line the engine names; cleared when fixed', async () => {
     await write(protoUri, BROKEN);
     const [problem, ...more] = await problemsUntil(protoUri, (diagnostics) => diagnostics.length > 0, 'a diagnostic on the broken .proto');

@@ -5,7 +5,7 @@ import * as protobuf from 'protobufjs';
 import * as sparkplugPayload from 'sparkplug-payload';
 import { EngineClient, type TopicChanges } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
-import type { DecodedText, EngineEvent, EngineRequests, HistoryEntry, NodeSnapshot } from '../../src/shared/engineProtocol';
+import { PREVIEW_DECODED_CHARS, type DecodedText, type EngineEvent, type EngineRequests, type HistoryEntry, type NodeSnapshot } from '../../src/shared/engineProtocol';
 import { newProfile } from '../../src/shared/profile';
 import { formatJson, parseJson } from '../../src/shared/json';
 import { EngineCore } from '../../src/worker/engineCore';
@@ -116,6 +116,15 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
     await engine.request('setDecoders', { bindings: BINDINGS, files: FILES });
   });
 
+  it('pushes an open panel\'s new rows decoded, each text cut to a preview\'s length', async () => {
+    await engine.request('watch', { connectionId, expanded: [{ root: true }], pinned: ['sensors/panel'] });
+    const long = 'x'.repeat(2000);
+    const report = await publish('sensors/panel', reading({ id: long, celsius: 3 }), (changes) => changes.pinned.some((update) => update.topic === 'sensors/panel'));
+    const row = report.pinned.find((update) => update.topic === 'sensors/panel')?.recent.at(-1);
+    assert.equal(decodedText(row).text, pretty(JSON.stringify({ id: long, celsius: 3 })).slice(0, PREVIEW_DECODED_CHARS));
+    await engine.request('watch', { connectionId, expanded: [{ root: true }], pinned: [] });
+  });
+
   it('says why a bound topic\'s last value did not decode, and shows it as received', async () => {
     await publish('sensors/broken', new Uint8Array([0xff, 0xff, 0xff]));
     const broken = await snapshot('sensors/broken');
@@ -161,6 +170,8 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
     assert.equal(good.payload.length, 2, 'the reply still cuts the payload');
     assert.deepEqual(decodedText(good), { text: pretty('{"id": "h", "celsius": 1}'), decodedBy: 'Protobuf sensors.Reading (protos/sensors.proto)' });
     assert.ok(bad.decoded && 'error' in bad.decoded && /^Protobuf: sensors\.Reading: /.test(bad.decoded.error), JSON.stringify(bad.decoded));
+    const preview = await engine.request('history', { connectionId, topic: 'sensors/history', from: 0, count: 1, payloadBytes: 2, decoded: true, decodedChars: 7 });
+    assert.deepEqual(decodedText(preview!.entries[0]), { text: pretty('{"id": "h", "celsius": 1}').slice(0, 7), decodedBy: 'Protobuf sensors.Reading (protos/sensors.proto)' }, 'a list preview gets the text cut');
     const plainly = await engine.request('history', { connectionId, topic: 'sensors/history', from: 0, count: 10, payloadBytes: 2 });
     assert.equal(plainly?.entries[0].decoded, undefined, 'not asked: not decoded');
     await publish('plain/history', 'text');
@@ -195,6 +206,22 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
       const series = await engine.request('series', { connectionId, topic: NDATA, paths: ['metrics.Temperature', 'metrics.Running'], maxPoints: 10 });
       assert.deepEqual(series?.available, ['metrics.Temperature', 'metrics.Running']);
       assert.deepEqual(series?.series.map((each) => [each.path, each.points.map((point) => point.v)]), [['metrics.Temperature', [21.5]], ['metrics.Running', [0]]]);
+    });
+
+    it('encodes an NDATA to publish with the seq that follows what the node sent, typed by the birth; a check takes no seq', async () => {
+      const json = '{"metrics": [{"name": "Temperature", "value": 23}]}';
+      const check = await engine.request('encode', { connectionId, topic: NDATA, json, check: true });
+      assert.ok(check.result.ok, check.result.ok ? '' : check.result.error);
+      const sent = await engine.request('encode', { connectionId, topic: NDATA, json });
+      assert.ok(sent.result.ok, sent.result.ok ? '' : sent.result.error);
+      const next = await engine.request('encode', { connectionId, topic: NDATA, json });
+      assert.ok(next.result.ok);
+      const [checked, first, second] = [check.result.bytes, sent.result.bytes, next.result.bytes].map((bytes) => tahu.decodePayload(bytes) as { seq: { toNumber(): number } | number; metrics: { name?: string; type?: string }[] });
+      const seqOf = (payload: typeof first) => (typeof payload.seq === 'number' ? payload.seq : payload.seq.toNumber());
+      assert.equal(seqOf(checked), 2, 'after the NDATA with seq 1');
+      assert.equal(seqOf(first), 2, 'the check took no seq');
+      assert.equal(seqOf(second), 3);
+      assert.deepEqual([first.metrics[0].name, first.metrics[0].type], ['Temperature', 'Double'], 'the birth\'s datatype for a metric typed by name');
     });
 
     it('notes a skipped seq on the message and flags it on the edge node\'s rows (also those with no new message)', async () => {

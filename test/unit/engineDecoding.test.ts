@@ -221,6 +221,31 @@ describe('The engine worker decodes kept messages on request (a real worker thre
     assert.ok(stats.received > 0);
   });
 
+  it('encodes JSON with a topic\'s binding for publishing: byte for byte what protobufjs makes, errors by field', async () => {
+    await engine.request('setDecoders', { bindings: BINDINGS, files: FILES });
+    assert.deepEqual(await engine.request('decoderOf', { topic: 'sensors/a' }), SENSORS_BINDING);
+    assert.equal(await engine.request('decoderOf', { topic: 'plain/a' }), undefined);
+    const json = '{"id": "s-1", "celsius": 21.5, "counter": "18446744073709551615", "samples": [-1, 2]}';
+    const encoded = await engine.request('encode', { connectionId, topic: 'sensors/a', json });
+    assert.deepEqual(encoded.binding, SENSORS_BINDING);
+    assert.ok(encoded.result.ok, encoded.result.ok ? '' : encoded.result.error);
+    const reference = READING.encode(READING.fromObject({ id: 's-1', celsius: 21.5, counter: '18446744073709551615', samples: [-1, 2] })).finish();
+    assert.deepEqual(Buffer.from(encoded.result.bytes), Buffer.from(reference));
+    const wrong = await engine.request('encode', { connectionId, topic: 'sensors/a', json: '{"celsius": "warm"}' });
+    assert.ok(!wrong.result.ok);
+    assert.match(wrong.result.error, /celsius/);
+    const cbor = await engine.request('encode', { connectionId, topic: 'cbor/a', json: '{"a": [1, 2]}' });
+    assert.ok(cbor.result.ok);
+    assert.deepEqual(Buffer.from(cbor.result.bytes), Buffer.from(cborEncode({ a: [1, 2] })));
+    const unbound = await engine.request('encode', { connectionId, topic: 'plain/a', json: '{}' });
+    assert.equal(unbound.binding, undefined);
+    assert.ok(!unbound.result.ok);
+    assert.match(unbound.result.error, /No decoder is bound to plain\/a/);
+    const given = await engine.request('encode', { connectionId, topic: 'plain/a', json: '[1]', binding: { topic: 'plain/a', format: 'msgpack' } });
+    assert.ok(given.result.ok);
+    assert.deepEqual(Buffer.from(given.result.bytes), Buffer.from(msgpackEncode([1])));
+  });
+
   it('refuses a decode for a connection it does not have', async () => {
     await assert.rejects(engine.request('decode', { connectionId: 'nope', topic: 'a' }), /No connection nope/);
   });

@@ -93,8 +93,36 @@ describe('Panel logic: rows, messages and exports', () => {
     assert.equal(ndjson.length, 3);
     assert.deepEqual(JSON.parse(ndjson[2]), json[2]);
     const csv = formatHistory('x/y', entries, 'csv');
-    assert.equal(csv.split('\r\n')[0], 'topic,seq,receivedAt,qos,retain,size,truncated,encoding,payload,properties');
+    assert.equal(csv.split('\r\n')[0], 'topic,seq,receivedAt,qos,retain,size,truncated,encoding,payload,properties,decodedBy,decoded');
     assert.ok(csv.includes('"a,""b""\nc","{""userProperties"":[[""k"",""v""]]}"'), csv);
+  });
+
+  it('exports a bound topic\'s decoded value beside its bytes, its numbers exactly as decoded, and lists it in the rows', () => {
+    const text = '{\n  "id": "s-1",\n  "counter": 18446744073709551615,\n  "nested": {\n    "a": [\n      1,\n      2\n    ]\n  }\n}';
+    const decodedBy = 'Protobuf sensors.Reading (sensors.proto)';
+    const entries = [
+      { ...entry(0, new Uint8Array([0x0a, 0x03])), decoded: { text, decodedBy } },
+      { ...entry(1, new Uint8Array([0xff])), decoded: { error: 'Protobuf: sensors.Reading: index out of range' } },
+      entry(2, '{"plain":true}'),
+    ];
+    const jsonText = formatHistory('s/1', entries, 'json');
+    const json = JSON.parse(jsonText) as { decoded?: unknown; decodedBy?: string; decodeError?: string; payload: string }[];
+    assert.deepEqual(json[0].decoded, JSON.parse(text));
+    assert.equal(json[0].decodedBy, decodedBy);
+    assert.equal(json[0].payload, 'CgM=', 'the raw bytes stay');
+    assert.match(jsonText, /"counter": 18446744073709551615,/, 'a 64-bit integer as decoded, not rounded');
+    assert.match(jsonText, /\n {4}"decoded": \{\n {6}"id": "s-1",/, 'indented as the rest of the file');
+    assert.deepEqual([json[1].decoded, json[1].decodeError], [undefined, 'Protobuf: sensors.Reading: index out of range']);
+    assert.equal(json[2].decoded, undefined);
+    const ndjson = formatHistory('s/1', entries, 'ndjson').trimEnd().split('\n');
+    assert.equal(ndjson.length, 3);
+    assert.match(ndjson[0], /"decoded":\{ "id": "s-1", "counter": 18446744073709551615, /);
+    assert.deepEqual((JSON.parse(ndjson[0]) as { decoded: unknown }).decoded, JSON.parse(text));
+    const csv = formatHistory('s/1', entries, 'csv').split('\r\n');
+    assert.ok(csv[1].endsWith(`,${decodedBy},"{ ""id"": ""s-1"", ""counter"": 18446744073709551615, ""nested"": { ""a"": [ 1, 2 ] } }"`), csv[1]);
+    assert.ok(csv[2].endsWith(',Protobuf: sensors.Reading: index out of range,'), csv[2]);
+    assert.equal(rowOf(entries[0]).preview, '{ "id": "s-1", "counter": 18446744073709551615, "nested": { "a": [ 1, 2 ] } }');
+    assert.equal(rowOf(entries[1]).preview, '0x ff', 'no decoded value: the bytes');
   });
 
   it('keeps a CSV cell from running as a spreadsheet formula, and leaves numbers alone', () => {

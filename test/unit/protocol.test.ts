@@ -23,6 +23,14 @@ describe('Webview protocol validation', () => {
       ['publish', { draft: { topic: 't' } }],
       ['recentPublishes', {}],
       ['knownTopics', {}],
+      ['copyPayload', { seq: 2, decoded: true }],
+      ['openPayload', { seq: 2, decoded: true }],
+      ['decoded', { seq: 4 }],
+      ['decodePreview', { seq: 4, decoder: { format: 'protobuf', type: 'a.B', schema: 'p/a.proto' } }],
+      ['decodePreview', { seq: 4, decoder: { format: 'cbor' } }],
+      ['decoderChoices', {}],
+      ['saveBinding', { filter: 'fleet/+/x', decoder: { format: 'avro', schema: 's.avsc' }, target: 'user' }],
+      ['checkEncoding', { topic: 't', payload: '{"a":1}' }],
     ];
     assert.deepEqual(parseWebviewMessage({ type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 4 }), { type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 4 });
     assert.equal(parseWebviewMessage({ type: 'request', id: 2, name: 'rows', params: { from: 0, count: 1 }, generation: 'x' }), undefined);
@@ -70,6 +78,14 @@ describe('Webview protocol validation', () => {
       { type: 'request', id: 2, name: 'pickFile', params: { field: '/etc/passwd' } },
       { type: 'request', id: 3, name: 'saveProfile', params: { profile: {}, target: 'global', connect: true } },
       { type: 'request', id: 4, name: 'saveProfile', params: { profile: {}, target: 'user', connect: true, password: 42 } },
+      { type: 'request', id: 5, name: 'copyPayload', params: { seq: 1, decoded: 'yes' } },
+      { type: 'request', id: 5, name: 'decoded', params: { seq: -1 } },
+      { type: 'request', id: 5, name: 'decodePreview', params: { seq: 1, decoder: { format: 'json' } } },
+      { type: 'request', id: 5, name: 'decodePreview', params: { seq: 1, decoder: { format: 'protobuf', type: 7 } } },
+      { type: 'request', id: 5, name: 'decodePreview', params: { seq: 1, decoder: { format: 'protobuf', type: 'x'.repeat(1025) } } },
+      { type: 'request', id: 5, name: 'saveBinding', params: { filter: 'a', decoder: { format: 'cbor' }, target: 'folder' } },
+      { type: 'request', id: 5, name: 'saveBinding', params: { filter: 3, decoder: { format: 'cbor' }, target: 'user' } },
+      { type: 'request', id: 5, name: 'checkEncoding', params: { topic: 't', payload: 'x'.repeat(256 * 1024 + 1) } },
     ]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
       assert.equal(parsePanelMessage(bad), undefined, JSON.stringify(bad));

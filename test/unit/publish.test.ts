@@ -6,6 +6,7 @@ import { describeResult, encodePayload, parseDraft, parsePublishArgs, parseUserP
 const bytesOf = (text: string, format: PayloadFormat) => {
   const encoded = encodePayload(text, format);
   if ('error' in encoded) throw new Error(encoded.error);
+  if (!('bytes' in encoded)) throw new Error('encoded by the engine');
   return Buffer.from(encoded.bytes);
 };
 
@@ -26,6 +27,12 @@ describe('Publishing: payload formats', () => {
     assert.match(validatePayload('abc', 'hex') ?? '', /one digit is missing/);
     assert.match(validatePayload('a$b=', 'base64') ?? '', /^Not base64/);
     assert.equal(validatePayload('anything at all', 'text'), undefined);
+  });
+
+  it('leaves a bound decoder\'s encoding to the engine, after checking the JSON', () => {
+    assert.deepEqual(encodePayload('{"t": 1}', 'decoder'), { encodeJson: '{"t": 1}' });
+    assert.match(validatePayload('{"t": ', 'decoder') ?? '', /^Not valid JSON/);
+    assert.equal(parseDraft({ topic: 'a', payload: '{}', format: 'decoder' }) && 'ok', 'ok');
   });
 
   it('property: any bytes survive hex and base64 exactly', () => {

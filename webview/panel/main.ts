@@ -10,6 +10,7 @@ import {
   type PanelTab,
   type PanelTopic,
   type PayloadViewChoice,
+  type DecodedView,
 } from '../../src/shared/webviewProtocol';
 import { initialState, saveState, StaleReply } from '../host';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
@@ -19,6 +20,8 @@ import { el } from './dom';
 import { HistoryList } from './historyList';
 import { PublishForm } from './publishForm';
 import { detailLine, diffBody, payloadBody, propertiesTable, resolveView, VIEW_LABELS } from './messageViews';
+import { DecodeAsChooser, DecodedCache, decodedBody, decoderBar, decoderNotes } from './decoding';
+import { formatJson } from '../../src/shared/json';
 
 /** The chart asks for fresh points at most this often while messages arrive. */
 const CHART_REFRESH_MS = 1000;
@@ -36,6 +39,9 @@ let shown: MessageDetail | undefined;
 /** The message to compare with; undefined: the one before the shown one. */
 let compared: number | undefined;
 const messages = new Map<number, MessageDetail>();
+const decoded = new DecodedCache();
+/** Counts renders of the payload: a decoding that comes back after a newer render is dropped. */
+let payloadRender = 0;
 let chartTimer: number | undefined;
 let chartDue = false;
 
@@ -134,7 +140,9 @@ const loadWhole = button('Load whole payload', () => {
 const latestButton = button('Show latest', () => void select(undefined));
 const act = (name: 'copyPayload' | 'savePayload' | 'openPayload', done: (result: { copied?: number; saved?: string | undefined }) => string) => () => {
   if (!shown) return;
-  host.request(name, { seq: shown.seq }).then(
+  // What the tab shows is what is copied and opened: the decoded value unless Raw is chosen.
+  const params = name === 'savePayload' ? { seq: shown.seq } : { seq: shown.seq, decoded: decoded.bound && state.raw !== true };
+  host.request(name, params).then(
     (result) => (payloadStatus.textContent = done(result as { copied?: number; saved?: string })),
     (error: Error) => (payloadStatus.textContent = shownError(error)),
   );
@@ -145,10 +153,22 @@ payloadActions.append(
   button('Copy', act('copyPayload', (result) => `Copied ${formatBytes(result.copied ?? 0)}.`)),
   button('Save…', act('savePayload', (result) => (result.saved ? `Saved to ${result.saved}.` : ''))),
   button('Open in Editor', act('openPayload', () => '')),
+  button('Decode As…', () => void openDecodeAs()),
   loadWhole,
   latestButton,
   payloadStatus,
 );
+const decodeAs = new DecodeAsChooser(
+  () => shown?.seq,
+  (saved) => {
+    if (saved) payloadStatus.textContent = saved;
+  },
+);
+async function openDecodeAs(): Promise<void> {
+  inspector.select('payload');
+  store({ tab: 'payload' });
+  await decodeAs.show(state.topic);
+}
 const payloadHead = el('div', 'message-head');
 const payloadContent = el('div', 'message-body');
 const diffContent = el('div', 'diff-body');
@@ -184,7 +204,7 @@ const inspector = tabs<PanelTab>(
     if (tab === 'publish') void publishForm.refreshLists();
   },
 );
-inspector.views.payload.append(payloadActions, payloadHead, payloadContent);
+inspector.views.payload.append(payloadActions, decodeAs.element, payloadHead, payloadContent);
 inspector.views.diff.append(diffActions, diffContent);
 inspector.views.chart.append(chart.element);
 inspector.views.publish.append(publishForm.element);
@@ -211,23 +231,57 @@ function renderHeader(): void {
   meta.replaceChildren(...parts);
 }
 
+/**
+ * The shown message: decoded by the topic's binding unless Raw is chosen (then, and without a binding,
+ * in the chosen view of its bytes). A message that fails to decode shows why above its bytes.
+ */
 function renderPayload(): void {
+  const render = ++payloadRender;
   if (!shown) {
     payloadHead.replaceChildren();
     payloadContent.replaceChildren(el('p', 'empty', 'Waiting for a message on this topic…'));
     loadWhole.hidden = true;
     return;
   }
-  const bytes = shown.payload;
-  const view = resolveView(state.view, bytes);
-  const kind = el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[view]} (auto)` : VIEW_LABELS[view]);
-  const line = detailLine(shown);
-  line.append(kind);
-  const properties = propertiesTable(shown.properties);
-  payloadHead.replaceChildren(...(properties ? [line, properties] : [line]));
-  payloadContent.replaceChildren(payloadBody(bytes, view));
-  loadWhole.hidden = !shown.cut;
+  const message = shown;
+  // Bound topics keep what they show until the decoding comes (no flash of bytes at each message).
+  const early = !decoded.bound || state.raw === true;
+  if (early) renderMessage(message, undefined);
+  decoded.get(message.seq).then(
+    (view) => {
+      if (render === payloadRender && (view || !early)) renderMessage(message, view);
+    },
+    () => {
+      if (render === payloadRender && !early) renderMessage(message, undefined);
+    },
+  );
+  loadWhole.hidden = !message.cut;
   latestButton.hidden = list.selectedSeq === undefined;
+}
+
+function renderMessage(message: MessageDetail, view: DecodedView | undefined): void {
+  const bytes = message.payload;
+  const line = detailLine(message);
+  const showDecoded = view !== undefined && !view.error && !state.raw;
+  if (!showDecoded) {
+    const shownAs = resolveView(state.view, bytes);
+    line.append(el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[shownAs]} (auto)` : VIEW_LABELS[shownAs]));
+  } else line.append(el('span', 'kind', 'Decoded'));
+  const head: HTMLElement[] = [line];
+  if (view) {
+    head.push(
+      decoderBar(view, state.raw === true, (raw) => {
+        store({ raw });
+        renderPayload();
+      }),
+    );
+    const notes = decoderNotes(view);
+    if (notes) head.push(notes);
+  }
+  const properties = propertiesTable(message.properties);
+  if (properties) head.push(properties);
+  payloadHead.replaceChildren(...head);
+  payloadContent.replaceChildren(showDecoded ? decodedBody(view) : payloadBody(bytes, resolveView(state.view, bytes)));
 }
 
 let diffToken = 0;
@@ -246,8 +300,11 @@ async function renderDiff(): Promise<void> {
   }
   try {
     const before = await messageAt(baseSeq);
+    // A bound topic is compared by its decoded fields (Raw compares the bytes).
+    const [was, now] = decoded.bound && !state.raw ? await Promise.all([decoded.get(before.seq), decoded.get(after.seq)]) : [undefined, undefined];
     if (token !== diffToken) return;
-    diffContent.replaceChildren(diffBody(before, after));
+    const texts = was?.value && now?.value ? { before: formatJson(was.value), after: formatJson(now.value) } : undefined;
+    diffContent.replaceChildren(diffBody(before, after, texts));
   } catch (error) {
     if (token === diffToken && !(error instanceof StaleReply)) diffContent.replaceChildren(el('p', 'error', (error as Error).message));
   }
@@ -312,6 +369,8 @@ host.on('panelTopic', (shownTopic) => {
     latest = undefined;
     compared = undefined;
     messages.clear();
+    decoded.reset();
+    if (decodeAs.open) decodeAs.close(undefined);
     list.reset();
     show(undefined);
   }
@@ -328,10 +387,21 @@ host.on('publishDraft', (draft) => {
   publishForm.focus();
 });
 
+host.on('decodersChanged', () => {
+  decoded.clear();
+  renderPayload();
+  if (state.tab === 'diff') void renderDiff();
+  if (state.tab === 'chart') void refreshChart();
+  if (decodeAs.open) void decodeAs.refresh();
+});
+
+host.on('decodeAs', () => void openDecodeAs());
+
 host.on('panelUpdate', (update) => {
   // Cleared (no window), or cleared and come back (another node): nothing kept here is right any more.
   if (!update.window || (window_ && window_.nodeId !== update.window.nodeId)) {
     messages.clear();
+    decoded.clear();
     compared = undefined;
     latest = undefined;
     if (!update.window) list.reset();

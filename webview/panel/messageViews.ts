@@ -140,13 +140,16 @@ function valueText(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value);
 }
 
-/** What changed from `before` to `after`: by JSON path when both are JSON, else line by line. */
-export function diffBody(before: MessageDetail, after: MessageDetail): HTMLElement {
+/**
+ * What changed from `before` to `after`: by JSON path when both are JSON, else line by line. `texts`:
+ * the two messages as their decoder reads them (JSON), compared instead of their bytes.
+ */
+export function diffBody(before: MessageDetail, after: MessageDetail, texts?: { before: string; after: string }): HTMLElement {
   const wrapper = el('div', 'diff');
   const heading = el('p', 'diff-heading', `#${before.seq} (${timeOf(before.receivedAt)}) → #${after.seq} (${timeOf(after.receivedAt)})`);
   wrapper.append(heading);
   // The bounds apply to the payloads as they arrived, not to their pretty-printed text.
-  const result = diffPayloads(diffText(before), diffText(after), { lineText: prettyOrAsIs });
+  const result = diffPayloads(texts?.before ?? diffText(before), texts?.after ?? diffText(after), { lineText: prettyOrAsIs });
   if (result.json) {
     if (!result.changes.length) {
       wrapper.append(el('p', 'diff-none', 'No change: the same JSON (key order aside).'));

@@ -2,6 +2,10 @@ import type { QoS } from '../../src/shared/profile';
 import { describeResult, FORMAT_LABELS, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
 import { StaleReply } from '../host';
 import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
+import { MAX_CHECKED_PAYLOAD } from '../../src/shared/webviewProtocol';
+
+/** Typing pauses this long before the bound decoder checks what is typed. */
+const ENCODING_CHECK_DELAY_MS = 250;
 import { host } from './channel';
 import { el } from './dom';
 
@@ -31,6 +35,12 @@ export class PublishForm {
   private readonly userProperties = textArea('publish-user-properties', 'User properties (name=value, one per line)', { rows: 2 });
   private readonly errors = { topic: el('div', 'field-error'), payload: el('div', 'field-error'), properties: el('div', 'field-error') };
   private readonly status = el('span', 'publish-status');
+  /** Which decoder "Bound decoder" encodes with, for the topic typed. */
+  private readonly decoderHint = el('span', 'hint publish-decoder');
+  /** Answers of the host's encoding check: only the newest counts. */
+  private encodingTicket = 0;
+  private encodingTimer: number | undefined;
+  private encodingError: string | undefined;
   private readonly target = el('span', 'hint');
   private readonly recent = el('select', 'publish-recent');
   private recentDrafts: PublishDraft[] = [];
@@ -51,7 +61,7 @@ export class PublishForm {
     const payloadField = el('div', 'field publish-payload-field');
     payloadField.append(this.payload.element, this.errors.payload);
     const options = el('div', 'form-row');
-    options.append(this.format.element, this.qos.element, this.retain.element);
+    options.append(this.format.element, this.qos.element, this.retain.element, this.decoderHint);
     this.v5.append(el('legend', undefined, 'MQTT 5 properties'));
     const v5Rows = el('div', 'form-row');
     v5Rows.append(this.contentType.element, this.expiry.element, this.responseTopic.element, this.correlation.element);
@@ -157,6 +167,8 @@ export class PublishForm {
   /** Shows each field's problem as typed; true when there is none. */
   private validate(): boolean {
     const errors = validateDraft(this.draft);
+    // The bound decoder's own check (the schema, Sparkplug's rules) comes from the host, a moment later.
+    if (!errors.payload && this.draft.format === 'decoder' && this.encodingError) errors.payload = this.encodingError;
     const pairs = parseUserProperties(String(this.userProperties.value));
     if (!this.v5.hidden && 'error' in pairs) errors.properties = pairs.error;
     this.errors.topic.textContent = errors.topic ?? '';
@@ -168,6 +180,34 @@ export class PublishForm {
   private changed(): void {
     this.validate();
     this.onChange(this.draft);
+    this.checkEncoding();
+  }
+
+  /**
+   * "Bound decoder": asks the host (after typing pauses) which decoder the topic has and whether the
+   * JSON encodes with it, so a field the schema lacks is marked as typed, not when sent.
+   */
+  private checkEncoding(): void {
+    window.clearTimeout(this.encodingTimer);
+    const draft = this.draft;
+    if (draft.format !== 'decoder') {
+      this.encodingError = undefined;
+      this.decoderHint.textContent = '';
+      return;
+    }
+    const ticket = ++this.encodingTicket;
+    this.encodingTimer = window.setTimeout(() => {
+      if (draft.payload.length > MAX_CHECKED_PAYLOAD) return;
+      host.request('checkEncoding', { topic: draft.topic, payload: draft.payload }).then(
+        (answer) => {
+          if (ticket !== this.encodingTicket) return;
+          this.decoderHint.textContent = answer.decoder ? `Encoded as ${answer.decoder}` : `No decoder is bound to ${draft.topic || 'this topic'}`;
+          this.encodingError = answer.decoder ? answer.error : `No decoder is bound to ${draft.topic || 'this topic'}: bind one with Decode As…, or choose JSON.`;
+          this.validate();
+        },
+        () => undefined,
+      );
+    }, ENCODING_CHECK_DELAY_MS);
   }
 
   private async send(): Promise<void> {

@@ -58,7 +58,8 @@ export function rowOf(entry: HistoryEntry): HistoryRow {
     retain: entry.retain,
     size: entry.size,
     truncated: entry.truncated,
-    preview: previewOf(entry.payload, entry.payload.length < entry.size),
+    // A topic with a decoder lists its decoded values (when the entry was asked for decoded).
+    preview: entry.decoded && 'text' in entry.decoded ? cutText(compactJson(entry.decoded.text), 80) : previewOf(entry.payload, entry.payload.length < entry.size),
   };
   const properties = propertiesView(entry.properties, ROW_PROPERTY_CHARS);
   if (properties) row.properties = properties;
@@ -92,6 +93,26 @@ interface ExportedMessage {
   payload: string;
   encoding: 'utf8' | 'base64';
   properties?: PropertiesView;
+  /** What decoded `decoded` (a topic with a decoder binding), or why it did not decode. */
+  decodedBy?: string;
+  decodeError?: string;
+}
+
+/** Pretty JSON on one line: its line breaks are only between tokens (strings escape theirs). */
+function compactJson(text: string): string {
+  return text.replace(/\n\s*/g, ' ');
+}
+
+/** The entry's decoded value as JSON text, exactly (64-bit integers as they were), when it decoded. */
+function decodedJson(entry: HistoryEntry): string | undefined {
+  return entry.decoded && 'text' in entry.decoded ? entry.decoded.text : undefined;
+}
+
+/** A JSON object's text with `"decoded": <value>` added last, the value's text kept as it is (not re-encoded). */
+function withDecoded(objectText: string, decoded: string | undefined, indent: string): string {
+  if (decoded === undefined) return objectText;
+  const value = indent ? decoded.replace(/\n/g, `\n${indent}`) : compactJson(decoded);
+  return indent ? `${objectText.slice(0, -2)},\n${indent}"decoded": ${value}\n}` : `${objectText.slice(0, -1)},"decoded":${value}}`;
 }
 
 function exported(topic: string, entry: HistoryEntry): ExportedMessage {
@@ -109,10 +130,14 @@ function exported(topic: string, entry: HistoryEntry): ExportedMessage {
   };
   const properties = propertiesView(entry.properties);
   if (properties) message.properties = properties;
+  if (entry.decoded) {
+    if ('text' in entry.decoded) message.decodedBy = entry.decoded.decodedBy;
+    else message.decodeError = entry.decoded.error;
+  }
   return message;
 }
 
-const CSV_COLUMNS = ['topic', 'seq', 'receivedAt', 'qos', 'retain', 'size', 'truncated', 'encoding', 'payload', 'properties'] as const;
+const CSV_COLUMNS = ['topic', 'seq', 'receivedAt', 'qos', 'retain', 'size', 'truncated', 'encoding', 'payload', 'properties', 'decodedBy', 'decoded'] as const;
 
 /**
  * A CSV cell (RFC 4180 quoting). A text that a spreadsheet would run as a formula gets a leading
@@ -125,19 +150,29 @@ export function csvCell(value: string | number | boolean): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/**
+ * A topic's history as a file. Entries of a topic with a decoder binding (the `history` request with
+ * `decoded: true`) also carry their decoded value: `decoded` (JSON, beside the raw `payload`) and
+ * `decodedBy`, or `decodeError`.
+ */
 export function formatHistory(topic: string, entries: readonly HistoryEntry[], format: ExportFormat): string {
   const messages = entries.map((entry) => exported(topic, entry));
   switch (format) {
     case 'json':
-      return `${JSON.stringify(messages, null, 2)}\n`;
+      // Each object at two spaces' indent inside the list: its own lines at four.
+      return messages.length ? `[\n${messages.map((message, index) => `  ${withDecoded(JSON.stringify(message, null, 2), decodedJson(entries[index]), '  ').replace(/\n/g, '\n  ')}`).join(',\n')}\n]\n` : '[]\n';
     case 'ndjson':
-      return messages.map((message) => `${JSON.stringify(message)}\n`).join('');
+      return messages.map((message, index) => `${withDecoded(JSON.stringify(message), decodedJson(entries[index]), '')}\n`).join('');
     case 'csv': {
       const lines = [CSV_COLUMNS.join(',')];
-      for (const message of messages) {
+      for (const [index, message] of messages.entries()) {
         lines.push(
           CSV_COLUMNS.map((column) => {
-            const value = column === 'properties' ? (message.properties ? JSON.stringify(message.properties) : '') : message[column];
+            let value: string | number | boolean;
+            if (column === 'properties') value = message.properties ? JSON.stringify(message.properties) : '';
+            else if (column === 'decoded') value = compactJson(decodedJson(entries[index]) ?? '');
+            else if (column === 'decodedBy') value = message.decodedBy ?? message.decodeError ?? '';
+            else value = message[column];
             return csvCell(value);
           }).join(','),
         );

@@ -308,7 +308,8 @@ export class SparkplugState implements IDisposable {
    * was published as it yet). NCMD, DCMD and NDEATH carry no seq unless the JSON gives one. The
    * counter moves on when the encode succeeds.
    */
-  encode(topic: string, json: string | JsonNode): SparkplugEncodeResult {
+  /** `check`: only whether it encodes (a form checking what is typed); the next seq is not taken. */
+  encode(topic: string, json: string | JsonNode, options: { check?: boolean } = {}): SparkplugEncodeResult {
     const reading = parseSparkplugTopic(topic);
     if (!reading.ok) return { ok: false, error: reading.reason };
     if (reading.topic.type === 'STATE') return { ok: false, error: 'A STATE message is JSON ({"online": true, "timestamp": …}), not a Sparkplug B payload: publish it as JSON' };
@@ -323,7 +324,7 @@ export class SparkplugState implements IDisposable {
       now: this.now,
       resolve: this.resolver(tracked),
     });
-    if (result.ok && result.seq !== undefined && SEQ_TYPES.has(type)) this.setPublishSeq(group, node, (result.seq + 1) % 256);
+    if (result.ok && result.seq !== undefined && SEQ_TYPES.has(type) && !options.check) this.setPublishSeq(group, node, (result.seq + 1) % 256);
     return result;
   }
 
