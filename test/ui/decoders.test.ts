@@ -183,17 +183,23 @@ describe('Decoders in the workbench (Chromium): Protobuf from the workspace, Dec
     await frame.locator('vscode-panel-tab#tab-chart').click();
     const fields = frame.locator('#view-chart .chart-fields vscode-checkbox');
     await fields.filter({ hasText: 'metrics.Flow' }).waitFor({ timeout: 10_000 });
-    for (const name of ['metrics.Pressure', 'metrics.Flow']) {
-      const box = fields.filter({ hasText: name });
-      if ((await box.getAttribute('aria-checked')) !== 'true') await box.click();
-    }
-    for (const other of await fields.allTextContents()) {
-      if (other === 'metrics.Pressure' || other === 'metrics.Flow') continue;
-      const box = fields.filter({ hasText: other });
-      if ((await box.getAttribute('aria-checked')) === 'true') await box.click();
-    }
-    // Enough of the pump's history for a curve (it started with the workbench; bounded wait).
-    await frame.waitForFunction(() => /metrics\.Pressure \((\d\d+) points.*left axis.*metrics\.Flow \((\d\d+) points.*right axis/.test(document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? ''), undefined, { timeout: 40_000 });
+    // Exactly these two: one click per round on a box that is not as wanted, read afresh each round
+    // (the list is rebuilt as the chart's fields change).
+    const wanted = ['metrics.Pressure', 'metrics.Flow'];
+    await waitUntil(
+      async () => {
+        const states = await fields.evaluateAll((boxes) => boxes.map((box) => [box.textContent?.trim() ?? '', (box as HTMLElement & { checked?: boolean }).checked === true] as const));
+        const wrong = states.findIndex(([name, checked]) => checked !== wanted.includes(name));
+        if (wrong < 0) return states.filter(([, checked]) => checked).length === wanted.length;
+        await fields.nth(wrong).click({ timeout: 5000 });
+        return false;
+      },
+      20_000,
+      'only metrics.Pressure and metrics.Flow checked',
+      300,
+    );
+    // Enough of the pump's history for a curve (it started with the workbench; bounded wait), and only the two drawn.
+    await frame.waitForFunction(() => /^Chart of metrics\.Pressure \(\d\d+ points[^)]*left axis\), metrics\.Flow \(\d\d+ points[^)]*right axis\)$/.test(document.querySelector('#view-chart canvas.chart-canvas')?.getAttribute('aria-label') ?? ''), undefined, { timeout: 40_000 });
     assert.equal(await frame.locator('#view-chart .u-axis').count(), 3, 'time, and a y axis for each scale');
     await workbench.screenshot('chart-sparkplug-dark', { readme: true });
   });

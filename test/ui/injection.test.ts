@@ -45,7 +45,7 @@ const ATTACKS = [
 ];
 
 /** Elements the panel itself creates; anything else in the page came from somewhere it must not. */
-const PANEL_TAGS = ['HTML', 'HEAD', 'META', 'LINK', 'TITLE', 'BODY', 'SCRIPT', 'DIV', 'HEADER', 'H1', 'SPAN', 'SECTION', 'PRE', 'TABLE', 'CAPTION', 'TBODY', 'TR', 'TH', 'TD', 'DETAILS', 'SUMMARY', 'BUTTON', 'LABEL', 'INPUT', 'CANVAS', 'P', 'FORM', 'FIELDSET', 'LEGEND', 'SELECT', 'OPTION', 'DATALIST'];
+const PANEL_TAGS = ['HTML', 'HEAD', 'META', 'LINK', 'TITLE', 'BODY', 'SCRIPT', 'DIV', 'HEADER', 'H1', 'H2', 'UL', 'LI', 'SPAN', 'SECTION', 'PRE', 'TABLE', 'CAPTION', 'TBODY', 'TR', 'TH', 'TD', 'DETAILS', 'SUMMARY', 'BUTTON', 'LABEL', 'INPUT', 'CANVAS', 'P', 'FORM', 'FIELDSET', 'LEGEND', 'SELECT', 'OPTION', 'DATALIST'];
 
 interface PageCheck {
   pwned: unknown;
@@ -62,10 +62,10 @@ async function inspect(frame: Frame): Promise<PageCheck> {
   return frame.evaluate((allowed) => {
     const all = Array.from(document.querySelectorAll('*'));
     const foreign = all.filter((element) => !allowed.includes(element.tagName) && element.tagName !== 'STYLE' && !element.tagName.startsWith('VSCODE-')).map((element) => element.tagName);
-    // <details> only as a JSON node, <input> only as the numbers view's offset and the publish form's topic.
+    // <details> only as a JSON node, <input> only as the numbers view's offset, the publish form's topic and Decode As…'s filter.
     for (const element of all) {
       if (element.tagName === 'DETAILS' && !element.classList.contains('json-node')) foreign.push('DETAILS');
-      if (element.tagName === 'INPUT' && !element.classList.contains('offset') && element.id !== 'publish-topic') foreign.push('INPUT');
+      if (element.tagName === 'INPUT' && !element.classList.contains('offset') && element.id !== 'publish-topic' && element.id !== 'decode-as-filter') foreign.push('INPUT');
       // VS Code's webview host adds its default styles as one <style id="_defaultStyles">.
       if (element.tagName === 'STYLE' && element.id !== '_defaultStyles') foreign.push('STYLE');
     }

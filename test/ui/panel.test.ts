@@ -347,7 +347,7 @@ describe('The message panel in the workbench (Chromium)', function () {
     const count = Number(/Exported (\d+)/.exec((await status.textContent()) ?? '')?.[1]);
     const file = join(workbench.workspaceFolder, path.split('/').pop() ?? '');
     const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n');
-    assert.equal(lines[0], 'topic,seq,receivedAt,qos,retain,size,truncated,encoding,payload,properties');
+    assert.equal(lines[0], 'topic,seq,receivedAt,qos,retain,size,truncated,encoding,payload,properties,decodedBy,decoded');
     assert.equal(lines.length - 1, count, 'one line per exported message');
     assert.ok(count >= 3, `${count} messages`);
     assert.match(lines[1], new RegExp(`^${meter.telemetryTopic},\\d+,\\d{4}-\\d\\d-\\d\\dT[^,]+,0,false,\\d+,false,utf8,"\\{""ts""`));
