@@ -50,8 +50,11 @@ export async function publishDraft(registry: ConnectionRegistry, history: Publis
   const encoded = encodePayload(draft.payload, draft.format);
   if ('error' in encoded) throw new Error(encoded.error);
   if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
-  const bytes = 'bytes' in encoded ? encoded.bytes : await encodeWithDecoder(registry, connectionId, draft.topic, encoded.encodeJson);
-  const result = await connection.publish(draft.topic, bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties });
+  // A bound decoder's JSON is encoded and published by the engine in one request (Sparkplug's seq is taken only once sent).
+  const result =
+    'bytes' in encoded
+      ? await connection.publish(draft.topic, encoded.bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties })
+      : await registry.engine.request('publishEncoded', { connectionId, topic: draft.topic, json: encoded.encodeJson, qos: draft.qos, retain: draft.retain, ...(draft.properties ? { properties: draft.properties } : {}) });
   await history.remember(connectionId, draft);
   return result;
 }

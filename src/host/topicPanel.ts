@@ -37,6 +37,8 @@ const UPDATE_INTERVAL_MS = 100;
 const RECENT_ROWS = 50;
 /** Known topics the publish form completes from. */
 const KNOWN_TOPICS = 500;
+/** Messages an export asks the engine for at a time (each decoded when the topic has a binding). */
+const EXPORT_PAGE = 500;
 /** Points per chart series; the engine keeps each bucket's lowest and highest. */
 const CHART_POINTS = 1200;
 
@@ -323,8 +325,19 @@ class TopicPanel extends Disposable {
   }
 
   private async exportHistory(format: ExportFormat): Promise<RequestResults['exportHistory']> {
-    const page = await this.history(0, Number.MAX_SAFE_INTEGER, Infinity, true);
-    if (!page || !page.entries.length) throw new Error('No message on this topic to export.');
+    // In pages: each request decodes at most EXPORT_PAGE messages, so one export of a long decoded
+    // history never holds the engine past its heartbeat; the host's thread is free between pages.
+    const first = await this.history(0, EXPORT_PAGE, Infinity, true);
+    if (!first || !first.entries.length) throw new Error('No message on this topic to export.');
+    const entries = [...first.entries];
+    const end = first.window.nextSeq;
+    for (let next = entries[entries.length - 1].seq + 1; next < end; ) {
+      const more = await this.history(next, Math.min(EXPORT_PAGE, end - next), Infinity, true);
+      if (!more?.entries.length || more.window.nodeId !== first.window.nodeId) break;
+      entries.push(...more.entries);
+      next = more.entries[more.entries.length - 1].seq + 1;
+    }
+    const page = { entries };
     const target = await vscode.window.showSaveDialog({
       title: `Export the history of ${this.state.topic}`,
       defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}.${format}`),

@@ -228,6 +228,11 @@ export interface EngineRequests {
    */
   rebirth: { params: { connectionId: string; group: string; node: string }; result: { topic: string; result: PublishResult } };
   /** The tree's totals; `sparkplug` once the connection has seen a Sparkplug B message (what its caps left out is counted there). */
+  /**
+   * Encodes JSON with the topic's decoder and publishes it, in one request: a Sparkplug B message takes
+   * its seq only once published, so a publish that fails leaves no gap. Rejects with the encoder's error.
+   */
+  publishEncoded: { params: { connectionId: string; topic: string; json: string; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
   stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats } };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };

@@ -275,7 +275,10 @@ function optionalSecret(value: unknown): string | null | undefined | false {
   return false;
 }
 
-const MAX_CHOICE_TEXT = 1024;
+/** Characters of a Protobuf type, a schema path, or a binding's topic filter the panel may send. */
+export const MAX_CHOICE_TEXT = 1024;
+/** Characters of a topic the panel may send (MQTT's limit in bytes is 65,535). */
+const MAX_TOPIC_CHARS = 65_535;
 /** Payload characters the form may send to be checked: more is checked when published. */
 export const MAX_CHECKED_PAYLOAD = 256 * 1024;
 
@@ -336,7 +339,7 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
       return { filter: params.filter, decoder, target: params.target };
     }
     case 'checkEncoding':
-      return typeof params.topic === 'string' && typeof params.payload === 'string' && params.payload.length <= MAX_CHECKED_PAYLOAD ? { topic: params.topic, payload: params.payload } : undefined;
+      return typeof params.topic === 'string' && params.topic.length <= MAX_TOPIC_CHARS && typeof params.payload === 'string' && params.payload.length <= MAX_CHECKED_PAYLOAD ? { topic: params.topic, payload: params.payload } : undefined;
     case 'pickFile':
       return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;
     case 'saveProfile': {

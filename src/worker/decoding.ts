@@ -145,7 +145,7 @@ export class DecoderState {
    * Encodes JSON for publishing to `topic` with its binding (or the one given). Sparkplug B needs the
    * connection's state (seq, aliases): `sparkplug` does it when the caller has one.
    */
-  encode(params: EncodeParams, sparkplug?: (topic: string, json: string, check: boolean) => EncodeResult): EncodeReply {
+  encode(params: EncodeParams, sparkplug?: (topic: string, json: string, check: boolean) => EncodeResult & { seq?: number }): EncodeReply & { result: { seq?: number } } {
     let binding: DecoderBinding | undefined;
     if (params.binding !== undefined) {
       const read = readDecoderBindings([params.binding], 'binding');

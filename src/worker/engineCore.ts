@@ -92,6 +92,15 @@ export class EngineCore {
       },
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       decoderOf: (params) => this.decoders.bindingOf(params.topic),
+      publishEncoded: async ({ connectionId, topic, json, qos, retain, properties }) => {
+        const model = pool.require(connectionId);
+        const sparkplug = model.payloads.sparkplug;
+        const { binding, result } = this.decoders.encode({ connectionId, topic, json, check: true }, (at, text, check) => sparkplug.encode(at, text, { check }));
+        if (!result.ok) throw new Error(binding ? result.error : `${result.error}.`);
+        const answer = await model.connection.publish(topic, result.bytes, { qos, retain, properties });
+        if (binding?.format === 'sparkplug') sparkplug.published(topic, result.seq);
+        return answer;
+      },
       encode: (params) => {
         const sparkplug = pool.require(params.connectionId).payloads.sparkplug;
         // Sparkplug B numbers what this connection publishes (seq) after what it has seen of the node.

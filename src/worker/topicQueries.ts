@@ -154,17 +154,20 @@ export const queries = {
     if (!node || !node.hasMessages) return undefined;
     const topic = node.topic;
     const binding = model.payloads.bindingOf(topic);
-    // Each kept message read once (decoded once when the topic has a binding): at most the topic's kept history per request.
-    const messages = node.history.map((message) => ({ receivedAt: message.receivedAt, fields: model.payloads.fields(topic, message, binding) }));
+    const messages = node.history;
+    // Two passes, each message's fields dropped once read: the fields offered come from the recent
+    // messages, the points of the chosen ones from all. Keeping every message's fields at once would
+    // hold the whole history's fields (a million messages of 20 fields) for one request.
     const available = new Set<string>();
     for (let index = Math.max(0, messages.length - RECENT_FOR_FIELDS); index < messages.length && available.size < MAX_SERIES_FIELDS; index++) {
-      for (const path of messages[index].fields.keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
+      for (const path of model.payloads.fields(topic, messages[index], binding).keys()) if (available.size < MAX_SERIES_FIELDS) available.add(path);
     }
     const paths = params.paths.length ? params.paths : [...available].slice(0, 3);
     const points = new Map<string, Point[]>(paths.map((path) => [path, []]));
     for (const message of messages) {
+      const fields = model.payloads.fields(topic, message, binding);
       for (const [path, list] of points) {
-        const value = message.fields.get(path);
+        const value = fields.get(path);
         if (value !== undefined) list.push({ t: message.receivedAt, v: value });
       }
     }

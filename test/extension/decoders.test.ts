@@ -136,13 +136,21 @@ describe('Decoders in a real VS Code', function () {
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`);
     try {
       await client.subscribeAsync(TOPIC);
-      const live = new Promise<Buffer>((resolve) => client.on('message', (_topic, payload, packet) => !packet.retain && resolve(payload)));
+      const live: Buffer[] = [];
+      client.on('message', (_topic, payload, packet) => !packet.retain && live.push(payload));
+      const bytesOf = (json: string) => Buffer.from(type.encode(type.fromObject(JSON.parse(json))).finish());
       const json = '{"id": "probe-1", "temperature": 21.5}';
       const result = await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: json, format: 'decoder', qos: 1 });
       assert.equal((result as { ack?: string } | undefined)?.ack, 'puback');
-      assert.deepEqual(await live, Buffer.from(type.encode(type.fromObject(JSON.parse(json))).finish()));
-      // A field the type does not have is refused before anything is sent (the command reports it and answers nothing).
-      assert.equal(await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: '{"humidity": 3}', format: 'decoder' }), undefined);
+      await waitUntil(async () => live.length >= 1, 5000, 'the published message');
+      assert.deepEqual(live[0], bytesOf(json));
+      // A field the type does not have is refused before anything is sent (the command reports it and answers
+      // nothing): the next message the subscriber gets is the one published after it.
+      assert.equal(await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: '{"humidity": 3}', format: 'decoder', qos: 1 }), undefined);
+      const after = '{"id": "probe-2", "temperature": 21.5}';
+      await vscode.commands.executeCommand<unknown>('mqttExplorer.publish', { connectionId, topic: TOPIC, payload: after, format: 'decoder', qos: 1 });
+      await waitUntil(async () => live.length >= 2, 5000, 'the message published after the refused one');
+      assert.deepEqual(live.slice(1), [bytesOf(after)], 'nothing was sent for the refused one');
     } finally {
       await client.endAsync();
     }

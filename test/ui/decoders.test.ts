@@ -134,6 +134,8 @@ describe('Decoders in the workbench (Chromium): Protobuf from the workspace, Dec
     await workbench.screenshot('decode-as-dark');
     await chooser.locator('vscode-button', { hasText: 'Save Binding' }).click();
     await frame.locator('#view-payload .decoder-bar .decoded-by', { hasText: /^Decoded by CBOR$/ }).waitFor({ timeout: 20_000 });
+    // The list's rows were fetched as bytes before the binding: they are fetched again, decoded.
+    await frame.locator('.history-row[data-seq="0"] .preview', { hasText: /^\{ "level": 7, "label": "tank" \}$/ }).waitFor({ timeout: 10_000 });
     const settings = JSON.parse(readFileSync(join(workbench.workspaceFolder, '.vscode', 'settings.json'), 'utf8')) as Record<string, unknown>;
     assert.deepEqual((settings['mqttExplorer.decoders'] as unknown[])[0], { topic: CBOR_TOPIC, format: 'cbor' });
   });

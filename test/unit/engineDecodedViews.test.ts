@@ -188,6 +188,9 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
     });
 
     const rowOf = (changes: TopicChanges, topic: string) => changes.rows.find((row) => row.topic === topic);
+    /** A promise, or an error after 5 s naming what did not come. */
+    const within = <T>(promise: Promise<T>, what: string) => Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within 5 s`)), 5000))]);
+    const firstMessage = (client: mqtt.MqttClient) => new Promise<{ topic: string; payload: Buffer; qos: number }>((resolve) => client.once('message', (topic, payload, packet) => resolve({ topic, payload, qos: packet.qos })));
 
     it('names the aliases of an NDATA from the NBIRTH (decode, preview, history, chart)', async () => {
       await publish('spBv1.0/G/NBIRTH/E', nbirth(0));
@@ -249,8 +252,6 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
     });
 
     it('requests a rebirth: NCMD Node Control/Rebirth = true on spBv1.0/<group>/NCMD/<node>, QoS 0, not retained', async () => {
-      const within = <T>(promise: Promise<T>, what: string) => Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within 5 s`)), 5000))]);
-      const firstMessage = (client: mqtt.MqttClient) => new Promise<{ topic: string; payload: Buffer; qos: number }>((resolve) => client.once('message', (topic, payload, packet) => resolve({ topic, payload, qos: packet.qos })));
       const listener = await mqtt.connectAsync(broker.url);
       const late = await mqtt.connectAsync(broker.url);
       try {
@@ -277,6 +278,30 @@ describe('The engine reads decoded payloads everywhere (a real worker thread, a 
         await late.endAsync();
       }
       await assert.rejects(engine.request('rebirth', { connectionId, group: 'G/x', node: 'E' }), /Cannot request a rebirth/);
+    });
+
+    // Last of this connection's tests: it ends disconnected.
+    it('publishes JSON encoded in one request: the seq is taken when sent, not by a publish that fails', async () => {
+      await publish('spBv1.0/G2/NBIRTH/E2', nbirth(0));
+      const listener = await mqtt.connectAsync(broker.url);
+      try {
+        await listener.subscribeAsync('spBv1.0/G2/NDATA/E2', { qos: 1 });
+        const arrived = firstMessage(listener);
+        const json = '{"metrics": [{"name": "Temperature", "value": 30}]}';
+        const answer = await engine.request('publishEncoded', { connectionId, topic: 'spBv1.0/G2/NDATA/E2', json, qos: 1, retain: false });
+        assert.equal(answer.ack, 'puback');
+        const sent = tahu.decodePayload((await within(arrived, 'the NDATA')).payload) as { seq: { toNumber(): number } | number };
+        assert.equal(typeof sent.seq === 'number' ? sent.seq : sent.seq.toNumber(), 1, 'after the NBIRTH (seq 0)');
+        await assert.rejects(engine.request('publishEncoded', { connectionId, topic: 'spBv1.0/G2/NDATA/E2', json: '{"metrics": [{"name": "Temperature", "value": "hot"}]}', qos: 1, retain: false }), /metrics\[0\]\.value: expected a number/);
+        await engine.request('disconnect', { connectionId });
+        await assert.rejects(engine.request('publishEncoded', { connectionId, topic: 'spBv1.0/G2/NDATA/E2', json, qos: 1, retain: false }));
+        const next = await engine.request('encode', { connectionId, topic: 'spBv1.0/G2/NDATA/E2', json, check: true });
+        assert.ok(next.result.ok);
+        const seq = (tahu.decodePayload(next.result.bytes) as { seq: { toNumber(): number } | number }).seq;
+        assert.equal(typeof seq === 'number' ? seq : seq.toNumber(), 2, 'the failed publishes took no seq');
+      } finally {
+        await listener.endAsync();
+      }
     });
   });
 });

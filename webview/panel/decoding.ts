@@ -1,6 +1,6 @@
 import type { BindingFormat } from '../../src/shared/decoderBindings';
 import { BINDING_FORMAT_NAMES } from '../../src/shared/decoderBindings';
-import type { DecodedView, DecoderChoice, DecoderChoices } from '../../src/shared/webviewProtocol';
+import { MAX_CHOICE_TEXT, type DecodedView, type DecoderChoice, type DecoderChoices } from '../../src/shared/webviewProtocol';
 import { StaleReply } from '../host';
 import { button } from '../toolkit';
 import { host } from './channel';
@@ -29,8 +29,9 @@ export class DecodedCache {
         if (generation === this.generation) this.bound = view !== undefined;
         return view;
       });
-      // A failed request (the panel moved on) is asked again next time.
-      answer.catch(() => this.kept.delete(seq));
+      // A failed request (the panel moved on) is asked again next time; a newer one for the seq stays.
+      const asked = answer;
+      asked.catch(() => this.kept.get(seq) === asked && this.kept.delete(seq));
       this.kept.set(seq, answer);
       while (this.kept.size > KEPT_DECODED) this.kept.delete(this.kept.keys().next().value as number);
     }
@@ -134,6 +135,7 @@ export class DecodeAsChooser {
       { value: 'user', label: 'User settings' },
     ]);
     this.filter.id = 'decode-as-filter';
+    this.filter.maxLength = MAX_CHOICE_TEXT;
     this.filter.spellcheck = false;
     const filterField = el('div', 'field chooser-field');
     const filterLabel = el('label', undefined, 'For topics matching');
@@ -160,7 +162,8 @@ export class DecodeAsChooser {
   /** Opens on the panel's topic; the choices come from the workspace's loaded schemas. */
   async show(topic: string): Promise<void> {
     this.element.hidden = false;
-    this.filter.value = topic;
+    // A topic longer than a filter may be (MQTT allows 65,535 characters) is offered cut: the person edits it.
+    this.filter.value = topic.slice(0, MAX_CHOICE_TEXT);
     this.status.textContent = '';
     try {
       this.choices = await host.request('decoderChoices', {});

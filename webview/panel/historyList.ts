@@ -94,6 +94,13 @@ export class HistoryList {
   }
 
   /** New messages: their rows go into the cache, and a person reading older rows keeps them in view. */
+  /** The rows the page holds read their payloads with a decoder that changed: each is fetched again as it shows. */
+  forgetRows(): void {
+    this.cache.clear();
+    this.loading.clear();
+    this.render();
+  }
+
   update(window: HistoryWindowView | undefined, rows: HistoryRow[]): void {
     const previous = this.window;
     if (previous && window && previous.nodeId !== window.nodeId) this.reset();

@@ -389,6 +389,7 @@ host.on('publishDraft', (draft) => {
 
 host.on('decodersChanged', () => {
   decoded.clear();
+  list.forgetRows();
   renderPayload();
   if (state.tab === 'diff') void renderDiff();
   if (state.tab === 'chart') void refreshChart();

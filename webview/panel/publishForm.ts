@@ -4,6 +4,8 @@ import { StaleReply } from '../host';
 import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
 import { MAX_CHECKED_PAYLOAD } from '../../src/shared/webviewProtocol';
 
+/** Topics longer than this are checked when sent, not as typed. */
+const MAX_CHECKED_TOPIC = 65_535;
 /** Typing pauses this long before the bound decoder checks what is typed. */
 const ENCODING_CHECK_DELAY_MS = 250;
 import { host } from './channel';
@@ -178,9 +180,9 @@ export class PublishForm {
   }
 
   private changed(): void {
+    this.checkEncoding();
     this.validate();
     this.onChange(this.draft);
-    this.checkEncoding();
   }
 
   /**
@@ -196,8 +198,10 @@ export class PublishForm {
       return;
     }
     const ticket = ++this.encodingTicket;
+    // What was found wrong with an earlier text does not hold for this one: the host checks again when it is sent.
+    this.encodingError = undefined;
     this.encodingTimer = window.setTimeout(() => {
-      if (draft.payload.length > MAX_CHECKED_PAYLOAD) return;
+      if (draft.payload.length > MAX_CHECKED_PAYLOAD || draft.topic.length > MAX_CHECKED_TOPIC) return;
       host.request('checkEncoding', { topic: draft.topic, payload: draft.payload }).then(
         (answer) => {
           if (ticket !== this.encodingTicket) return;

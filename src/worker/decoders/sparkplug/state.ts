@@ -328,6 +328,16 @@ export class SparkplugState implements IDisposable {
     return result;
   }
 
+  /**
+   * A message encoded with `{ check: true }` was published: its seq is taken, the next one follows it.
+   * (Publishing encodes as a check first, so a publish that fails takes no seq and opens no gap.)
+   */
+  published(topic: string, seq: number | undefined): void {
+    const reading = parseSparkplugTopic(topic);
+    if (seq === undefined || !reading.ok || reading.topic.type === 'STATE' || !SEQ_TYPES.has(reading.topic.type)) return;
+    this.setPublishSeq(reading.topic.group, reading.topic.node, (seq + 1) % 256);
+  }
+
   /** Definitions by alias first, then by name, from a tracked edge node's or device's birth. */
   private resolver(tracked: Tracked | undefined): ((alias: string | undefined, name: string | undefined) => MetricDefinition | undefined) | undefined {
     const metrics = tracked?.metrics;
