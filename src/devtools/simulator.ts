@@ -102,6 +102,9 @@ export class DeviceSimulator {
   private seq = 0;
   private sent = 0;
   private edge: SparkplugEdgeNode | undefined;
+  /** Counts stop() calls: a start that sees it change stops itself. */
+  private stops = 0;
+  private starting = false;
 
   constructor(private readonly options: SimulatorOptions) {
     this.plan = planFleet(options.devices);
@@ -116,13 +119,28 @@ export class DeviceSimulator {
   }
 
   async start(): Promise<void> {
-    if (this.client) return;
+    if (this.client || this.starting) return;
+    this.starting = true;
+    try {
+      await this.startOnce(this.stops);
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  /** `stops`: stop() calls seen at the start; a stop() while starting ends what was made so far, and nothing more starts. */
+  private async startOnce(stops: number): Promise<void> {
+    const stopped = () => this.stops !== stops;
     const client = await mqtt.connectAsync(this.options.brokerUrl, {
       clientId: `mqtt-explorer-simulator-${process.pid}`,
       reconnectPeriod: 2000,
       connectTimeout: 5000,
       ...this.options.credentials,
     });
+    if (stopped()) {
+      await client.endAsync();
+      return;
+    }
     this.client = client;
     const { devices, textTopic, deepTopic, unicodeTopic } = this.plan;
     // The retained topics go at QoS 1, awaited: aedes 1.2 stores a retained QoS 0 message sent right
@@ -132,8 +150,14 @@ export class DeviceSimulator {
       JSON.stringify({ online: true, firmware: `2.${index % 4}.${index % 7}`, bootedAt: new Date().toISOString() }),
     ]);
     retained.push([textTopic, 'gateway booted: 3 radios up, uplink ok'], [deepTopic, '612'], [unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' })]);
-    await Promise.all(retained.map(([topic, payload]) => client.publishAsync(topic, payload, { qos: 1, retain: true })));
+    try {
+      await Promise.all(retained.map(([topic, payload]) => client.publishAsync(topic, payload, { qos: 1, retain: true })));
+    } catch (error) {
+      if (stopped()) return; // stop() ended the client under these publishes
+      throw error;
+    }
     this.sent += retained.length;
+    if (stopped()) return;
     const edge = new SparkplugEdgeNode({ brokerUrl: this.options.brokerUrl, credentials: this.options.credentials });
     try {
       await edge.start();
@@ -141,6 +165,11 @@ export class DeviceSimulator {
       this.client = undefined;
       await client.endAsync();
       throw error;
+    }
+    if (stopped()) {
+      // stop() ran meanwhile and ended the client; the edge node it could not see ends here.
+      await edge.stop();
+      return;
     }
     this.edge = edge;
     this.publishTick();
@@ -181,11 +210,15 @@ export class DeviceSimulator {
   }
 
   async stop(): Promise<void> {
+    this.stops++;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const client = this.client;
     this.client = undefined;
-    await this.edge?.stop();
+    const edge = this.edge;
+    this.edge = undefined;
+    await edge?.stop();
+    this.sent += edge?.messagesSent ?? 0;
     if (client) await client.endAsync();
   }
 }

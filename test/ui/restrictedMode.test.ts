@@ -83,9 +83,19 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
     }
     assert.match((await row('My broker').textContent()) ?? '', /My broker\s*disconnected/, 'the user\'s own profile is not marked');
     // The folder's profile wins over the user's with the same id, marked: its tooltip shows the override's host.
-    await row('Team broker').hover();
+    // The workbench shows a tooltip only for a pointer that arrives and rests; one that was already there,
+    // or a hover cancelled by a re-render of the row, shows none (seen in CI), so the pointer leaves and comes back.
     const hover = workbench.page.locator('.monaco-hover', { hasText: 'Trust the folder to connect' }).first();
-    await hover.waitFor({ timeout: 10_000 });
+    for (let attempt = 1; ; attempt++) {
+      await workbench.page.mouse.move(1000, 850);
+      await row('Team broker').hover();
+      try {
+        await hover.waitFor({ timeout: 5_000 });
+        break;
+      } catch (error) {
+        if (attempt === 4) throw error;
+      }
+    }
     assert.match((await hover.textContent()) ?? '', new RegExp(`mqtt://127\\.0\\.0\\.2:${hostilePort}`));
     await workbench.screenshot('restricted-mode-dark');
   });

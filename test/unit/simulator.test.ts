@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { waitUntil } from '../helpers/waitFor';
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { binaryFrame, DeviceSimulator, planFleet } from '../../src/devtools/simulator';
 import { payloadAsText } from '../../src/shared/format';
@@ -74,6 +75,26 @@ describe('Device simulator', () => {
       await broker.stop();
     }
     assert.equal(simulator.running, false);
+  });
+
+  it('stopped while it starts, it ends what it had started: no client of its own is left on the broker, at any point of the start', async () => {
+    const broker = new LocalBroker();
+    await broker.start(0);
+    try {
+      // The stop lands after 0, 1, … event-loop turns of the start: before the connection, during the
+      // retained publishes, during the edge node's start, after it.
+      for (const turns of [0, 1, 5, 20, 60]) {
+        const simulator = new DeviceSimulator({ brokerUrl: broker.url, devices: 2, messagesPerSecond: 1 });
+        const starting = simulator.start();
+        for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
+        await simulator.stop();
+        await starting.catch(() => undefined);
+        assert.equal(simulator.running, false, `stopped after ${turns} turns`);
+        await waitUntil(async () => broker.clientCount === 0, 5000, `no simulator client left after a stop ${turns} turns into the start (${broker.clientCount} connected)`);
+      }
+    } finally {
+      await broker.stop();
+    }
   });
 
   it('keeps the configured telemetry rate: the Protobuf, CBOR and Sparkplug devices add one message a second each or so', async () => {
