@@ -97,6 +97,11 @@ describe('.mqtt files: blocks and their parts', () => {
     assert.equal(document.blocks[1].body?.text, 'x');
   });
 
+  it('### after spaces starts a block too, also inside a body', () => {
+    const document = clean('PUBLISH a\n\nbody\n   ### Indented\nPUBLISH b\n');
+    assert.deepEqual(document.blocks.map((block) => [block.name, block.body?.text]), [[undefined, 'body'], ['Indented', undefined]]);
+  });
+
   it('reads block variables above the request line, comments between headers, and a block name after several #', () => {
     const text = '#### Named\n# comment\n@device = t1\n@topic = fleet/{{device}}\nPUBLISH {{topic}}\n// between\nContent-Type: application/json\n# between\nUser-Property: a=1\nUser-Property: b = 2 = 3\n';
     const document = clean(text);
@@ -263,6 +268,7 @@ describe('.mqtt files: problems, where they are and what they say', () => {
     assert.deepEqual([problem.code, problem.range.start.line], ['missing-blank-line', 2]);
     assert.equal(document.blocks[0].body?.text, '{"on": true}', 'read as the body all the same, so nothing else goes wrong');
     assert.equal(only(parseMqttFile('PUBLISH a\nhex: 00')).code, 'missing-blank-line');
+    assert.equal(only(parseMqttFile('PUBLISH a\n"quoted text"')).code, 'missing-blank-line');
     const notHeader = only(parseMqttFile('PUBLISH a\nthis is text'));
     assert.equal(notHeader.code, 'not-understood');
     assert.match(notHeader.message, /Not a header: write Name: value/);
@@ -288,6 +294,10 @@ describe('.mqtt files: problems, where they are and what they say', () => {
     clean('PUBLISH a\nFormat: text\n\n[INFO] started');
     clean('PUBLISH a\n\nplain text {not json}');
     assert.equal(only(parseMqttFile('PUBLISH a\nFormat: decoder\n\nnot json')).code, 'invalid-json', 'decoder bodies are JSON too');
+    const noBody = only(parseMqttFile('REQUEST a\nFormat: json'));
+    assert.deepEqual([noBody.code, noBody.range.start.line], ['invalid-json', 1]);
+    assert.match(noBody.message, /^Format is json, but the block has no body/);
+    clean('PUBLISH a\nFormat: hex');
   });
 
   it('JSON that ends too early: an empty range at the end of its last line, inside the file', () => {

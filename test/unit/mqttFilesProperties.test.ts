@@ -63,6 +63,11 @@ const TOKENS = [
   '{{$nope}}', '{', '}', '[', ']', '"', ':', ',', '+', '#', '/', 'a', 'b/c', ' ', '\t', '\n', '\n', '\n', '\r\n', '\r', '\u0000', '\uFEFF', 'é', '😀',
 ];
 const tokenText = fc.array(fc.constantFrom(...TOKENS), { maxLength: 120 }).map((parts) => parts.join(''));
+// Whole lines of a few fragments each, so that random text also forms request lines, headers and bodies.
+const LINE_STARTS = ['###', '### n', 'PUBLISH a', 'REQUEST a', 'SUBSCRIBE a/#', 'EXPECT a/+', '', '', '@v = 1', '# c', 'QoS: 1', 'Format: json', '{', '"', '[', '<', 'hex:', 'base64:', 'x'];
+const lineText = fc
+  .array(fc.tuple(fc.constantFrom(...LINE_STARTS), fc.array(fc.constantFrom(...TOKENS.filter((token) => !/[\r\n]/.test(token))), { maxLength: 5 })), { maxLength: 30 })
+  .map((lines) => lines.map(([start, rest]) => start + rest.join('')).join('\n'));
 
 const name = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 _-]{0,20}$/).map((text) => text.trim()).filter((text) => text !== '');
 const level = fc.stringMatching(/^[a-z0-9_-]{1,8}$/);
@@ -169,7 +174,7 @@ function timed<T>(what: string, limitMs: number, run: () => T): T {
 describe('.mqtt files: properties', () => {
   it('fuzz: any text parses without throwing, quickly, with every position inside the file', () => {
     fc.assert(
-      fc.property(fc.oneof(tokenText, fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ maxLength: 400 })), (text) => {
+      fc.property(fc.oneof(tokenText, lineText, lineText, fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ maxLength: 400 })), (text) => {
         const document = timed('one random text', 1000, () => parseMqttFile(text));
         checkInvariants(text, document);
       }),
@@ -191,7 +196,7 @@ describe('.mqtt files: properties', () => {
 
   it('round trip: any random text parsed, printed and parsed again has the same content', () => {
     fc.assert(
-      fc.property(tokenText, (text) => checkRoundTrip(parseMqttFile(text))),
+      fc.property(fc.oneof(tokenText, lineText), (text) => checkRoundTrip(parseMqttFile(text))),
       runs(1500),
     );
   });

@@ -144,6 +144,11 @@ describe('.mqtt blocks resolved: checks once the variables are filled in', () =>
     );
   });
 
+  it('a Format written with a variable that asks for JSON of a block without a body', () => {
+    const [error] = refused('PUBLISH a\nFormat: {{f}}', { variables: { settings: { f: 'json' } } });
+    assert.deepEqual([error.code, error.range.start.line], ['invalid-json', 1]);
+  });
+
   it('an unknown Format written with a variable is found when the block runs', () => {
     const [error] = refused('PUBLISH a\nFormat: {{f}}', { variables: { settings: { f: 'yaml' } } });
     assert.match(error.message, /Format is json, text, hex, base64 or decoder, not "yaml"/);

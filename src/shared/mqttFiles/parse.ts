@@ -507,7 +507,9 @@ class Parser {
       const problem = path.includes('{{') ? (/^[/\\~]/.test(path) ? relativePathProblem(path) : undefined) : relativePathProblem(path);
       if (problem) this.report('error', 'bad-path', problem, range(body.lines[0].line, body.lines[0].character, body.lines[0].character + path.length));
     }
-    if (formatHeader && formatHeader.value.includes('{{')) {
+    if (!body && (declared === 'json' || declared === 'decoder')) {
+      this.report('error', 'invalid-json', `Format is ${declared}, but the block has no body: add the JSON after a blank line, or remove the Format line.`, formatHeader!.valueRange);
+    } else if (formatHeader && formatHeader.value.includes('{{')) {
       // Known when the block runs; the body is checked then.
     } else if (body && body.kind !== 'file') {
       const { format, inferred } = bodyFormat(declared, body);

@@ -253,7 +253,11 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
     let format: PayloadFormat = bodyFormatValue ?? 'text';
     let payload: OutgoingPayload | undefined;
     if (body?.kind === 'file') payload = text === undefined ? undefined : { file: text };
-    else if (text !== undefined) {
+    else if (!body && (format === 'json' || format === 'decoder')) {
+      // Only reachable with a Format written as a variable: the parser reports the literal case.
+      const header = block.headers.find((candidate) => candidate.name === 'Format')!;
+      resolution.error('invalid-json', `Once its variables are filled in, Format is ${format}, but the block has no body: add the JSON after a blank line.`, header.valueRange);
+    } else if (text !== undefined) {
       payload = { text };
       if (format === 'json' || format === 'decoder' || format === 'hex' || format === 'base64') {
         const checked = format === 'decoder' ? encodePayload(text, 'json') : encodePayload(text, format);
