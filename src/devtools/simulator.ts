@@ -8,7 +8,14 @@ export interface SimulatedDevice {
   kind: 'thermostat' | 'power-meter' | 'air-quality';
   telemetryTopic: string;
   statusTopic: string;
+  /** Thermostats only: `{"setpoint": 22}` here sets the setpoint, and a telemetry message with it follows at once. */
+  commandTopic?: string;
 }
+
+/** The filter the simulator subscribes to for its thermostats' commands. */
+export const THERMOSTAT_COMMAND_FILTER = 'fleet/+/thermostat/+/set';
+/** A thermostat's setpoint until a command changes it. */
+export const DEFAULT_SETPOINT = 21.5;
 
 export interface FleetPlan {
   devices: SimulatedDevice[];
@@ -40,7 +47,7 @@ export function planFleet(deviceCount: number): FleetPlan {
     const kind = KINDS[Math.floor(i / SITES.length) % KINDS.length];
     const id = `${kind}-${String(i + 1).padStart(3, '0')}`;
     const base = `fleet/${site}/${kind}/${id}`;
-    devices.push({ id, kind, telemetryTopic: `${base}/telemetry`, statusTopic: `${base}/status` });
+    devices.push({ id, kind, telemetryTopic: `${base}/telemetry`, statusTopic: `${base}/status`, ...(kind === 'thermostat' ? { commandTopic: `${base}/set` } : {}) });
   }
   return {
     devices,
@@ -55,13 +62,13 @@ export function planFleet(deviceCount: number): FleetPlan {
 }
 
 /** Telemetry shaped like what real devices of that kind send, drifting smoothly over time. */
-export function telemetryFor(device: SimulatedDevice, index: number, seq: number, now: number): Record<string, unknown> {
+export function telemetryFor(device: SimulatedDevice, index: number, seq: number, now: number, setpoint = DEFAULT_SETPOINT): Record<string, unknown> {
   const wave = Math.sin((seq + index * 7) / 10);
   const round = (value: number, digits = 2) => Number(value.toFixed(digits));
   const common = { ts: new Date(now).toISOString(), seq, rssi: -50 - ((index * 3) % 40) };
   switch (device.kind) {
     case 'thermostat':
-      return { ...common, temperature: round(21 + wave * 2), setpoint: 21.5, humidity: round(45 + wave * 5, 1), heating: wave < 0 };
+      return { ...common, temperature: round(21 + wave * 2), setpoint, humidity: round(45 + wave * 5, 1), heating: wave < 0 };
     case 'power-meter':
       return { ...common, power: { watts: round(1200 + wave * 300, 1), voltage: round(230 + wave, 1) }, energyKwh: round(1000 + seq * 0.01, 3) };
     case 'air-quality':
@@ -105,6 +112,8 @@ export class DeviceSimulator {
   /** Counts stop() calls: a start that sees it change stops itself. */
   private stops = 0;
   private starting = false;
+  /** Thermostats' setpoints changed by a command, by device index. */
+  private readonly setpoints = new Map<number, number>();
 
   constructor(private readonly options: SimulatorOptions) {
     this.plan = planFleet(options.devices);
@@ -142,6 +151,7 @@ export class DeviceSimulator {
       return;
     }
     this.client = client;
+    client.on('message', (topic, payload) => this.onCommand(topic, payload));
     const { devices, textTopic, deepTopic, unicodeTopic } = this.plan;
     // The retained topics go at QoS 1, awaited: aedes 1.2 stores a retained QoS 0 message sent right
     // after CONNACK but does not forward it to current subscribers (seen in test; QoS 1 is forwarded).
@@ -151,6 +161,7 @@ export class DeviceSimulator {
     ]);
     retained.push([textTopic, 'gateway booted: 3 radios up, uplink ok'], [deepTopic, '612'], [unicodeTopic, JSON.stringify({ température: 19.5, unité: '°C' })]);
     try {
+      await client.subscribeAsync(THERMOSTAT_COMMAND_FILTER, { qos: 1 });
       await Promise.all(retained.map(([topic, payload]) => client.publishAsync(topic, payload, { qos: 1, retain: true })));
     } catch (error) {
       if (stopped()) return; // stop() ended the client under these publishes
@@ -187,10 +198,7 @@ export class DeviceSimulator {
     this.credit += (devices.length * this.options.messagesPerSecond) / TICKS_PER_SECOND;
     while (this.credit >= 1) {
       this.credit -= 1;
-      const index = this.seq % devices.length;
-      const device = devices[index];
-      this.publish(device.telemetryTopic, JSON.stringify(telemetryFor(device, index, this.seq, now)), false);
-      this.seq++;
+      this.publishTelemetry(this.seq % devices.length, now);
     }
     // The gateway: a binary frame every second, a log line every five.
     if (this.ticks % TICKS_PER_SECOND === 0) this.publish(binaryTopic, binaryFrame(this.ticks), false);
@@ -202,6 +210,27 @@ export class DeviceSimulator {
       this.publish(textTopic, `heartbeat ${new Date(now).toISOString()} uptime=${this.ticks / TICKS_PER_SECOND}s`, true);
     }
     this.ticks++;
+  }
+
+  private publishTelemetry(index: number, now: number): void {
+    const device = this.plan.devices[index];
+    this.publish(device.telemetryTopic, JSON.stringify(telemetryFor(device, index, this.seq, now, this.setpoints.get(index))), false);
+    this.seq++;
+  }
+
+  /** `{"setpoint": n}` on a thermostat's command topic (n a finite number in 5..35) sets it; anything else is ignored. */
+  private onCommand(topic: string, payload: Buffer): void {
+    const index = this.plan.devices.findIndex((device) => device.commandTopic === topic);
+    if (index < 0 || payload.length > 1024) return;
+    let setpoint: unknown;
+    try {
+      setpoint = (JSON.parse(payload.toString('utf8')) as { setpoint?: unknown } | null)?.setpoint;
+    } catch {
+      return;
+    }
+    if (typeof setpoint !== 'number' || !Number.isFinite(setpoint) || setpoint < 5 || setpoint > 35) return;
+    this.setpoints.set(index, setpoint);
+    this.publishTelemetry(index, Date.now());
   }
 
   private publish(topic: string, payload: string | Buffer, retain: boolean): void {

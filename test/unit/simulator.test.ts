@@ -77,6 +77,32 @@ describe('Device simulator', () => {
     assert.equal(simulator.running, false);
   });
 
+  it('a thermostat takes a setpoint command and reports it at once; other devices and bad commands change nothing', async () => {
+    const broker = new LocalBroker();
+    await broker.start(0);
+    // One message a minute per device: the telemetry that carries the new setpoint is the command's answer, not the schedule.
+    const simulator = new DeviceSimulator({ brokerUrl: broker.url, devices: 6, messagesPerSecond: 1 / 60 });
+    const observer = await mqtt.connectAsync(broker.url);
+    try {
+      await simulator.start();
+      const thermostat = simulator.plan.devices.find((device) => device.kind === 'thermostat')!;
+      assert.equal(thermostat.commandTopic, thermostat.telemetryTopic.replace(/telemetry$/, 'set'));
+      assert.equal(simulator.plan.devices.find((device) => device.kind === 'power-meter')!.commandTopic, undefined);
+      await observer.subscribeAsync(thermostat.telemetryTopic);
+      const setpoints: unknown[] = [];
+      observer.on('message', (_topic, payload) => setpoints.push((JSON.parse(payload.toString()) as { setpoint: unknown }).setpoint));
+      // Refused first (not JSON, out of range, not a number), then one that is taken: only the last is reported.
+      for (const bad of ['warm', '{"setpoint": 99}', '{"setpoint": "22"}']) await observer.publishAsync(thermostat.commandTopic!, bad, { qos: 1 });
+      await observer.publishAsync(thermostat.commandTopic!, '{"setpoint": 23.5}', { qos: 1 });
+      await waitUntil(async () => setpoints.includes(23.5), 5000, `the thermostat reports setpoint 23.5 (saw ${JSON.stringify(setpoints)})`);
+      assert.deepEqual(setpoints.filter((value) => value !== 21.5), [23.5], 'the refused commands changed nothing');
+    } finally {
+      await observer.endAsync();
+      await simulator.stop();
+      await broker.stop();
+    }
+  });
+
   it('stopped while it starts, it ends what it had started: no client of its own is left on the broker, at any point of the start', async () => {
     const broker = new LocalBroker();
     await broker.start(0);
