@@ -449,12 +449,11 @@ class FlowRun {
   }
 
   private async readFile(path: string, maxBytes: number): Promise<Uint8Array> {
-    try {
-      return await bounded(this.options.readFile(path, maxBytes), this.brokerTimeoutMs, `Reading ${path}`, this.signal);
-    } catch (error) {
-      if (error instanceof Cancelled) throw error;
-      throw new BlockError(error instanceof BlockError ? error.message : `${path}: ${errorText(error)}`);
-    }
+    // The reader's messages name the file already (ReadRunFile): kept as they are.
+    const reading = this.options.readFile(path, maxBytes).catch((error: unknown) => {
+      throw new BlockError(errorText(error));
+    });
+    return bounded(reading, this.brokerTimeoutMs, `Reading ${path}`, this.signal);
   }
 
   private async send(topic: string, payload: Uint8Array, block: ResolvedPublish | ResolvedRequest): Promise<PortPublishResult> {

@@ -95,7 +95,8 @@ export interface MqttPort {
  * Reads a file a `.mqtt` file names (`< ./frame.bin`, `Schema: ./state.schema.json`), relative to
  * the `.mqtt` file's folder. The caller confines the path (inside the workspace folder or the
  * command line's root, no `..` escapes, no symlinks out) and rejects with an `Error` whose message
- * is for people ("./x.bin: no such file", "larger than 16 MiB"). At most `maxBytes` are read.
+ * is for people and names the file ("./x.bin: no such file."); a file larger than `maxBytes` is
+ * refused, not cut.
  */
 export type ReadRunFile = (relativePath: string, maxBytes: number) => Promise<Uint8Array>;
 
