@@ -16,17 +16,17 @@ interface Outcome {
   stderr: string;
 }
 
-/** Runs the CLI without blocking this process (the test's devices answer while it runs), bounded. */
-function cli(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Outcome> {
+/** Runs a command without blocking this process (the test's devices answer while it runs), bounded. */
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`the CLI did not end within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+      reject(new Error(`${command} did not end within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -34,6 +34,11 @@ function cli(args: string[], cwd: string, env: Record<string, string> = {}, time
       resolvePromise({ code, stdout, stderr });
     });
   });
+}
+
+/** The built CLI, with only PATH and `env` in its environment (no MQTT_PASSWORD of the machine's). */
+function cli(args: string[], cwd: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<Outcome> {
+  return run(process.execPath, [CLI, ...args], cwd, { PATH: process.env.PATH ?? '', ...env }, timeoutMs);
 }
 
 /** The attributes of the first element named `tag` (the JUnit XML is ours: flat, one element a line). */
@@ -166,6 +171,13 @@ describe('mqtt-explorer-test, the command line, against mosquitto', function () 
     assert.match(xml, /<testcase name="2\. Expect it on &lt;&amp;&gt;" classname="tests\/fail\.mqtt" time="\d+\.\d{3}">\n {6}<failure message="No matching message on [^"]*At \$\.on: expected true, got false" type="AssertionError">[^<]*\n\nexpected:\n\{\n {2}&quot;on&quot;: true\n\}\n\nactual:\n\{\n {2}&quot;on&quot;: false\n\}<\/failure>/);
     assert.match(xml, /<testcase name="3\. Never run" classname="tests\/fail\.mqtt" time="0\.000">\n {6}<skipped message="Not run: block 2 \(Expect it on &lt;&amp;&gt;\) failed\."\/>/);
     assert.equal((xml.match(/<testsuite /g) ?? []).length, 2);
+  });
+
+  it('npx mqtt-explorer-test runs the bin of this repository (package.json)', async () => {
+    const repository = resolve(__dirname, '../../..');
+    const result = await run('npx', ['mqtt-explorer-test', '--help'], repository, process.env, 45_000);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^Usage: mqtt-explorer-test --broker <url>/);
   });
 
   it('usage errors exit 2 with a message', async () => {
