@@ -8,25 +8,34 @@ import { runFile, type Lease, type MqttPort, type RunEvent, type RunOptions } fr
 import { MqttClientPort } from '../../src/runner/mqttClientPort';
 import { Mosquitto } from '../helpers/mosquitto';
 
-/** A real port whose leases are counted: what a run holds, and what it left behind. */
-function countingPort(inner: MqttPort): MqttPort & { active: Set<string>; subscribed: string[]; onSubscribed?: () => void } {
+type CountingPort = MqttPort & { active: Set<string>; subscribed: string[]; calls: string[]; onSubscribed?: () => void };
+
+/** A real port whose leases are counted: what a run holds, and what it left behind; and the order of its calls. */
+function countingPort(inner: MqttPort): CountingPort {
   const active = new Set<string>();
   const subscribed: string[] = [];
   let next = 0;
-  const port: MqttPort & { active: Set<string>; subscribed: string[]; onSubscribed?: () => void } = {
+  const calls: string[] = [];
+  const port: CountingPort = {
     mqttVersion: inner.mqttVersion,
     active,
     subscribed,
-    publish: (topic, payload, options) => inner.publish(topic, payload, options),
+    calls,
+    publish: (topic, payload, options) => {
+      calls.push(`publish ${topic}`);
+      return inner.publish(topic, payload, options);
+    },
     onMessage: (listener) => inner.onMessage(listener),
     async subscribe(filter, options): Promise<Lease> {
       const lease = await inner.subscribe(filter, options);
       const id = `${filter}#${next++}`;
       active.add(id);
       subscribed.push(filter);
+      calls.push(`subscribed ${filter}`);
       port.onSubscribed?.();
       return {
         release: async () => {
+          if (active.has(id)) calls.push(`release ${filter}`);
           active.delete(id);
           await lease.release();
         },
@@ -109,8 +118,8 @@ describe('The .mqtt runner against mosquitto', function () {
     assert.equal(result.blocks[1].topic, `${prefix}/lamp/state`);
     assert.match(result.blocks[1].reply!.text, /"level": 80/);
     assert.deepEqual(events.map((event) => (event.type === 'blockStarted' ? `start ${event.index}` : `end ${event.result.index}`)), ['start 0', 'end 0', 'start 1', 'end 1']);
-    // The EXPECT listened from the start of the PUBLISH: subscribed before it.
-    assert.deepEqual(target.subscribed, [`${prefix}/lamp/state`]);
+    // The EXPECT listened from the start of the PUBLISH: subscribed (SUBACK) before it published.
+    assert.deepEqual(target.calls, [`subscribed ${prefix}/lamp/state`, `publish ${prefix}/lamp/set`, `release ${prefix}/lamp/state`]);
     assert.equal(target.active.size, 0);
     // Results cross threads as they are.
     assert.deepEqual(structuredClone(result), result);
