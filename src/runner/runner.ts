@@ -21,6 +21,7 @@ import {
   type BlockResult,
   type BlockStatus,
   type Clock,
+  type Disposer,
   type Lease,
   type MatchResult,
   type MessagePreview,
@@ -276,11 +277,24 @@ class FlowRun {
     const results: BlockResult[] = [];
     let stopReason: string | undefined;
     let cancelled = false;
-    const subscription = this.options.port.onMessage((topic, message) => {
-      if (!this.inboxes.size) return;
-      const at = this.clock.now();
-      for (const inbox of this.inboxes) if (topicMatchesFilter(inbox.filter, topic)) inbox.offer({ topic, message, at });
-    });
+    let subscription: Disposer;
+    try {
+      subscription = this.options.port.onMessage((topic, message) => {
+        if (!this.inboxes.size) return;
+        const at = this.clock.now();
+        for (const inbox of this.inboxes) if (topicMatchesFilter(inbox.filter, topic)) inbox.offer({ topic, message, at });
+      });
+    } catch (error) {
+      // A port that cannot deliver messages (a closed connection): nothing runs, and the result says why.
+      const reason = `The connection cannot deliver messages: ${errorText(error)}`;
+      for (const [position, index] of indices.entries()) {
+        const block = this.document.blocks[index];
+        const result = this.result(block, position === 0 ? { status: 'error', message: reason } : { status: 'skipped', message: 'Not run: the connection cannot deliver messages.' }, this.clock.now());
+        results.push(result);
+        this.emit({ type: 'blockFinished', result });
+      }
+      return { blocks: results, passed: results.length === 0, cancelled: false, startedAt, durationMs: Math.max(0, this.clock.now() - startedAt) };
+    }
     try {
       for (let position = 0; position < indices.length; position++) {
         const block = this.document.blocks[indices[position]];
