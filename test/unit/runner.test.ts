@@ -293,6 +293,28 @@ describe('The .mqtt runner against mosquitto', function () {
     assert.match(unknown.blocks[0].message!, /nope/);
   });
 
+  it('a broker that does not answer a publish in time, or a connection that delivers nothing: errors, never a hang or a rejection', async () => {
+    const target = await port();
+    // The real port, with its publishes held back: as a broker that stopped answering.
+    const silent: MqttPort = { ...target, publish: () => new Promise(() => undefined) };
+    const document = parseMqttFile(['### Send', 'PUBLISH {{p}}/x', 'QoS: 1', '', 'a', '', '### Check', 'EXPECT {{p}}/y', '', 'b'].join('\n'));
+    const stuck = await runFile(document, options(silent, { brokerTimeoutMs: 300 }));
+    assert.deepEqual(stuck.blocks.map((block) => block.status), ['error', 'skipped']);
+    assert.equal(stuck.blocks[0].message, `Publishing to ${prefix}/x: no answer from the broker in 300 ms.`);
+    assert.equal(target.active.size, 0);
+    const deaf: MqttPort = {
+      ...target,
+      onMessage: () => {
+        throw new Error('the connection is closed');
+      },
+    };
+    const closed = await runFile(document, options(deaf));
+    assert.deepEqual(closed.blocks.map((block) => [block.status, block.message]), [
+      ['error', 'The connection cannot deliver messages: the connection is closed'],
+      ['skipped', 'Not run: the connection cannot deliver messages.'],
+    ]);
+  });
+
   it('only and upTo pick the blocks', async () => {
     const target = await port();
     const document = parseMqttFile(['### one', 'PUBLISH {{p}}/1', '', 'a', '', '### two', 'PUBLISH {{p}}/2', '', 'b', '', '### three', 'PUBLISH {{p}}/3', '', 'c'].join('\n'));
