@@ -180,6 +180,30 @@ describe('mqtt-explorer-test, the command line, against mosquitto', function () 
     assert.match(result.stdout, /^Usage: mqtt-explorer-test --broker <url>/);
   });
 
+  it('Ctrl+C ends a run cleanly: the rest skipped, the JUnit XML written, exit 130', async () => {
+    writeFileSync(join(project, 'tests', 'wait.mqtt'), ['### Wait long', 'EXPECT cli-test/never', 'Timeout: 60000', '', '### After', 'PUBLISH cli-test/after', '', 'x', ''].join('\n'));
+    const child = spawn(process.execPath, [CLI, '--broker', url, '--junit', 'reports/interrupted.xml', 'tests/wait.mqtt'], { cwd: project, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const closed = new Promise<number | null>((resolvePromise) => child.on('close', resolvePromise));
+    // The file's heading is printed once it is read and the broker connected: the run starts then.
+    await new Promise<void>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no heading within 15 s: ${stdout}`)), 15_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('tests/wait.mqtt\n')) {
+          clearTimeout(timer);
+          resolvePromise();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const code = await Promise.race([closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the CLI did not end within 10 s of Ctrl+C')), 10_000))]);
+    assert.equal(code, 130, stdout);
+    assert.match(stdout, /- Wait long \(skipped: Cancelled while it ran\.\)\n {2}- After \(skipped: Not run: the run was cancelled\.\)\n {2}Cancelled\.\n/);
+    const xml = readFileSync(join(project, 'reports', 'interrupted.xml'), 'utf8');
+    assert.equal((xml.match(/<skipped /g) ?? []).length, 2);
+  });
+
   it('usage errors exit 2 with a message', async () => {
     const none = await cli(['tests/pass.mqtt'], project);
     assert.equal(none.code, 2);
