@@ -88,17 +88,23 @@ export class MqttClientPort implements MqttPort {
     try {
       await new Promise<void>((resolve, reject) => {
         const fail = (error: Error) => {
-          client.removeListener('connect', done);
+          cleanUp();
           reject(error);
         };
+        // With reconnecting off, a refused TCP connection may only close the client.
+        const closed = () => fail(Object.assign(new Error(`${context.host}:${context.port} closed the connection before accepting it.`), { code: 'ECONNRESET' }));
         const done = () => {
-          client.removeListener('error', fail);
+          cleanUp();
           resolve();
+        };
+        const cleanUp = () => {
+          client.removeListener('connect', done);
+          client.removeListener('error', fail);
+          client.removeListener('close', closed);
         };
         client.once('connect', done);
         client.once('error', fail);
-        // With reconnecting off, a refused TCP connection may only close the client.
-        client.once('close', () => fail(Object.assign(new Error(`${context.host}:${context.port} closed the connection before accepting it.`), { code: 'ECONNRESET' })));
+        client.once('close', closed);
       });
     } catch (error) {
       client.end(true);
