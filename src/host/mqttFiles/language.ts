@@ -95,13 +95,21 @@ function connectionText(document: MqttFileDocument, sources: VariableSources): s
   return 'value' in resolved ? resolved.value : undefined;
 }
 
+interface Shown {
+  text: string;
+  /** undefined: still running. */
+  ok: boolean | undefined;
+  label: string;
+}
+
 export class MqttFiles extends Disposable implements MqttFileServices {
   private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('mqtt'));
   private readonly cache = new Map<string, { version: number; document: MqttFileDocument }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Connections chosen for files without `# @connection`, by document URI, for this session. */
   private readonly chosen = new Map<string, string>();
-  private readonly outcomes = new Map<string, Map<number, { text: string; ok: boolean | undefined }>>();
+  /** Results shown after blocks, by document and block index, with the block's label to follow it when blocks are added above. */
+  private readonly outcomes = new Map<string, Map<number, Shown>>();
   /** Environment files with diagnostics shown, so that a fixed one is cleared. */
   private readonly environmentFiles = new Set<string>();
   private readonly lensEmitter = this.register(new vscode.EventEmitter<void>());
@@ -186,7 +194,12 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       const candidate = vscode.Uri.joinPath(directory, ENVIRONMENT_FILE_NAME);
       const stat = await Promise.resolve(vscode.workspace.fs.stat(candidate)).catch(() => undefined);
       if (stat && stat.type & vscode.FileType.File) {
-        if (stat.size > MAX_ENVIRONMENT_FILE_CHARS * 4) return { uri: candidate, file: parseEnvironmentFile('x'.repeat(MAX_ENVIRONMENT_FILE_CHARS + 1)) };
+        // Not read at all when even its bytes are past the cap (UTF-8 takes up to 4 per character).
+        if (stat.size > MAX_ENVIRONMENT_FILE_CHARS * 4) {
+          const at = { line: 0, character: 0 };
+          const message = `${ENVIRONMENT_FILE_NAME} is larger than ${MAX_ENVIRONMENT_FILE_CHARS / 1024 / 1024} MiB and is not read.`;
+          return { uri: candidate, file: { shared: new Map(), environments: new Map(), diagnostics: [{ severity: 'error', code: 'bad-variable', message, range: { start: at, end: at } }] } };
+        }
         const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === candidate.toString());
         const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(candidate));
         return { uri: candidate, file: parseEnvironmentFile(text) };
@@ -455,10 +468,11 @@ export class MqttFiles extends Disposable implements MqttFileServices {
 
   private setOutcome(uri: vscode.Uri, blockIndex: number, value: { text: string; ok: boolean | undefined }): void {
     const key = uri.toString();
-    const map = this.outcomes.get(key) ?? new Map<number, { text: string; ok: boolean | undefined }>();
-    map.set(blockIndex, value);
-    this.outcomes.set(key, map);
     const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === key);
+    const block = document ? this.parsed(document).blocks[blockIndex] : undefined;
+    const map = this.outcomes.get(key) ?? new Map<number, Shown>();
+    map.set(blockIndex, { ...value, label: block ? blockLabel(block) : '' });
+    this.outcomes.set(key, map);
     if (document) this.decorate(document);
   }
 
@@ -468,12 +482,16 @@ export class MqttFiles extends Disposable implements MqttFileServices {
 
   private decorate(document: vscode.TextDocument): void {
     const outcomes = this.outcomes.get(document.uri.toString());
+    // Nothing shown in this file: no parse at each keystroke.
+    if (!outcomes?.size) return;
     const editors = vscode.window.visibleTextEditors.filter((editor) => editor.document === document);
     if (!editors.length) return;
     const parsed = this.parsed(document);
     const groups: Record<'passed' | 'failed' | 'pending', vscode.DecorationOptions[]> = { passed: [], failed: [], pending: [] };
-    for (const [index, outcome] of outcomes ?? []) {
-      const block = parsed.blocks[index];
+    for (const [index, outcome] of outcomes) {
+      // The block at that index, or the block with its label once blocks were added or removed above it; gone: not shown.
+      const atIndex = parsed.blocks[index];
+      const block = atIndex && blockLabel(atIndex) === outcome.label ? atIndex : parsed.blocks.find((candidate) => blockLabel(candidate) === outcome.label);
       if (!block) continue;
       const line = block.range.end.line;
       const end = document.lineAt(line).range.end;
@@ -559,6 +577,8 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const { connection } = this.knownConnection(document, sources);
     const candidates = connection ? [connection] : this.deps.registry.list().filter((candidate) => candidate.state.kind === 'connected');
     if (/(^|\/)[+#](\/|$)/.test(topic)) {
+      // A wildcard in a PUBLISH or REQUEST topic is a problem, which its diagnostic explains.
+      if (block.kind === 'publish' || block.kind === 'request') return undefined;
       return new vscode.Hover(new vscode.MarkdownString().appendText(`${topic}: a filter (it matches topics; hover a topic without wildcards for its value).`), toRange(block.topic.range));
     }
     const parts: string[] = [];
