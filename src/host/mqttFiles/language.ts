@@ -62,6 +62,8 @@ export interface MqttFileServices {
   variableSources(uri: vscode.Uri): Promise<VariableSources>;
   /** Shows the line after the block and writes it to the log. */
   showOutcome(uri: vscode.Uri, blockIndex: number, outcome: BlockOutcome): void;
+  /** Shows `text` after the block while it runs (`… waiting for the reply`), until showOutcome. */
+  showPending(uri: vscode.Uri, blockIndex: number, text: string): void;
   /** Whether blocks may run: not in Restricted Mode. */
   readonly canRun: boolean;
 }
@@ -462,7 +464,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     else this.deps.log.error(`${where}: ${text}`);
   }
 
-  private showPending(uri: vscode.Uri, blockIndex: number, text: string): void {
+  showPending(uri: vscode.Uri, blockIndex: number, text: string): void {
     this.setOutcome(uri, blockIndex, { text, ok: undefined });
   }
 
