@@ -7,6 +7,7 @@ import type { SecretGate } from './secretGate';
 import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
+import type { MqttFiles } from './mqttFiles/language';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 
@@ -31,5 +32,7 @@ export interface TestInternals {
   readonly secretGate: SecretGate;
   /** The decoders' setting and schema files, as sent to the engine. */
   readonly decoders: DecoderCatalog;
+  /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
+  readonly mqttFiles: MqttFiles;
 }
 
