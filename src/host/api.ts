@@ -9,6 +9,7 @@ import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
+import type { RequestsElement, RequestsTreeProvider } from './requestsView';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -20,6 +21,8 @@ export interface TestInternals {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
+  readonly requestsProvider: RequestsTreeProvider;
+  readonly requestsView: vscode.TreeView<RequestsElement>;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;
