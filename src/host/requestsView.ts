@@ -50,12 +50,13 @@ function timeOfDay(at: number): string {
   return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
 }
 
-/** A topic row's counts: "12 requests · 10 answered · 2 unanswered · avg 4 ms · p95 9 ms". */
+/** A topic row's counts, the most telling first (a narrow sidebar cuts the end): "10/12 answered · 2 unanswered · avg 4 ms · p95 9 ms". */
 export function describeTopic(topic: RequestTopicSummary): string {
-  const parts = [plural(topic.total, 'request'), `${topic.answered.toLocaleString('en-US')} answered`];
+  const count = (n: number) => n.toLocaleString('en-US');
+  const parts = [`${count(topic.answered)}/${count(topic.total)} answered`];
   const unanswered = topic.timedOut + topic.evicted;
-  if (unanswered) parts.push(`${unanswered.toLocaleString('en-US')} unanswered`);
-  if (topic.open) parts.push(`${topic.open.toLocaleString('en-US')} waiting`);
+  if (unanswered) parts.push(`${count(unanswered)} unanswered`);
+  if (topic.open) parts.push(`${count(topic.open)} waiting`);
   if (topic.latency) parts.push(`avg ${formatLatency(topic.latency.avgMs)}`, `p95 ${formatLatency(topic.latency.p95Ms)}`);
   return parts.join(' · ');
 }
@@ -220,7 +221,7 @@ export class RequestsTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.None);
         item.id = `requests:${element.connectionId}:notice:${element.id}`;
         item.tooltip = element.tooltip;
-        item.iconPath = new vscode.ThemeIcon(element.id === 'unseen' ? 'warning' : 'info', element.id === 'unseen' ? new vscode.ThemeColor('list.warningForeground') : undefined);
+        item.iconPath = new vscode.ThemeIcon(element.id === 'unseen' ? 'warning' : 'info', element.id === 'unseen' ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
         return item;
       }
       case 'requestTopic': {
@@ -231,7 +232,7 @@ export class RequestsTreeProvider extends Disposable implements vscode.TreeDataP
           item.description = describeTopic(topic);
           item.tooltip = topicTooltip(topic);
           const unanswered = topic.timedOut + topic.evicted;
-          item.iconPath = new vscode.ThemeIcon(unanswered ? 'warning' : 'arrow-swap', unanswered ? new vscode.ThemeColor('list.warningForeground') : undefined);
+          item.iconPath = new vscode.ThemeIcon(unanswered ? 'warning' : 'arrow-swap', unanswered ? new vscode.ThemeColor('problemsWarningIcon.foreground') : undefined);
         }
         item.contextValue = 'mqttExplorer.requests.topic';
         return item;
@@ -327,7 +328,7 @@ function notices(snapshot: RequestsSnapshot): { id: string; label: string; toolt
 }
 
 function topicTooltip(topic: RequestTopicSummary): string {
-  const lines = [topic.topicCut ? `${topic.topic} (cut: the topic is longer)` : topic.topic, describeTopic(topic)];
+  const lines = [topic.topicCut ? `${topic.topic} (cut: the topic is longer)` : topic.topic, `${plural(topic.total, 'request')}: ${describeTopic(topic)}`];
   if (topic.latency) lines.push(`Latency: average ${formatLatency(topic.latency.avgMs)}, p95 ${formatLatency(topic.latency.p95Ms)} (last 256 replies), max ${formatLatency(topic.latency.maxMs)}`);
   if (topic.timedOut) lines.push(`${plural(topic.timedOut, 'request')} got no reply within the timeout`);
   if (topic.evicted) lines.push(`${plural(topic.evicted, 'request')} dropped while waiting (too many open requests)`);
