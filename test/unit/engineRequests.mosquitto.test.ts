@@ -80,6 +80,26 @@ describe('Request/response tracing in the engine worker (a real worker thread, D
     assert.equal(snapshot.unseenResponseTopics.length, 0);
   });
 
+  it('a burst of 500 requests reaches the host as at most one snapshot a second per connection', async () => {
+    let events = 0;
+    const counting = engine.onEvent((event) => {
+      if (event.kind === 'requests' && event.connectionId === 'all') events++;
+    });
+    try {
+      const before = (await engine.request('requests', { connectionId: 'all' }))?.totals.answered ?? 0;
+      const started = Date.now();
+      const done = nextSnapshot('all', (s) => s.totals.answered >= before + 500, 'the 500 replies');
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) => requester.publishAsync('svc/echo', `{"burst":${i}}`, { qos: 0, properties: { responseTopic: 'replies/requester', correlationData: Buffer.from(`burst-${i}`) } })),
+      );
+      await done;
+      const seconds = (Date.now() - started) / 1000;
+      assert.ok(events <= Math.ceil(seconds) + 1, `${events} snapshots in ${seconds.toFixed(1)} s`);
+    } finally {
+      counting.dispose();
+    }
+  });
+
   it('a connection whose subscriptions miss the response topic says so', async () => {
     const snapshot = await engine.request('requests', { connectionId: 'services-only' });
     assert.ok(snapshot);
