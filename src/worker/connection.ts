@@ -175,7 +175,13 @@ export class BrokerConnection implements IDisposable {
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
       const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
-      const update = this.topics.add(topic, { payload, qos: packet.qos, retain: packet.retain, receivedAt, properties });
+      const update = this.topics.add(topic, {
+        payload,
+        qos: packet.qos,
+        retain: packet.retain,
+        receivedAt,
+        properties,
+      });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
       onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);
