@@ -10,6 +10,7 @@ import type { TopicPanels } from './topicPanel';
 import type { MqttFiles } from './mqttFiles/language';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
+import type { RequestsElement, RequestsTreeProvider } from './requestsView';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -21,6 +22,8 @@ export interface TestInternals {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
+  readonly requestsProvider: RequestsTreeProvider;
+  readonly requestsView: vscode.TreeView<RequestsElement>;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;
