@@ -7,8 +7,10 @@ import type { SecretGate } from './secretGate';
 import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
+import type { MqttFiles } from './mqttFiles/language';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
+import type { RequestsElement, RequestsTreeProvider } from './requestsView';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -20,6 +22,8 @@ export interface TestInternals {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
+  readonly requestsProvider: RequestsTreeProvider;
+  readonly requestsView: vscode.TreeView<RequestsElement>;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;
@@ -31,5 +35,7 @@ export interface TestInternals {
   readonly secretGate: SecretGate;
   /** The decoders' setting and schema files, as sent to the engine. */
   readonly decoders: DecoderCatalog;
+  /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
+  readonly mqttFiles: MqttFiles;
 }
 

@@ -39,6 +39,8 @@ export interface ConnectionDeps {
    * topics never reach it: one string comparison per message is all they pay.
    */
   onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
+  /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
+  onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -169,16 +171,19 @@ export class BrokerConnection implements IDisposable {
     }
     this.client = client;
     const onSparkplug = this.deps.onSparkplugMessage;
+    const onMessage = this.deps.onMessage;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
+      const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
       const update = this.topics.add(topic, {
         payload,
         qos: packet.qos,
         retain: packet.retain,
         receivedAt,
-        properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
+        properties,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
+      onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:

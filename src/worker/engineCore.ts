@@ -4,6 +4,8 @@ import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type Spar
 import { DecoderState } from './decoding';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
+import { RequestReports } from './requestReports';
+import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
 /**
@@ -17,10 +19,13 @@ export class EngineCore {
   private readonly tracker: ChangeTracker;
   private filterIndex: FilterIndex | undefined;
   private readonly decoders = new DecoderState();
+  /** MQTT 5 requests paired with their replies, per connection. */
+  private readonly requests: RequestReports;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
+    this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
     this.pool = new ConnectionPool(
       {
         emit,
@@ -28,6 +33,8 @@ export class EngineCore {
         onCreated: (id) => this.tracker.connectionChanged(id),
         onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
+        onTraced: (id, topic, payload, properties) =>
+          this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
       },
       { decoders: this.decoders, sparkplugCaps: options.sparkplugCaps },
     );
@@ -40,6 +47,7 @@ export class EngineCore {
       disconnect: (params) => pool.require(params.connectionId).connection.disconnect(),
       remove: async (params) => {
         tracker.forget(params.connectionId);
+        this.requests.forget(params.connectionId);
         await pool.remove(params.connectionId);
       },
       reconnectNow: (params) => pool.require(params.connectionId).connection.reconnectNow(),
@@ -118,6 +126,13 @@ export class EngineCore {
         const sparkplug = model.payloads.sparkplugStats;
         return sparkplug ? { ...model.connection.topics.stats, sparkplug } : { ...model.connection.topics.stats };
       },
+      requests: (params) => this.requests.snapshot(params.connectionId),
+      watchRequests: (params) => this.requests.setWatching(params.visible),
+      clearRequests: (params) => this.requests.clear(params.connectionId),
+      setRequestTimeout: (params) => {
+        if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
+        this.requests.setTimeout(params.timeoutMs);
+      },
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
       testHook: (params) => {
@@ -155,8 +170,20 @@ export class EngineCore {
     }
   }
 
+  /**
+   * Whether a subscription of the connection (not refused) matches `topic`: a reply published there
+   * reaches the engine. A few filters per request, not per message.
+   */
+  private sees(connectionId: string, topic: string): boolean {
+    const model = this.pool.get(connectionId);
+    if (!model) return false;
+    // A shared subscription ($share/<group>/<filter>) gets some of its filter's messages: seen, maybe.
+    return model.connection.subscriptions.some(({ spec, status }) => status.state !== 'refused' && topicMatchesFilter(spec.topic.replace(/^\$share\/[^/]*\//, ''), topic));
+  }
+
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
+    this.requests.dispose();
     this.tracker.dispose();
     await this.pool.dispose();
   }

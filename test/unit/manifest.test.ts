@@ -18,7 +18,7 @@ describe('Activation (package.json)', () => {
     assert.ok(major > 1 || minor >= 74, `engines.vscode ${MANIFEST.engines.vscode} implies onView and onCommand`);
     assert.deepEqual(
       Object.values(MANIFEST.contributes.views).flatMap((views) => views.map((view) => view.id)),
-      ['mqttExplorer.connections', 'mqttExplorer.topics'],
+      ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests'],
     );
     assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic']);
   });
