@@ -26,6 +26,8 @@ import { TopicsTreeProvider } from './host/topicsView';
 import { RequestsTreeProvider } from './host/requestsView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 import { MqttFiles } from './host/mqttFiles/language';
+import { MqttFileRuns } from './host/mqttFiles/runs';
+import { MqttFileTests } from './host/mqttFiles/testing';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -231,6 +233,10 @@ export function activate(context: vscode.ExtensionContext): void {
   // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
   const mqttFiles = new MqttFiles({ registry, history: publishHistory, log });
   context.subscriptions.push(mqttFiles);
+  // Their REQUEST, SUBSCRIBE and EXPECT blocks run in the engine, from the lenses and the Test Explorer.
+  const mqttFileRuns = new MqttFileRuns(engine, mqttFiles, log);
+  const mqttFileTests = new MqttFileTests(mqttFileRuns, log);
+  context.subscriptions.push(mqttFileRuns, mqttFiles.setRunner(mqttFileRuns), mqttFileTests);
 
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
@@ -301,7 +307,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, mqttFiles };
+    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, mqttFiles, mqttFileTests, mqttFileRuns };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

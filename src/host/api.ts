@@ -8,6 +8,8 @@ import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
 import type { MqttFiles } from './mqttFiles/language';
+import type { MqttFileTests } from './mqttFiles/testing';
+import type { MqttFileRuns } from './mqttFiles/runs';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
@@ -37,5 +39,9 @@ export interface TestInternals {
   readonly decoders: DecoderCatalog;
   /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
   readonly mqttFiles: MqttFiles;
+  /** `.mqtt` files in the Test Explorer. */
+  readonly mqttFileTests: MqttFileTests;
+  /** Runs of `.mqtt` files in the engine. */
+  readonly mqttFileRuns: MqttFileRuns;
 }
 

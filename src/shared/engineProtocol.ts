@@ -12,6 +12,8 @@ import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
 import type { Point } from './series';
 import type { RequestsSnapshot } from './requests';
+import type { FileRunParams } from '../worker/fileRuns';
+import type { RunEvent, RunResult } from '../runner/types';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -243,6 +245,13 @@ export interface EngineRequests {
   clearRequests: { params: { connectionId?: string }; result: void };
   /** After how long an open request is unanswered (mqttExplorer.requests.timeoutSeconds). */
   setRequestTimeout: { params: { timeoutMs: number }; result: void };
+  /**
+   * Runs a `.mqtt` file's blocks on the connection (src/worker/fileRuns.ts): `run` events report each
+   * block as it starts and ends; resolves with every block's result. Send it without a deadline:
+   * a block may wait up to an hour, and `cancelRun` ends it.
+   */
+  runFile: { params: FileRunParams; result: RunResult };
+  cancelRun: { params: { runId: string }; result: void };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };
   /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */
@@ -262,7 +271,9 @@ export type EngineEvent =
   | TopicChangesEvent
   /** A connection's requests changed: its fresh snapshot (only while the Requests view shows; at most one a second per connection). */
   | { kind: 'requests'; connectionId: string; snapshot: RequestsSnapshot }
-  | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string };
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string }
+  /** A block of a `runFile` run started or finished. */
+  | { kind: 'run'; runId: string; event: RunEvent };
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;

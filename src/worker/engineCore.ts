@@ -2,6 +2,7 @@ import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
 import { DecoderState } from './decoding';
+import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import { RequestReports } from './requestReports';
@@ -21,9 +22,11 @@ export class EngineCore {
   private readonly decoders = new DecoderState();
   /** MQTT 5 requests paired with their replies, per connection. */
   private readonly requests: RequestReports;
+  private readonly fileRuns: FileRuns;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
+    this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }));
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
     this.pool = new ConnectionPool(
@@ -133,6 +136,8 @@ export class EngineCore {
         if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
         this.requests.setTimeout(params.timeoutMs);
       },
+      runFile: (params) => this.fileRuns.run(pool.require(params.connectionId), params),
+      cancelRun: (params) => this.fileRuns.cancel(params.runId),
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
       testHook: (params) => {
@@ -184,6 +189,7 @@ export class EngineCore {
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
     this.requests.dispose();
+    this.fileRuns.dispose();
     this.tracker.dispose();
     await this.pool.dispose();
   }

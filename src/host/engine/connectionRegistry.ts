@@ -46,6 +46,7 @@ export class ConnectionRegistry extends Disposable {
           this.logEmitter.fire(event);
           return;
         }
+        if (event.kind === 'run') return; // the file runs' own listener (MqttFileRuns) takes them
         const connection = this.connections.get(event.connectionId);
         if (!connection) return;
         if (event.kind === 'requests') {
