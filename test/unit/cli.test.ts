@@ -233,7 +233,7 @@ describe('mqtt-explorer-test, the command line, against mosquitto', function () 
     assert.equal(right.code, 0, right.stdout + right.stderr);
     const missing = await cli(['--broker', url, 'tests/nothing.mqtt'], project);
     assert.equal(missing.code, 2);
-    assert.match(missing.stdout, /tests\/nothing\.mqtt\n {2}✗ tests\/nothing\.mqtt: no such file\./);
+    assert.match(missing.stdout, /tests\/nothing\.mqtt\n {2}✗ tests\/nothing\.mqtt does not exist\./);
     const environment = await cli(['--broker', url, '--env', 'prod', 'tests/pass.mqtt'], project);
     assert.equal(environment.code, 2);
     assert.match(environment.stdout, /There is no environment "prod" in mqtt\.env\.json: pick one of "ci"\./);
@@ -242,10 +242,10 @@ describe('mqtt-explorer-test, the command line, against mosquitto', function () 
   it('files stay inside the tree: .. out of it and a symbolic link out are refused', async () => {
     const outsideRoot = await cli(['--broker', url, 'escape.mqtt'], join(project, 'tests'));
     assert.equal(outsideRoot.code, 1, outsideRoot.stdout);
-    assert.match(outsideRoot.stdout, /✗ Up and out .*could not run\)\n {6}\.\.\/\.\.\/outside\.bin is outside .*tests: a \.mqtt file may only read files in its own folder tree/);
+    assert.match(outsideRoot.stdout, /✗ Up and out .*could not run\)\n {6}"\.\.\/\.\.\/outside\.bin" is outside .*tests: a message file reads only files in its own folder tree/);
     const link = await cli(['--broker', url, 'link.mqtt'], join(project, 'tests'));
     assert.equal(link.code, 1, link.stdout);
-    assert.match(link.stdout, /\.\/payloads\/link\.bin is a symbolic link to .*outside\.bin, outside .*tests: it is not read\./);
+    assert.match(link.stdout, /"\.\/payloads\/link\.bin" is a symbolic link to .*outside\.bin, outside .*tests: it is not read\./);
     // Run from the project's top, the project is the tree: the same link is inside it.
     const fromTop = await cli(['--broker', url, 'tests/link.mqtt'], project);
     assert.equal(fromTop.code, 0, fromTop.stdout);

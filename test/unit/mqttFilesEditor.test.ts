@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   variableOrigin,
   variableSuggestions,
 } from '../../src/host/mqttFiles/assist';
-import { readBodyFile } from '../../src/host/mqttFiles/bodyFiles';
+import { confinedReader } from '../../src/runner/confinedFiles';
 import type { NodeSnapshot } from '../../src/shared/engineProtocol';
 import { parseMqttFile, type VariableSources } from '../../src/shared/mqttFiles';
 
@@ -211,7 +212,7 @@ describe('.mqtt editor: hovers on topics, results, connections', () => {
   });
 });
 
-describe('.mqtt body files (< path): inside the workspace folder only', () => {
+describe('Files a .mqtt file names (< path, Schema): inside the workspace folder only, through the bounded reader', () => {
   let root: string;
   let outside: string;
 
@@ -230,20 +231,27 @@ describe('.mqtt body files (< path): inside the workspace folder only', () => {
 
   after(() => rmSync(join(root, '..'), { recursive: true, force: true }));
 
-  const mqttFile = () => join(root, 'sub', 'messages.mqtt');
+
+  const read = (path: string, maxBytes = 1024) => confinedReader(join(root, 'sub'), root)(path, maxBytes);
 
   it('reads a file next to the .mqtt file, or above it inside the folder, byte for byte', async () => {
-    assert.deepEqual(Buffer.from(await readBodyFile(mqttFile(), './payloads/frame.bin', root)), Buffer.from([0, 1, 2, 255]));
-    assert.deepEqual(Buffer.from(await readBodyFile(mqttFile(), '../top.bin', root)), Buffer.from('top'));
+    assert.deepEqual(Buffer.from(await read('./payloads/frame.bin')), Buffer.from([0, 1, 2, 255]));
+    assert.deepEqual(Buffer.from(await read('../top.bin')), Buffer.from('top'));
   });
 
   it('refuses absolute paths, .. out of the folder, symbolic links that lead out, folders, missing and too big files', async () => {
-    await assert.rejects(readBodyFile(mqttFile(), '/etc/passwd', root), /is not relative/);
-    await assert.rejects(readBodyFile(mqttFile(), '../../outside/secret.txt', root), /outside the workspace folder/);
-    await assert.rejects(readBodyFile(mqttFile(), './link.txt', root), /outside the workspace folder/);
-    await assert.rejects(readBodyFile(mqttFile(), './dir-link/secret.txt', root), /outside the workspace folder/);
-    await assert.rejects(readBodyFile(mqttFile(), './payloads', root), /is not a file/);
-    await assert.rejects(readBodyFile(mqttFile(), './missing.bin', root), /There is no file "\.\/missing\.bin"/);
-    await assert.rejects(readBodyFile(mqttFile(), './payloads/frame.bin', root, 3), /4 B: too big to publish from a message file \(at most 3 B\)/);
+    await assert.rejects(read('/etc/passwd'), /is not relative/);
+    await assert.rejects(read('../../outside/secret.txt'), /is outside .*: a message file reads only files in its own folder tree/);
+    await assert.rejects(read('./link.txt'), /is a symbolic link to .*secret\.txt, outside/);
+    await assert.rejects(read('./dir-link/secret.txt'), /is a symbolic link to .*secret\.txt, outside/);
+    await assert.rejects(read('./payloads'), /"\.\/payloads" is not a regular file \(a folder\)/);
+    await assert.rejects(read('./missing.bin'), /There is no file "\.\/missing\.bin"/);
+    await assert.rejects(read('./payloads/frame.bin', 3), /"\.\/payloads\/frame\.bin" is 4 B; at most 3 B is read/);
+  });
+
+  it('a named pipe that nobody writes to is refused at once, not waited on (the open is non-blocking)', async function () {
+    if (process.platform === 'win32') this.skip();
+    execFileSync('mkfifo', [join(root, 'sub', 'pipe')]);
+    await assert.rejects(read('./pipe'), /is not a regular file/);
   });
 });

@@ -5,6 +5,7 @@
  * REQUEST, SUBSCRIBE and EXPECT are run by a BlockRunner plugged in from outside.
  */
 import * as vscode from 'vscode';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { RestrictedModeError, type RemoteConnection } from '../engine/engineClient';
@@ -33,7 +34,8 @@ import {
   type VariableSources,
 } from '../../shared/mqttFiles';
 import { completionContext, findConnection, markdownText, headerNameSuggestions, headerValueSuggestions, keywordSuggestions, outcomeText, referenceAt, topicHoverText, variableHoverText, variableSuggestions, type BlockOutcome, type Suggestion } from './assist';
-import { readBodyFile } from './bodyFiles';
+import { confinedReader } from '../../runner/confinedFiles';
+import { MAX_RUN_FILE_BYTES } from '../../runner/types';
 
 export const MQTT_LANGUAGE = 'mqtt';
 /** Diagnostics wait this long after the last keystroke. */
@@ -438,7 +440,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     if ('file' in published.payload) {
       const folder = vscode.workspace.getWorkspaceFolder(document.uri);
       if (!folder || document.uri.scheme !== 'file' || folder.uri.scheme !== 'file') throw new Error('A body file (< path) is read from a workspace folder on this machine: open the folder that holds this .mqtt file.');
-      const bytes = await readBodyFile(document.uri.fsPath, published.payload.file, folder.uri.fsPath);
+      const bytes = await confinedReader(dirname(document.uri.fsPath), folder.uri.fsPath)(published.payload.file, MAX_RUN_FILE_BYTES);
       // As "Publish File": the file's bytes as they are.
       if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
       const result = await connection.publish(published.topic, bytes, { qos: published.qos, retain: published.retain, properties: Object.keys(published.properties).length ? published.properties : undefined });
