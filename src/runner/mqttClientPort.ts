@@ -2,11 +2,12 @@
  * An `MqttPort` over an MQTT.js client: what the command line runs `.mqtt` files on. Node only
  * (MQTT.js); the extension implements its own port over the engine's connection.
  */
-import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { reasonText } from '../shared/publish';
 import { describeConnectError, describeSubscribeFailure } from '../worker/errors';
 import { toPublishProperties } from '../worker/connection';
-import type { Disposer, Lease, MessageListener, MqttPort, PortMessageProperties, PortPublishOptions, PortPublishResult, PortSubscribeOptions } from './types';
+import { portMessageProperties } from './messageProperties';
+import type { Disposer, Lease, MessageListener, MqttPort, PortPublishOptions, PortPublishResult, PortSubscribeOptions } from './types';
 
 export interface ClientPortOptions {
   /** mqtt://, mqtts://, ws:// or wss:// with host and port. */
@@ -21,24 +22,6 @@ export interface ClientPortOptions {
   rejectUnauthorized?: boolean;
   /** TLS: a CA certificate (PEM) to trust. */
   ca?: Uint8Array;
-}
-
-function messageProperties(properties: IPublishPacket['properties']): PortMessageProperties | undefined {
-  if (!properties) return undefined;
-  const result: PortMessageProperties = {};
-  if (properties.contentType !== undefined) result.contentType = properties.contentType;
-  if (properties.responseTopic !== undefined) result.responseTopic = properties.responseTopic;
-  if (properties.correlationData !== undefined) result.correlationData = new Uint8Array(properties.correlationData);
-  if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
-  if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
-  if (properties.userProperties) {
-    const pairs: [string, string][] = [];
-    for (const [name, value] of Object.entries(properties.userProperties)) {
-      for (const one of Array.isArray(value) ? value : [value]) pairs.push([name, String(one)]);
-    }
-    result.userProperties = pairs;
-  }
-  return Object.keys(result).length ? result : undefined;
 }
 
 /**
@@ -58,7 +41,7 @@ export class MqttClientPort implements MqttPort {
   ) {
     client.on('message', (topic, payload, packet) => {
       const message = { payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.length), qos: packet.qos, retain: packet.retain, receivedAt: Date.now() };
-      const properties = messageProperties(packet.properties);
+      const properties = portMessageProperties(packet.properties);
       for (const listener of this.listeners) listener(topic, properties ? { ...message, properties } : message);
     });
     client.on('packetreceive', (packet) => {
