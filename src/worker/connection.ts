@@ -39,6 +39,8 @@ export interface ConnectionDeps {
    * topics never reach it: one string comparison per message is all they pay.
    */
   onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
+  /** Every message, whole, after the tree kept it and before the views hear of it (JSON Schema checks: they return at once for unbound topics). */
+  onMessageKept?: (topic: string, payload: Uint8Array, node: TopicNode) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -169,6 +171,7 @@ export class BrokerConnection implements IDisposable {
     }
     this.client = client;
     const onSparkplug = this.deps.onSparkplugMessage;
+    const onKept = this.deps.onMessageKept;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
       const update = this.topics.add(topic, {
@@ -179,6 +182,7 @@ export class BrokerConnection implements IDisposable {
         properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
+      onKept?.(topic, payload, update.node);
       this.topicEmitter.fire(update);
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:

@@ -2,6 +2,7 @@ import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
 import { DecoderState } from './decoding';
+import { SchemaState } from './schemaCheck';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
@@ -17,10 +18,12 @@ export class EngineCore {
   private readonly tracker: ChangeTracker;
   private filterIndex: FilterIndex | undefined;
   private readonly decoders = new DecoderState();
+  private readonly schemas: SchemaState;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
+    this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.pool = new ConnectionPool(
       {
         emit,
@@ -29,7 +32,7 @@ export class EngineCore {
         onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
       },
-      { decoders: this.decoders, sparkplugCaps: options.sparkplugCaps },
+      { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
     const pool = this.pool;
     const tracker = this.tracker;
@@ -90,6 +93,21 @@ export class EngineCore {
         for (const model of pool.all()) tracker.relistExpanded(model.id);
         return result;
       },
+      setSchemas: (params) => {
+        const result = this.schemas.set(params);
+        // Every row's marks start over with the new schemas: the shown levels are listed again.
+        for (const model of pool.all()) tracker.relistExpanded(model.id);
+        return result;
+      },
+      schemaCheck: (params) => {
+        const model = pool.require(params.connectionId);
+        const node = model.connection.topics.find(params.topic);
+        const window = node?.hasMessages ? queries.windowOf(model, node) : undefined;
+        const seq = params.seq ?? (window ? window.nextSeq - 1 : 0);
+        const message = window && Number.isSafeInteger(seq) && seq >= window.firstSeq && seq < window.nextSeq ? node?.messages(seq - window.firstSeq).next().value : undefined;
+        return model.schemas.checkMessage(node, params.topic, message ?? undefined, seq);
+      },
+      checkDraft: (params) => this.schemas.checkDraft(params.topic, params.json),
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       decoderOf: (params) => this.decoders.bindingOf(params.topic),
       publishEncoded: async ({ connectionId, topic, json, qos, retain, properties }) => {
@@ -116,7 +134,8 @@ export class EngineCore {
       stats: (params) => {
         const model = pool.require(params.connectionId);
         const sparkplug = model.payloads.sparkplugStats;
-        return sparkplug ? { ...model.connection.topics.stats, sparkplug } : { ...model.connection.topics.stats };
+        const schemas = model.schemas.stats;
+        return { ...model.connection.topics.stats, ...(sparkplug ? { sparkplug } : {}), ...(schemas ? { schemas } : {}) };
       },
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
