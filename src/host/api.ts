@@ -1,5 +1,6 @@
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
+import type { SchemaCatalog } from './schemaCatalog';
 import type { DecoderCatalog } from './decoderCatalog';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
@@ -31,5 +32,7 @@ export interface TestInternals {
   readonly secretGate: SecretGate;
   /** The decoders' setting and schema files, as sent to the engine. */
   readonly decoders: DecoderCatalog;
+  /** The JSON Schemas' setting and files, as sent to the engine. */
+  readonly schemas: SchemaCatalog;
 }
 

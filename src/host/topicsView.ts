@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import type { RemoteConnection, TopicChanges } from './engine/engineClient';
-import type { NodeRef, NodeSnapshot, SortOrder, SparkplugRowStatus, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, NodeSnapshot, SchemaRowStatus, SortOrder, SparkplugRowStatus, TopicFilter } from '../shared/engineProtocol';
 import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 import { viewRow } from './commandArgs';
@@ -62,7 +62,13 @@ function refOf(level: LevelKey): NodeRef {
 /** Whether a row looks different: only then is it refreshed (a refresh re-lists what is expanded below it). */
 function displayKey(node: NodeSnapshot): string {
   const sparkplug = node.sparkplug ? `${node.sparkplug.online}|${node.sparkplug.flagCount}|${node.sparkplug.untracked}` : '';
-  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}|${sparkplug}`;
+  const schema = node.schema ? `${node.schema.last}|${node.schema.firstError}` : '';
+  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}|${sparkplug}|${schema}`;
+}
+
+/** What a row says of its JSON Schema checks before its value: a mark when the last message is not valid. */
+function schemaDescription(status: SchemaRowStatus | undefined): string {
+  return status?.last === 'invalid' ? '✗ not valid  · ' : '';
 }
 
 /** What a row says of its Sparkplug B edge node or device before its value: "offline", the newest flag. */
@@ -369,7 +375,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
     const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
     const below = hasChildren ? plural(node.topicCount, 'topic') : '';
-    item.description = `${active ? '● ' : ''}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
+    item.description = `${active ? '● ' : ''}${schemaDescription(node.schema)}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
     const isSys = node.name === SYS && !node.topic.includes('/');
     const sparkplug = node.sparkplug;
     item.iconPath = isSys
@@ -378,7 +384,9 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('disabledForeground'))
         : sparkplug?.flagCount
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-          : node.retained
+          : node.schema?.last === 'invalid'
+            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
+            : node.retained
             ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
             : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
     // `.sparkplug` last: the rows of an edge node's or a device's topics offer "Request Rebirth".
@@ -452,6 +460,18 @@ function itemId(connectionId: string, topic: string): string {
   return topic.length <= 512 ? `topic:${connection}:${topic}` : `topic-hash:${connection}:${createHash('sha256').update(topic).digest('base64')}`;
 }
 
+/** The tooltip's lines on a topic's JSON Schema checks: the last message's verdict, then the counts. */
+export function schemaTooltip(status: SchemaRowStatus): string {
+  const last =
+    status.last === 'invalid'
+      ? `Last message not valid against ${status.schema}: ${status.firstError ?? 'see the panel'}${status.errorCount && status.errorCount > 1 ? ` (and ${plural(status.errorCount - 1, 'more error')}, listed in the panel)` : ''}.`
+      : status.last === 'valid'
+        ? `Last message valid against ${status.schema}.`
+        : `Last message not checked against ${status.schema}: ${status.reason ?? 'no reason given'}.`;
+  const unchecked = status.unchecked ? `, ${plural(status.unchecked, 'message')} not checked` : '';
+  return `${last}\n${plural(status.checked, 'message')} checked since the schema loaded, ${status.invalid.toLocaleString('en-US')} not valid${unchecked} (binding ${status.filter}).`;
+}
+
 function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown('**').appendText(node.topic.length > 4096 ? `${node.topic.slice(0, 4095)}…` : node.topic).appendMarkdown('**\n\n');
@@ -465,6 +485,7 @@ function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
   if (node.last?.decodedBy) tooltip.appendMarkdown('\n\n').appendText(`Shown decoded: ${node.last.decodedBy}.`);
   if (node.last?.decodeError) tooltip.appendMarkdown('\n\n').appendText(`Not decoded (shown as received): ${node.last.decodeError}`);
   if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
+  if (node.schema) for (const line of schemaTooltip(node.schema).split('\n')) tooltip.appendMarkdown('\n\n').appendText(line);
   const sparkplug = node.sparkplug;
   if (sparkplug) {
     const what = sparkplug.device === undefined ? `Sparkplug B edge node ${sparkplug.group}/${sparkplug.node}` : `Sparkplug B device ${sparkplug.group}/${sparkplug.node}/${sparkplug.device}`;

@@ -15,11 +15,9 @@ import { isRecord } from './guards';
 
 export type SchemaDraft = '2020-12' | 'draft-07';
 
-/** One reason a value is not valid: where (a JSON Pointer, ajv's instancePath; '' is the whole value) and why. */
-export interface SchemaIssue {
-  path: string;
-  message: string;
-}
+// In ajv-free code, so the extension host's bundle can describe an issue without carrying ajv.
+export { describeIssue, type SchemaIssue } from './schemaBindings';
+import type { SchemaIssue } from './schemaBindings';
 
 /** What a check says: valid; not valid, with the first errors; or why it could not check. */
 export type SchemaVerdict = { valid: true } | { valid: false; errors: SchemaIssue[]; more: number } | { valid?: undefined; unchecked: string };
@@ -189,9 +187,4 @@ export function checkAgainstSchemaText(schemaText: string, value: unknown, file 
   while (compiledByText.size > CACHED_SCHEMAS) compiledByText.delete(compiledByText.keys().next().value as string);
   if (!compiled.ok) return compiled;
   return { ok: true, verdict: compiled.schema.check(value), draft: compiled.schema.draft };
-}
-
-/** An issue in one line, for a tooltip, a log line or an input box: "/temperature: must be <= 22.5". */
-export function describeIssue(issue: SchemaIssue): string {
-  return `${issue.path || '(root)'}: ${issue.message}`;
 }

@@ -89,3 +89,14 @@ export function schemaBindingFor(topic: string, bindings: readonly SchemaBinding
   for (const binding of bindings) if (topicMatches(binding.filter, topic)) return binding;
   return undefined;
 }
+
+/** One reason a value is not valid: where (a JSON Pointer, ajv's instancePath; '' is the whole value) and why. */
+export interface SchemaIssue {
+  path: string;
+  message: string;
+}
+
+/** An issue in one line, for a tooltip, a log line or an input box: "/temperature: must be <= 22.5". */
+export function describeIssue(issue: SchemaIssue): string {
+  return `${issue.path || '(root)'}: ${issue.message}`;
+}
