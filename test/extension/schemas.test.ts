@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import { DeviceSimulator, planFleet } from '../../src/devtools/simulator';
 import type { TestInternals } from '../../src/host/api';
+import { schemaWarning } from '../../src/host/publishFlow';
 import type { TopicElement, TopicsElement } from '../../src/host/topicsView';
 import { newProfile } from '../../src/shared/profile';
 import { PLAYGROUND_SCHEMA_FILTER, playgroundSchema } from '../../tools/workbench/playground';
@@ -112,8 +113,9 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
     assert.match(String(item.description), /^(● )?✗ not valid {2}· /);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error');
     const resolved = await api.topicsProvider.resolveTreeItem(item, marked);
-    const tooltip = (resolved.tooltip as vscode.MarkdownString).value;
-    assert.match(tooltip, /not valid against schemas-test\/thermostat\.schema\.json/);
+    // appendText escapes: spaces come as &nbsp;.
+    const tooltip = (resolved.tooltip as vscode.MarkdownString).value.replace(/&nbsp;/g, ' ');
+    assert.match(tooltip, /Last message not valid against schemas-test\/thermostat\.schema\.json: \/temperature: must be <= 22\.5/);
     assert.match(tooltip, /messages? checked since the schema loaded/);
 
     // What the panel asks for the shown message: each error with its path.
@@ -160,7 +162,6 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
     const topic = 'fleet/berlin/thermostat/t-test/telemetry';
     const invalid = await api.registry.engine.request('checkDraft', { topic, json: '{"temperature": "warm"}' });
     assert.equal(invalid.verdict?.valid, false);
-    const { schemaWarning } = await import('../../src/host/publishFlow');
     const warning = await schemaWarning(api.registry, topic, '{"temperature": "warm"}');
     assert.match(warning ?? '', /^Not valid against schemas-test\/thermostat\.schema\.json: \(root\): must have required property 'ts' \(and \d+ more\)\. Enter sends it anyway\.$/);
     assert.equal(await schemaWarning(api.registry, 'elsewhere', '{}'), undefined);
