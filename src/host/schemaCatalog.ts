@@ -23,6 +23,8 @@ interface SchemaFiles {
   errors: string[];
   /** False in Restricted Mode: the folder's files were not looked at. */
   read: boolean;
+  /** Every bound file's place, found or not: a file created later loads when it appears. */
+  watch: vscode.Uri[];
 }
 
 interface SentSet {
@@ -139,11 +141,11 @@ export class SchemaCatalog extends Disposable {
 
   /** Watches the bound files (created, changed, deleted): a change outside the editor reloads too. */
   private watch(files: SchemaFiles): void {
-    const key = [...files.uris.values()].map((uri) => uri.toString()).join('\n');
+    const key = files.watch.map((uri) => uri.toString()).join('\n');
     if (key === this.watched) return;
     this.watched = key;
     for (const watcher of this.watchers) watcher.dispose();
-    this.watchers = [...files.uris.values()].map((uri) => {
+    this.watchers = files.watch.map((uri) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.slice(uri.path.lastIndexOf('/') + 1)));
       const changed = () => this.schedule();
       watcher.onDidCreate(changed);
@@ -162,7 +164,7 @@ export class SchemaCatalog extends Disposable {
       // Restricted Mode: the user's own value only, whatever VS Code's filters make of the folder's.
       const value = trusted ? configuration.get<unknown>(KEY) : inspected?.globalValue;
       const bindings = readSchemaBindings(value).bindings;
-      const files = trusted ? await this.readFiles(value) : { texts: {}, uris: new Map<string, vscode.Uri>(), errors: [], read: false };
+      const files = trusted ? await this.readFiles(value) : { texts: {}, uris: new Map<string, vscode.Uri>(), errors: [], read: false, watch: [] };
       const location = trusted && inspected?.workspaceValue !== undefined ? workspaceSettingsFile() : undefined;
       const settingsText = location ? await readText(location.uri, MAX_SETTINGS_FILE_BYTES).catch(() => undefined) : undefined;
       if (generation !== this.generation || this.isDisposed) return;
@@ -187,7 +189,7 @@ export class SchemaCatalog extends Disposable {
 
   /** Reads the files the bindings name, within the caps; a problem is reported on the first binding that names the file. */
   private async readFiles(value: unknown): Promise<SchemaFiles> {
-    const files: SchemaFiles = { texts: {}, uris: new Map(), errors: [], read: true };
+    const files: SchemaFiles = { texts: {}, uris: new Map(), errors: [], read: true, watch: [] };
     if (!Array.isArray(value)) return files;
     let total = 0;
     const seen = new Set<string>();
@@ -202,6 +204,7 @@ export class SchemaCatalog extends Disposable {
         files.errors.push(`${at}: ${binding.schema}: ${uri}`);
         continue;
       }
+      files.watch.push(uri);
       let stat: vscode.FileStat;
       try {
         stat = await vscode.workspace.fs.stat(uri);

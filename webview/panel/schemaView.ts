@@ -57,7 +57,6 @@ export function schemaBar(view: SchemaView): HTMLElement {
         ? `✗ Not valid against ${view.schema}: ${errors.toLocaleString('en-US')} error${errors === 1 ? '' : 's'}`
         : `Not checked against ${view.schema}: ${view.unchecked ?? ''}`;
   head.append(el('span', 'schema-verdict', verdict), el('span', 'schema-binding', `binding ${view.filter}`));
-  if (view.checked) head.append(el('span', 'schema-counts', `${view.invalid.toLocaleString('en-US')} of ${view.checked.toLocaleString('en-US')} checked not valid since the schema loaded`));
   bar.append(head);
   if (view.valid === false) bar.append(issueList(view.errors, view.more));
   return bar;
