@@ -3,6 +3,7 @@ import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
 import { SchemaCatalog } from './host/schemaCatalog';
+import { SchemaDecorations } from './host/schemaDecorations';
 import { panelDecoders } from './host/topicPanel';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
@@ -80,7 +81,8 @@ export function activate(context: vscode.ExtensionContext): void {
     workspaceFolder: firstWorkspaceFolder,
   }));
   registry.onLog(({ level, line }) => log[level](line));
-  const topicsProvider = new TopicsTreeProvider(registry);
+  const schemaDecorations = new SchemaDecorations();
+  const topicsProvider = new TopicsTreeProvider(registry, schemaDecorations);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
@@ -125,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): void {
       local.dispose();
     })());
   shutdown = closeAll;
+  context.subscriptions.push(schemaDecorations, vscode.window.registerFileDecorationProvider(schemaDecorations));
   context.subscriptions.push(log, settings, untrusted, decoders, schemas, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
@@ -290,7 +293,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas };
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

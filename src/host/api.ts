@@ -1,6 +1,7 @@
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
 import type { SchemaCatalog } from './schemaCatalog';
+import type { SchemaDecorations } from './schemaDecorations';
 import type { DecoderCatalog } from './decoderCatalog';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
@@ -34,5 +35,7 @@ export interface TestInternals {
   readonly decoders: DecoderCatalog;
   /** The JSON Schemas' setting and files, as sent to the engine. */
   readonly schemas: SchemaCatalog;
+  /** The Topics view's JSON Schema marks (a FileDecorationProvider). */
+  readonly schemaDecorations: SchemaDecorations;
 }
 

@@ -7,6 +7,7 @@ import type { NodeRef, NodeSnapshot, SchemaRowStatus, SortOrder, SparkplugRowSta
 import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 import { viewRow } from './commandArgs';
+import { connectionUri, topicUri, type SchemaDecorations } from './schemaDecorations';
 
 export interface TopicElement {
   kind: 'topic';
@@ -128,7 +129,10 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private activeFilter: TopicFilter | undefined;
   private treeView: vscode.TreeView<TopicsElement> | undefined;
 
-  constructor(private readonly registry: ConnectionRegistry) {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly decorations?: SchemaDecorations,
+  ) {
     super();
     this.register(registry.onDidChangeTopics((changes) => this.onChanges(changes)));
     this.register(
@@ -136,6 +140,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         // State changes show in the Connections view only: re-list the Topics view when a connection comes or goes.
         const ids = registry.list().map((connection) => connection.id).join('\u0000');
         if (ids !== this.connectionIds) {
+          for (const id of this.connectionIds.split('\u0000')) if (id && !registry.get(id)) this.decorations?.forget(id);
           this.connectionIds = ids;
           this.fire(undefined);
         }
@@ -283,6 +288,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private onChanges(changes: TopicChanges): void {
     const connection = this.registry.get(changes.connectionId);
     if (!connection) return;
+    // JSON Schema marks are decorations: they change labels (and their ancestors') without refreshing a row.
+    this.decorations?.apply(changes);
     this.totalsTimer ??= setTimeout(() => this.updateDescription(), TOTALS_INTERVAL_MS);
     const changed = new Set<TopicsElement>();
     if (hasLosses(changes.stats) !== this.lossesShown.has(connection.id)) changed.add(connection);
@@ -360,6 +367,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     // Totals are in the view's description; this row only says whether the limits dropped anything.
     item.description = losses ? 'the limits dropped or cut messages' : undefined;
     item.iconPath = new vscode.ThemeIcon(losses ? 'warning' : 'server');
+    if (this.decorations) item.resourceUri = connectionUri(connection.id);
     item.contextValue = 'mqttExplorer.topicsRoot';
     return item;
   }
@@ -370,6 +378,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const name = node.name === '' ? '(empty)' : node.name.length > MAX_LABEL_CHARS ? `${node.name.slice(0, MAX_LABEL_CHARS - 1)}…` : node.name;
     const item = new vscode.TreeItem(name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = itemId(element.connectionId, node.topic);
+    // The JSON Schema decoration (SchemaDecorations) finds the row, and its ancestors, by this URI.
+    if (this.decorations) item.resourceUri = topicUri(element.connectionId, node.topic);
     // Only this topic's own messages: a row that changed with every message below it would re-list its children.
     const active = node.last !== undefined && Date.now() - node.last.receivedAt < ACTIVE_MS;
     const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
@@ -388,7 +398,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
             ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
             : node.retained
             ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
-            : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
+            : // 'symbol-folder' is the folder glyph: VS Code replaces the icon whose id is 'folder' on a row with a resourceUri by the file icon theme's.
+              new vscode.ThemeIcon(hasChildren ? 'symbol-folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
     // `.sparkplug` last: the rows of an edge node's or a device's topics offer "Request Rebirth".
     item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}`;
     if (node.messageCount > 0) {

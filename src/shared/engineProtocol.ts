@@ -312,6 +312,8 @@ export interface SchemaStats {
   overBudget: number;
   /** Topics whose counts were forgotten (more bound topics than the engine keeps counts for). */
   forgottenTopics: number;
+  /** Mark changes not reported (more waiting than a report queue holds). */
+  marksDropped: number;
 }
 
 export type EngineEvent =
@@ -353,6 +355,12 @@ export interface TopicChangesEvent {
   reset: boolean;
   /** The connection's totals. */
   stats: TreeStats;
+  /**
+   * JSON Schema marks that changed, by topic (true: the last message is not valid): for the Topics
+   * view's decoration, which VS Code also shows on the ancestors' rows. `reset`: every mark went
+   * first (the schemas loaded again). Absent when none changed.
+   */
+  schemaMarks?: { reset: boolean; marks: [string, boolean][] };
 }
 
 /** What the worker handles (rpc.ts `Api`): every request above; it receives no events. */

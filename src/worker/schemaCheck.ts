@@ -27,6 +27,12 @@ export const CHECK_BUDGET_MS = 200;
 export const SLOW_CHECK_MS = 250;
 /** Topics per connection with counts kept. */
 export const MAX_TRACKED_TOPICS = 10_000;
+/** Topics whose mark changed, waiting for the next change report: more are dropped (and counted). */
+export const MAX_PENDING_MARKS = 10_000;
+/** Marks a change report carries at most; the rest wait for the next one. */
+export const MARKS_PER_REPORT = 1000;
+/** Longest topic whose mark is reported (the Topics view decorates rows by a URI of the topic). */
+export const MAX_MARKED_TOPIC = 1024;
 /** Characters of a first error or a reason kept per topic. */
 const MAX_KEPT_CHARS = 300;
 
@@ -155,6 +161,8 @@ export class SchemaState {
 /** A topic's counts, by its node's key (never reused). */
 interface TopicCounts {
   generation: number;
+  /** The topic, when short enough to be marked (MAX_MARKED_TOPIC): its mark goes when the counts are forgotten. */
+  topic?: string;
   binding: SchemaBinding;
   checked: number;
   invalid: number;
@@ -169,7 +177,11 @@ interface TopicCounts {
 export class TopicSchemas {
   private readonly counts = new Map<number, TopicCounts>();
   private generation = -1;
-  private readonly totals: SchemaStats = { checked: 0, invalid: 0, unchecked: 0, overBudget: 0, forgottenTopics: 0 };
+  private readonly totals: SchemaStats = { checked: 0, invalid: 0, unchecked: 0, overBudget: 0, forgottenTopics: 0, marksDropped: 0 };
+  /** Topics whose last message became not valid (true) or stopped being so (false) since the last report. */
+  private readonly marks = new Map<string, boolean>();
+  /** A new load: every mark goes (the report says so before the new marks). */
+  private marksReset = false;
 
   constructor(private readonly state: SchemaState) {}
 
@@ -178,7 +190,38 @@ export class TopicSchemas {
     if (this.generation === this.state.generation) return;
     this.generation = this.state.generation;
     this.counts.clear();
-    Object.assign(this.totals, { checked: 0, invalid: 0, unchecked: 0, overBudget: 0, forgottenTopics: 0 });
+    Object.assign(this.totals, { checked: 0, invalid: 0, unchecked: 0, overBudget: 0, forgottenTopics: 0, marksDropped: 0 });
+    this.marks.clear();
+    this.marksReset = true;
+  }
+
+  /** A topic's mark changed: kept for the next change report (the Topics view's decoration of it and its ancestors). */
+  private mark(topic: string | undefined, invalid: boolean): void {
+    if (topic === undefined) return;
+    if (this.marks.size >= MAX_PENDING_MARKS && !this.marks.has(topic)) {
+      this.totals.marksDropped++;
+      return;
+    }
+    this.marks.set(topic, invalid);
+  }
+
+  get marksPending(): boolean {
+    return this.marks.size > 0;
+  }
+
+  /** The marks changed since the last call (at most MARKS_PER_REPORT; the rest wait), and whether all marks went first. */
+  takeMarks(): { reset: boolean; marks: [string, boolean][] } | undefined {
+    this.fresh();
+    if (!this.marksReset && !this.marks.size) return undefined;
+    const taken: [string, boolean][] = [];
+    for (const entry of this.marks) {
+      if (taken.length >= MARKS_PER_REPORT) break;
+      taken.push(entry);
+      this.marks.delete(entry[0]);
+    }
+    const reset = this.marksReset;
+    this.marksReset = false;
+    return { reset, marks: taken };
   }
 
   get stats(): SchemaStats | undefined {
@@ -192,23 +235,28 @@ export class TopicSchemas {
     const binding = this.state.bindingFor(topic);
     if (!binding) return;
     this.fresh();
-    this.record(node, binding, payload);
+    this.record(node, binding, payload, undefined, topic);
   }
 
   /** Checks a payload (or takes `verdict` when it cannot be checked) and counts it for the node. */
-  private record(node: TopicNode, binding: SchemaBinding, payload: Uint8Array, verdict?: SchemaVerdict): TopicCounts {
+  private record(node: TopicNode, binding: SchemaBinding, payload: Uint8Array, verdict: SchemaVerdict | undefined, topic: string): TopicCounts {
     let counts = this.counts.get(node.key);
     if (!counts || counts.binding !== binding) {
       counts = { generation: this.generation, binding, checked: 0, invalid: 0, unchecked: 0, last: 'unchecked' };
+      if (topic.length <= MAX_MARKED_TOPIC) counts.topic = topic;
       this.counts.set(node.key, counts);
       if (this.counts.size > MAX_TRACKED_TOPICS) {
-        this.counts.delete(this.counts.keys().next().value as number);
+        const [oldestKey, oldest] = this.counts.entries().next().value as [number, TopicCounts];
+        this.counts.delete(oldestKey);
         this.totals.forgottenTopics++;
+        if (oldest.last === 'invalid') this.mark(oldest.topic, false);
       }
     }
+    const wasInvalid = counts.last === 'invalid';
     // An empty payload deletes a retained message: nothing to check.
     verdict ??= payload.length === 0 ? { unchecked: 'an empty payload (a retained message deleted)' } : this.state.check(binding, payload, MAX_ARRIVAL_CHECK_BYTES, true);
     apply(counts, verdict, this.totals);
+    if ((counts.last === 'invalid') !== wasInvalid) this.mark(counts.topic, !wasInvalid);
     return counts;
   }
 
@@ -231,7 +279,7 @@ export class TopicSchemas {
         : last.keptBytes > MAX_ARRIVAL_CHECK_BYTES
           ? { unchecked: `a payload of ${count(last.keptBytes)} bytes, more than the ${count(MAX_ARRIVAL_CHECK_BYTES)} checked as messages arrive (the panel checks the message it shows)` }
           : undefined;
-      counts = this.record(node, binding, last.payload, verdict);
+      counts = this.record(node, binding, last.payload, verdict, topic);
     }
     const status: SchemaRowStatus = { schema: binding.schema, filter: binding.filter, checked: counts.checked, invalid: counts.invalid, unchecked: counts.unchecked, last: counts.last };
     if (counts.firstError !== undefined) status.firstError = counts.firstError;

@@ -111,6 +111,9 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
     assert.match(status.firstError ?? '', /^\/temperature: must be <= 22\.5$/);
     const item = api.topicsProvider.getTreeItem(marked);
     assert.match(String(item.description), /^(● )?✗ not valid {2}· /);
+    // The decoration (which VS Code propagates to the ancestors' rows) is on the row's URI.
+    assert.ok(item.resourceUri);
+    await waitUntil(async () => api.schemaDecorations.provideFileDecoration(item.resourceUri as vscode.Uri)?.badge === '✗', 10_000, 'the row decorated');
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'error');
     const resolved = await api.topicsProvider.resolveTreeItem(item, marked);
     // appendText escapes: spaces come as &nbsp;.
@@ -153,6 +156,7 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
       const item = api.topicsProvider.getTreeItem(row);
       assert.doesNotMatch(String(item.description), /not valid/);
       assert.notEqual((item.iconPath as vscode.ThemeIcon).id, 'error');
+      await waitUntil(async () => api.schemaDecorations.provideFileDecoration(item.resourceUri as vscode.Uri) === undefined, 10_000, 'no decoration left');
     }
     const stats = await api.registry.engine.request('stats', { connectionId: CONNECTION_ID });
     assert.equal(stats.schemas?.invalid, 0);

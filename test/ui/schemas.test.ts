@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { PLAYGROUND_SCHEMA_FILE, PLAYGROUND_SCHEMA_FILTER, playgroundSchema } from '../../tools/workbench/playground';
+import { waitUntil } from '../helpers/waitFor';
 import { Workbench } from './workbench';
 
 /** A thermostat of our own under the bound filter: its message is not valid in three ways, and stays (retained). */
@@ -39,6 +40,14 @@ describe('JSON Schemas in the workbench (Chromium): the mark in the Topics view,
     // The schema may load after the message came: the row is checked when it is shown, and refreshed with the next report.
     await row.locator('.label-description', { hasText: '✗ not valid' }).waitFor({ timeout: 30_000 });
     assert.equal(await row.locator('.codicon-error').count(), 1, 'the error icon');
+    // The decoration: the row's label in the error colour with a ✗, and VS Code's mark on its ancestors' rows.
+    const decorated = async (locator: typeof row) => /monaco-decoration-itemColor-/.test((await locator.locator('.monaco-icon-label').first().getAttribute('class')) ?? '');
+    await waitUntil(() => decorated(row), 10_000, 'the row decorated');
+    const pane = workbench.topicsPane();
+    for (const [level, name] of [[2, 'fleet'], [3, 'berlin'], [4, 'thermostat'], [5, 'ui-probe']] as const) {
+      const ancestor = pane.locator(`.monaco-list-row[aria-level="${level}"]`, { has: workbench.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) }).first();
+      await waitUntil(() => decorated(ancestor), 10_000, `the ancestor ${name} marked`);
+    }
     const frame = await workbench.openTopic(PROBE_TOPIC);
     const bar = frame.locator('#view-payload .schema-bar.schema-invalid');
     await bar.waitFor({ timeout: 20_000 });

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import mqtt from 'mqtt';
 import { EngineClient } from '../../src/host/engine/engineClient';
 import { LocalBroker } from '../../src/devtools/localBroker';
@@ -145,7 +147,10 @@ describe('The engine counts checks per topic, bounded', () => {
     assert.match(schemas.rowStatus(other, 'u/1')?.reason ?? '', /missing\.json: not loaded/);
     const unbound = receive('v/1', encode({}));
     assert.equal(schemas.rowStatus(unbound, 'v/1'), undefined);
-    assert.deepEqual(schemas.stats, { checked: 4, invalid: 3, unchecked: 2, overBudget: 0, forgottenTopics: 0 });
+    assert.deepEqual(schemas.stats, { checked: 4, invalid: 3, unchecked: 2, overBudget: 0, forgottenTopics: 0, marksDropped: 0 });
+    // The marks for the Topics view's decoration: t/1 became not valid (and stopped being so with the 70 KiB payload, not checked).
+    assert.deepEqual(schemas.takeMarks(), { reset: true, marks: [['t/1', false]] });
+    assert.equal(schemas.takeMarks(), undefined);
 
     // A fixed schema: counts start over, and the last kept message is checked again when its row is shown.
     state.set({ bindings: [{ filter: 't/#', schema: 's.json' }], files: { 's.json': THERMOSTAT.replace('22.5', '40') } });
@@ -155,7 +160,8 @@ describe('The engine counts checks per topic, bounded', () => {
   });
 
   it('keeps counts for at most MAX_TRACKED_TOPICS topics, and counts those forgotten', () => {
-    const state = new SchemaState();
+    // A clock that stands still: the time budget (tested below) never leaves a check out on a loaded machine.
+    const state = new SchemaState(() => undefined, () => 0);
     state.set({ bindings: [{ filter: '#', schema: 's.json' }], files: { 's.json': '{"type":"object"}' } });
     const tree = new TopicTree();
     const schemas = new TopicSchemas(state);
@@ -250,5 +256,32 @@ describe('The engine worker checks bound topics as messages arrive (a real worke
     const again = (await engine.request('snapshot', { connectionId, node: { id: row.id } }))?.schema;
     assert.equal(again?.last, 'valid');
     assert.equal(again?.invalid, 0);
+  });
+});
+
+describe('JSON Schemas: the setting as package.json declares it', () => {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { items: object; maxItems?: number; scope?: string }> } };
+    capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+  };
+  const declared = manifest.contributes.configuration.properties['mqttExplorer.schemas'];
+
+  it(`a list of at most ${MAX_SCHEMA_BINDINGS}, in window scope, restricted in Restricted Mode`, () => {
+    assert.equal(declared.maxItems, MAX_SCHEMA_BINDINGS);
+    assert.equal(declared.scope, 'window');
+    assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('mqttExplorer.schemas'));
+  });
+
+  it('the Settings editor flags the entries the extension refuses (for paths and fields)', () => {
+    // The Settings editor validates with JSON Schema draft 7, as ajv does.
+    const validEntry = new Ajv({ strict: false }).compile(declared.items);
+    for (const entry of [{ filter: 'a/+', schema: 'schemas/a.json' }, { filter: '#', schema: 'a.json' }]) {
+      assert.ok(validEntry(entry), JSON.stringify(entry));
+      assert.deepEqual(readSchemaBindings([entry]).errors, []);
+    }
+    for (const entry of [{ filter: 'a' }, { schema: 'a.json' }, { filter: 'a', schema: '/abs.json' }, { filter: 'a', schema: 'a.yaml' }, { filter: 'a', schema: 'a.json', type: 'x' }, { filter: '', schema: 'a.json' }]) {
+      assert.ok(!validEntry(entry), JSON.stringify(entry));
+      assert.notDeepEqual(readSchemaBindings([entry]).errors, []);
+    }
   });
 });
