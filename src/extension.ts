@@ -25,6 +25,7 @@ import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider } from './host/topicsView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
+import { MqttFiles } from './host/mqttFiles/language';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -223,6 +224,9 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   const prompts = new PublishPrompts(registry, publishHistory);
+  // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
+  const mqttFiles = new MqttFiles({ registry, history: publishHistory, log });
+  context.subscriptions.push(mqttFiles);
 
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
@@ -293,7 +297,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations };
+    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

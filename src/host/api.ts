@@ -9,6 +9,7 @@ import type { SecretGate } from './secretGate';
 import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
+import type { MqttFiles } from './mqttFiles/language';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 
@@ -37,5 +38,7 @@ export interface TestInternals {
   readonly schemas: SchemaCatalog;
   /** The Topics view's JSON Schema marks (a FileDecorationProvider). */
   readonly schemaDecorations: SchemaDecorations;
+  /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
+  readonly mqttFiles: MqttFiles;
 }
 

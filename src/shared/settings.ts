@@ -27,7 +27,8 @@ export interface SettingSchema {
  * The settings read through SettingsReader and the TypeScript type each has. A unit test checks
  * that this list and package.json name the same settings with the same types; the bounds and
  * defaults come from package.json only. `connections` and `decoders` are not here: profiles are
- * checked field by field by normaliseProfile and validateProfile, bindings by readDecoderBindings.
+ * checked field by field by normaliseProfile and validateProfile, bindings by readDecoderBindings;
+ * nor `messageFiles.*`, read per file by the `.mqtt` support (readVariablesSetting).
  */
 export const SETTING_TYPES = {
   'localBroker.port': 'integer',

@@ -130,6 +130,17 @@ describe('Restricted Mode: a malicious folder in the workbench (Chromium)', func
     assert.equal(hostile.accepted, 0);
   });
 
+  it('a .mqtt message file runs nothing: its CodeLens says to trust the folder, and offers no Publish', async () => {
+    writeFileSync(join(workbench.workspaceFolder, 'restricted.mqtt'), '# @connection My broker\n\n### Lamp\nPUBLISH mine/lamp\n\non\n');
+    await workbench.page.keyboard.press('Control+P');
+    await workbench.pickQuickInput('restricted.mqtt');
+    const editor = workbench.page.locator('.editor-instance .monaco-editor').first();
+    await editor.locator('.codelens-decoration a', { hasText: 'Trust the folder to run' }).first().waitFor({ timeout: 30_000 });
+    assert.equal(await editor.locator('.codelens-decoration a', { hasText: /Publish$/ }).count(), 0);
+    await workbench.screenshot('restricted-mode-mqtt-file-dark');
+    await workbench.runCommand('View: Close All Editors');
+  });
+
   it('once the user trusts the folder, the marks go and its local broker starts; still nothing connects to its host unasked', async () => {
     await workbench.runCommand('Notifications: Show Notifications');
     await workbench.page.locator('.notifications-center .notification-list-item', { hasText: '"Team broker" comes from' }).locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).click();
