@@ -2,7 +2,7 @@
 // (browser, IIFE) and, with --tests, every test and source file transpiled one-to-one into out/ so
 // mocha can run them. Types are checked separately by `npm run check-types` (tsc --noEmit).
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -22,6 +22,28 @@ const extension = {
   external: ['vscode'],
   // jsonc-parser's "main" is a UMD build whose requires esbuild cannot follow; its ES module build bundles.
   alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' },
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+};
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/**
+ * The command line, `mqtt-explorer-test` (package.json `bin`): one file with its dependencies
+ * bundled, so that `npm run pack:cli` can ship it as a package of its own (scripts/pack-cli.mjs).
+ * @type {import('esbuild').BuildOptions}
+ */
+const cli = {
+  entryPoints: { 'cli/mqtt-explorer-test': 'src/cli/mqtt-explorer-test.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { MQTT_EXPLORER_TEST_VERSION: JSON.stringify(version) },
+  alias: extension.alias,
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
@@ -63,7 +85,7 @@ const testBuild = {
   logLevel: 'warning',
 };
 
-const configs = [extension, webview];
+const configs = [extension, webview, cli];
 if (tests) {
   rmSync('out', { recursive: true, force: true });
   configs.push(testBuild);
@@ -77,4 +99,6 @@ if (watch) {
   console.log('[esbuild] watching for changes');
 } else {
   await Promise.all(configs.map((config) => esbuild.build(config)));
+  // Run directly by npx and the package's bin link: it must be executable.
+  chmodSync('dist/cli/mqtt-explorer-test.js', 0o755);
 }

@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'dist-vsix/', 'node_modules/', '.vscode-test/', 'test-results/', '.test-workspace/'] },
+  { ignores: ['dist/', 'out/', 'dist-vsix/', 'dist-cli/', 'node_modules/', '.vscode-test/', 'test-results/', '.test-workspace/'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

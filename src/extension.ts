@@ -13,6 +13,7 @@ import { windowPrompts } from './host/prompts';
 import { ConnectionStatusBar, ConnectionsTreeProvider } from './host/connectionsView';
 import { LocalDevelopment } from './host/localDevelopment';
 import { isViewRow, uriArg } from './host/commandArgs';
+import { requestsConnectionArg } from './host/requestsView';
 import { startBrokerArg, topicRefArg } from './shared/commandArgs';
 import { ProfileStore } from './host/profileStore';
 import { SecretGate } from './host/secretGate';
@@ -24,8 +25,11 @@ import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow
 import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider } from './host/topicsView';
+import { RequestsTreeProvider } from './host/requestsView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 import { MqttFiles } from './host/mqttFiles/language';
+import { MqttFileRuns } from './host/mqttFiles/runs';
+import { MqttFileTests } from './host/mqttFiles/testing';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -58,7 +62,10 @@ export function activate(context: vscode.ExtensionContext): void {
   // every other extension, only sees coalesced reports of what the Topics view shows.
   // Supervised: a worker that crashes or stops answering is replaced, and the connections reconnect.
   const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test });
-  const applyLimits = () => void engine.request('setLimits', { limits: topicLimits(settings) }).catch(() => undefined);
+  const applyLimits = () => {
+    void engine.request('setLimits', { limits: topicLimits(settings) }).catch(() => undefined);
+    void engine.request('setRequestTimeout', { timeoutMs: settings.get('requests.timeoutSeconds') * 1000 }).catch(() => undefined);
+  };
   // Before the registry's own listener reconnects anything, so a fresh worker has its limits first.
   engine.onDidRestart(applyLimits);
   applyLimits();
@@ -84,6 +91,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registry.onLog(({ level, line }) => log[level](line));
   const schemaDecorations = new SchemaDecorations();
   const topicsProvider = new TopicsTreeProvider(registry, schemaDecorations);
+  const requestsProvider = new RequestsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
@@ -129,11 +137,13 @@ export function activate(context: vscode.ExtensionContext): void {
     })());
   shutdown = closeAll;
   context.subscriptions.push(schemaDecorations, vscode.window.registerFileDecorationProvider(schemaDecorations));
-  context.subscriptions.push(log, settings, untrusted, decoders, schemas, { dispose: () => void closeAll() }, registry, topicsProvider, connectionsProvider, statusBar, documents, panels, editors);
+  context.subscriptions.push(log, settings, untrusted, decoders, schemas, { dispose: () => void closeAll() }, registry, topicsProvider, requestsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
-  context.subscriptions.push(topicsView, vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }));
+  const requestsView = vscode.window.createTreeView('mqttExplorer.requests', { treeDataProvider: requestsProvider });
+  requestsProvider.attach(requestsView);
+  context.subscriptions.push(topicsView, requestsView, vscode.window.createTreeView('mqttExplorer.connections', { treeDataProvider: connectionsProvider }));
   context.subscriptions.push(
     topicsView.onDidChangeSelection((event) => {
       const selected = event.selection[0];
@@ -165,7 +175,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mqttExplorer.reconnect')) log.info('Reconnect settings changed: they apply to connections made from now on.');
-      if (event.affectsConfiguration('mqttExplorer.limits')) applyLimits();
+      if (event.affectsConfiguration('mqttExplorer.limits') || event.affectsConfiguration('mqttExplorer.requests')) applyLimits();
       if (event.affectsConfiguration('mqttExplorer.localBroker.requireAuthentication') && local.broker.running) {
         log.info('Local broker authentication changed: it applies when the local broker starts next (Stop Local Broker, then Start Local Broker).');
       }
@@ -185,6 +195,8 @@ export function activate(context: vscode.ExtensionContext): void {
         return undefined;
       }
     }),
+    // From a connection's row of the Requests view: that connection; from the title bar: every one.
+    vscode.commands.registerCommand('mqttExplorer.clearRequests', (arg?: unknown) => requestsProvider.clear(requestsConnectionArg(arg)).catch(report)),
     vscode.commands.registerCommand('mqttExplorer.stopLocalBroker', () => local.stopBroker().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.showLocalBrokerCredentials', () => local.showStoredCredentials().catch(report)),
     vscode.commands.registerCommand('mqttExplorer.startSimulator', async () => {
@@ -227,6 +239,10 @@ export function activate(context: vscode.ExtensionContext): void {
   // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
   const mqttFiles = new MqttFiles({ registry, history: publishHistory, log });
   context.subscriptions.push(mqttFiles);
+  // Their REQUEST, SUBSCRIBE and EXPECT blocks run in the engine, from the lenses and the Test Explorer.
+  const mqttFileRuns = new MqttFileRuns(engine, mqttFiles, log);
+  const mqttFileTests = new MqttFileTests(mqttFileRuns, log);
+  context.subscriptions.push(mqttFileRuns, mqttFiles.setRunner(mqttFileRuns), mqttFileTests);
 
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
@@ -297,7 +313,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles };
+    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

@@ -10,8 +10,11 @@ import type { LocalDevelopment } from './localDevelopment';
 import type { Settings } from './settings';
 import type { TopicPanels } from './topicPanel';
 import type { MqttFiles } from './mqttFiles/language';
+import type { MqttFileTests } from './mqttFiles/testing';
+import type { MqttFileRuns } from './mqttFiles/runs';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
+import type { RequestsElement, RequestsTreeProvider } from './requestsView';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -23,6 +26,8 @@ export interface TestInternals {
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
+  readonly requestsProvider: RequestsTreeProvider;
+  readonly requestsView: vscode.TreeView<RequestsElement>;
   readonly localDevelopment: LocalDevelopment;
   readonly panels: TopicPanels;
   readonly profiles: ProfileStore;
@@ -40,5 +45,9 @@ export interface TestInternals {
   readonly schemaDecorations: SchemaDecorations;
   /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
   readonly mqttFiles: MqttFiles;
+  /** `.mqtt` files in the Test Explorer. */
+  readonly mqttFileTests: MqttFileTests;
+  /** Runs of `.mqtt` files in the engine. */
+  readonly mqttFileRuns: MqttFileRuns;
 }
 

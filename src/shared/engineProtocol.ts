@@ -13,6 +13,9 @@ import type { SchemaBinding } from './schemaBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
 import type { Point } from './series';
+import type { RequestsSnapshot } from './requests';
+import type { FileRunParams } from '../worker/fileRuns';
+import type { RunEvent, RunResult } from '../runner/types';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -290,6 +293,21 @@ export interface EngineRequests {
    */
   publishEncoded: { params: { connectionId: string; topic: string; json: string; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
   stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats; schemas?: SchemaStats } };
+  /** MQTT 5 requests the connection saw, paired with their replies (src/shared/requests.ts); undefined before its first request. */
+  requests: { params: { connectionId: string }; result: RequestsSnapshot | undefined };
+  /** Whether the Requests view shows: while it does, connections whose requests changed push a `requests` event (at most one a second each). */
+  watchRequests: { params: { visible: boolean }; result: void };
+  /** Forgets the requests seen by one connection, or by all. */
+  clearRequests: { params: { connectionId?: string }; result: void };
+  /** After how long an open request is unanswered (mqttExplorer.requests.timeoutSeconds). */
+  setRequestTimeout: { params: { timeoutMs: number }; result: void };
+  /**
+   * Runs a `.mqtt` file's blocks on the connection (src/worker/fileRuns.ts): `run` events report each
+   * block as it starts and ends; resolves with every block's result. Send it without a deadline:
+   * a block may wait up to an hour, and `cancelRun` ends it.
+   */
+  runFile: { params: FileRunParams; result: RunResult };
+  cancelRun: { params: { runId: string }; result: void };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };
   /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */
@@ -321,7 +339,11 @@ export type EngineEvent =
   | { kind: 'subscriptions'; connectionId: string; subscriptions: Subscription[] }
   /** Coalesced, a few a second at most: what changed of what the views show. */
   | TopicChangesEvent
-  | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string };
+  /** A connection's requests changed: its fresh snapshot (only while the Requests view shows; at most one a second per connection). */
+  | { kind: 'requests'; connectionId: string; snapshot: RequestsSnapshot }
+  | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string }
+  /** A block of a `runFile` run started or finished. */
+  | { kind: 'run'; runId: string; event: RunEvent };
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;

@@ -44,6 +44,7 @@ export const SETTING_TYPES = {
   'limits.kibPerTopic': 'integer',
   'limits.maxPayloadKib': 'integer',
   'limits.totalMib': 'integer',
+  'requests.timeoutSeconds': 'integer',
 } as const satisfies Record<string, SettingSchema['type']>;
 
 export type SettingKey = keyof typeof SETTING_TYPES;

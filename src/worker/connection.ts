@@ -41,6 +41,8 @@ export interface ConnectionDeps {
   onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
   /** Every message, whole, after the tree kept it and before the views hear of it (JSON Schema checks: they return at once for unbound topics). */
   onMessageKept?: (topic: string, payload: Uint8Array, node: TopicNode) => void;
+  /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
+  onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -95,6 +97,16 @@ export async function buildClientOptions(profile: ConnectionProfile, secrets: Co
   return options;
 }
 
+/** A message as MQTT.js gave it (payload whole, properties as in the packet). */
+export interface RawMessage {
+  topic: string;
+  payload: Uint8Array;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  receivedAt: number;
+  properties: mqtt.IPublishPacket['properties'];
+}
+
 /**
  * One broker connection: an MQTT.js client, its state, its live subscriptions and the topics it has
  * seen. Reconnects by itself after a drop, with backoff, and restores its subscriptions.
@@ -117,6 +129,11 @@ export class BrokerConnection implements IDisposable {
   readonly onDidUpdateTopic = this.topicEmitter.event;
   private readonly subscriptionEmitter = new Emitter<void>();
   readonly onDidChangeSubscriptions = this.subscriptionEmitter.event;
+  private readonly messageEmitter = new Emitter<RawMessage>();
+  /** Every message as received, before the tree cuts it (the `.mqtt` runner listens while it runs; nothing else does). */
+  readonly onDidReceiveMessage = this.messageEmitter.event;
+  /** Filters leased apart from the profile's subscriptions (the runner's), with their use counts. */
+  private readonly leases = new Map<string, number>();
 
   constructor(
     readonly profile: ConnectionProfile,
@@ -172,18 +189,22 @@ export class BrokerConnection implements IDisposable {
     this.client = client;
     const onSparkplug = this.deps.onSparkplugMessage;
     const onKept = this.deps.onMessageKept;
+    const onMessage = this.deps.onMessage;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
+      const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
       const update = this.topics.add(topic, {
         payload,
         qos: packet.qos,
         retain: packet.retain,
         receivedAt,
-        properties: packet.properties ? toMessageProperties(packet.properties) : undefined,
+        properties,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
       onKept?.(topic, payload, update.node);
+      onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);
+      if (this.leases.size > 0) this.messageEmitter.fire({ topic, payload, qos: packet.qos, retain: packet.retain, receivedAt, properties: packet.properties });
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:
     // their reason codes are taken here, by message id, for publish() to report.
@@ -280,15 +301,20 @@ export class BrokerConnection implements IDisposable {
     if (this.client && this.current.kind === 'connected') await this.client.unsubscribeAsync(topic);
   }
 
-  private async subscribe(spec: SubscriptionSpec): Promise<void> {
-    const client = this.client;
-    if (!client) return;
+  private subscribeOptions(spec: SubscriptionSpec): IClientSubscribeOptions {
     const options: IClientSubscribeOptions = { qos: spec.qos };
     if (this.profile.mqttVersion === 5) {
       if (spec.noLocal !== undefined) options.nl = spec.noLocal;
       if (spec.retainAsPublished !== undefined) options.rap = spec.retainAsPublished;
       if (spec.retainHandling !== undefined) options.rh = spec.retainHandling;
     }
+    return options;
+  }
+
+  private async subscribe(spec: SubscriptionSpec): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const options = this.subscribeOptions(spec);
     let status: SubscriptionStatus;
     try {
       const granted = await client.subscribeAsync(spec.topic, options);
@@ -308,6 +334,46 @@ export class BrokerConnection implements IDisposable {
       throw new Error(`Subscription to ${spec.topic} refused: ${status.reason}`);
     }
     this.log(`subscribed to ${spec.topic} (granted QoS ${status.grantedQos})`);
+  }
+
+  /**
+   * Subscribes to a filter for a while, apart from the profile's subscriptions (not listed, not
+   * restored on reconnect): the `.mqtt` runner's. Uses are counted; the filter is unsubscribed when
+   * the last is released, and never when the profile subscribes to it too.
+   */
+  async lease(filter: string, qos: 0 | 1 | 2): Promise<{ release(): Promise<void> }> {
+    const client = this.client;
+    if (!client || this.current.kind !== 'connected') throw new Error(`${this.profile.name} is not connected.`);
+    // Counted before the SUBSCRIBE goes out, so a concurrent release cannot unsubscribe it under us.
+    this.leases.set(filter, (this.leases.get(filter) ?? 0) + 1);
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      const left = (this.leases.get(filter) ?? 1) - 1;
+      if (left > 0) {
+        this.leases.set(filter, left);
+        return;
+      }
+      this.leases.delete(filter);
+      if (this.subscriptionMap.has(filter) || !this.client || this.current.kind !== 'connected') return;
+      await this.client.unsubscribeAsync(filter).catch((error: unknown) => this.log(`unsubscribe from ${filter} failed: ${String((error as Error).message ?? error)}`));
+    };
+    // Each lease subscribes, so that the broker sends the filter's retained messages again for it; on
+    // a filter the profile subscribes to as well, at the higher QoS of the two (a SUBSCRIBE replaces one).
+    const held = this.subscriptionMap.get(filter)?.spec;
+    const options = held ? { ...this.subscribeOptions(held), qos: Math.max(qos, held.qos) as 0 | 1 | 2 } : { qos };
+    try {
+      const granted = await client.subscribeAsync(filter, options);
+      const code = granted[0]?.qos ?? 0x80;
+      if (code >= 0x80) throw Object.assign(new Error('refused'), { code });
+    } catch (error) {
+      await release();
+      const failure = error as { code?: unknown; packet?: { granted?: unknown[] } };
+      const code = failure.packet?.granted?.[0] ?? failure.code;
+      throw new Error(`Subscription to ${filter} refused: ${typeof code === 'number' ? describeSubscribeFailure(code, this.profile.mqttVersion) : String((error as Error).message ?? error)}`);
+    }
+    return { release };
   }
 
   /** Publishes, and resolves with the broker's answer: PUBACK at QoS 1, PUBCOMP at QoS 2, nothing at QoS 0. */
@@ -351,6 +417,7 @@ export class BrokerConnection implements IDisposable {
     this.stateEmitter.dispose();
     this.topicEmitter.dispose();
     this.subscriptionEmitter.dispose();
+    this.messageEmitter.dispose();
   }
 }
 

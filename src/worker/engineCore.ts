@@ -3,8 +3,11 @@ import { ConnectionPool } from './connectionPool';
 import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
 import { DecoderState } from './decoding';
 import { SchemaState } from './schemaCheck';
+import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
+import { RequestReports } from './requestReports';
+import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
 /**
@@ -19,11 +22,16 @@ export class EngineCore {
   private filterIndex: FilterIndex | undefined;
   private readonly decoders = new DecoderState();
   private readonly schemas: SchemaState;
+  /** MQTT 5 requests paired with their replies, per connection. */
+  private readonly requests: RequestReports;
+  private readonly fileRuns: FileRuns;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
+    this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }));
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
+    this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
     this.pool = new ConnectionPool(
       {
         emit,
@@ -31,6 +39,8 @@ export class EngineCore {
         onCreated: (id) => this.tracker.connectionChanged(id),
         onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
+        onTraced: (id, topic, payload, properties) =>
+          this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
       },
       { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
@@ -43,6 +53,7 @@ export class EngineCore {
       disconnect: (params) => pool.require(params.connectionId).connection.disconnect(),
       remove: async (params) => {
         tracker.forget(params.connectionId);
+        this.requests.forget(params.connectionId);
         await pool.remove(params.connectionId);
       },
       reconnectNow: (params) => pool.require(params.connectionId).connection.reconnectNow(),
@@ -137,6 +148,15 @@ export class EngineCore {
         const schemas = model.schemas.stats;
         return { ...model.connection.topics.stats, ...(sparkplug ? { sparkplug } : {}), ...(schemas ? { schemas } : {}) };
       },
+      requests: (params) => this.requests.snapshot(params.connectionId),
+      watchRequests: (params) => this.requests.setWatching(params.visible),
+      clearRequests: (params) => this.requests.clear(params.connectionId),
+      setRequestTimeout: (params) => {
+        if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
+        this.requests.setTimeout(params.timeoutMs);
+      },
+      runFile: (params) => this.fileRuns.run(pool.require(params.connectionId), params),
+      cancelRun: (params) => this.fileRuns.cancel(params.runId),
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
       testHook: (params) => {
@@ -174,8 +194,21 @@ export class EngineCore {
     }
   }
 
+  /**
+   * Whether a subscription of the connection (not refused) matches `topic`: a reply published there
+   * reaches the engine. A few filters per request, not per message.
+   */
+  private sees(connectionId: string, topic: string): boolean {
+    const model = this.pool.get(connectionId);
+    if (!model) return false;
+    // A shared subscription ($share/<group>/<filter>) gets some of its filter's messages: seen, maybe.
+    return model.connection.subscriptions.some(({ spec, status }) => status.state !== 'refused' && topicMatchesFilter(spec.topic.replace(/^\$share\/[^/]*\//, ''), topic));
+  }
+
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
+    this.requests.dispose();
+    this.fileRuns.dispose();
     this.tracker.dispose();
     await this.pool.dispose();
   }

@@ -24,6 +24,7 @@ const HOSTILE: Record<SettingKey, { value: unknown; used: unknown; user?: true }
   'limits.kibPerTopic': { value: 2.5, used: 3 },
   'limits.maxPayloadKib': { value: 1e12, used: 262_144 },
   'limits.totalMib': { value: 'x', used: 256 },
+  'requests.timeoutSeconds': { value: 1e9, used: 3600 },
 };
 
 const config = () => vscode.workspace.getConfiguration('mqttExplorer');

@@ -9,7 +9,7 @@ const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'pack
 };
 
 describe('Activation (package.json)', () => {
-  it('not with VS Code: the views, the commands and a restored panel start the extension', () => {
+  it('not with VS Code: the views, the commands, a restored panel and a workspace with .mqtt files start the extension', () => {
     assert.ok(!MANIFEST.activationEvents.includes('onStartupFinished'), 'no onStartupFinished');
     assert.ok(!MANIFEST.activationEvents.includes('*'), 'no *');
     // From VS Code 1.74 on, contributed views and commands activate their extension by themselves
@@ -18,9 +18,10 @@ describe('Activation (package.json)', () => {
     assert.ok(major > 1 || minor >= 74, `engines.vscode ${MANIFEST.engines.vscode} implies onView and onCommand`);
     assert.deepEqual(
       Object.values(MANIFEST.contributes.views).flatMap((views) => views.map((view) => view.id)),
-      ['mqttExplorer.connections', 'mqttExplorer.topics'],
+      ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests'],
     );
-    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic']);
+    // A workspace with .mqtt files: the Test Explorer lists them (the language itself activates on opening one).
+    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'workspaceContains:**/*.mqtt']);
   });
 });
 

@@ -2,6 +2,7 @@ import type { ConnectionProfile } from '../../worker/connection';
 import { Disposable, Emitter } from '../../shared/dispose';
 import { RemoteConnection, type EngineClient, type EngineRestart, type RemoteConnectionDeps, type TopicChanges } from './engineClient';
 import type { SubscriptionSpec } from '../../shared/profile';
+import type { RequestsSnapshot } from '../../shared/requests';
 
 /** What an engine restart cost: which connections came back, and how long from the failure to the last of them. */
 export interface EngineRecovery {
@@ -24,6 +25,9 @@ export class ConnectionRegistry extends Disposable {
   private readonly topicEmitter = this.register(new Emitter<TopicChanges>());
   /** Coalesced reports of the shown topic nodes that changed (a few a second at most). */
   readonly onDidChangeTopics = this.topicEmitter.event;
+  private readonly requestsEmitter = this.register(new Emitter<RequestsSnapshot>());
+  /** A connection's MQTT 5 requests changed (only while the Requests view watches; at most one a second per connection). */
+  readonly onDidChangeRequests = this.requestsEmitter.event;
   private readonly logEmitter = this.register(new Emitter<{ level: 'info' | 'warn' | 'error'; line: string }>());
   readonly onLog = this.logEmitter.event;
   private readonly recoveredEmitter = this.register(new Emitter<EngineRecovery>());
@@ -42,8 +46,13 @@ export class ConnectionRegistry extends Disposable {
           this.logEmitter.fire(event);
           return;
         }
+        if (event.kind === 'run') return; // the file runs' own listener (MqttFileRuns) takes them
         const connection = this.connections.get(event.connectionId);
         if (!connection) return;
+        if (event.kind === 'requests') {
+          this.requestsEmitter.fire(event.snapshot);
+          return;
+        }
         connection.applyEvent(event);
         if (event.kind === 'changes') this.topicEmitter.fire(event);
         else this.changeEmitter.fire(connection);
