@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
+import { SchemaCatalog } from './host/schemaCatalog';
+import { SchemaDecorations } from './host/schemaDecorations';
 import { panelDecoders } from './host/topicPanel';
 import type { TopicLimits } from './worker/topicTree';
 import type { TestInternals } from './host/api';
@@ -70,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): void {
   // The decoders' setting and the workspace's schema files, sent to the engine; built before the
   // registry so that after a restart the fresh worker has them before anything reconnects.
   const decoders = new DecoderCatalog(engine, log);
+  // Likewise the JSON Schemas bound to topics (mqttExplorer.schemas) and the files they name.
+  const schemas = new SchemaCatalog(engine, log);
   const questions = windowPrompts();
   // Secrets are read from SecretStorage at each connect, through the gate that keeps a password to
   // the broker it was typed for, and never logged. The local broker's own password (when it
@@ -85,7 +89,8 @@ export function activate(context: vscode.ExtensionContext): void {
     workspaceFolder: firstWorkspaceFolder,
   }));
   registry.onLog(({ level, line }) => log[level](line));
-  const topicsProvider = new TopicsTreeProvider(registry);
+  const schemaDecorations = new SchemaDecorations();
+  const topicsProvider = new TopicsTreeProvider(registry, schemaDecorations);
   const requestsProvider = new RequestsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
@@ -93,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
-  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: panelDecoders(decoders) });
+  const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: panelDecoders(decoders), schemasChanged: (listener) => schemas.onDidChange(listener) });
   const report = (error: unknown) => {
     if (error instanceof RestrictedModeError) {
       log.warn(error.message);
@@ -131,7 +136,8 @@ export function activate(context: vscode.ExtensionContext): void {
       local.dispose();
     })());
   shutdown = closeAll;
-  context.subscriptions.push(log, settings, untrusted, decoders, { dispose: () => void closeAll() }, registry, topicsProvider, requestsProvider, connectionsProvider, statusBar, documents, panels, editors);
+  context.subscriptions.push(schemaDecorations, vscode.window.registerFileDecorationProvider(schemaDecorations));
+  context.subscriptions.push(log, settings, untrusted, decoders, schemas, { dispose: () => void closeAll() }, registry, topicsProvider, requestsProvider, connectionsProvider, statusBar, documents, panels, editors);
 
   const topicsView = vscode.window.createTreeView('mqttExplorer.topics', { treeDataProvider: topicsProvider, showCollapseAll: true });
   topicsProvider.attach(topicsView);
@@ -307,7 +313,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, mqttFiles, mqttFileTests, mqttFileRuns };
+    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

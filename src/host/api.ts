@@ -1,5 +1,7 @@
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { ConnectionEditors } from './connectionEditor';
+import type { SchemaCatalog } from './schemaCatalog';
+import type { SchemaDecorations } from './schemaDecorations';
 import type { DecoderCatalog } from './decoderCatalog';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
@@ -37,6 +39,10 @@ export interface TestInternals {
   readonly secretGate: SecretGate;
   /** The decoders' setting and schema files, as sent to the engine. */
   readonly decoders: DecoderCatalog;
+  /** The JSON Schemas' setting and files, as sent to the engine. */
+  readonly schemas: SchemaCatalog;
+  /** The Topics view's JSON Schema marks (a FileDecorationProvider). */
+  readonly schemaDecorations: SchemaDecorations;
   /** The .mqtt language support: a runner of REQUEST, SUBSCRIBE and EXPECT blocks plugs in with setRunner. */
   readonly mqttFiles: MqttFiles;
   /** `.mqtt` files in the Test Explorer. */

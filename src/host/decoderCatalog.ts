@@ -414,7 +414,7 @@ export class DecoderCatalog extends Disposable {
  * machine's disk through a non-blocking open checked on the handle (a named pipe does not wait),
  * elsewhere (a virtual workspace) through VS Code's file system after the caller's stat.
  */
-async function readText(uri: vscode.Uri, maxBytes: number): Promise<string> {
+export async function readText(uri: vscode.Uri, maxBytes: number): Promise<string> {
   const tooBig = (size: number) => new Error(`${formatBytes(size)}, more than the ${formatBytes(maxBytes)} read`);
   if (uri.scheme !== 'file') {
     const bytes = await vscode.workspace.fs.readFile(uri);

@@ -5,6 +5,7 @@ import type { QoS } from '../shared/profile';
 import { describeResult, encodePayload, FORMAT_LABELS, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
 import { validatePublishTopic } from '../shared/topicRules';
 import { describeDecoder } from '../shared/decoderBindings';
+import { describeIssue } from '../shared/schemaBindings';
 
 /** Publishes kept per connection for reuse (the palette offers their topics, the panel's form lists them). */
 const RECENT_PER_CONNECTION = 20;
@@ -70,6 +71,29 @@ export async function encodeWithDecoder(registry: ConnectionRegistry, connection
 export async function decoderLabel(registry: ConnectionRegistry, topic: string): Promise<string | undefined> {
   const binding = await registry.engine.request('decoderOf', { topic }).catch(() => undefined);
   return binding ? describeDecoder(binding) : undefined;
+}
+
+/** Payload characters checked against a schema as typed in the palette. */
+const MAX_CHECKED_DRAFT = 256 * 1024;
+
+/**
+ * What the palette says of a JSON draft that the schema bound to `topic` does not accept: the
+ * schema, the first error with its JSON path, and that Enter still sends it. Undefined when the
+ * draft is valid, is not JSON, or no schema is bound.
+ */
+export async function schemaWarning(registry: ConnectionRegistry, topic: string, text: string): Promise<string | undefined> {
+  if (!topic || text.length > MAX_CHECKED_DRAFT) return undefined;
+  try {
+    JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const reply = await registry.engine.request('checkDraft', { topic, json: text }).catch(() => undefined);
+  const verdict = reply?.verdict;
+  if (!reply?.binding || verdict?.valid !== false) return undefined;
+  const count = verdict.errors.length + verdict.more;
+  const first = verdict.errors[0] ? describeIssue(verdict.errors[0]) : '';
+  return `Not valid against ${reply.binding.schema}: ${first}${count > 1 ? ` (and ${count - 1} more)` : ''}. Enter sends it anyway.`;
 }
 
 class Back extends Error {}
@@ -238,6 +262,15 @@ export class PublishPrompts {
         box.prompt = `Payload as ${label(format)}. The buttons change the format: ${formats.map((item) => label(item.format)).join(', ')}.`;
         box.validationMessage = validatePayload(box.value, format);
         box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: `As ${label(item.format)}` }))];
+        // JSON checked against the JSON Schema bound to the topic, as typed: a warning, since a user
+        // may mean to send an invalid message (Enter still sends it).
+        if ((format === 'json' || format === 'text') && !box.validationMessage) {
+          const ticket = ++checked;
+          const typed = box.value;
+          void schemaWarning(this.registry, draft.topic, typed).then((warning) => {
+            if (warning && ticket === checked && box.value === typed) box.validationMessage = { message: warning, severity: vscode.InputBoxValidationSeverity.Warning };
+          });
+        }
         // Checked by the schema as typed: the engine encodes and says what does not fit.
         if (format === 'decoder' && !box.validationMessage) {
           const ticket = ++checked;

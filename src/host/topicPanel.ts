@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { detailOf, formatHistory, PREVIEW_BYTES, rowOf } from './engine/historyFormat';
-import { PREVIEW_DECODED_CHARS, type DecodedMessage, type HistoryEntry, type PinnedUpdate } from '../shared/engineProtocol';
+import { PREVIEW_DECODED_CHARS, type DecodedMessage, type HistoryEntry, type PinnedUpdate, type SchemaCheckResult } from '../shared/engineProtocol';
 import { describeDecoder, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
 import { hexPreview, payloadAsText } from '../shared/format';
 import { formatJson } from '../shared/json';
@@ -21,6 +21,8 @@ import {
   type DecodedView,
   type DecoderChoice,
   type DecoderChoices,
+  type DraftSchemaCheck,
+  type SchemaView,
 } from '../shared/webviewProtocol';
 import { parseDraft, type PublishDraft } from '../shared/publish';
 import type { PayloadDocuments } from './payloadDocuments';
@@ -56,6 +58,8 @@ export interface PanelContext {
   documents: PayloadDocuments;
   publishHistory: PublishHistory;
   decoders: PanelDecoders;
+  /** The JSON Schemas changed (and the engine has them): the panel's checks are stale. */
+  schemasChanged: (listener: () => void) => vscode.Disposable;
 }
 
 /** What the panel needs of the workspace's decoders. */
@@ -90,6 +94,26 @@ export function decodedView(reply: DecodedMessage, binding: DecoderBinding | und
     if (result.notes?.length) view.notes = result.notes;
   } else view.error = result.error;
   return view;
+}
+
+/** The engine's check of a kept message as the panel shows it; undefined when the topic has no schema. */
+export function schemaView(reply: SchemaCheckResult): SchemaView | undefined {
+  if (!reply.binding || !reply.verdict) return undefined;
+  const verdict = reply.verdict;
+  const view: SchemaView = { seq: reply.seq ?? 0, schema: reply.binding.schema, filter: reply.binding.filter, errors: [], more: 0, checked: reply.status?.checked ?? 0, invalid: reply.status?.invalid ?? 0 };
+  if (verdict.valid === true) view.valid = true;
+  else if (verdict.valid === false) Object.assign(view, { valid: false, errors: verdict.errors, more: verdict.more });
+  else view.unchecked = verdict.unchecked;
+  return view;
+}
+
+/** The engine's check of a draft as the publish form and the palette show it. */
+export function draftCheck(reply: SchemaCheckResult): DraftSchemaCheck {
+  if (!reply.binding || !reply.verdict) return {};
+  const verdict = reply.verdict;
+  if (verdict.valid === true) return { schema: reply.binding.schema, valid: true };
+  if (verdict.valid === false) return { schema: reply.binding.schema, valid: false, errors: verdict.errors, more: verdict.more };
+  return { schema: reply.binding.schema, unchecked: verdict.unchecked };
 }
 
 const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
@@ -155,6 +179,8 @@ class TopicPanel extends Disposable {
           decoderChoices: async () => context.decoders.choices(),
           saveBinding: (params) => this.saveBinding(params.filter, params.decoder, params.target),
           checkEncoding: (params) => this.checkEncoding(params.topic, params.payload),
+          schemaCheck: async (params) => schemaView(await registry.engine.request('schemaCheck', { ...this.ref, seq: params.seq })),
+          checkSchema: async (params) => draftCheck(await registry.engine.request('checkDraft', { topic: params.topic, json: params.payload })),
           knownTopics: async () =>
             (await context.registry.engine.request('topicList', { limit: KNOWN_TOPICS, connectionId: this.state.connectionId }))
               .map((topic) => topic.topic)
@@ -172,6 +198,7 @@ class TopicPanel extends Disposable {
       }),
     );
     this.register(context.decoders.onDidChange(() => this.channel.ready && this.channel.emit('decodersChanged', {})));
+    this.register(context.schemasChanged(() => this.channel.ready && this.channel.emit('schemasChanged', {})));
     this.register({ dispose: () => (clearTimeout(this.timer), this.pinned?.dispose()) });
   }
 

@@ -3,10 +3,11 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import type { RemoteConnection, TopicChanges } from './engine/engineClient';
-import type { NodeRef, NodeSnapshot, SortOrder, SparkplugRowStatus, TopicFilter } from '../shared/engineProtocol';
+import type { NodeRef, NodeSnapshot, SchemaRowStatus, SortOrder, SparkplugRowStatus, TopicFilter } from '../shared/engineProtocol';
 import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 import { viewRow } from './commandArgs';
+import { connectionUri, topicUri, type SchemaDecorations } from './schemaDecorations';
 
 export interface TopicElement {
   kind: 'topic';
@@ -62,7 +63,13 @@ function refOf(level: LevelKey): NodeRef {
 /** Whether a row looks different: only then is it refreshed (a refresh re-lists what is expanded below it). */
 function displayKey(node: NodeSnapshot): string {
   const sparkplug = node.sparkplug ? `${node.sparkplug.online}|${node.sparkplug.flagCount}|${node.sparkplug.untracked}` : '';
-  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}|${sparkplug}`;
+  const schema = node.schema ? `${node.schema.last}|${node.schema.firstError}` : '';
+  return `${node.messageCount}|${node.topicCount}|${node.childCount > 0}|${node.retained}|${node.valueDropped}|${node.last?.receivedAt}|${node.last?.preview}|${sparkplug}|${schema}`;
+}
+
+/** What a row says of its JSON Schema checks before its value: a mark when the last message is not valid. */
+function schemaDescription(status: SchemaRowStatus | undefined): string {
+  return status?.last === 'invalid' ? '✗ not valid  · ' : '';
 }
 
 /** What a row says of its Sparkplug B edge node or device before its value: "offline", the newest flag. */
@@ -122,7 +129,10 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private activeFilter: TopicFilter | undefined;
   private treeView: vscode.TreeView<TopicsElement> | undefined;
 
-  constructor(private readonly registry: ConnectionRegistry) {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly decorations?: SchemaDecorations,
+  ) {
     super();
     this.register(registry.onDidChangeTopics((changes) => this.onChanges(changes)));
     this.register(
@@ -130,6 +140,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         // State changes show in the Connections view only: re-list the Topics view when a connection comes or goes.
         const ids = registry.list().map((connection) => connection.id).join('\u0000');
         if (ids !== this.connectionIds) {
+          for (const id of this.connectionIds.split('\u0000')) if (id && !registry.get(id)) this.decorations?.forget(id);
           this.connectionIds = ids;
           this.fire(undefined);
         }
@@ -277,6 +288,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private onChanges(changes: TopicChanges): void {
     const connection = this.registry.get(changes.connectionId);
     if (!connection) return;
+    // JSON Schema marks are decorations: they change labels (and their ancestors') without refreshing a row.
+    this.decorations?.apply(changes);
     this.totalsTimer ??= setTimeout(() => this.updateDescription(), TOTALS_INTERVAL_MS);
     const changed = new Set<TopicsElement>();
     if (hasLosses(changes.stats) !== this.lossesShown.has(connection.id)) changed.add(connection);
@@ -354,6 +367,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     // Totals are in the view's description; this row only says whether the limits dropped anything.
     item.description = losses ? 'the limits dropped or cut messages' : undefined;
     item.iconPath = new vscode.ThemeIcon(losses ? 'warning' : 'server');
+    if (this.decorations) item.resourceUri = connectionUri(connection.id);
     item.contextValue = 'mqttExplorer.topicsRoot';
     return item;
   }
@@ -364,12 +378,14 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const name = node.name === '' ? '(empty)' : node.name.length > MAX_LABEL_CHARS ? `${node.name.slice(0, MAX_LABEL_CHARS - 1)}…` : node.name;
     const item = new vscode.TreeItem(name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = itemId(element.connectionId, node.topic);
+    // The JSON Schema decoration (SchemaDecorations) finds the row, and its ancestors, by this URI.
+    if (this.decorations) item.resourceUri = topicUri(element.connectionId, node.topic);
     // Only this topic's own messages: a row that changed with every message below it would re-list its children.
     const active = node.last !== undefined && Date.now() - node.last.receivedAt < ACTIVE_MS;
     const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
     const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
     const below = hasChildren ? plural(node.topicCount, 'topic') : '';
-    item.description = `${active ? '● ' : ''}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
+    item.description = `${active ? '● ' : ''}${schemaDescription(node.schema)}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
     const isSys = node.name === SYS && !node.topic.includes('/');
     const sparkplug = node.sparkplug;
     item.iconPath = isSys
@@ -378,9 +394,12 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         ? new vscode.ThemeIcon('debug-disconnect', new vscode.ThemeColor('disabledForeground'))
         : sparkplug?.flagCount
           ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-          : node.retained
+          : node.schema?.last === 'invalid'
+            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
+            : node.retained
             ? new vscode.ThemeIcon('pinned', active ? new vscode.ThemeColor('charts.green') : undefined)
-            : new vscode.ThemeIcon(hasChildren ? 'folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
+            : // 'symbol-folder' is the folder glyph: VS Code replaces the icon whose id is 'folder' on a row with a resourceUri by the file icon theme's.
+              new vscode.ThemeIcon(hasChildren ? 'symbol-folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
     // `.sparkplug` last: the rows of an edge node's or a device's topics offer "Request Rebirth".
     item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}`;
     if (node.messageCount > 0) {
@@ -452,6 +471,18 @@ function itemId(connectionId: string, topic: string): string {
   return topic.length <= 512 ? `topic:${connection}:${topic}` : `topic-hash:${connection}:${createHash('sha256').update(topic).digest('base64')}`;
 }
 
+/** The tooltip's lines on a topic's JSON Schema checks: the last message's verdict, then the counts. */
+export function schemaTooltip(status: SchemaRowStatus): string {
+  const last =
+    status.last === 'invalid'
+      ? `Last message not valid against ${status.schema}: ${status.firstError ?? 'see the panel'}${status.errorCount && status.errorCount > 1 ? ` (and ${plural(status.errorCount - 1, 'more error')}, listed in the panel)` : ''}.`
+      : status.last === 'valid'
+        ? `Last message valid against ${status.schema}.`
+        : `Last message not checked against ${status.schema}: ${status.reason ?? 'no reason given'}.`;
+  const unchecked = status.unchecked ? `, ${plural(status.unchecked, 'message')} not checked` : '';
+  return `${last}\n${plural(status.checked, 'message')} checked since the schema loaded, ${status.invalid.toLocaleString('en-US')} not valid${unchecked} (binding ${status.filter}).`;
+}
+
 function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown('**').appendText(node.topic.length > 4096 ? `${node.topic.slice(0, 4095)}…` : node.topic).appendMarkdown('**\n\n');
@@ -465,6 +496,7 @@ function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
   if (node.last?.decodedBy) tooltip.appendMarkdown('\n\n').appendText(`Shown decoded: ${node.last.decodedBy}.`);
   if (node.last?.decodeError) tooltip.appendMarkdown('\n\n').appendText(`Not decoded (shown as received): ${node.last.decodeError}`);
   if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
+  if (node.schema) for (const line of schemaTooltip(node.schema).split('\n')) tooltip.appendMarkdown('\n\n').appendText(line);
   const sparkplug = node.sparkplug;
   if (sparkplug) {
     const what = sparkplug.device === undefined ? `Sparkplug B edge node ${sparkplug.group}/${sparkplug.node}` : `Sparkplug B device ${sparkplug.group}/${sparkplug.node}/${sparkplug.device}`;

@@ -8,6 +8,8 @@ import type { MessageProperties, TopicLimits, TreeStats } from '../worker/topicT
 import type { DecodeResult, EncodeResult } from '../worker/decoders/types';
 import type { SparkplugStats } from '../worker/decoders/sparkplug/state';
 import type { DecoderBinding } from './decoderBindings';
+import type { SchemaDraft, SchemaVerdict } from './jsonSchemaCheck';
+import type { SchemaBinding } from './schemaBindings';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
 import type { Point } from './series';
@@ -66,6 +68,48 @@ export interface NodeSnapshot {
   };
   /** For a topic of a Sparkplug B edge node or device (`spBv1.0/<group>/<type>/<node>[/<device>]`): its session as the engine saw it. */
   sparkplug?: SparkplugRowStatus;
+  /** For a topic bound to a JSON Schema (`mqttExplorer.schemas`) once a message of it was checked: what the checks said. */
+  schema?: SchemaRowStatus;
+}
+
+/** What the Topics view shows of a topic's JSON Schema checks (since the schemas were last loaded). */
+export interface SchemaRowStatus {
+  /** The schema file, workspace-relative. */
+  schema: string;
+  /** The binding's topic filter. */
+  filter: string;
+  /** Messages checked, and of those not valid. */
+  checked: number;
+  invalid: number;
+  /** Messages not checked (too big, the schema could not be used, the checking budget spent), with the newest reason. */
+  unchecked: number;
+  /** The last message: valid, not valid, or not checked. */
+  last: 'valid' | 'invalid' | 'unchecked';
+  /** The last message's first error ("/temperature: must be <= 22.5") and how many it had, when it is not valid. */
+  firstError?: string;
+  errorCount?: number;
+  /** Why the last message was not checked. */
+  reason?: string;
+}
+
+/** What a set of JSON Schemas loaded (`setSchemas`). */
+export interface SchemasSet {
+  /** Problems of the bindings and of the set of files as a whole, one sentence each ("mqttExplorer.schemas[1].filter: …"). */
+  errors: string[];
+  /** Files that did not load, one sentence each, starting with the file's path. */
+  schemaErrors: { file: string; error: string }[];
+  /** The files compiled, with their draft. */
+  loaded: { file: string; draft: SchemaDraft }[];
+}
+
+/** One JSON value checked against the schema bound to a topic (`schemaCheck`, `checkDraft`). */
+export interface SchemaCheckResult {
+  /** The binding that applies; absent when the topic has none (then there is no verdict either). */
+  binding?: SchemaBinding;
+  verdict?: SchemaVerdict;
+  /** `schemaCheck`: the message checked, and the topic's counts since the schemas were loaded. */
+  seq?: number;
+  status?: SchemaRowStatus;
 }
 
 /** Flags a snapshot carries of a Sparkplug B edge node or device, newest last. */
@@ -217,6 +261,18 @@ export interface EngineRequests {
    * include what the message's arrival showed (a seq gap, a bdSeq mismatch).
    */
   decode: { params: { connectionId: string; topic: string; seq?: number; binding?: DecoderBinding }; result: DecodedMessage };
+  /**
+   * Replaces the JSON Schema bindings and their files. `bindings`: the mqttExplorer.schemas setting as
+   * read (checked here; `errors` name index and field). `files`: the bound schema files' texts by
+   * workspace-relative path (at most MAX_SCHEMA_BINDINGS files, MAX_JSON_SCHEMA_FILE_BYTES each and
+   * MAX_JSON_SCHEMA_TOTAL_BYTES together, src/shared/schemaBindings.ts). Every topic's counts start
+   * over. A worker starts with none: the host sends them again after a restart.
+   */
+  setSchemas: { params: { bindings: unknown; files: Record<string, string> }; result: SchemasSet };
+  /** Checks one kept message of a topic (`seq`, default the newest) against its bound schema, on request (the panel's shown message). */
+  schemaCheck: { params: { connectionId: string; topic: string; seq?: number }; result: SchemaCheckResult };
+  /** Checks a JSON text (a publish draft) against the schema bound to `topic`; nothing is published. */
+  checkDraft: { params: { topic: string; json: string }; result: SchemaCheckResult };
   /** The binding that decodes a topic now (none: undefined), for the publish form's format list. */
   decoderOf: { params: { topic: string }; result: DecoderBinding | undefined };
   /**
@@ -236,7 +292,7 @@ export interface EngineRequests {
    * its seq only once published, so a publish that fails leaves no gap. Rejects with the encoder's error.
    */
   publishEncoded: { params: { connectionId: string; topic: string; json: string; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
-  stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats } };
+  stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats; schemas?: SchemaStats } };
   /** MQTT 5 requests the connection saw, paired with their replies (src/shared/requests.ts); undefined before its first request. */
   requests: { params: { connectionId: string }; result: RequestsSnapshot | undefined };
   /** Whether the Requests view shows: while it does, connections whose requests changed push a `requests` event (at most one a second each). */
@@ -263,6 +319,20 @@ export interface EngineRequests {
 }
 
 export type EngineRequestName = keyof EngineRequests;
+
+/** A connection's JSON Schema checks since the schemas were last loaded; what the bounds left out is counted. */
+export interface SchemaStats {
+  checked: number;
+  invalid: number;
+  /** Messages of bound topics not checked: too big, not text, the schema refused or suspended, the checking budget spent. */
+  unchecked: number;
+  /** Of those, the ones the time budget left out. */
+  overBudget: number;
+  /** Topics whose counts were forgotten (more bound topics than the engine keeps counts for). */
+  forgottenTopics: number;
+  /** Mark changes not reported (more waiting than a report queue holds). */
+  marksDropped: number;
+}
 
 export type EngineEvent =
   | { kind: 'state'; connectionId: string; state: ConnectionState }
@@ -307,6 +377,12 @@ export interface TopicChangesEvent {
   reset: boolean;
   /** The connection's totals. */
   stats: TreeStats;
+  /**
+   * JSON Schema marks that changed, by topic (true: the last message is not valid): for the Topics
+   * view's decoration, which VS Code also shows on the ancestors' rows. `reset`: every mark went
+   * first (the schemas loaded again). Absent when none changed.
+   */
+  schemaMarks?: { reset: boolean; marks: [string, boolean][] };
 }
 
 /** What the worker handles (rpc.ts `Api`): every request above; it receives no events. */

@@ -15,6 +15,7 @@ import { parseMessage, type EventOf, type Incoming, type None, type RequestMessa
 import { isRecord } from './guards';
 import { BINDING_FORMATS, type BindingFormat } from './decoderBindings';
 import type { JsonNode } from './json';
+import type { SchemaIssue } from './jsonSchemaCheck';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -145,6 +146,32 @@ export interface DecodedView {
   notes?: string[];
 }
 
+/** A message checked against its topic's JSON Schema (`mqttExplorer.schemas`): what the payload tab says above it. */
+export interface SchemaView {
+  seq: number;
+  /** The schema file and the binding's filter. */
+  schema: string;
+  filter: string;
+  /** true: valid; false: not valid (`errors`, `more` beyond them); undefined: not checked (`unchecked` says why). */
+  valid?: boolean;
+  errors: SchemaIssue[];
+  more: number;
+  unchecked?: string;
+  /** The topic's messages checked since the schema loaded, and of those not valid. */
+  checked: number;
+  invalid: number;
+}
+
+/** A publish draft checked against the schema bound to its topic (nothing is published). */
+export interface DraftSchemaCheck {
+  /** The schema file; absent when no schema is bound to the topic. */
+  schema?: string;
+  valid?: boolean;
+  errors?: SchemaIssue[];
+  more?: number;
+  unchecked?: string;
+}
+
 /** What "Decode As…" can offer: the Protobuf types and Avro schemas the workspace has loaded. */
 export interface DecoderChoices {
   messageTypes: string[];
@@ -189,6 +216,10 @@ export interface PanelRequests {
   saveBinding: { params: { filter: string; decoder: DecoderChoice; target: 'workspace' | 'user' }; result: { saved: string } };
   /** The publish form's "Bound decoder": its name for `topic`, and why `payload` would not encode (nothing is published). */
   checkEncoding: { params: { topic: string; payload: string }; result: { decoder?: string; error?: string } };
+  /** The message checked against the topic's JSON Schema; undefined when none is bound. */
+  schemaCheck: { params: { seq: number }; result: SchemaView | undefined };
+  /** The publish form's draft (JSON text) checked against the schema bound to `topic`. */
+  checkSchema: { params: { topic: string; payload: string }; result: DraftSchemaCheck };
 }
 
 /** The topic panel's host: answers the panel's requests. */
@@ -208,6 +239,8 @@ export interface PanelWebviewApi {
     publishDraft: PublishDraft;
     /** The bindings or schema files changed: decoded views are stale. */
     decodersChanged: Record<string, never>;
+    /** The JSON Schemas changed: schema checks are stale. */
+    schemasChanged: Record<string, never>;
     /** "Decode As…" from the Topics view: open the chooser. */
     decodeAs: Record<string, never>;
   };
@@ -267,6 +300,8 @@ const PANEL_REQUESTS: Record<keyof PanelRequests, true> = {
   decoderChoices: true,
   saveBinding: true,
   checkEncoding: true,
+  schemaCheck: true,
+  checkSchema: true,
 };
 const EDITOR_REQUESTS: Record<keyof EditorRequests, true> = { saveProfile: true, pickFile: true };
 
@@ -338,7 +373,10 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
       if (!decoder || typeof params.filter !== 'string' || params.filter.length > MAX_CHOICE_TEXT || (params.target !== 'workspace' && params.target !== 'user')) return undefined;
       return { filter: params.filter, decoder, target: params.target };
     }
+    case 'schemaCheck':
+      return isSeq(params.seq) ? { seq: params.seq } : undefined;
     case 'checkEncoding':
+    case 'checkSchema':
       return typeof params.topic === 'string' && params.topic.length <= MAX_TOPIC_CHARS && typeof params.payload === 'string' && params.payload.length <= MAX_CHECKED_PAYLOAD ? { topic: params.topic, payload: params.payload } : undefined;
     case 'pickFile':
       return params.field === 'caFile' || params.field === 'certFile' || params.field === 'keyFile' ? { field: params.field } : undefined;

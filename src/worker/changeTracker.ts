@@ -205,7 +205,8 @@ export class ChangeTracker {
       const due = reset ? [] : watched.rows.take(now);
       const dueIn = watched.rows.nextDueInMs(now);
       if (dueIn !== undefined) nextTurnIn = Math.min(nextTurnIn ?? Infinity, dueIn);
-      if (!due.length && !watched.relist.size && !watched.pinnedChanged.size && !reset && !watched.statsChanged) continue;
+      const schemaMarks = model.schemas.takeMarks();
+      if (!due.length && !watched.relist.size && !watched.pinnedChanged.size && !reset && !watched.statsChanged && !schemaMarks) continue;
       // A row forgotten by the budget since it was marked has nothing to show: its level is re-listed.
       const rows: NodeSnapshot[] = due.filter((node) => node.attached).map((node) => snapshotOf(model, node));
       const root = model.connection.topics.root;
@@ -215,7 +216,9 @@ export class ChangeTracker {
       watched.pinnedChanged.clear();
       watched.reset = false;
       watched.statsChanged = false;
-      this.emit({ kind: 'changes', connectionId, rows, relist, pinned, reset, stats: { ...model.connection.topics.stats } });
+      this.emit({ kind: 'changes', connectionId, rows, relist, pinned, reset, stats: { ...model.connection.topics.stats }, ...(schemaMarks ? { schemaMarks } : {}) });
+      // Marks beyond one report's share get the next one.
+      if (model.schemas.marksPending) nextTurnIn = Math.min(nextTurnIn ?? Infinity, CHANGE_INTERVAL_MS);
     }
     // Rows held back get their turn even if no other message comes.
     if (nextTurnIn !== undefined) this.schedule(Math.max(nextTurnIn, CHANGE_INTERVAL_MS));

@@ -39,6 +39,8 @@ export interface ConnectionDeps {
    * topics never reach it: one string comparison per message is all they pay.
    */
   onSparkplugMessage?: (topic: string, payload: Uint8Array, receivedAt: number, node: TopicNode) => void;
+  /** Every message, whole, after the tree kept it and before the views hear of it (JSON Schema checks: they return at once for unbound topics). */
+  onMessageKept?: (topic: string, payload: Uint8Array, node: TopicNode) => void;
   /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
   onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
 }
@@ -186,6 +188,7 @@ export class BrokerConnection implements IDisposable {
     }
     this.client = client;
     const onSparkplug = this.deps.onSparkplugMessage;
+    const onKept = this.deps.onMessageKept;
     const onMessage = this.deps.onMessage;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
@@ -198,6 +201,7 @@ export class BrokerConnection implements IDisposable {
         properties,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
+      onKept?.(topic, payload, update.node);
       onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);
       if (this.leases.size > 0) this.messageEmitter.fire({ topic, payload, qos: packet.qos, retain: packet.retain, receivedAt, properties: packet.properties });

@@ -4,6 +4,7 @@ import type { DecoderState } from './decoding';
 import { MessageStore } from './messageStore';
 import { NodeIndex } from './nodeIndex';
 import { PayloadReader } from './payloadReader';
+import { TopicSchemas, type SchemaState } from './schemaCheck';
 import { DEFAULT_LIMITS, type MessageProperties, type TopicLimits, type TopicNode } from './topicTree';
 import type { EngineEvent, EngineRequests } from '../shared/engineProtocol';
 
@@ -20,6 +21,8 @@ export interface ConnectionModel {
   readonly index: NodeIndex;
   /** Every payload the views read goes through it (decoded by the topic's binding); it holds the connection's Sparkplug B state. */
   readonly payloads: PayloadReader;
+  /** The JSON Schema checks of its bound topics: counts per topic, the last message's first error. */
+  readonly schemas: TopicSchemas;
 }
 
 export interface PoolEvents {
@@ -39,6 +42,8 @@ export interface PoolEvents {
 export interface PoolOptions {
   /** The decoder bindings and schemas, shared by every connection's PayloadReader. */
   decoders: DecoderState;
+  /** The JSON Schema bindings and compiled schemas, shared by every connection's TopicSchemas. */
+  schemas: SchemaState;
   /** Sparkplug B caps per connection (tests lower them). */
   sparkplugCaps?: Partial<SparkplugCaps>;
 }
@@ -93,6 +98,7 @@ export class ConnectionPool {
   private create(params: EngineRequests['connect']['params']): ConnectionModel {
     const id = params.connectionId;
     const payloads = new PayloadReader(this.options.decoders, { sparkplugCaps: this.options.sparkplugCaps });
+    const schemas = new TopicSchemas(this.options.schemas);
     const connection = new BrokerConnection(params.profile, {
       secrets: async () => this.secrets.get(id) ?? {},
       tlsBase: () => ({ workspaceFolder: this.workspaceFolders.get(id) }),
@@ -100,6 +106,7 @@ export class ConnectionPool {
       log: (line) => this.events.emit({ kind: 'log', level: 'info', line }),
       store: this.store,
       onSparkplugMessage: (topic, payload, receivedAt, node) => payloads.learn(topic, payload, receivedAt, node),
+      onMessageKept: (topic, payload, node) => schemas.received(topic, payload, node),
       onMessage: this.events.onTraced ? (topic, payload, properties) => this.events.onTraced?.(id, topic, payload, properties) : undefined,
     });
     payloads.sparkplug.onDidChange((change) => this.events.onSparkplugChange(id, change));
@@ -116,7 +123,7 @@ export class ConnectionPool {
       const line = `${params.profile.name}: ${connection.topics.stats.forgotten.toLocaleString('en-US')} topics forgotten so far (memory budget): the least recently active go when even the last values do not fit; raise mqttExplorer.limits.totalMib to keep more.`;
       this.events.emit({ kind: 'log', level: 'warn', line });
     };
-    const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics), payloads };
+    const model: ConnectionModel = { id, connection, index: new NodeIndex(connection.topics), payloads, schemas };
     this.models.set(id, model);
     this.applyLimits();
     this.events.onCreated(id);

@@ -2,6 +2,7 @@ import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
 import { DecoderState } from './decoding';
+import { SchemaState } from './schemaCheck';
 import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
@@ -20,6 +21,7 @@ export class EngineCore {
   private readonly tracker: ChangeTracker;
   private filterIndex: FilterIndex | undefined;
   private readonly decoders = new DecoderState();
+  private readonly schemas: SchemaState;
   /** MQTT 5 requests paired with their replies, per connection. */
   private readonly requests: RequestReports;
   private readonly fileRuns: FileRuns;
@@ -28,6 +30,7 @@ export class EngineCore {
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
     this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }));
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
+    this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
     this.pool = new ConnectionPool(
       {
@@ -39,7 +42,7 @@ export class EngineCore {
         onTraced: (id, topic, payload, properties) =>
           this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
       },
-      { decoders: this.decoders, sparkplugCaps: options.sparkplugCaps },
+      { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
     const pool = this.pool;
     const tracker = this.tracker;
@@ -101,6 +104,21 @@ export class EngineCore {
         for (const model of pool.all()) tracker.relistExpanded(model.id);
         return result;
       },
+      setSchemas: (params) => {
+        const result = this.schemas.set(params);
+        // Every row's marks start over with the new schemas: the shown levels are listed again.
+        for (const model of pool.all()) tracker.relistExpanded(model.id);
+        return result;
+      },
+      schemaCheck: (params) => {
+        const model = pool.require(params.connectionId);
+        const node = model.connection.topics.find(params.topic);
+        const window = node?.hasMessages ? queries.windowOf(model, node) : undefined;
+        const seq = params.seq ?? (window ? window.nextSeq - 1 : 0);
+        const message = window && Number.isSafeInteger(seq) && seq >= window.firstSeq && seq < window.nextSeq ? node?.messages(seq - window.firstSeq).next().value : undefined;
+        return model.schemas.checkMessage(node, params.topic, message ?? undefined, seq);
+      },
+      checkDraft: (params) => this.schemas.checkDraft(params.topic, params.json),
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       decoderOf: (params) => this.decoders.bindingOf(params.topic),
       publishEncoded: async ({ connectionId, topic, json, qos, retain, properties }) => {
@@ -127,7 +145,8 @@ export class EngineCore {
       stats: (params) => {
         const model = pool.require(params.connectionId);
         const sparkplug = model.payloads.sparkplugStats;
-        return sparkplug ? { ...model.connection.topics.stats, sparkplug } : { ...model.connection.topics.stats };
+        const schemas = model.schemas.stats;
+        return { ...model.connection.topics.stats, ...(sparkplug ? { sparkplug } : {}), ...(schemas ? { schemas } : {}) };
       },
       requests: (params) => this.requests.snapshot(params.connectionId),
       watchRequests: (params) => this.requests.setWatching(params.visible),

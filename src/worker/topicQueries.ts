@@ -45,6 +45,8 @@ export function snapshotOf(model: ConnectionModel, node: TopicNode): NodeSnapsho
   snapshot.valueDropped = node.messageCount > 0 && !snapshot.last;
   const sparkplug = model.payloads.sparkplugRow(topic);
   if (sparkplug) snapshot.sparkplug = sparkplug;
+  const schema = model.schemas.rowStatus(node, topic);
+  if (schema) snapshot.schema = schema;
   return snapshot;
 }
 

@@ -7,6 +7,7 @@ import { newProfile, type ConnectionProfile } from '../../src/shared/profile';
 import { Mosquitto, TEST_USER } from '../helpers/mosquitto';
 import { waitFor } from '../helpers/waitFor';
 import { DecoderState } from '../../src/worker/decoding';
+import { SchemaState } from '../../src/worker/schemaCheck';
 
 const FAST_BACKOFF = { minDelayMs: 100, maxDelayMs: 800, stableAfterMs: 10_000 };
 
@@ -194,7 +195,7 @@ describe('Connections against Debian mosquitto', function () {
   it('a refusal of a CONNECT with credentials says to check them; a password corrected for the same profile is the one the next connect sends (the engine kept the first)', async () => {
     const pool = new ConnectionPool(
       { emit: () => undefined, onMessage: () => undefined, onForgotten: () => undefined, onCreated: () => undefined, onSparkplugChange: () => undefined },
-      { decoders: new DecoderState() },
+      { decoders: new DecoderState(), schemas: new SchemaState() },
     );
     const profile = newProfile('corrected', { name: 'auth', host: '127.0.0.1', port: broker.ports.auth, username: TEST_USER.username, mqttVersion: 5 });
     try {

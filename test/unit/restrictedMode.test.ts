@@ -32,6 +32,7 @@ describe('Restricted Mode: what package.json declares', () => {
       'mqttExplorer.reconnect.minDelaySeconds',
       'mqttExplorer.reconnect.maxDelaySeconds',
       'mqttExplorer.decoders',
+      'mqttExplorer.schemas',
     ]) {
       assert.ok(restricted.has(id), `${id} is restricted`);
     }

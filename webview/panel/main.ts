@@ -11,6 +11,7 @@ import {
   type PanelTopic,
   type PayloadViewChoice,
   type DecodedView,
+  type SchemaView,
 } from '../../src/shared/webviewProtocol';
 import { initialState, saveState, StaleReply } from '../host';
 import { badge, button, checkbox, divider, dropdown, registerToolkit, tabs, tag } from '../toolkit';
@@ -21,6 +22,7 @@ import { HistoryList } from './historyList';
 import { PublishForm } from './publishForm';
 import { detailLine, diffBody, payloadBody, propertiesTable, resolveView, VIEW_LABELS } from './messageViews';
 import { DecodeAsChooser, DecodedCache, decodedBody, decoderBar, decoderNotes } from './decoding';
+import { SchemaChecks, schemaBar } from './schemaView';
 import { formatJson } from '../../src/shared/json';
 
 /** The chart asks for fresh points at most this often while messages arrive. */
@@ -40,6 +42,9 @@ let shown: MessageDetail | undefined;
 let compared: number | undefined;
 const messages = new Map<number, MessageDetail>();
 const decoded = new DecodedCache();
+const schemaChecks = new SchemaChecks();
+/** The newest schema check shown, so a render of the same message (decoded after raw) keeps it without a flash. */
+let schemaShown: { seq: number; view: SchemaView | undefined } | undefined;
 /** Counts renders of the payload: a decoding that comes back after a newer render is dropped. */
 let payloadRender = 0;
 let chartTimer: number | undefined;
@@ -255,8 +260,24 @@ function renderPayload(): void {
       if (render === payloadRender && !early) renderMessage(message, undefined);
     },
   );
+  schemaChecks.get(message.seq).then(
+    (view) => {
+      if (render !== payloadRender) return;
+      schemaShown = { seq: message.seq, view };
+      payloadHead.querySelector('.schema-slot')?.replaceChildren(...(view ? [schemaBar(view)] : []));
+    },
+    () => undefined,
+  );
   loadWhole.hidden = !message.cut;
   latestButton.hidden = list.selectedSeq === undefined;
+}
+
+/** Where the shown message's schema check goes: filled at once when it is known, else when it comes. */
+function schemaSlot(seq: number): HTMLElement {
+  const slot = el('div', 'schema-slot');
+  const view = schemaShown?.seq === seq ? schemaShown.view : undefined;
+  if (view) slot.append(schemaBar(view));
+  return slot;
 }
 
 function renderMessage(message: MessageDetail, view: DecodedView | undefined): void {
@@ -267,7 +288,7 @@ function renderMessage(message: MessageDetail, view: DecodedView | undefined): v
     const shownAs = resolveView(state.view, bytes);
     line.append(el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[shownAs]} (auto)` : VIEW_LABELS[shownAs]));
   } else line.append(el('span', 'kind', 'Decoded'));
-  const head: HTMLElement[] = [line];
+  const head: HTMLElement[] = [line, schemaSlot(message.seq)];
   if (view) {
     head.push(
       decoderBar(view, state.raw === true, (raw) => {
@@ -370,6 +391,8 @@ host.on('panelTopic', (shownTopic) => {
     compared = undefined;
     messages.clear();
     decoded.reset();
+    schemaChecks.clear();
+    schemaShown = undefined;
     if (decodeAs.open) decodeAs.close(undefined);
     list.reset();
     show(undefined);
@@ -398,11 +421,19 @@ host.on('decodersChanged', () => {
 
 host.on('decodeAs', () => void openDecodeAs());
 
+host.on('schemasChanged', () => {
+  schemaChecks.clear();
+  schemaShown = undefined;
+  renderPayload();
+  publishForm.recheck();
+});
+
 host.on('panelUpdate', (update) => {
   // Cleared (no window), or cleared and come back (another node): nothing kept here is right any more.
   if (!update.window || (window_ && window_.nodeId !== update.window.nodeId)) {
     messages.clear();
     decoded.clear();
+    schemaChecks.clear();
     compared = undefined;
     latest = undefined;
     if (!update.window) list.reset();

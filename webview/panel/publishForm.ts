@@ -10,6 +10,8 @@ const MAX_CHECKED_TOPIC = 65_535;
 const ENCODING_CHECK_DELAY_MS = 250;
 import { host } from './channel';
 import { el } from './dom';
+import { draftCheckElement } from './schemaView';
+import type { DraftSchemaCheck } from '../../src/shared/webviewProtocol';
 
 /**
  * The panel's publish form: topic (completed from the known topics), payload in a format, QoS,
@@ -37,6 +39,11 @@ export class PublishForm {
   private readonly userProperties = textArea('publish-user-properties', 'User properties (name=value, one per line)', { rows: 2 });
   private readonly errors = { topic: el('div', 'field-error'), payload: el('div', 'field-error'), properties: el('div', 'field-error') };
   private readonly status = el('span', 'publish-status');
+  /** The JSON Schema bound to the topic: what it says of the typed JSON (a warning: Publish still sends). */
+  private readonly schemaCheck = el('div', 'publish-schema');
+  private schemaTicket = 0;
+  private schemaTimer: number | undefined;
+  private schemaAnswer: DraftSchemaCheck = {};
   /** Which decoder "Bound decoder" encodes with, for the topic typed. */
   private readonly decoderHint = el('span', 'hint publish-decoder');
   /** Answers of the host's encoding check: only the newest counts. */
@@ -61,7 +68,7 @@ export class PublishForm {
     topicLabel.htmlFor = 'publish-topic';
     topicField.append(topicLabel, this.topic, this.topics, this.errors.topic);
     const payloadField = el('div', 'field publish-payload-field');
-    payloadField.append(this.payload.element, this.errors.payload);
+    payloadField.append(this.payload.element, this.errors.payload, this.schemaCheck);
     const options = el('div', 'form-row');
     options.append(this.format.element, this.qos.element, this.retain.element, this.decoderHint);
     this.v5.append(el('legend', undefined, 'MQTT 5 properties'));
@@ -179,8 +186,14 @@ export class PublishForm {
     return !errors.topic && !errors.payload && !errors.properties;
   }
 
+  /** The schemas changed: what the form says of the draft is checked again. */
+  recheck(): void {
+    this.checkSchema();
+  }
+
   private changed(): void {
     this.checkEncoding();
+    this.checkSchema();
     this.validate();
     this.onChange(this.draft);
   }
@@ -214,6 +227,42 @@ export class PublishForm {
     }, ENCODING_CHECK_DELAY_MS);
   }
 
+  /**
+   * A JSON draft (JSON, or text that parses as JSON) is checked against the schema bound to its
+   * topic after typing pauses. Its errors are shown under the payload as a warning: a user may mean
+   * to send an invalid message (to test a device's error handling), so Publish still sends it.
+   */
+  private checkSchema(): void {
+    window.clearTimeout(this.schemaTimer);
+    const draft = this.draft;
+    const ticket = ++this.schemaTicket;
+    // What was said of an earlier text does not hold for this one.
+    this.schemaAnswer = {};
+    let json = draft.format === 'json' || draft.format === 'text';
+    if (json) {
+      try {
+        JSON.parse(draft.payload);
+      } catch {
+        json = false;
+      }
+    }
+    if (!json || !draft.topic || draft.payload.length > MAX_CHECKED_PAYLOAD || draft.topic.length > MAX_CHECKED_TOPIC) {
+      this.schemaAnswer = {};
+      this.schemaCheck.replaceChildren();
+      return;
+    }
+    this.schemaTimer = window.setTimeout(() => {
+      host.request('checkSchema', { topic: draft.topic, payload: draft.payload }).then(
+        (answer) => {
+          if (ticket !== this.schemaTicket) return;
+          this.schemaAnswer = answer;
+          this.schemaCheck.replaceChildren(...draftCheckElement(answer));
+        },
+        () => undefined,
+      );
+    }, ENCODING_CHECK_DELAY_MS);
+  }
+
   private async send(): Promise<void> {
     if (!this.validate()) {
       this.say('Fix the marked fields first; nothing was sent.', true);
@@ -221,8 +270,9 @@ export class PublishForm {
     }
     this.say('Publishing…');
     try {
+      const invalid = this.schemaAnswer.valid === false ? this.schemaAnswer.schema : undefined;
       const result = await host.request('publish', { draft: this.draft });
-      this.say(describeResult(result));
+      this.say(`${describeResult(result)}${invalid ? ` (sent although not valid against ${invalid})` : ''}`);
       void this.refreshLists();
     } catch (error) {
       // The values stay as typed.
