@@ -1,7 +1,7 @@
 /**
  * JSON Schema checks with ajv, for the engine (received messages of bound topics, publish drafts)
  * and for anything else that holds a schema file's text (a `.mqtt` file's diagnostics): one file
- * compiled alone, draft 2020-12 (`ajv/dist/2020`) or draft-07 (`ajv`) by its `$schema`, and a value
+ * compiled alone, draft 2020-12, 2019-09 or draft-07 (ajv's class for each) by its `$schema`, and a value
  * checked against it. Pure code: no VS Code, no file system.
  *
  * A schema file is untrusted input (it comes with a folder): its size and shape are capped before
@@ -9,11 +9,12 @@
  * `$ref`s are never fetched, and what a check reports is capped.
  */
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
 import { RE2JS } from 're2js';
 import { isRecord } from './guards';
 
-export type SchemaDraft = '2020-12' | 'draft-07';
+export type SchemaDraft = '2020-12' | '2019-09' | 'draft-07';
 
 // In ajv-free code, so the extension host's bundle can describe an issue without carrying ajv.
 export { describeIssue, type SchemaIssue } from './schemaBindings';
@@ -37,6 +38,7 @@ export const MAX_COMPILE_MS = 2000;
 
 const DRAFTS: Record<string, SchemaDraft> = {
   'https://json-schema.org/draft/2020-12/schema': '2020-12',
+  'https://json-schema.org/draft/2019-09/schema': '2019-09',
   'http://json-schema.org/draft-07/schema': 'draft-07',
   'https://json-schema.org/draft-07/schema': 'draft-07',
 };
@@ -107,7 +109,7 @@ function messageOf(error: unknown): string {
 
 /**
  * Compiles a schema file's text (already read within its caps). The draft comes from `$schema`:
- * 2020-12 or draft-07; a file without `$schema` is read as draft-07 (what VS Code's own JSON
+ * 2020-12, 2019-09 or draft-07; a file without `$schema` is read as draft-07 (what VS Code's own JSON
  * validation assumes); any other draft is refused with a reason, as is a file that is not JSON, not
  * a schema, too big a shape, slow to compile, or with a `$ref` that is not inside it.
  */
@@ -123,7 +125,7 @@ export function compileJsonSchema(text: string, file: string, now: () => number 
   let draft: SchemaDraft = 'draft-07';
   if (declared !== undefined) {
     const known = typeof declared === 'string' ? DRAFTS[declared.replace(/#$/, '')] : undefined;
-    if (!known) return { ok: false, error: `${file}: $schema ${cut(JSON.stringify(declared), 120)} is not a supported draft: use "https://json-schema.org/draft/2020-12/schema" or "http://json-schema.org/draft-07/schema#"` };
+    if (!known) return { ok: false, error: `${file}: $schema ${cut(JSON.stringify(declared), 120)} is not a supported draft: use "https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2019-09/schema" or "http://json-schema.org/draft-07/schema#"` };
     draft = known;
   }
   const shape = shapeProblem(parsed);
@@ -131,7 +133,7 @@ export function compileJsonSchema(text: string, file: string, now: () => number 
   const started = now();
   let validate: ValidateFunction;
   try {
-    const ajv = draft === '2020-12' ? new Ajv2020(OPTIONS) : new Ajv(OPTIONS);
+    const ajv = draft === '2020-12' ? new Ajv2020(OPTIONS) : draft === '2019-09' ? new Ajv2019(OPTIONS) : new Ajv(OPTIONS);
     validate = ajv.compile(parsed as object);
   } catch (error) {
     return { ok: false, error: `${file}: ${messageOf(error)}` };
