@@ -237,7 +237,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const prompts = new PublishPrompts(registry, publishHistory);
   // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
-  const mqttFiles = new MqttFiles({ registry, history: publishHistory, log });
+  const mqttFiles = new MqttFiles({ registry, history: publishHistory, log, onDidChangeSchemas: schemas.onDidChange });
   context.subscriptions.push(mqttFiles);
   // Their REQUEST, SUBSCRIBE and EXPECT blocks run in the engine, from the lenses and the Test Explorer.
   const mqttFileRuns = new MqttFileRuns(engine, mqttFiles, log);

@@ -181,4 +181,22 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
     assert.match(warning ?? '', /^Not valid against schemas-test\/thermostat\.schema\.json: \(root\): must have required property 'ts' \(and \d+ more\)\. Enter sends it anyway\.$/);
     assert.equal(await schemaWarning(api.registry, 'elsewhere', '{}'), undefined);
   });
+
+  it("a .mqtt file's PUBLISH body that the bound schema refuses is a warning where it is typed, and goes when the body is fixed", async () => {
+    const topic = 'fleet/berlin/thermostat/t-test/telemetry';
+    const valid = '{"ts": "2026-12-05T10:00:00Z", "seq": 1, "rssi": -50, "temperature": 21, "setpoint": 21, "humidity": 40, "heating": false}';
+    const document = await vscode.workspace.openTextDocument({ language: 'mqtt', content: `### Too warm\nPUBLISH ${topic}\n\n${valid.replace('"temperature": 21', '"temperature": 45')}\n\n### Fine\nPUBLISH ${topic}\n\n${valid}\n` });
+    const schemaProblems = () => vscode.languages.getDiagnostics(document.uri).filter((diagnostic) => diagnostic.code === 'schema-violation');
+    await waitUntil(async () => schemaProblems().length > 0, 15_000, 'the schema warning on the .mqtt file');
+    const [problem] = schemaProblems();
+    assert.equal(schemaProblems().length, 1, 'only the refused body');
+    assert.equal(problem.severity, vscode.DiagnosticSeverity.Warning);
+    assert.equal(problem.range.start.line, 3, 'on the body of the first block');
+    // The maximum is the playground's 22.5, or 40 once the test before fixed the schema.
+    assert.match(problem.message, /^Not valid against schemas-test\/thermostat\.schema\.json: \/temperature: must be <= (22\.5|40)\.$/);
+    const editor = await vscode.window.showTextDocument(document);
+    await editor.edit((edit) => edit.replace(new vscode.Range(3, 0, 3, document.lineAt(3).text.length), valid));
+    await waitUntil(async () => schemaProblems().length === 0, 15_000, 'the warning to go once the body is valid');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });

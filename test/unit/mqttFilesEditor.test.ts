@@ -11,6 +11,7 @@ import {
   keywordSuggestions,
   markdownText,
   outcomeText,
+  schemaRefusal,
   referenceAt,
   topicHoverText,
   variableHoverText,
@@ -194,6 +195,14 @@ describe('.mqtt editor: hovers on topics, results, connections', () => {
     assert.equal(outcomeText({ ok: true, kind: 'publish', qos: 2, result: { ack: 'pubcomp', reasonCode: 0x10, reason: 'No matching subscribers' }, ms: 3, bytes: 4 }), '✓ published QoS 2 · 4 B · acknowledged in 3 ms · No matching subscribers');
     assert.equal(outcomeText({ ok: true, kind: 'publish', qos: 0, result: { ack: 'none', reasonCode: 0, reason: 'Success' }, ms: 1 }), '✓ published QoS 0 · sent in 1 ms (QoS 0 is not acknowledged)');
     assert.equal(outcomeText({ ok: true, kind: 'publish', qos: 1, result: { ack: 'puback', reasonCode: 0x87, reason: 'Not authorized' }, ms: 5 }), '✗ refused by the broker: Not authorized (0x87) in 5 ms');
+    // Sent although the topic's JSON Schema refused it: said after the result.
+    const refusal = schemaRefusal('schemas/t.json', [{ path: '/temperature', message: 'must be <= 22.5' }, { path: '', message: "must have required property 'ts'" }], 3);
+    assert.equal(refusal, 'schemas/t.json: /temperature: must be <= 22.5 (and 4 more)');
+    assert.equal(schemaRefusal('s.json', [{ path: '', message: 'must be object' }], 0), 's.json: (root): must be object');
+    assert.equal(
+      outcomeText({ ok: true, kind: 'publish', qos: 1, result: { ack: 'puback', reasonCode: 0, reason: 'Success' }, ms: 12, notValid: refusal }),
+      '✓ published QoS 1 · acknowledged in 12 ms · ⚠ sent although not valid against schemas/t.json: /temperature: must be <= 22.5 (and 4 more)',
+    );
     assert.equal(outcomeText({ ok: false, message: 'Local broker is not connected.\nConnect it.' }), '✗ Local broker is not connected. Connect it.');
     assert.equal(outcomeText({ ok: true, text: 'reply in 8 ms' }), '✓ reply in 8 ms');
     assert.equal(outcomeText({ ok: false, message: 'x'.repeat(500) }).length, 202);

@@ -285,7 +285,8 @@ function ago(ms: number): string {
 
 /** What happened when a block ran, for the line after it and the log. */
 export type BlockOutcome =
-  | { ok: true; kind: 'publish'; qos: 0 | 1 | 2; result: PublishResult; ms: number; bytes?: number }
+  /** `notValid`: the JSON Schema bound to the topic refused the payload, which was sent anyway ("schemas/t.json: /temperature: must be <= 22.5"). */
+  | { ok: true; kind: 'publish'; qos: 0 | 1 | 2; result: PublishResult; ms: number; bytes?: number; notValid?: string }
   | { ok: false; message: string; ms?: number }
   /** A runner's own words (REQUEST, SUBSCRIBE, EXPECT), shown as given. */
   | { ok: boolean; text: string };
@@ -297,9 +298,10 @@ export function outcomeText(outcome: BlockOutcome): string {
   const { result, qos, ms } = outcome;
   const size = outcome.bytes !== undefined ? ` · ${formatBytes(outcome.bytes)}` : '';
   if (result.reasonCode >= 0x80) return `✗ refused by the broker: ${result.reason} (0x${result.reasonCode.toString(16)}) in ${ms} ms`;
-  if (result.ack === 'none') return `✓ published QoS ${qos}${size} · sent in ${ms} ms (QoS 0 is not acknowledged)`;
   const note = result.reasonCode ? ` · ${result.reason}` : '';
-  return `✓ published QoS ${qos}${size} · acknowledged in ${ms} ms${note}`;
+  const schema = outcome.notValid ? ` · ⚠ sent although not valid against ${outcome.notValid}` : '';
+  if (result.ack === 'none') return oneLine(`✓ published QoS ${qos}${size} · sent in ${ms} ms (QoS 0 is not acknowledged)${schema}`);
+  return oneLine(`✓ published QoS ${qos}${size} · acknowledged in ${ms} ms${note}${schema}`);
 }
 
 /** At most one line of 200 characters: the decoration is one line after the block. */
@@ -310,4 +312,11 @@ function oneLine(text: string): string {
 /** A connection named by `# @connection`: by id, then by name, then by name in any letter case. */
 export function findConnection<T extends { id: string; name: string }>(connections: readonly T[], wanted: string): T | undefined {
   return connections.find((connection) => connection.id === wanted) ?? connections.find((connection) => connection.name === wanted) ?? connections.find((connection) => connection.name.toLowerCase() === wanted.toLowerCase());
+}
+
+/** A schema's refusal of a block's JSON in one line: "schemas/t.json: /temperature: must be <= 22.5 (and 1 more)". */
+export function schemaRefusal(schema: string, errors: readonly { path: string; message: string }[], more: number): string {
+  const first = errors[0] ? `${errors[0].path || '(root)'}: ${errors[0].message}` : 'not valid';
+  const others = errors.length - 1 + more;
+  return `${schema}: ${first}${others > 0 ? ` (and ${others} more)` : ''}`;
 }

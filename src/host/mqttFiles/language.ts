@@ -33,13 +33,15 @@ import {
   type Range,
   type VariableSources,
 } from '../../shared/mqttFiles';
-import { completionContext, findConnection, markdownText, headerNameSuggestions, headerValueSuggestions, keywordSuggestions, outcomeText, referenceAt, topicHoverText, variableHoverText, variableSuggestions, type BlockOutcome, type Suggestion } from './assist';
+import { completionContext, findConnection, markdownText, headerNameSuggestions, headerValueSuggestions, keywordSuggestions, outcomeText, referenceAt, schemaRefusal, topicHoverText, variableHoverText, variableSuggestions, type BlockOutcome, type Suggestion } from './assist';
 import { confinedReader } from '../../runner/confinedFiles';
 import { MAX_RUN_FILE_BYTES } from '../../runner/types';
 
 export const MQTT_LANGUAGE = 'mqtt';
 /** Diagnostics wait this long after the last keystroke. */
 const DIAGNOSTICS_DELAY_MS = 250;
+/** Blocks whose JSON body is checked against its topic's schema in one diagnostics pass (each is a request to the engine). */
+const MAX_SCHEMA_CHECKED_BLOCKS = 200;
 /** Known topics completion offers. */
 const OFFERED_TOPICS = 2000;
 
@@ -74,6 +76,8 @@ export interface MqttFilesDeps {
   registry: ConnectionRegistry;
   history: PublishHistory;
   log: vscode.LogOutputChannel;
+  /** Fires when the engine has a new set of JSON Schemas: the bodies are checked again. */
+  onDidChangeSchemas?: (listener: () => void) => { dispose(): void };
 }
 
 function toRange(range: Range): vscode.Range {
@@ -156,6 +160,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     );
     // A connection named by a file may come and go; its state shows in the lens.
     this.register(deps.registry.onDidChange(recheckAll));
+    if (deps.onDidChangeSchemas) this.register(deps.onDidChangeSchemas(() => recheckAll()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.lensEmitter.fire()));
     this.register({ dispose: () => this.timers.forEach((timer) => clearTimeout(timer)) });
     this.register(vscode.commands.registerCommand('mqttExplorer.publishMqttBlock', (uri?: unknown, index?: unknown) => this.publishCommand(uri, index)));
@@ -278,11 +283,42 @@ export class MqttFiles extends Disposable implements MqttFileServices {
         );
       }
     }
+    problems.push(...(await this.schemaProblems(parsed, sources)));
+    if (document.isClosed || document.version !== version) return;
     this.diagnostics.set(document.uri, problems);
     if (environmentFile) {
       this.environmentFiles.add(environmentFile.uri.toString());
       this.diagnostics.set(environmentFile.uri, environmentFile.file.diagnostics.map(toDiagnostic));
     }
+  }
+
+  /**
+   * PUBLISH and REQUEST bodies that the JSON Schema bound to their topic (mqttExplorer.schemas)
+   * refuses, checked by the engine as the palette's and the form's drafts are; warnings, since
+   * sending an invalid message on purpose is a test too. At most MAX_SCHEMA_CHECKED_BLOCKS a pass.
+   */
+  private async schemaProblems(parsed: MqttFileDocument, sources: VariableSources): Promise<vscode.Diagnostic[]> {
+    const problems: vscode.Diagnostic[] = [];
+    let checked = 0;
+    for (const block of parsed.blocks) {
+      if ((block.kind !== 'publish' && block.kind !== 'request') || block.hasErrors || !block.body) continue;
+      if (++checked > MAX_SCHEMA_CHECKED_BLOCKS) break;
+      const refusal = await this.schemaRefusalOf(parsed, block.index, sources);
+      if (refusal) problems.push(Object.assign(new vscode.Diagnostic(toRange(block.body.range), `Not valid against ${refusal}.`, vscode.DiagnosticSeverity.Warning), { source: 'mqtt', code: 'schema-violation' }));
+    }
+    return problems;
+  }
+
+  /** Why the schema bound to the block's topic refuses its JSON body (filled in), or undefined: valid, not JSON, no schema, or not resolvable now. */
+  private async schemaRefusalOf(parsed: MqttFileDocument, index: number, sources: VariableSources, mqttVersion: 4 | 5 = 5): Promise<string | undefined> {
+    const resolved = resolveBlock(parsed, parsed.blocks[index], { variables: sources, mqttVersion });
+    if (!resolved.ok || (resolved.block.kind !== 'publish' && resolved.block.kind !== 'request')) return undefined;
+    const payload = resolved.block.payload;
+    if (resolved.block.format !== 'json' || !('text' in payload)) return undefined;
+    const reply = await this.deps.registry.engine.request('checkDraft', { topic: resolved.block.topic, json: payload.text }).catch(() => undefined);
+    const verdict = reply?.verdict;
+    if (!reply?.binding || verdict?.valid !== false) return undefined;
+    return schemaRefusal(reply.binding.schema, verdict.errors, verdict.more);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -448,8 +484,10 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     }
     const draft = toPublishDraft(published)!;
     const encoded = encodePayload(draft.payload, draft.format);
+    // Checked before sending, as the palette and the form check a draft; sent anyway, and said so.
+    const notValid = await this.schemaRefusalOf(parsed, index, sources, connection.profile.mqttVersion);
     const result = await publishDraft(this.deps.registry, this.deps.history, connection.id, draft);
-    return { ok: true, kind: 'publish', qos: published.qos, result, ms: Math.round(performance.now() - started), ...('bytes' in encoded ? { bytes: encoded.bytes.length } : {}) };
+    return { ok: true, kind: 'publish', qos: published.qos, result, ms: Math.round(performance.now() - started), ...('bytes' in encoded ? { bytes: encoded.bytes.length } : {}), ...(notValid ? { notValid } : {}) };
   }
 
   // ---------------------------------------------------------------------------------------------
