@@ -28,7 +28,7 @@ export class EngineCore {
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
-    this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }));
+    this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }), this.decoders);
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));

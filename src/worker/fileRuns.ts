@@ -6,8 +6,10 @@
 import { parseMqttFile, type VariableSources } from '../shared/mqttFiles';
 import { confinedReader } from '../runner/confinedFiles';
 import { runFile } from '../runner/runner';
-import type { RunEvent, RunResult, RunSelection } from '../runner/types';
+import type { RunDecoders, RunEvent, RunResult, RunSelection } from '../runner/types';
+import { compactJson } from '../shared/json';
 import type { ConnectionModel } from './connectionPool';
+import type { DecoderState } from './decoding';
 import { ConnectionRunnerPort } from './runnerPort';
 
 /** Runs at once, over all connections: each holds subscriptions and buffers until it ends. */
@@ -30,7 +32,31 @@ export interface FileRunParams {
 export class FileRuns {
   private readonly runs = new Map<string, AbortController>();
 
-  constructor(private readonly emitEvent: (runId: string, event: RunEvent) => void) {}
+  constructor(
+    private readonly emitEvent: (runId: string, event: RunEvent) => void,
+    /** The bindings of mqttExplorer.decoders: `Format: decoder` blocks encode and compare with them. */
+    private readonly decoders?: DecoderState,
+  ) {}
+
+  /** `Format: decoder` with the engine's bindings, on the connection's Sparkplug B state. */
+  private decodersFor(model: ConnectionModel): RunDecoders | undefined {
+    const state = this.decoders;
+    if (!state) return undefined;
+    const sparkplug = model.payloads.sparkplug;
+    return {
+      encode: async (topic, json) => {
+        const { binding, result } = state.encode({ connectionId: model.id, topic, json, check: true }, (at, text, check) => sparkplug.encode(at, text, { check }));
+        if (!result.ok) throw new Error(binding ? result.error : `${result.error}.`);
+        return result.bytes;
+      },
+      decode: async (topic, payload) => {
+        const binding = state.bindingFor(topic);
+        if (!binding) return undefined;
+        const decoded = state.decodeBytes(topic, payload, binding, sparkplug);
+        return decoded.ok ? compactJson(decoded.value) : undefined;
+      },
+    };
+  }
 
   async run(model: ConnectionModel, params: FileRunParams): Promise<RunResult> {
     if (this.runs.has(params.runId)) throw new Error(`A run ${params.runId} is already going on.`);
@@ -51,6 +77,7 @@ export class FileRuns {
           readFile,
           variables: params.variables,
           signal: controller.signal,
+          decoders: this.decodersFor(model),
           onEvent: (event) => this.emitEvent(params.runId, event),
         },
         params.selection ?? {},
