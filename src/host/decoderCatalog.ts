@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { BoundedFileError, readBoundedFile } from '../worker/boundedFile';
 import { isDeepStrictEqual } from 'node:util';
 import * as vscode from 'vscode';
 import { readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
@@ -411,7 +410,7 @@ export class DecoderCatalog extends Disposable {
 
 /**
  * A file's text, never reading more than `maxBytes` (plus one, to tell a file that grew): on this
- * machine's disk through a non-blocking open checked on the handle (a named pipe does not wait),
+ * machine's disk through the one bounded reader (src/worker/boundedFile.ts: a named pipe does not wait),
  * elsewhere (a virtual workspace) through VS Code's file system after the caller's stat.
  */
 export async function readText(uri: vscode.Uri, maxBytes: number): Promise<string> {
@@ -421,28 +420,11 @@ export async function readText(uri: vscode.Uri, maxBytes: number): Promise<strin
     if (bytes.length > maxBytes) throw tooBig(bytes.length);
     return new TextDecoder().decode(bytes);
   }
-  // O_NONBLOCK is Unix's: Windows has no FIFOs to open, and its constant is undefined there.
-  const handle = await open(uri.fsPath, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error('not a regular file');
-    if (stat.size > maxBytes) throw tooBig(stat.size);
-    let buffer = Buffer.alloc(stat.size + 1);
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length > maxBytes) throw tooBig(length);
-        const larger = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
-        buffer.copy(larger, 0, 0, length);
-        buffer = larger;
-      }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxBytes) throw tooBig(length);
-    return new TextDecoder().decode(buffer.subarray(0, length));
-  } finally {
-    await handle.close().catch(() => undefined);
+    return new TextDecoder().decode(await readBoundedFile(uri.fsPath, maxBytes));
+  } catch (error) {
+    if (!(error instanceof BoundedFileError)) throw error;
+    // Callers write "path: reason": "not a regular file (a named pipe)".
+    throw error.size !== undefined ? tooBig(error.size) : new Error(error.reason.replace(/^is /, ''));
   }
 }

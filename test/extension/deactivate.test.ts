@@ -7,8 +7,8 @@ import * as vscode from 'vscode';
 import { newProfile } from '../../src/shared/profile';
 import type { TestInternals } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
-import { explorer, EXTENSION_ID } from './explorer';
-import { waitFor, waitUntil } from '../helpers/waitFor';
+import { explorer, EXTENSION_ID, saveAndConnect } from './explorer';
+import { waitUntil } from '../helpers/waitFor';
 
 const CONNECTION_ID = 'deactivate-test-will';
 
@@ -39,12 +39,7 @@ describe('Deactivation in a real VS Code: clean disconnects, no last will', func
       subscriptions: [{ topic: 'none/#', qos: 0 }],
       will: { topic: 'wills/deactivate', payload: 'the extension went away', qos: 1, retain: false },
     });
-    const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');
-    await api.profiles.save(profile, 'user');
-    await listed;
-    const connected = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID)?.state.kind === 'connected', 10_000, 'connected to mosquitto');
-    await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: CONNECTION_ID });
-    await connected;
+    await saveAndConnect(api, profile);
   });
 
   after(async () => {

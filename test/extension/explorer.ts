@@ -3,6 +3,8 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { TestInternals } from '../../src/host/api';
+import type { ConnectionProfile } from '../../src/shared/profile';
+import { waitFor } from '../helpers/waitFor';
 
 export const EXTENSION_ID = 'mqtt-explorer-dev.mqtt-explorer';
 
@@ -21,4 +23,19 @@ export async function explorer(): Promise<TestInternals> {
   const internals = (loaded.exports as { testInternals?: () => TestInternals | undefined }).testInternals?.();
   assert.ok(internals, 'testInternals() answers: the extension runs in ExtensionMode.Test');
   return internals;
+}
+
+/** Saves `profile` in the user's settings and waits until the registry lists it as a connection. */
+export async function saveConnection(api: TestInternals, profile: ConnectionProfile): Promise<void> {
+  const listed = waitFor(api.registry.onDidChange, () => api.registry.get(profile.id) !== undefined, 10_000, 'the profile as a connection');
+  await api.profiles.save(profile, 'user');
+  await listed;
+}
+
+/** Saves `profile` and connects it with "MQTT: Connect", as a person would; resolves once connected. */
+export async function saveAndConnect(api: TestInternals, profile: ConnectionProfile): Promise<void> {
+  await saveConnection(api, profile);
+  const connected = waitFor(api.registry.onDidChange, () => api.registry.get(profile.id)?.state.kind === 'connected', 10_000, `connected to ${profile.host}:${profile.port}`);
+  await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: profile.id });
+  await connected;
 }

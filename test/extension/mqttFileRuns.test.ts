@@ -5,8 +5,7 @@ import { newProfile } from '../../src/shared/profile';
 import type { TestInternals } from '../../src/host/api';
 import type { RunEvent } from '../../src/runner/types';
 import { Mosquitto } from '../helpers/mosquitto';
-import { explorer } from './explorer';
-import { waitFor } from '../helpers/waitFor';
+import { explorer, saveConnection } from './explorer';
 
 const CONNECTION_ID = 'mqtt-file-runs-mosquitto';
 const NAME = 'Runs test';
@@ -21,9 +20,7 @@ describe('.mqtt files run in the engine on the file\'s connection, against Debia
     api = await explorer();
     broker = await Mosquitto.create();
     const profile = newProfile(CONNECTION_ID, { name: NAME, host: '127.0.0.1', port: broker.ports.plain, mqttVersion: 5, subscriptions: [{ topic: 'none/#', qos: 0 }] });
-    const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');
-    await api.profiles.save(profile, 'user');
-    await listed;
+    await saveConnection(api, profile);
     // A responder as a device would be: answers each request on its response topic with its correlation data.
     responder = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.ports.plain}`, { protocolVersion: 5 });
     await responder.subscribeAsync('devices/+/get', { qos: 1 });

@@ -6,8 +6,7 @@ import { newProfile } from '../../src/shared/profile';
 import type { TestInternals } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
 import { nextMessage } from '../helpers/mqttMessages';
-import { explorer } from './explorer';
-import { waitFor } from '../helpers/waitFor';
+import { explorer, saveAndConnect } from './explorer';
 
 const CONNECTION_ID = 'publish-test-mosquitto';
 
@@ -21,12 +20,7 @@ describe('"MQTT: Publish" with arguments, against Debian mosquitto (MQTT 5)', fu
     api = await explorer();
     broker = await Mosquitto.create();
     const profile = newProfile(CONNECTION_ID, { name: 'Publish test', host: '127.0.0.1', port: broker.ports.plain, mqttVersion: 5, subscriptions: [{ topic: 'none/#', qos: 0 }] });
-    const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');
-    await api.profiles.save(profile, 'user');
-    await listed;
-    const connected = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID)?.state.kind === 'connected', 10_000, 'connected to mosquitto');
-    await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: CONNECTION_ID });
-    await connected;
+    await saveAndConnect(api, profile);
     subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.ports.plain}`, { protocolVersion: 5 });
     await subscriber.subscribeAsync('pub/#', { qos: 2 });
   });

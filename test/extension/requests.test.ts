@@ -6,7 +6,7 @@ import type { TestInternals } from '../../src/host/api';
 import type { RequestsElement } from '../../src/host/requestsView';
 import type { RequestsSnapshot } from '../../src/shared/requests';
 import { Mosquitto } from '../helpers/mosquitto';
-import { explorer } from './explorer';
+import { explorer, saveAndConnect } from './explorer';
 import { waitFor } from '../helpers/waitFor';
 
 const CONNECTION_ID = 'requests-test-mosquitto';
@@ -26,12 +26,7 @@ describe('The Requests view pairs MQTT 5 requests with their replies (Debian mos
     api = await explorer();
     broker = await Mosquitto.create();
     const profile = newProfile(CONNECTION_ID, { name: 'Requests test', host: '127.0.0.1', port: broker.ports.plain, mqttVersion: 5, subscriptions: [{ topic: '#', qos: 0 }] });
-    const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');
-    await api.profiles.save(profile, 'user');
-    await listed;
-    const connected = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID)?.state.kind === 'connected', 10_000, 'connected to mosquitto');
-    await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: CONNECTION_ID });
-    await connected;
+    await saveAndConnect(api, profile);
     // "connected" comes before the SUBACK: a request published before it would pass unseen.
     const active = () => api.registry.get(CONNECTION_ID)?.subscriptions.every((subscription) => subscription.status.state === 'active') ?? false;
     if (!active()) await waitFor(api.registry.onDidChange, active, 10_000, 'the subscription to # to be active');

@@ -9,7 +9,7 @@ import { newProfile } from '../../src/shared/profile';
 import { PLAYGROUND_SCHEMA_FILTER, playgroundSchema } from '../../tools/workbench/playground';
 import { Mosquitto } from '../helpers/mosquitto';
 import { waitFor, waitUntil } from '../helpers/waitFor';
-import { explorer } from './explorer';
+import { explorer, saveAndConnect } from './explorer';
 
 const CONNECTION_ID = 'schemas-test-mosquitto';
 const SCHEMA_PATH = 'schemas-test/thermostat.schema.json';
@@ -54,12 +54,7 @@ describe('JSON Schemas per topic in a real VS Code, against mosquitto and the de
     await write(schemaUri, playgroundSchema());
     broker = await Mosquitto.create();
     const profile = newProfile(CONNECTION_ID, { name: 'Schemas test', host: '127.0.0.1', port: broker.ports.plain, subscriptions: [{ topic: 'fleet/#', qos: 0 }] });
-    const listed = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID) !== undefined, 10_000, 'the profile as a connection');
-    await api.profiles.save(profile, 'user');
-    await listed;
-    const connected = waitFor(api.registry.onDidChange, () => api.registry.get(CONNECTION_ID)?.state.kind === 'connected', 10_000, 'connected to mosquitto');
-    await vscode.commands.executeCommand('mqttExplorer.connect', { connectionId: CONNECTION_ID });
-    await connected;
+    await saveAndConnect(api, profile);
     await setSchemas([{ filter: PLAYGROUND_SCHEMA_FILTER, schema: SCHEMA_PATH }]);
     await waitUntil(async () => (await api.schemas.ready(), api.schemas.lastSet?.loaded.some((one) => one.file === SCHEMA_PATH) ?? false), 15_000, 'the schema loaded');
     simulator = new DeviceSimulator({ brokerUrl: `mqtt://127.0.0.1:${broker.ports.plain}`, devices: DEVICES, messagesPerSecond: 5 });
