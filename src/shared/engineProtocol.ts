@@ -16,6 +16,7 @@ import type { Point } from './series';
 import type { RequestsSnapshot } from './requests';
 import type { FileRunParams } from '../worker/fileRuns';
 import type { RunEvent, RunResult } from '../runner/types';
+import type { RecorderStatus, RecordingScope } from '../worker/recording/recorder';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -316,6 +317,43 @@ export interface EngineRequests {
   testHook: { params: { action: 'exit' | 'hang' }; result: void };
   /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
   memory: { params: Record<string, never>; result: { heapUsed: number; arrayBuffers: number; rss: number } };
+
+  // ---- Recording (issue 15): a connection's messages streamed to a file (src/worker/recording, docs/recordings.md) ----
+  /**
+   * Starts recording what the connection receives (in `scope`) to `path` (absolute; the recording's
+   * ending is added when missing). Rejects when the file cannot be created. `recording` events follow.
+   */
+  startRecording: { params: StartRecordingParams; result: RecordingStatus };
+  /** Stops a recording: what is buffered is written and the file closed before it resolves. Undefined for an unknown id. */
+  stopRecording: { params: { recordingId: string }; result: RecordingStatus | undefined };
+  /** The running recordings, then the last ones that ended. */
+  recordings: { params: Record<string, never>; result: RecordingStatus[] };
+}
+
+// ---- Recording (issue 15) ----
+export type { RecordingScope } from '../worker/recording/recorder';
+
+export interface StartRecordingParams {
+  connectionId: string;
+  path: string;
+  scope: RecordingScope;
+  gzip: boolean;
+  /** Bytes per file (compressed with gzip) before the next part or the end; 0: no cap. */
+  maxBytes: number;
+  /** Milliseconds per file before the next part or the end; 0: no cap. */
+  maxMs: number;
+  /** At a cap: true starts the next part (`name.part2.mqtt-recording.jsonl`), false stops. */
+  rotate: boolean;
+  /** The write buffer's bound (tests lower it); default 32 MiB. */
+  bufferBytes?: number;
+}
+
+/** A recording's figures (RecorderStatus) with what it records. */
+export interface RecordingStatus extends RecorderStatus {
+  id: string;
+  connectionId: string;
+  scope: RecordingScope;
+  gzip: boolean;
 }
 
 export type EngineRequestName = keyof EngineRequests;
@@ -343,7 +381,9 @@ export type EngineEvent =
   | { kind: 'requests'; connectionId: string; snapshot: RequestsSnapshot }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string }
   /** A block of a `runFile` run started or finished. */
-  | { kind: 'run'; runId: string; event: RunEvent };
+  | { kind: 'run'; runId: string; event: RunEvent }
+  /** A recording's figures: at most one a second while it runs (when they changed), and once when it ends. */
+  | { kind: 'recording'; status: RecordingStatus };
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;

@@ -107,6 +107,9 @@ export interface RawMessage {
   properties: mqtt.IPublishPacket['properties'];
 }
 
+/** The recordings' message hook: every message whole, as received (src/worker/recording). */
+export type RecordHook = (topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, receivedAt: number, properties: MessageProperties | undefined) => void;
+
 /**
  * One broker connection: an MQTT.js client, its state, its live subscriptions and the topics it has
  * seen. Reconnects by itself after a drop, with backoff, and restores its subscriptions.
@@ -132,6 +135,8 @@ export class BrokerConnection implements IDisposable {
   private readonly messageEmitter = new Emitter<RawMessage>();
   /** Every message as received, before the tree cuts it (the `.mqtt` runner listens while it runs; nothing else does). */
   readonly onDidReceiveMessage = this.messageEmitter.event;
+  /** Set only while a recording of this connection runs (src/worker/recording/recordings.ts): without one, a message pays one property read. */
+  recordHook: RecordHook | undefined;
   /** Filters leased apart from the profile's subscriptions (the runner's), with their use counts. */
   private readonly leases = new Map<string, number>();
 
@@ -193,6 +198,9 @@ export class BrokerConnection implements IDisposable {
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
       const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
+      // Before the tree: the whole payload, whatever the tree keeps of it.
+      const record = this.recordHook;
+      if (record) record(topic, payload, packet.qos, packet.retain, receivedAt, properties);
       const update = this.topics.add(topic, {
         payload,
         qos: packet.qos,

@@ -9,6 +9,7 @@ import { FilterIndex } from './topicFilter';
 import { RequestReports } from './requestReports';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
+import { Recordings } from './recording/recordings';
 
 /**
  * Everything the engine worker does, without the worker: a typed handler per request (served by
@@ -25,6 +26,8 @@ export class EngineCore {
   /** MQTT 5 requests paired with their replies, per connection. */
   private readonly requests: RequestReports;
   private readonly fileRuns: FileRuns;
+  /** Recordings of connections to files (issue 15). */
+  private readonly recordings: Recordings;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
@@ -36,7 +39,11 @@ export class EngineCore {
       {
         emit,
         onMessage: (id, node, created) => this.tracker.onMessage(id, node, created),
-        onCreated: (id) => this.tracker.connectionChanged(id),
+        onCreated: (id) => {
+          this.tracker.connectionChanged(id);
+          // A changed profile makes a new connection object: its recordings go on with it.
+          this.recordings.attach(id);
+        },
         onForgotten: (id, parent) => this.tracker.onForgotten(id, parent),
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
         onTraced: (id, topic, payload, properties) =>
@@ -44,6 +51,7 @@ export class EngineCore {
       },
       { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
+    this.recordings = new Recordings((id) => this.pool.get(id)?.connection, (status) => emit({ kind: 'recording', status }));
     const pool = this.pool;
     const tracker = this.tracker;
     this.handlers = {
@@ -54,6 +62,7 @@ export class EngineCore {
       remove: async (params) => {
         tracker.forget(params.connectionId);
         this.requests.forget(params.connectionId);
+        await this.recordings.stopConnection(params.connectionId, 'the connection was removed');
         await pool.remove(params.connectionId);
       },
       reconnectNow: (params) => pool.require(params.connectionId).connection.reconnectNow(),
@@ -167,6 +176,10 @@ export class EngineCore {
           // Hangs on purpose: the host must notice that the worker stopped answering.
         }
       },
+      // ---- Recording (issue 15) ----
+      startRecording: (params) => this.recordings.start(params),
+      stopRecording: (params) => this.recordings.stop(params.recordingId),
+      recordings: () => this.recordings.list(),
       memory: () => {
         const gc = (globalThis as { gc?: () => void }).gc;
         gc?.();
@@ -209,6 +222,8 @@ export class EngineCore {
   async dispose(): Promise<void> {
     this.requests.dispose();
     this.fileRuns.dispose();
+    // Flushed and closed before the connections go.
+    await this.recordings.dispose();
     this.tracker.dispose();
     await this.pool.dispose();
   }
