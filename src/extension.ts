@@ -30,6 +30,7 @@ import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from
 import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
 import { MqttFileTests } from './host/mqttFiles/testing';
+import { Recordings } from './host/recordings';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -292,6 +293,18 @@ export function activate(context: vscode.ExtensionContext): void {
     return result;
   }
 
+  // ---- Recording (issue 15): a connection's messages to a file, in the engine; the status bar while one runs ----
+  // Recordings are flushed and closed by the engine's shutdown (closeAll above, on deactivate).
+  const recordings = new Recordings(engine, registry, settings, log, questions, vscode.Uri.joinPath(context.globalStorageUri, 'recordings').fsPath);
+  context.subscriptions.push(
+    recordings,
+    recordings.onDidChange(() => void vscode.commands.executeCommand('setContext', 'mqttExplorer.recording', recordings.list().length > 0)),
+    // A connection row: all of it; a topic row: its subtree; the palette: asked for. Returns the recording's status.
+    vscode.commands.registerCommand('mqttExplorer.startRecording', (arg?: unknown) => recordings.start(arg).catch((error: unknown) => void report(error))),
+    // The status bar item's command: the one running, or the one picked.
+    vscode.commands.registerCommand('mqttExplorer.stopRecording', (arg?: unknown) => recordings.stop(arg).catch((error: unknown) => void report(error))),
+  );
+
   void autoStart(local, settings, report);
   // Trusting the folder brings its settings in: the local broker and the simulator start then if
   // the folder asks for them. The extension host hears of the trust and of the settings it brings
@@ -313,7 +326,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns };
+    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

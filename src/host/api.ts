@@ -12,6 +12,7 @@ import type { TopicPanels } from './topicPanel';
 import type { MqttFiles } from './mqttFiles/language';
 import type { MqttFileTests } from './mqttFiles/testing';
 import type { MqttFileRuns } from './mqttFiles/runs';
+import type { Recordings } from './recordings';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
@@ -49,5 +50,7 @@ export interface TestInternals {
   readonly mqttFileTests: MqttFileTests;
   /** Runs of `.mqtt` files in the engine. */
   readonly mqttFileRuns: MqttFileRuns;
+  /** Recordings to files (issue 15): the running ones and the status bar item's text. */
+  readonly recordings: Recordings;
 }
 

@@ -45,10 +45,16 @@ export const SETTING_TYPES = {
   'limits.maxPayloadKib': 'integer',
   'limits.totalMib': 'integer',
   'requests.timeoutSeconds': 'integer',
+  // ---- Recording (issue 15) ----
+  'recordings.folder': 'string',
+  'recordings.gzip': 'boolean',
+  'recordings.maxMegabytes': 'integer',
+  'recordings.maxMinutes': 'integer',
+  'recordings.rotate': 'boolean',
 } as const satisfies Record<string, SettingSchema['type']>;
 
 export type SettingKey = keyof typeof SETTING_TYPES;
-type TypeOf<T> = T extends 'boolean' ? boolean : T extends 'array' ? string[] : number;
+type TypeOf<T> = T extends 'boolean' ? boolean : T extends 'array' ? string[] : T extends 'string' ? string : number;
 export type SettingValue<K extends SettingKey> = TypeOf<(typeof SETTING_TYPES)[K]>;
 
 /** A configured value that was not used as it is: which setting, what it held, and what is used instead. */

@@ -25,6 +25,12 @@ const HOSTILE: Record<SettingKey, { value: unknown; used: unknown; user?: true }
   'limits.maxPayloadKib': { value: 1e12, used: 262_144 },
   'limits.totalMib': { value: 'x', used: 256 },
   'requests.timeoutSeconds': { value: 1e9, used: 3600 },
+  // ---- Recording (issue 15) ----
+  'recordings.folder': { value: 42, used: '' },
+  'recordings.gzip': { value: 'yes', used: false },
+  'recordings.maxMegabytes': { value: -1, used: 0 },
+  'recordings.maxMinutes': { value: 1e12, used: 525_600 },
+  'recordings.rotate': { value: 'no', used: true },
 };
 
 const config = () => vscode.workspace.getConfiguration('mqttExplorer');

@@ -194,7 +194,9 @@ describe('Recorder (src/worker/recording/recorder.ts): a connection\'s messages 
     mkdirSync(join(dir, 'x'));
     await assert.rejects(new Recorder(options('x', { path: join(dir, 'x') })).start(), /Cannot record to .*x: it is a folder \(EISDIR\)/);
     execFileSync('touch', [blocker]);
-    await assert.rejects(new Recorder(options('y', { path: join(blocker, 'y.mqtt-recording.jsonl') })).start(), /Cannot create the folder/);
+    await assert.rejects(new Recorder(options('y', { path: join(blocker, 'y.mqtt-recording.jsonl') })).start(), /Cannot create the folder .*: a part of the path is a file, not a folder \(ENOTDIR\)/);
+    // Node's recursive mkdir never returns here: the recorder makes folders level by level.
+    await assert.rejects(new Recorder(options('z', { path: '/proc/no-such-place/deeper/z.mqtt-recording.jsonl' })).start(), /Cannot create the folder of \/proc\/no-such-place\/deeper\/z\.mqtt-recording\.jsonl: the folder does not exist \(ENOENT\)/);
   });
 
   describe('a full disk (a 256 KiB tmpfs)', function () {

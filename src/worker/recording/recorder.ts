@@ -8,7 +8,7 @@
  * stops with it.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -118,6 +118,33 @@ export function scopeMatcher(scope: RecordingScope): (topic: string) => boolean 
   return (topic) => filters.some((filter) => topicMatchesFilter(filter, topic));
 }
 
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns for a path under /proc
+ * (seen with Node 20: it retries the ENOENT forever on a thread of the pool), and the path is the user's.
+ */
+async function makeFolder(folder: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = folder; ; ) {
+    try {
+      if (!(await stat(current)).isDirectory()) throw Object.assign(new Error(`${current} is not a folder`), { code: 'ENOTDIR' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      missing.push(current);
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
 /** Node's error codes as a reader would say them. */
 function describeWriteError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
@@ -136,6 +163,8 @@ function describeWriteError(error: NodeJS.ErrnoException): string {
       return 'the folder does not exist (ENOENT)';
     case 'EISDIR':
       return 'it is a folder (EISDIR)';
+    case 'ENOTDIR':
+      return 'a part of the path is a file, not a folder (ENOTDIR)';
     default:
       return error.code ? `${error.message}` : String(error.message ?? error);
   }
@@ -200,7 +229,7 @@ export class Recorder {
   /** Opens the first file (its folder made when missing). Rejects with a clear sentence when it cannot be written. */
   async start(): Promise<void> {
     try {
-      await mkdir(dirname(this.options.path), { recursive: true });
+      await makeFolder(dirname(this.options.path));
     } catch (error) {
       throw new Error(`Cannot create the folder of ${this.options.path}: ${describeWriteError(error as NodeJS.ErrnoException)}.`);
     }
