@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt from 'mqtt';
@@ -24,7 +26,10 @@ import { TELEMETRY_PROTO, TELEMETRY_PROTO_FILE, TELEMETRY_TYPE } from './telemet
  * seconds after the other phases, with the engine's heap after GC every 10 s), --protobuf (the
  * telemetry as Protobuf, bench/telemetryProto.ts, for the bare client and the engine alike; the
  * engine gets a decoder binding for the bench's topics before the flood, so its shown rows read
- * decoded values, and must still take the flood as fast: decoding is lazy), --json.
+ * decoded values, and must still take the flood as fast: decoding is lazy), --record (each round
+ * has a third phase: the engine again with a recording of the connection on, to a file in the
+ * temporary folder; its median is compared with the baseline's, and the worker's memory is taken
+ * while the recording runs), --json.
  */
 
 interface Options {
@@ -41,6 +46,8 @@ interface Options {
   soakSeconds: number;
   payload: 'json' | 'protobuf';
   json: boolean;
+  /** Recording (issue 15): a third phase per round with a recording on. */
+  record: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -62,6 +69,7 @@ function parseOptions(argv: string[]): Options {
     soakSeconds: value('soak-seconds', 0),
     payload: argv.includes('--protobuf') ? 'protobuf' : 'json',
     json: argv.includes('--json'),
+    record: argv.includes('--record'),
   };
 }
 
@@ -165,6 +173,11 @@ async function bench(options: Options, broker: Broker): Promise<void> {
   };
   const baselineRates: number[] = [];
   const engineRates: number[] = [];
+  const recordDir = options.record ? mkdtempSync(join(tmpdir(), 'mqtt-explorer-bench-recording-')) : undefined;
+  const recordRates: number[] = [];
+  const recordMemory: number[] = [];
+  const recordRss: number[] = [];
+  const recorded = { messages: 0, dropped: 0, bytes: 0, errors: [] as string[] };
   let baselineLost = 0;
   let sent = 0;
   let engineReceived = 0;
@@ -187,7 +200,36 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     engineReceived = live.count;
     engineRates.push((live.count - before) / ((live.lastAt - startedAt) / 1000));
     say(`round ${round + 1}: engine   ${Math.round(engineRates.at(-1) ?? 0).toLocaleString('en-US')} msg/s`);
+
+    // ---- Recording (issue 15): the same flood with a recording of the connection on ----
+    if (recordDir) {
+      const recording = await engine.request('startRecording', { connectionId, path: join(recordDir, `round-${round}`), scope: { kind: 'all' }, gzip: false, maxBytes: 0, maxMs: 0, rotate: false });
+      const beforeRecorded = engineReceived;
+      const phase = await measure(async () => {
+        const firstSeen = waitForCount(stats, beforeRecorded + 1, 60_000);
+        const sentLive = publish({ url: broker.url, prefix: `bench-live/r${round}`, messages: options.messages, topics: options.topics, retain: false, payload: options.payload });
+        const first = (await firstSeen).lastAt;
+        const counted = await waitForCount(stats, beforeRecorded + options.messages);
+        sent += (await sentLive).sent;
+        return { counted, first };
+      });
+      engineReceived = phase.counted.count;
+      recordRates.push((phase.counted.count - beforeRecorded) / ((phase.counted.lastAt - phase.first) / 1000));
+      // The worker's memory with the recording still on (its buffer draining, or drained).
+      const memory = await engine.request('memory', {});
+      recordMemory.push((memory.heapUsed + memory.arrayBuffers) / 1024 / 1024);
+      recordRss.push(memory.rss / 1024 / 1024);
+      const stopped = await engine.request('stopRecording', { recordingId: recording.id });
+      recorded.messages += stopped?.messages ?? 0;
+      recorded.dropped += stopped?.dropped ?? 0;
+      recorded.bytes += stopped?.bytes ?? 0;
+      if (stopped?.error) recorded.errors.push(stopped.error);
+      say(`round ${round + 1}: engine recording ${Math.round(recordRates.at(-1) ?? 0).toLocaleString('en-US')} msg/s (${(stopped?.messages ?? 0).toLocaleString('en-US')} recorded, ${stopped?.dropped ?? 0} dropped; worker heap ${recordMemory.at(-1)?.toFixed(1)} MiB)`);
+      rmSync(stopped?.file ?? '', { force: true });
+    }
   }
+
+  if (recordDir) rmSync(recordDir, { recursive: true, force: true });
 
   // The shown telemetry row, as the Topics view has it (decoded with --protobuf).
   const shown = await engine.request('snapshot', { connectionId, node: { topic: 'bench-live/r0/site-0/device-0/telemetry' } });
@@ -241,6 +283,16 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     baselineLost,
     changeReports: reports,
     ...(soak && { soakMsgsPerSec: soak.rate, soakHeapMb: soak.heapMb }),
+    ...(recordDir && {
+      recordMsgsPerSec: Math.round(median(recordRates)),
+      recordRatio: Number((median(recordRates) / median(baselineRates)).toFixed(3)),
+      recordHeapMbMax: Number(Math.max(...recordMemory).toFixed(1)),
+      recordRssMbMax: Number(Math.max(...recordRss).toFixed(1)),
+      recordedMessages: recorded.messages,
+      recordedDropped: recorded.dropped,
+      recordedBytes: recorded.bytes,
+      recordErrors: recorded.errors,
+    }),
     ...(simulator && {
       simulatorMsgsPerSec: simulator.workerRate,
       idleHostLoopP99Ms: simulator.idle.p99,
@@ -294,6 +346,15 @@ async function bench(options: Options, broker: Broker): Promise<void> {
     ['lost (sent - kept - dropped)', `${result.lost} (baseline lost ${result.baselineLost})`],
     ['change reports to the host', String(result.changeReports)],
   ];
+  if (recordDir) {
+    rows.push(
+      [`engine with a recording on, median`, `${result.recordMsgsPerSec?.toLocaleString('en-US')} msg/s`],
+      ['ratio recording / baseline', String(result.recordRatio)],
+      ['recorded / dropped (buffer full) / bytes', `${recorded.messages} / ${recorded.dropped} / ${recorded.bytes}`],
+      ['worker heap + buffers / RSS while recording (max)', `${result.recordHeapMbMax} MiB / ${result.recordRssMbMax} MiB`],
+    );
+    if (recorded.errors.length) rows.push(['recording errors', recorded.errors.join(' | ')]);
+  }
   if (soak) rows.push([`soak at ${soak.rate.toLocaleString('en-US')} msg/s: heap after GC every 10 s`, `${soak.heapMb.join(', ')} MiB`]);
   if (simulator) {
     rows.push(
