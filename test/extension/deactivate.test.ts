@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -8,7 +9,9 @@ import { newProfile } from '../../src/shared/profile';
 import type { TestInternals } from '../../src/host/api';
 import { Mosquitto } from '../helpers/mosquitto';
 import { explorer, EXTENSION_ID, saveAndConnect } from './explorer';
-import { waitUntil } from '../helpers/waitFor';
+import { waitFor, waitUntil } from '../helpers/waitFor';
+import type { RecordingStatus } from '../../src/shared/engineProtocol';
+import { readRecordingLines } from '../../src/shared/recording/reader';
 
 const CONNECTION_ID = 'deactivate-test-will';
 
@@ -53,11 +56,27 @@ describe('Deactivation in a real VS Code: clean disconnects, no last will', func
     assert.ok(await vscode.commands.executeCommand<{ devices: number } | undefined>('mqttExplorer.startSimulator'));
     assert.equal(api.localDevelopment.simulatorRunning, true);
 
+    // ---- Recording (issue 15): a gzip recording running at deactivate is flushed and closed (a cut gzip stream does not read) ----
+    const recordingsFolder = mkdtempSync(join(tmpdir(), 'mqtt-explorer-deactivate-recording-'));
+    await vscode.workspace.getConfiguration('mqttExplorer').update('recordings.gzip', true, vscode.ConfigurationTarget.Global);
+    const recording = await vscode.commands.executeCommand<RecordingStatus | undefined>('mqttExplorer.startRecording', { connectionId: CONNECTION_ID, path: join(recordingsFolder, 'at-deactivate') });
+    assert.ok(recording, 'a recording started');
+    assert.ok(recording.file.endsWith('.mqtt-recording.jsonl.gz'), recording.file);
+    const counted = waitFor(api.recordings.onDidChange, (status) => status.id === recording.id && status.messages >= 5, 15_000, 'five messages recorded');
+    for (let i = 0; i < 5; i++) await observer.publishAsync(`none/rec/${i}`, `m${i}`, { qos: 1 });
+    await counted;
+
     // The module VS Code loaded (through Node's require), not a second copy: its deactivate is the real one.
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
     const loaded = require.cache[realpathSync(join(extension.extensionPath, 'dist', 'extension.js'))];
     assert.ok(loaded, 'the extension module is in the require cache');
     await (loaded.exports as { deactivate(): Promise<void> }).deactivate();
+
+    const recorded: string[] = [];
+    for await (const line of readRecordingLines(recording.file)) if (line.parsed.kind === 'message') recorded.push(line.parsed.message.topic);
+    assert.deepEqual(recorded, ['none/rec/0', 'none/rec/1', 'none/rec/2', 'none/rec/3', 'none/rec/4'], 'the recording was flushed and closed');
+    await vscode.workspace.getConfiguration('mqttExplorer').update('recordings.gzip', undefined, vscode.ConfigurationTarget.Global);
+    rmSync(recordingsFolder, { recursive: true, force: true });
 
     const left = new RegExp(`Client ${clientId} (disconnected|closed its connection)`);
     await waitUntil(async () => left.test(broker.log), 10_000, 'mosquitto to log the end of the connection');
