@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -199,6 +199,33 @@ describe('Recorder (src/worker/recording/recorder.ts): a connection\'s messages 
     await assert.rejects(new Recorder(options('z', { path: '/proc/no-such-place/deeper/z.mqtt-recording.jsonl' })).start(), /Cannot create the folder of \/proc\/no-such-place\/deeper\/z\.mqtt-recording\.jsonl: the folder does not exist \(ENOENT\)/);
   });
 
+  it('a file-size limit (prlimit --fsize, SIGXFSZ ignored) stops the recording with EFBIG, the file, and the count', function () {
+    const prlimit = spawnSync('prlimit', ['--version'], { stdio: 'ignore' });
+    if (prlimit.error) this.skip();
+    // The writer runs in a child process: the limit is the process's, and must not touch the test runner.
+    const script = `
+      process.on('SIGXFSZ', () => {});
+      const { Recorder } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'worker', 'recording', 'recorder.js'))});
+      const recorder = new Recorder({ path: ${JSON.stringify(join(dir, 'limited.mqtt-recording.jsonl'))}, scope: { kind: 'all' }, gzip: false, maxBytes: 0, maxMs: 0, rotate: false });
+      recorder.onEnded = (status) => { console.log(JSON.stringify(status)); process.exit(0); };
+      recorder.start().then(async () => {
+        const payload = new Uint8Array(1000).fill(0x61);
+        for (let turn = 0; turn < 200; turn++) {
+          for (let i = 0; i < 10; i++) recorder.offer('limited/' + i, payload, 0, false, 1, undefined);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await recorder.stop();
+        console.log(JSON.stringify(recorder.status()));
+      });
+    `;
+    const child = spawnSync('prlimit', ['--fsize=65536', process.execPath, '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const status = JSON.parse(child.stdout.trim().split('\n')[0]) as RecorderStatus;
+    assert.equal(status.state, 'failed');
+    assert.match(status.error ?? '', /^Recording to .*limited\.mqtt-recording\.jsonl stopped: the file is larger than the system allows \(EFBIG\)\. [\d,]+ messages were written before/);
+    assert.ok(statSync(status.file).size <= 65536);
+  });
+
   describe('a full disk (a 256 KiB tmpfs)', function () {
     let small: string;
     before(function () {
@@ -208,7 +235,7 @@ describe('Recorder (src/worker/recording/recorder.ts): a connection\'s messages 
         execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', small], { stdio: 'pipe' });
       } catch {
         rmSync(small, { recursive: true, force: true });
-        // test/unit/recorderDiskFull covers it with a file-size limit where mounting is not allowed.
+        // The file-size limit test below covers it where mounting is not allowed.
         this.skip();
       }
     });
