@@ -5,8 +5,8 @@
  * The setting can come from a folder's settings file, so it is untrusted input: every entry is checked
  * and an entry with any problem is left out, with an error that names its index and field.
  */
-import { isRecord } from './guards';
 import { validateTopicFilter } from './profile';
+import { readSettingList, workspacePathProblem } from './settingList';
 
 export const BINDING_FORMATS = ['protobuf', 'cbor', 'msgpack', 'avro', 'sparkplug'] as const;
 export type BindingFormat = (typeof BINDING_FORMATS)[number];
@@ -24,7 +24,6 @@ export interface DecoderBinding {
 /** More bindings than this are not used (the first ones are). */
 export const MAX_DECODER_BINDINGS = 200;
 const MAX_TYPE_NAME = 512;
-const MAX_SCHEMA_PATH = 1024;
 
 /** What topics under `spBv1.0/` get when no binding matches them. */
 export const SPARKPLUG_DEFAULT: Readonly<DecoderBinding> = Object.freeze({ topic: 'spBv1.0/#', format: 'sparkplug' });
@@ -41,68 +40,41 @@ export interface BindingsRead {
 const FIELDS = new Set(['topic', 'format', 'type', 'schema']);
 const TYPE_NAME = /^\.?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** Why `path` is not a workspace-relative file path, or undefined. */
-function schemaPathProblem(path: string, extension: string): string | undefined {
-  if (path.length === 0) return 'cannot be empty';
-  if (path.length > MAX_SCHEMA_PATH) return `can be at most ${MAX_SCHEMA_PATH} characters`;
-  if (path.includes('\u0000')) return 'cannot contain the null character';
-  if (path.includes('\\')) return 'separates folders with /, not \\';
-  if (path.startsWith('/') || path.startsWith('~') || /^[A-Za-z]:/.test(path)) return 'must be relative to the workspace folder';
-  if (path.split('/').some((part) => part === '..' || part === '')) return 'cannot contain .. or empty folder names';
-  if (!path.endsWith(extension)) return `must be a ${extension} file`;
-  return undefined;
-}
-
 /** Reads the setting's value (anything a settings file can hold) into checked bindings and errors. */
 export function readDecoderBindings(value: unknown, setting = 'mqttExplorer.decoders'): BindingsRead {
-  const bindings: DecoderBinding[] = [];
-  const errors: string[] = [];
-  if (value === undefined || value === null) return { bindings, errors };
-  if (!Array.isArray(value)) return { bindings, errors: [`${setting}: a list of bindings expected, got ${typeof value}`] };
-  if (value.length > MAX_DECODER_BINDINGS) errors.push(`${setting}: ${value.length} bindings, only the first ${MAX_DECODER_BINDINGS} are used`);
-  const count = Math.min(value.length, MAX_DECODER_BINDINGS);
-  for (let index = 0; index < count; index++) {
-    const entry: unknown = value[index];
-    const at = `${setting}[${index}]`;
-    if (!isRecord(entry)) {
-      errors.push(`${at}: an object expected, got ${Array.isArray(entry) ? 'a list' : entry === null ? 'null' : typeof entry}`);
-      continue;
-    }
-    const problems: string[] = [];
-    for (const key of Object.keys(entry)) if (!FIELDS.has(key)) problems.push(`${at}.${key}: not a field of a binding (topic, format, type, schema)`);
-    const { topic, format, type, schema } = entry;
-    if (typeof topic !== 'string') problems.push(`${at}.topic: a topic filter expected`);
-    else {
-      const problem = validateTopicFilter(topic);
-      if (problem) problems.push(`${at}.topic: ${problem}`);
-    }
-    if (typeof format !== 'string' || !(BINDING_FORMATS as readonly string[]).includes(format)) {
-      problems.push(`${at}.format: one of ${BINDING_FORMATS.join(', ')} expected${typeof format === 'string' ? `, got "${format.slice(0, 40)}"` : ''}`);
-    } else {
-      if (format === 'protobuf') {
-        if (type === undefined) problems.push(`${at}.type: a protobuf binding needs the message type (e.g. "sensors.Reading")`);
-      } else if (type !== undefined) problems.push(`${at}.type: only a protobuf binding takes a message type`);
-      if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: an avro binding needs its .avsc file`);
-      if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: only protobuf and avro bindings take a schema file`);
-      if (typeof schema === 'string' && (format === 'protobuf' || format === 'avro')) {
-        const problem = schemaPathProblem(schema, format === 'protobuf' ? '.proto' : '.avsc');
-        if (problem) problems.push(`${at}.schema: ${problem}`);
-      }
-    }
-    if (type !== undefined && (typeof type !== 'string' || type.length > MAX_TYPE_NAME || !TYPE_NAME.test(type))) {
-      problems.push(`${at}.type: a message type's full name expected (letters, digits, _ and dots)`);
-    }
-    if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: a file path expected`);
-    if (problems.length) {
-      errors.push(...problems);
-      continue;
-    }
-    const binding: DecoderBinding = { topic: topic as string, format: format as BindingFormat };
-    if (type !== undefined) binding.type = type as string;
-    if (schema !== undefined) binding.schema = schema as string;
-    bindings.push(binding);
+  const { entries, errors } = readSettingList(value, { setting, max: MAX_DECODER_BINDINGS, fields: FIELDS, entryName: 'a binding (topic, format, type, schema)', read: readBinding });
+  return { bindings: entries, errors };
+}
+
+function readBinding(entry: Record<string, unknown>, at: string, problems: string[]): DecoderBinding | undefined {
+  const { topic, format, type, schema } = entry;
+  if (typeof topic !== 'string') problems.push(`${at}.topic: a topic filter expected`);
+  else {
+    const problem = validateTopicFilter(topic);
+    if (problem) problems.push(`${at}.topic: ${problem}`);
   }
-  return { bindings, errors };
+  if (typeof format !== 'string' || !(BINDING_FORMATS as readonly string[]).includes(format)) {
+    problems.push(`${at}.format: one of ${BINDING_FORMATS.join(', ')} expected${typeof format === 'string' ? `, got "${format.slice(0, 40)}"` : ''}`);
+  } else {
+    if (format === 'protobuf') {
+      if (type === undefined) problems.push(`${at}.type: a protobuf binding needs the message type (e.g. "sensors.Reading")`);
+    } else if (type !== undefined) problems.push(`${at}.type: only a protobuf binding takes a message type`);
+    if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: an avro binding needs its .avsc file`);
+    if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: only protobuf and avro bindings take a schema file`);
+    if (typeof schema === 'string' && (format === 'protobuf' || format === 'avro')) {
+      const problem = workspacePathProblem(schema, format === 'protobuf' ? '.proto' : '.avsc');
+      if (problem) problems.push(`${at}.schema: ${problem}`);
+    }
+  }
+  if (type !== undefined && (typeof type !== 'string' || type.length > MAX_TYPE_NAME || !TYPE_NAME.test(type))) {
+    problems.push(`${at}.type: a message type's full name expected (letters, digits, _ and dots)`);
+  }
+  if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: a file path expected`);
+  if (problems.length) return undefined;
+  const binding: DecoderBinding = { topic: topic as string, format: format as BindingFormat };
+  if (type !== undefined) binding.type = type as string;
+  if (schema !== undefined) binding.schema = schema as string;
+  return binding;
 }
 
 const SLASH = 0x2f;

@@ -40,7 +40,7 @@ describe('Decoders: bindings (mqttExplorer.decoders)', () => {
       /^mqttExplorer\.decoders\[8\]\.topic: a topic filter expected$/,
       /^mqttExplorer\.decoders\[9\]\.type: only a protobuf binding takes a message type$/,
       /^mqttExplorer\.decoders\[10\]\.schema: only protobuf and avro bindings take a schema file$/,
-      /^mqttExplorer\.decoders\[11\]\.schema: cannot contain \.\. or empty folder names$/,
+      /^mqttExplorer\.decoders\[11\]\.schema: cannot contain \., \.\. or empty folder names$/,
       /^mqttExplorer\.decoders\[12\]\.schema: must be relative to the workspace folder$/,
       /^mqttExplorer\.decoders\[13\]\.schema: must be a \.avsc file$/,
       /^mqttExplorer\.decoders\[14\]\.type: a message type's full name expected/,
@@ -53,6 +53,14 @@ describe('Decoders: bindings (mqttExplorer.decoders)', () => {
     expected.forEach((pattern, index) => assert.match(errors[index], pattern));
     assert.deepEqual(readDecoderBindings({ topic: '#' }).errors, ['mqttExplorer.decoders: a list of bindings expected, got object']);
     assert.deepEqual(readDecoderBindings(undefined), { bindings: [], errors: [] });
+    // The same path rules as mqttExplorer.schemas (one check): no "." part, no URL.
+    assert.deepEqual(
+      readDecoderBindings([
+        { topic: 'a', format: 'avro', schema: './a.avsc' },
+        { topic: 'b', format: 'protobuf', type: 'x.Y', schema: 'https://example.com/a.proto' },
+      ]).errors,
+      ['mqttExplorer.decoders[0].schema: cannot contain ., .. or empty folder names', 'mqttExplorer.decoders[1].schema: must be relative to the workspace folder'],
+    );
   });
 
   it(`uses at most ${MAX_DECODER_BINDINGS} bindings and says so`, () => {
