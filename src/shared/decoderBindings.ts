@@ -6,6 +6,7 @@
  * and an entry with any problem is left out, with an error that names its index and field.
  */
 import { validateTopicFilter } from './profile';
+import { topicMatchesFilter } from './topicRules';
 import { readSettingList, workspacePathProblem } from './settingList';
 
 export const BINDING_FORMATS = ['protobuf', 'cbor', 'msgpack', 'avro', 'sparkplug'] as const;
@@ -77,45 +78,9 @@ function readBinding(entry: Record<string, unknown>, at: string, problems: strin
   return binding;
 }
 
-const SLASH = 0x2f;
-const PLUS = 0x2b;
-const HASH = 0x23;
-const DOLLAR = 0x24;
-
-/**
- * Whether `topic` matches the filter (MQTT §4.7): level by level with indexes into both strings, no
- * recursion, no regular expression, nothing allocated (a topic can have 20,000 levels and 64 KiB).
- * `#` matches the rest, including the parent level ("a/#" matches "a"); `+` one level, also an
- * empty one; a topic starting with `$` is not matched by a filter starting with a wildcard.
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.charCodeAt(0) === DOLLAR && (filter.charCodeAt(0) === PLUS || filter.charCodeAt(0) === HASH)) return false;
-  let filterAt = 0;
-  let topicAt = 0;
-  for (;;) {
-    let filterEnd = filter.indexOf('/', filterAt);
-    if (filterEnd < 0) filterEnd = filter.length;
-    const length = filterEnd - filterAt;
-    if (length === 1 && filter.charCodeAt(filterAt) === HASH) return true;
-    let topicEnd = topic.indexOf('/', topicAt);
-    if (topicEnd < 0) topicEnd = topic.length;
-    if (!(length === 1 && filter.charCodeAt(filterAt) === PLUS)) {
-      if (topicEnd - topicAt !== length) return false;
-      for (let offset = 0; offset < length; offset++) if (filter.charCodeAt(filterAt + offset) !== topic.charCodeAt(topicAt + offset)) return false;
-    }
-    const filterDone = filterEnd === filter.length;
-    const topicDone = topicEnd === topic.length;
-    if (filterDone && topicDone) return true;
-    if (filterDone) return false;
-    if (topicDone) return filter.length === filterEnd + 2 && filter.charCodeAt(filterEnd + 1) === HASH && filter.charCodeAt(filterEnd) === SLASH;
-    filterAt = filterEnd + 1;
-    topicAt = topicEnd + 1;
-  }
-}
-
 /** The binding that decodes `topic`: the first that matches; else Sparkplug B for `spBv1.0/…`; else none. */
 export function bindingFor(topic: string, bindings: readonly DecoderBinding[]): DecoderBinding | undefined {
-  for (const binding of bindings) if (topicMatches(binding.topic, topic)) return binding;
+  for (const binding of bindings) if (topicMatchesFilter(binding.topic, topic)) return binding;
   return topic.startsWith(SPARKPLUG_PREFIX) ? SPARKPLUG_DEFAULT : undefined;
 }
 

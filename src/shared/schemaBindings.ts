@@ -6,8 +6,8 @@
  * The setting can come from a folder's settings file, so it is untrusted input: every entry is
  * checked and an entry with any problem is left out, with an error that names its index and field.
  */
-import { topicMatches } from './decoderBindings';
 import { validateTopicFilter } from './profile';
+import { topicMatchesFilter } from './topicRules';
 import { readSettingList, workspacePathProblem } from './settingList';
 
 export const SCHEMAS_SETTING = 'mqttExplorer.schemas';
@@ -62,7 +62,7 @@ function readBinding(entry: Record<string, unknown>, at: string, problems: strin
 
 /** The binding that checks `topic`: the first whose filter matches it. */
 export function schemaBindingFor(topic: string, bindings: readonly SchemaBinding[]): SchemaBinding | undefined {
-  for (const binding of bindings) if (topicMatches(binding.filter, topic)) return binding;
+  for (const binding of bindings) if (topicMatchesFilter(binding.filter, topic)) return binding;
   return undefined;
 }
 
