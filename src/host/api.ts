@@ -15,6 +15,7 @@ import type { MqttFileRuns } from './mqttFiles/runs';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
+import type { FileQuestions, ReplayController } from './replay';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -49,5 +50,9 @@ export interface TestInternals {
   readonly mqttFileTests: MqttFileTests;
   /** Runs of `.mqtt` files in the engine. */
   readonly mqttFileRuns: MqttFileRuns;
+  /** Replays of recordings (issue 15). */
+  readonly replays: ReplayController;
+  /** The questions Replay Recording and Export Snapshot ask (input boxes, file dialogs): a test replaces them to answer. */
+  readonly fileQuestions: FileQuestions;
 }
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { headerLine, messageLine, type RecordedMessage } from '../../src/shared/recording/format';
 import { Replay, rewriteTopic, type ReplayClock, type ReplayOptions, type ReplayProgress, type ReplayTarget } from '../../src/worker/recording/replay';
 import type { MessageProperties } from '../../src/worker/topicTree';
+import { formatDuration, playingTime, progressLine, replaySummary } from '../../src/shared/replayText';
 
 /** Virtual time: a sleep moves the clock on at once, so timing is checked exactly and without waiting. */
 class VirtualClock implements ReplayClock {
@@ -244,5 +245,21 @@ describe('Replay of a recording (timing with an injected clock)', () => {
     assert.ok(reports.length <= 20 * 4 + 3, `${reports.length} reports`);
     assert.equal(reports.at(-1)?.state, 'done');
     assert.ok(final.fileOffset && final.fileOffset === final.fileSize, `${final.fileOffset} of ${final.fileSize}`);
+  });
+});
+
+describe('What the extension says of a replay (src/shared/replayText.ts)', () => {
+  const base: ReplayProgress = { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, systemTopics: 0, propertiesDropped: 0 };
+  it('durations, the progress line and the summary with everything not sent', () => {
+    assert.deepEqual([formatDuration(250), formatDuration(12_340), formatDuration(185_000), formatDuration(3_725_000)], ['250 ms', '12 s', '3 min 05 s', '1 h 02 min']);
+    assert.equal(playingTime(60_000, { kind: 'speed', factor: 4 }), 15_000);
+    assert.equal(playingTime(60_000, { kind: 'asap' }), undefined);
+    assert.equal(
+      progressLine({ ...base, sent: 120, bytes: 2048, position: 45_000, refused: 2 }, { messages: 1234, firstTime: 0, lastTime: 723_000 }),
+      '120 of 1,234 messages · 2.0 KiB · 45 s of 12 min 03 s played · 2 refused',
+    );
+    const summary = replaySummary({ ...base, state: 'done', sent: 10, bytes: 100, refused: 1, lastRefusal: 'x/y: Not authorized', skipped: 2, skippedLines: [{ line: 3, reason: 'not JSON' }], systemTopics: 4, propertiesDropped: 5 }, 'Broker B');
+    assert.match(summary, /^Replay to Broker B finished\. 10 messages sent \(100 B\); 1 refused \(last: x\/y: Not authorized\); 2 lines skipped \(line 3: not JSON\); 4 on \$ topics not published .*; 5 without their MQTT 5 properties/);
+    assert.match(replaySummary({ ...base, state: 'failed', reason: 'ENOENT' }, 'B'), /^Replay to B failed: ENOENT\. 0 messages sent/);
   });
 });
