@@ -267,7 +267,7 @@ export class ReplayController extends Disposable {
           target,
           file: options.path,
           timing: options.timing,
-          progress: { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, systemTopics: 0, propertiesDropped: 0 },
+          progress: { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, unacknowledged: 0, systemTopics: 0, propertiesDropped: 0 },
           total,
           onProgress: (progress) => {
             const fraction = total?.messages && !options.loop ? progress.sent / total.messages : progress.fileSize ? (progress.fileOffset ?? 0) / progress.fileSize : undefined;

@@ -65,6 +65,7 @@ export function replaySummary(progress: ReplayProgress, target: string): string 
     const first = progress.skippedLines[0];
     parts.push(`${number(progress.skipped)} line${progress.skipped === 1 ? '' : 's'} skipped${first ? ` (line ${first.line}: ${first.reason})` : ''}`);
   }
+  if (progress.unacknowledged) parts.push(`${number(progress.unacknowledged)} handed to the connection but not acknowledged when cancelled (it may still arrive)`);
   if (progress.systemTopics) parts.push(`${number(progress.systemTopics)} on $ topics not published (the broker's own)`);
   if (progress.propertiesDropped) parts.push(`${number(progress.propertiesDropped)} without their MQTT 5 properties (the connection is MQTT 3.1.1)`);
   return `${head}. ${parts.join('; ')}.`;

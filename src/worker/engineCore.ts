@@ -235,9 +235,8 @@ function replayTarget(model: ConnectionModel, current: () => ConnectionModel | u
   const name = model.connection.profile.name;
   return {
     mqttVersion: model.connection.profile.mqttVersion === 5 ? 5 : 4,
+    gone: () => (current() === model ? undefined : `${name} was removed, or its profile changed, during the replay.`),
     notReady: () => {
-      const now = current();
-      if (now !== model) return `${name} was removed or changed.`;
       const state = model.connection.state;
       if (state.kind === 'connected') return undefined;
       if (state.kind === 'reconnecting') return `${name} lost its connection (${state.reason}) and is reconnecting.`;

@@ -32,6 +32,9 @@ interface Sent {
 class RecordingTarget implements ReplayTarget {
   readonly sent: Sent[] = [];
   notReadyReason: string | undefined;
+  goneReason: string | undefined;
+  /** Publishes from this one on never get their acknowledgement (a broker that went quiet). */
+  hangFrom = Infinity;
   onPublish: ((index: number) => void) | undefined;
   refuse: ((topic: string) => string | undefined) | undefined;
   constructor(
@@ -41,11 +44,15 @@ class RecordingTarget implements ReplayTarget {
   notReady(): string | undefined {
     return this.notReadyReason;
   }
+  gone(): string | undefined {
+    return this.goneReason;
+  }
   async publish(topic: string, payload: Uint8Array, options: { qos: 0 | 1 | 2; retain: boolean; properties?: MessageProperties }): Promise<unknown> {
     const refusal = this.refuse?.(topic);
     if (refusal) throw new Error(refusal);
     this.sent.push({ at: this.clock.now(), topic, payload: Buffer.from(payload), ...options });
     this.onPublish?.(this.sent.length);
+    if (this.sent.length >= this.hangFrom) await new Promise(() => undefined);
     return undefined;
   }
 }
@@ -219,6 +226,25 @@ describe('Replay of a recording (timing with an injected clock)', () => {
     assert.equal(final.sent, 4);
   });
 
+  it('cancel ends a replay at once even while a publish waits for an acknowledgement that does not come', async () => {
+    const { final, target } = await play({ timing: { kind: 'asap' } }, (t, replay) => {
+      t.hangFrom = 2;
+      t.onPublish = (n) => (n === 2 ? setImmediate(() => replay.cancel()) : undefined);
+    });
+    assert.equal(final.state, 'cancelled');
+    assert.equal(target.sent.length, 2);
+    // The second was handed to the connection but never acknowledged: not counted as sent, counted apart.
+    assert.equal(final.sent, 1);
+    assert.equal(final.unacknowledged, 1);
+  });
+
+  it('a connection removed during the replay ends it as failed, saying so', async () => {
+    const { final } = await play({ timing: { kind: 'asap' } }, (t) => (t.onPublish = (n) => (n === 2 ? (t.goneReason = 'Broker B was removed.') : undefined)));
+    assert.equal(final.state, 'failed');
+    assert.equal(final.reason, 'Broker B was removed.');
+    assert.equal(final.sent, 2);
+  });
+
   it('reads gzip-compressed recordings; a dry run counts without publishing; a file that is no recording is refused', async () => {
     const gz = join(dir, 'r.mqtt-recording.jsonl.gz');
     writeFileSync(gz, gzipSync(headerLine({ startedAt: 1000 }) + messages.map(messageLine).join('')));
@@ -249,7 +275,7 @@ describe('Replay of a recording (timing with an injected clock)', () => {
 });
 
 describe('What the extension says of a replay (src/shared/replayText.ts)', () => {
-  const base: ReplayProgress = { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, systemTopics: 0, propertiesDropped: 0 };
+  const base: ReplayProgress = { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, unacknowledged: 0, systemTopics: 0, propertiesDropped: 0 };
   it('durations, the progress line and the summary with everything not sent', () => {
     assert.deepEqual([formatDuration(250), formatDuration(12_340), formatDuration(185_000), formatDuration(3_725_000)], ['250 ms', '12 s', '3 min 05 s', '1 h 02 min']);
     assert.equal(playingTime(60_000, { kind: 'speed', factor: 4 }), 15_000);

@@ -67,6 +67,8 @@ export interface ReplayProgress {
   /** Publishes the broker or the topic rules refused, and the newest reason. */
   refused: number;
   lastRefusal?: string;
+  /** A message handed to the connection whose acknowledgement had not come when the replay was cancelled (it may still arrive). */
+  unacknowledged: number;
   /** Messages on `$` topics (the broker's own, such as `$SYS`): not published. */
   systemTopics: number;
   /** Messages whose MQTT 5 properties were not sent (the target is MQTT 3.1.1). */
@@ -82,8 +84,10 @@ export interface ReplayProgress {
 export interface ReplayTarget {
   /** 5: MQTT 5 properties are sent; 4: they are dropped (and counted). */
   readonly mqttVersion: 4 | 5;
-  /** Undefined when connected, else why the replay cannot publish now ("… is reconnecting"). */
+  /** Undefined when connected, else why the replay cannot publish now ("… is reconnecting"): it pauses. */
   notReady(): string | undefined;
+  /** Why the target is gone for good (the connection was removed): the replay fails. */
+  gone?(): string | undefined;
   /** Resolves once the broker acknowledged (QoS 1: PUBACK, QoS 2: PUBCOMP); rejects when it refused. */
   publish(topic: string, payload: Uint8Array, options: { qos: 0 | 1 | 2; retain: boolean; properties?: MessageProperties }): Promise<unknown>;
 }
@@ -147,8 +151,10 @@ export function rewriteTopic(topic: string, prefix: ReplayOptions['prefix']): st
  * times a second and at every change of state.
  */
 export class Replay {
-  private readonly progress: ReplayProgress = { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, systemTopics: 0, propertiesDropped: 0 };
+  private readonly progress: ReplayProgress = { state: 'running', sent: 0, bytes: 0, passes: 0, skipped: 0, skippedLines: [], refused: 0, unacknowledged: 0, systemTopics: 0, propertiesDropped: 0 };
   private readonly cancelled = new AbortController();
+  /** Resolves false once cancelled: raced against a publish's acknowledgement. */
+  private readonly cancelledWait = new Promise<false>((resolve) => this.cancelled.signal.addEventListener('abort', () => resolve(false), { once: true }));
   /** Aborted to end a wait early (pause, cancel). */
   private wake = new AbortController();
   private paused = false;
@@ -376,6 +382,8 @@ export class Replay {
       return;
     }
     for (;;) {
+      const gone = target.gone?.();
+      if (gone) throw new Error(gone);
       const notReady = target.notReady();
       if (notReady) {
         this.pause(`${notReady} The replay is paused; resume it once the connection is back.`);
@@ -388,7 +396,17 @@ export class Replay {
         properties = undefined;
       }
       try {
-        await target.publish(topic, message.payload, { qos: message.qos, retain: this.options.retain === 'keep' && message.retain, ...(properties ? { properties } : {}) });
+        // Cancel ends the wait for an acknowledgement at once (a connection that dropped meanwhile
+        // keeps a QoS 1/2 message and sends it when it reconnects: that one may still arrive).
+        const acknowledged = target.publish(topic, message.payload, { qos: message.qos, retain: this.options.retain === 'keep' && message.retain, ...(properties ? { properties } : {}) }).then(() => true);
+        let sent = await Promise.race([acknowledged, this.cancelledWait]);
+        // Cancelled: it counts as sent only if its acknowledgement had come already (an already
+        // settled promise wins a race against one settled after it).
+        if (!sent) sent = await Promise.race([acknowledged, Promise.resolve(false)]).catch(() => false);
+        if (!sent) {
+          this.progress.unacknowledged++;
+          return;
+        }
         count();
         return;
       } catch (error) {
