@@ -7,8 +7,9 @@ import type { RemoteConnection } from './engine/engineClient';
 import type { Prompts } from './prompts';
 import { brokerUrl, validateTopicFilter } from '../shared/profile';
 import { MAX_SPEED, MIN_SPEED, type ReplayOptions, type ReplayProgress, type ReplayTiming } from '../worker/recording/replay';
-import { describeTiming, formatDuration, playingTime, progressLine, replaySummary } from '../shared/replayText';
+import { describeTiming, formatDuration, parseTimeRange, playingTime, progressLine, replaySummary } from '../shared/replayText';
 import { RECORDING_EXTENSIONS } from '../shared/recording/format';
+import { readRecordingLines } from '../shared/recording/reader';
 
 /**
  * The questions "Replay Recording…" and "Export Snapshot…" ask, beyond quick picks and modal
@@ -186,6 +187,7 @@ export class ReplayController extends Disposable {
         { label: 'Strip retain flags', detail: 'Publish every message not retained (the broker keeps no state from the replay).', option: 'strip' as const },
         { label: 'Rewrite a topic prefix…', detail: 'Replace the topics\' leading prefix, or add one (replay/…).', option: 'prefix' as const },
         { label: 'Only some topics…', detail: 'Topic filters with + and #.', option: 'topics' as const },
+        { label: 'Only a time range…', detail: 'From and to, counted from the start of the recording.', option: 'range' as const },
       ],
       // Nothing picked (Enter): once, to the topics as recorded, retain flags as recorded, every topic.
       { title: 'Replay options: pick what to change, or press Enter for none', ignoreFocusOut: true, canPickMany: true } as vscode.QuickPickOptions,
@@ -204,6 +206,25 @@ export class ReplayController extends Disposable {
       const filters = await q.input({ title: 'Replay only these topics', prompt: 'MQTT topic filters, separated by commas: plant/+/temp, devices/#', value: '#', ignoreFocusOut: true, validateInput: filtersProblem });
       if (filters === undefined) return undefined;
       options.topics = splitFilters(filters);
+    }
+
+    if (picked.has('range')) {
+      const startedAt = await recordingStart(file.fsPath);
+      const range = await q.input({
+        title: 'Replay only this time range',
+        prompt: `From-to in seconds or minutes:seconds after the recording started (${new Date(startedAt).toISOString()}), such as 60-300 or 1:00-5:00; one side may be empty.`,
+        value: '0-',
+        ignoreFocusOut: true,
+        validateInput: (value) => {
+          const parsed = parseTimeRange(value, startedAt);
+          return typeof parsed === 'string' ? parsed : undefined;
+        },
+      });
+      if (range === undefined) return undefined;
+      const parsed = parseTimeRange(range, startedAt);
+      if (typeof parsed === 'string') throw new Error(parsed);
+      if (parsed.from !== undefined) options.from = parsed.from;
+      if (parsed.to !== undefined) options.to = parsed.to;
     }
 
     // Replaying onto a broker publishes to real devices: say which broker, how much and for how long, and ask.
@@ -309,6 +330,20 @@ export class ReplayController extends Disposable {
         cancel.dispose();
       }
     });
+  }
+}
+
+/** The recording's `startedAt`, from its header (its first line; nothing more is read). */
+async function recordingStart(path: string): Promise<number> {
+  const controller = new AbortController();
+  try {
+    for await (const line of readRecordingLines(path, { signal: controller.signal })) {
+      if (line.parsed.kind === 'header') return line.parsed.header.startedAt;
+      throw new Error(`${basename(path)} is not a recording: its first line is no recording header${line.parsed.kind === 'error' ? ` (${line.parsed.error})` : ''}.`);
+    }
+    throw new Error(`${basename(path)} is empty: a recording starts with its header line.`);
+  } finally {
+    controller.abort();
   }
 }
 

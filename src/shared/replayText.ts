@@ -70,3 +70,32 @@ export function replaySummary(progress: ReplayProgress, target: string): string 
   if (progress.propertiesDropped) parts.push(`${number(progress.propertiesDropped)} without their MQTT 5 properties (the connection is MQTT 3.1.1)`);
   return `${head}. ${parts.join('; ')}.`;
 }
+
+/** `90`, `1:30`, `1:02:03.5` as seconds; undefined when it is none of these. */
+function parseClock(text: string): number | undefined {
+  if (!/^\d+(?::\d{1,2}){0,2}(?:\.\d+)?$/.test(text)) return undefined;
+  const parts = text.split(':').map(Number);
+  let seconds = 0;
+  for (const part of parts) seconds = seconds * 60 + part;
+  return seconds;
+}
+
+/**
+ * A time range typed as offsets from the recording's start: `60-300`, `1:00-5:00`, `-2:30` (up to),
+ * `10:00-` (from). Returns epoch milliseconds (`from` ≤ time < `to`), or why not as a sentence.
+ */
+export function parseTimeRange(text: string, startedAt: number): { from?: number; to?: number } | string {
+  const match = /^\s*([^-\s]*)\s*-\s*([^-\s]*)\s*$/.exec(text);
+  if (!match || (match[1] === '' && match[2] === '')) return 'A range such as 60-300 or 1:00-5:00 (seconds, or minutes:seconds, from the start); one side may be empty.';
+  const range: { from?: number; to?: number } = {};
+  for (const [index, side] of [match[1], match[2]].entries()) {
+    if (side === '') continue;
+    const seconds = parseClock(side);
+    if (seconds === undefined) return `"${side}" is no time: seconds (90), minutes:seconds (1:30) or hours:minutes:seconds.`;
+    const at = startedAt + Math.round(seconds * 1000);
+    if (index === 0) range.from = at;
+    else range.to = at;
+  }
+  if (range.from !== undefined && range.to !== undefined && range.from >= range.to) return 'The start of the range must come before its end.';
+  return range;
+}

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { headerLine, messageLine, type RecordedMessage } from '../../src/shared/recording/format';
 import { Replay, rewriteTopic, type ReplayClock, type ReplayOptions, type ReplayProgress, type ReplayTarget } from '../../src/worker/recording/replay';
 import type { MessageProperties } from '../../src/worker/topicTree';
-import { formatDuration, playingTime, progressLine, replaySummary } from '../../src/shared/replayText';
+import { formatDuration, parseTimeRange, playingTime, progressLine, replaySummary } from '../../src/shared/replayText';
 
 /** Virtual time: a sleep moves the clock on at once, so timing is checked exactly and without waiting. */
 class VirtualClock implements ReplayClock {
@@ -287,5 +287,15 @@ describe('What the extension says of a replay (src/shared/replayText.ts)', () =>
     const summary = replaySummary({ ...base, state: 'done', sent: 10, bytes: 100, refused: 1, lastRefusal: 'x/y: Not authorized', skipped: 2, skippedLines: [{ line: 3, reason: 'not JSON' }], systemTopics: 4, propertiesDropped: 5 }, 'Broker B');
     assert.match(summary, /^Replay to Broker B finished\. 10 messages sent \(100 B\); 1 refused \(last: x\/y: Not authorized\); 2 lines skipped \(line 3: not JSON\); 4 on \$ topics not published .*; 5 without their MQTT 5 properties/);
     assert.match(replaySummary({ ...base, state: 'failed', reason: 'ENOENT' }, 'B'), /^Replay to B failed: ENOENT\. 0 messages sent/);
+  });
+
+  it('time ranges typed as offsets from the recording\'s start', () => {
+    assert.deepEqual(parseTimeRange('60-300', 1000), { from: 61_000, to: 301_000 });
+    assert.deepEqual(parseTimeRange(' 1:00 - 1:02:03.5 ', 0), { from: 60_000, to: 3_723_500 });
+    assert.deepEqual(parseTimeRange('-2:30', 0), { to: 150_000 });
+    assert.deepEqual(parseTimeRange('10-', 0), { from: 10_000 });
+    assert.match(parseTimeRange('-', 0) as string, /A range such as/);
+    assert.match(parseTimeRange('5-5', 0) as string, /must come before its end/);
+    assert.match(parseTimeRange('abc-5', 0) as string, /"abc" is no time/);
   });
 });
