@@ -443,7 +443,13 @@ export class Replays {
     const replay = new Replay(options, target, (progress) => this.report(replayId, progress), clock);
     this.replays.set(replayId, replay);
     void replay.done.then(() => this.replays.delete(replayId));
-    await replay.start();
+    try {
+      await replay.start();
+    } catch (error) {
+      // Refused before it began (bad options, no recording): nothing runs under this id.
+      this.replays.delete(replayId);
+      throw error;
+    }
   }
 
   private require(replayId: string): Replay {
