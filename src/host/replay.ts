@@ -52,6 +52,8 @@ interface Running {
  */
 export class ReplayController extends Disposable {
   private running: Running | undefined;
+  /** The context keys as last set. */
+  private context = '';
   private readonly item = this.register(vscode.window.createStatusBarItem('mqttExplorer.replay', vscode.StatusBarAlignment.Left, 49));
 
   constructor(
@@ -97,8 +99,13 @@ export class ReplayController extends Disposable {
 
   private update(): void {
     const running = this.running;
-    void vscode.commands.executeCommand('setContext', 'mqttExplorer.replaying', Boolean(running));
-    void vscode.commands.executeCommand('setContext', 'mqttExplorer.replayPaused', running?.progress.state === 'paused');
+    // The context keys change with the state, not with each report (a few a second).
+    const context = `${Boolean(running)} ${running?.progress.state === 'paused'}`;
+    if (context !== this.context) {
+      this.context = context;
+      void vscode.commands.executeCommand('setContext', 'mqttExplorer.replaying', Boolean(running));
+      void vscode.commands.executeCommand('setContext', 'mqttExplorer.replayPaused', running?.progress.state === 'paused');
+    }
     if (!running) {
       this.item.hide();
       return;

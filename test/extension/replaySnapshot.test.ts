@@ -160,6 +160,33 @@ describe('"MQTT: Export Snapshot…" and "MQTT: Replay Recording…" in a real V
     assert.equal(api.replays.current, undefined, 'no replay left running');
   });
 
+  it('Pause Replay and Resume Replay (the status bar item\'s commands) hold and release a replay with original timing', async () => {
+    const file = join(dir, 'slow.mqtt-recording.jsonl');
+    const start = 1_764_931_200_000;
+    writeFileSync(file, headerLine({ startedAt: start }) + Array.from({ length: 6 }, (_, i) => messageLine({ time: start + i * 200, topic: `slow/${i}`, qos: 1, retain: false, payload: Buffer.from(`${i}`) })).join(''));
+    const reference = await mqtt.connectAsync(`mqtt://127.0.0.1:${brokerB.ports.plain}`, { protocolVersion: 5 });
+    const seen: string[] = [];
+    reference.on('message', (topic) => seen.push(topic));
+    await reference.subscribeAsync('slow/#', { qos: 1 });
+    answer({ 'Replay to which connection?': 'Replay target B', 'Replay timing': 'Original', 'Replay options': [] }, undefined, 'Replay');
+    const finished = vscode.commands.executeCommand<ReplayProgress | undefined>('mqttExplorer.replayRecording', vscode.Uri.file(file));
+    await waitUntil(async () => seen.length >= 1, 10_000, 'the first replayed message');
+    await vscode.commands.executeCommand('mqttExplorer.pauseReplay');
+    await waitUntil(async () => api.replays.current?.progress.state === 'paused', 5000, 'the replay paused');
+    const atPause = seen.length;
+    // Held: nothing more arrives for longer than the recording's gaps (a bounded wait for nothing).
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.equal(seen.length, atPause, 'no message while paused');
+    assert.ok(atPause < 6, `${atPause} arrived before the pause`);
+    await vscode.commands.executeCommand('mqttExplorer.resumeReplay');
+    const final = await finished;
+    assert.equal(final?.state, 'done');
+    assert.equal(final?.sent, 6);
+    await waitUntil(async () => seen.length === 6, 5000, 'all six');
+    assert.deepEqual(seen, ['slow/0', 'slow/1', 'slow/2', 'slow/3', 'slow/4', 'slow/5']);
+    await reference.endAsync();
+  });
+
   it('declining the confirmation publishes nothing', async () => {
     const file = join(dir, 'one.mqtt-recording.jsonl');
     writeFileSync(file, headerLine({ startedAt: 0 }) + messageLine({ time: 0, topic: 'never/sent', qos: 0, retain: false, payload: Buffer.from('x') }));
