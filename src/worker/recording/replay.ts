@@ -115,8 +115,8 @@ export const MONOTONIC_CLOCK: ReplayClock = {
 
 /** At most this many progress reports a second (and one at each change of state). */
 const REPORT_INTERVAL_MS = 250;
-/** As fast as possible still lets the worker answer other requests: a turn of the event loop every this many messages. */
-const YIELD_EVERY = 200;
+/** The worker answers other requests while a replay reads: a turn of the event loop every this many lines (buffered lines resolve without one). */
+const YIELD_EVERY = 500;
 
 /** Why these options cannot replay, or undefined. */
 export function replayOptionsProblem(options: ReplayOptions): string | undefined {
@@ -158,6 +158,8 @@ export class Replay {
   /** Aborted to end a wait early (pause, cancel). */
   private wake = new AbortController();
   private paused = false;
+  /** The clock's time when the replay paused: the time paused is added to the anchor on resume. */
+  private pausedAt = 0;
   private resumed: (() => void) | undefined;
   private lastReport = -Infinity;
   private pendingReport: ReturnType<typeof setTimeout> | undefined;
@@ -206,8 +208,6 @@ export class Replay {
     this.wake.abort();
     this.emit(true);
   }
-
-  private pausedAt = 0;
 
   resume(): void {
     if (this.progress.state !== 'paused') return;
@@ -305,6 +305,7 @@ export class Replay {
         let sawMessage = false;
         for await (const line of readRecordingLines(path, { signal: this.cancelled.signal })) {
           if (this.cancelled.signal.aborted) break;
+          if (line.line % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
           const parsed = line.parsed;
           if (!started) {
             if (parsed.kind !== 'header') throw new Error(`${path} is not a recording: its first line is no recording header${parsed.kind === 'error' ? ` (${parsed.error})` : ''}.`);
@@ -333,7 +334,6 @@ export class Replay {
           if (!(await this.waitFor(message.time))) break;
           await this.send(message);
           if (this.cancelled.signal.aborted) break;
-          if (this.progress.sent % YIELD_EVERY === 0 && (this.options.dryRun || this.options.timing.kind === 'asap')) await new Promise((resolve) => setImmediate(resolve));
         }
         if (!started) throw new Error(`${path} is empty: a recording starts with its header line.`);
         if (this.cancelled.signal.aborted) return this.finish('cancelled');
