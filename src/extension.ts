@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
-import { EngineClient, RestrictedModeError } from './host/engine/engineClient';
+import { EngineClient, RemoteConnection, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
 import { SchemaCatalog } from './host/schemaCatalog';
 import { SchemaDecorations } from './host/schemaDecorations';
@@ -24,13 +24,15 @@ import { PayloadDocuments } from './host/payloadDocuments';
 import { publishDraft, PublishHistory, PublishPrompts } from './host/publishFlow';
 import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
-import { TopicsTreeProvider } from './host/topicsView';
+import { TopicsTreeProvider, type TopicElement } from './host/topicsView';
 import { RequestsTreeProvider } from './host/requestsView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
 import { MqttFileTests } from './host/mqttFiles/testing';
 import { Recordings } from './host/recordings';
+import { ReplayController, windowFileQuestions } from './host/replay';
+import { SnapshotExport } from './host/snapshotExport';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -245,6 +247,21 @@ export function activate(context: vscode.ExtensionContext): void {
   const mqttFileTests = new MqttFileTests(mqttFileRuns, log);
   context.subscriptions.push(mqttFileRuns, mqttFiles.setRunner(mqttFileRuns), mqttFileTests);
 
+  // --- Replay and Export Snapshot (issue 15): recordings played to a connection by the engine; last values to a file ---
+  const fileQuestions = windowFileQuestions(questions);
+  const replays = new ReplayController(registry, (connection) => local.isLocalBroker(connection.profile), log, fileQuestions);
+  const snapshots = new SnapshotExport(registry, fileQuestions);
+  context.subscriptions.push(
+    replays,
+    vscode.commands.registerCommand('mqttExplorer.replayRecording', (arg?: unknown) => replays.replay(uriArg(arg)).catch((error: unknown) => report(error))),
+    vscode.commands.registerCommand('mqttExplorer.toggleReplayPause', () => replays.togglePause().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.pauseReplay', () => replays.pause().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.resumeReplay', () => replays.resume().catch(report)),
+    vscode.commands.registerCommand('mqttExplorer.cancelReplay', () => replays.cancel().catch(report)),
+    // On a topic row: that subtree; on a connection's root row: everything; from the palette: a connection asked for.
+    vscode.commands.registerCommand('mqttExplorer.exportSnapshot', (arg?: unknown) => snapshots.run(isSnapshotRow(arg) ? arg : undefined).catch((error: unknown) => report(error))),
+  );
+
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
     const args = parsePublishArgs(raw);
@@ -326,7 +343,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings };
+    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings, replays, fileQuestions };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }
@@ -352,6 +369,12 @@ async function autoStart(local: LocalDevelopment, settings: Settings, report: (e
   } catch (error) {
     report(error);
   }
+}
+
+/** A row of the Topics view Export Snapshot takes: a connection's root, or a topic (from `viewRow`). */
+function isSnapshotRow(value: unknown): value is RemoteConnection | TopicElement {
+  if (value instanceof RemoteConnection) return true;
+  return isViewRow(value) && typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'topic';
 }
 
 /** The memory limits of the topic model, from the settings. */

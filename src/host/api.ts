@@ -16,6 +16,7 @@ import type { Recordings } from './recordings';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
+import type { FileQuestions, ReplayController } from './replay';
 
 /**
  * The real objects `activate` builds, for the extension's own extension-host tests only: the
@@ -52,5 +53,9 @@ export interface TestInternals {
   readonly mqttFileRuns: MqttFileRuns;
   /** Recordings to files (issue 15): the running ones and the status bar item's text. */
   readonly recordings: Recordings;
+  /** Replays of recordings (issue 15). */
+  readonly replays: ReplayController;
+  /** The questions Replay Recording and Export Snapshot ask (input boxes, file dialogs): a test replaces them to answer. */
+  readonly fileQuestions: FileQuestions;
 }
 

@@ -17,6 +17,8 @@ import type { RequestsSnapshot } from './requests';
 import type { FileRunParams } from '../worker/fileRuns';
 import type { RunEvent, RunResult } from '../runner/types';
 import type { RecorderStatus, RecordingScope } from '../worker/recording/recorder';
+import type { ReplayOptions, ReplayProgress } from '../worker/recording/replay';
+import type { LastValues } from '../worker/lastValues';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -310,6 +312,23 @@ export interface EngineRequests {
    */
   runFile: { params: FileRunParams; result: RunResult };
   cancelRun: { params: { runId: string }; result: void };
+  // --- Replay and snapshots (issue 15: src/worker/recording/replay.ts, src/worker/lastValues.ts) ---
+  /**
+   * Starts replaying a recording file to a connection (none with `dryRun`: counts only). Resolves
+   * once the file's header was read; then `replay` events report progress (a few a second at most)
+   * and the end (state done, cancelled or failed). Replays run until they end or are cancelled.
+   */
+  startReplay: { params: { replayId: string; connectionId?: string; options: ReplayOptions }; result: void };
+  pauseReplay: { params: { replayId: string }; result: void };
+  resumeReplay: { params: { replayId: string }; result: void };
+  /** Ends a replay (no error when it ended already). */
+  cancelReplay: { params: { replayId: string }; result: void };
+  /**
+   * The last kept message of every topic at or below `node` (the root: all), whole (as the engine
+   * kept it: `truncated` when its limits cut it), at most `maxTopics` topics and `maxBytes` of
+   * payload; what that leaves out is counted.
+   */
+  lastValues: { params: { connectionId: string; node: NodeRef; maxTopics: number; maxBytes: number }; result: LastValues };
   /** Ends every connection with a DISCONNECT (so brokers publish no last will); the host then ends the thread. */
   shutdown: { params: Record<string, never>; result: void };
   /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */
@@ -384,7 +403,9 @@ export type EngineEvent =
   /** A block of a `runFile` run started or finished. */
   | { kind: 'run'; runId: string; event: RunEvent }
   /** A recording's figures: at most one a second while it runs (when they changed), and once when it ends. */
-  | { kind: 'recording'; status: RecordingStatus };
+  | { kind: 'recording'; status: RecordingStatus }
+  /** A replay's progress (src/worker/recording/replay.ts): a few a second at most, and at each change of state. */
+  | { kind: 'replay'; replayId: string; progress: ReplayProgress };
 
 /** Rows a change report carries per pinned topic: those new since the last report, at most this many. */
 export const PUSHED_ROWS = 50;

@@ -407,11 +407,13 @@ export class BrokerConnection implements IDisposable {
   }
 
   /** Publishes, and resolves with the broker's answer: PUBACK at QoS 1, PUBCOMP at QoS 2, nothing at QoS 0. */
-  async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean; properties?: PublishProperties } = {}): Promise<PublishResult> {
+  async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean; properties?: PublishProperties; messageProperties?: MessageProperties } = {}): Promise<PublishResult> {
     const client = this.client;
     if (!client) throw new Error(`${this.profile.name} is not connected.`);
     const publishOptions: IClientPublishOptions = { qos: options.qos ?? 0, retain: options.retain ?? false };
     if (options.properties && this.profile.mqttVersion === 5) publishOptions.properties = toPublishProperties(options.properties);
+    // A replay sends properties as they were received: correlation data as bytes, user properties as a record.
+    if (options.messageProperties && this.profile.mqttVersion === 5) publishOptions.properties = fromMessageProperties(options.messageProperties);
     let packet: mqtt.Packet | undefined;
     try {
       packet = await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), publishOptions);
@@ -459,6 +461,18 @@ function toMessageProperties(properties: NonNullable<mqtt.IPublishPacket['proper
   if (properties.correlationData !== undefined) result.correlationData = new Uint8Array(properties.correlationData);
   if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
   if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
+  return result;
+}
+
+/** Properties as received (toMessageProperties), for MQTT.js again: what a replay publishes. */
+function fromMessageProperties(properties: MessageProperties): NonNullable<IClientPublishOptions['properties']> {
+  const result: NonNullable<IClientPublishOptions['properties']> = {};
+  if (properties.contentType !== undefined) result.contentType = properties.contentType;
+  if (properties.payloadFormatIndicator !== undefined) result.payloadFormatIndicator = properties.payloadFormatIndicator;
+  if (properties.messageExpiryInterval !== undefined) result.messageExpiryInterval = properties.messageExpiryInterval;
+  if (properties.responseTopic !== undefined) result.responseTopic = properties.responseTopic;
+  if (properties.correlationData !== undefined) result.correlationData = Buffer.from(properties.correlationData);
+  if (properties.userProperties !== undefined && Object.keys(properties.userProperties).length) result.userProperties = { ...properties.userProperties };
   return result;
 }
 

@@ -7,6 +7,9 @@ import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import { RequestReports } from './requestReports';
+import { Replays, type ReplayTarget } from './recording/replay';
+import { lastValues } from './lastValues';
+import type { ConnectionModel } from './connectionPool';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 import { Recordings } from './recording/recordings';
@@ -28,10 +31,13 @@ export class EngineCore {
   private readonly fileRuns: FileRuns;
   /** Recordings of connections to files (issue 15). */
   private readonly recordings: Recordings;
+  /** Recordings being replayed to connections (issue 15). */
+  private readonly replays: Replays;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
     this.fileRuns = new FileRuns((runId, event) => emit({ kind: 'run', runId, event }), this.decoders);
+    this.replays = new Replays((replayId, progress) => emit({ kind: 'replay', replayId, progress }));
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
@@ -167,6 +173,12 @@ export class EngineCore {
       },
       runFile: (params) => this.fileRuns.run(pool.require(params.connectionId), params),
       cancelRun: (params) => this.fileRuns.cancel(params.runId),
+      // --- Replay and snapshots (issue 15) ---
+      startReplay: ({ replayId, connectionId, options }) => this.replays.start(replayId, options, connectionId === undefined ? undefined : replayTarget(pool.require(connectionId), () => pool.get(connectionId))),
+      pauseReplay: ({ replayId }) => this.replays.pause(replayId),
+      resumeReplay: ({ replayId }) => this.replays.resume(replayId),
+      cancelReplay: ({ replayId }) => this.replays.cancel(replayId),
+      lastValues: ({ connectionId, node, maxTopics, maxBytes }) => lastValues(pool.require(connectionId), node, maxTopics, maxBytes),
       shutdown: () => this.dispose(),
       ping: () => ({ at: Date.now() }),
       testHook: (params) => {
@@ -221,6 +233,7 @@ export class EngineCore {
 
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
+    this.replays.cancelAll();
     this.requests.dispose();
     this.fileRuns.dispose();
     // Flushed and closed before the connections go.
@@ -228,4 +241,24 @@ export class EngineCore {
     this.tracker.dispose();
     await this.pool.dispose();
   }
+}
+
+/**
+ * A connection as a replay's target. `current` finds it again at each publish: a connection removed
+ * (or replaced by an edited profile) meanwhile is not published to.
+ */
+function replayTarget(model: ConnectionModel, current: () => ConnectionModel | undefined): ReplayTarget {
+  const name = model.connection.profile.name;
+  return {
+    mqttVersion: model.connection.profile.mqttVersion === 5 ? 5 : 4,
+    gone: () => (current() === model ? undefined : `${name} was removed, or its profile changed, during the replay.`),
+    notReady: () => {
+      const state = model.connection.state;
+      if (state.kind === 'connected') return undefined;
+      if (state.kind === 'reconnecting') return `${name} lost its connection (${state.reason}) and is reconnecting.`;
+      if (state.kind === 'failed') return `${name} failed: ${state.reason}`;
+      return `${name} is ${state.kind === 'connecting' ? 'connecting' : 'not connected'}.`;
+    },
+    publish: (topic, payload, { qos, retain, properties }) => model.connection.publish(topic, payload, { qos, retain, ...(properties ? { messageProperties: properties } : {}) }),
+  };
 }

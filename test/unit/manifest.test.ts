@@ -45,12 +45,12 @@ describe('Row menus of the Topics view (package.json)', () => {
   const offered = (contextValue: string) => [...new Set(menus.filter((menu) => menu.when?.includes('mqttExplorer.topics') && rowMenuShows(menu.when, contextValue)).map((menu) => menu.command.replace('mqttExplorer.', '')))].sort();
 
   it('a Sparkplug B row (…sparkplug last) offers what its kind of row offers, and Request Rebirth', () => {
-    const topic = ['clearTopics', 'copyTopic', 'copyValue', 'decodeAs', 'deleteRetainedBelow', 'publishToTopic', 'showTopic', 'showTopicToSide', 'startRecording'];
+    const topic = ['clearTopics', 'copyTopic', 'copyValue', 'decodeAs', 'deleteRetainedBelow', 'exportSnapshot', 'publishToTopic', 'showTopic', 'showTopicToSide', 'startRecording'];
     assert.deepEqual(offered('mqttExplorer.topic'), topic);
     assert.deepEqual(offered('mqttExplorer.topic.sparkplug'), [...topic, 'requestRebirth'].sort());
     assert.deepEqual(offered('mqttExplorer.topic.retained'), [...topic, 'deleteRetained'].sort());
     assert.deepEqual(offered('mqttExplorer.topic.retained.sparkplug'), [...topic, 'deleteRetained', 'requestRebirth'].sort());
-    const level = ['clearTopics', 'copyTopic', 'deleteRetainedBelow', 'publishToTopic', 'startRecording'];
+    const level = ['clearTopics', 'copyTopic', 'deleteRetainedBelow', 'exportSnapshot', 'publishToTopic', 'startRecording'];
     assert.deepEqual(offered('mqttExplorer.topicLevel'), level);
     assert.deepEqual(offered('mqttExplorer.topicLevel.sparkplug'), [...level, 'requestRebirth'].sort());
   });

@@ -1,0 +1,110 @@
+import * as vscode from 'vscode';
+import { basename } from 'node:path';
+import type { ConnectionRegistry } from './engine/connectionRegistry';
+import { RemoteConnection } from './engine/engineClient';
+import type { FileQuestions } from './replay';
+import type { TopicElement } from './topicsView';
+import type { NodeRef } from '../shared/engineProtocol';
+import { formatBytes } from '../shared/format';
+import { snapshotJson, snapshotMqtt, type SnapshotCounts } from '../shared/snapshotExport';
+
+/** At most this many topics and payload bytes are exported at once; the rest is counted and said. */
+export const SNAPSHOT_MAX_TOPICS = 500_000;
+export const SNAPSHOT_MAX_BYTES = 128 * 1024 * 1024;
+
+/** What an export wrote, for the message and for tests. */
+export interface SnapshotExportResult {
+  uri: vscode.Uri;
+  format: 'json' | 'mqtt';
+  counts: SnapshotCounts;
+  /** Topics the engine's caps left out, and those whose last value its memory budget had dropped. */
+  leftOutTopics: number;
+  noValue: number;
+}
+
+/**
+ * "MQTT: Export Snapshot…" on a topic row (that subtree) or a connection row (everything): the last
+ * values as JSON or as a `.mqtt` file of retained PUBLISH blocks, to a file chosen in a save dialog.
+ */
+export class SnapshotExport {
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly questions: FileQuestions,
+  ) {}
+
+  async run(element?: TopicElement | RemoteConnection): Promise<SnapshotExportResult | undefined> {
+    const q = this.questions;
+    let connection: RemoteConnection | undefined;
+    let node: NodeRef = { root: true };
+    let topic: string | undefined;
+    if (element instanceof RemoteConnection) connection = element;
+    else if (element && typeof element === 'object' && element.kind === 'topic') {
+      connection = this.registry.get(element.connectionId);
+      node = { id: element.id };
+      topic = element.topic;
+    } else {
+      const connections = this.registry.list();
+      if (!connections.length) throw new Error('No connection to export a snapshot of.');
+      connection =
+        connections.length === 1
+          ? connections[0]
+          : (await q.quickPick(
+              connections.map((candidate) => ({ label: candidate.profile.name, description: `${candidate.stats.topicsWithValue.toLocaleString('en-US')} topics with a value`, candidate })),
+              { title: 'Export a snapshot of which connection?', ignoreFocusOut: true },
+            ))?.candidate;
+    }
+    if (!connection) return undefined;
+    const what = topic === undefined ? `every topic of ${connection.profile.name}` : `${topic === '' ? '(empty)' : topic} and below`;
+
+    const format = (
+      await q.quickPick(
+        [
+          { label: 'JSON', detail: '{ "topic": value }: JSON payloads as JSON, text as a string, other bytes as { "base64": "…" }.', format: 'json' as const },
+          { label: '.mqtt message file', detail: 'A retained PUBLISH block per topic: run it on another connection to recreate these values there.', format: 'mqtt' as const },
+        ],
+        { title: `Export the last values of ${what} as`, ignoreFocusOut: true },
+      )
+    )?.format;
+    if (!format) return undefined;
+
+    const stem = (topic === undefined ? connection.profile.name : topic.replace(/^\/+/, '').replace(/\//g, '-')).replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 80) || 'snapshot';
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const fileName = `${stem}-snapshot.${format === 'json' ? 'json' : 'mqtt'}`;
+    const uri = await q.saveFile({
+      title: 'Export Snapshot',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
+      filters: format === 'json' ? { JSON: ['json'] } : { 'MQTT message files': ['mqtt'] },
+    });
+    if (!uri) return undefined;
+
+    const source = connection;
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting the last values of ${what}` }, async (progress) => {
+      progress.report({ message: 'reading them from the engine…' });
+      const values = await this.registry.engine.request('lastValues', { connectionId: source.id, node, maxTopics: SNAPSHOT_MAX_TOPICS, maxBytes: SNAPSHOT_MAX_BYTES }, { timeoutMs: 120_000 });
+      // Only topics at or below the row's own: a stale id must never export another subtree under this name.
+      const inside = topic === undefined ? values.values : values.values.filter((value) => value.topic === topic || value.topic.startsWith(`${topic}/`));
+      progress.report({ message: `writing ${inside.length.toLocaleString('en-US')} topics…` });
+      const title = `Snapshot of ${what} (${source.profile.name}), ${new Date().toISOString()}`;
+      const written = format === 'json' ? snapshotJson(inside) : snapshotMqtt(inside, title);
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(written.text));
+      const counts: SnapshotCounts = { written: written.written, truncated: written.truncated, notWritable: written.notWritable, overLimits: written.overLimits, examples: written.examples };
+      const result: SnapshotExportResult = { uri, format, counts, leftOutTopics: values.leftOutTopics, noValue: values.noValue };
+      void this.announce(result, values.leftOutBytes);
+      return result;
+    });
+  }
+
+  private async announce(result: SnapshotExportResult, leftOutBytes: number): Promise<void> {
+    const { counts } = result;
+    const notes: string[] = [];
+    if (result.leftOutTopics) notes.push(`${result.leftOutTopics.toLocaleString('en-US')} topics (${formatBytes(leftOutBytes)}) over the export's limit of ${SNAPSHOT_MAX_TOPICS.toLocaleString('en-US')} topics and ${formatBytes(SNAPSHOT_MAX_BYTES)}: export a smaller subtree`);
+    if (counts.truncated) notes.push(`${counts.truncated.toLocaleString('en-US')} whose last payload the explorer kept only the beginning of (mqttExplorer.limits.maxPayloadKib)`);
+    if (counts.notWritable) notes.push(`${counts.notWritable.toLocaleString('en-US')} whose topic a .mqtt file cannot hold (spaces at its ends, a line break, "{{")`);
+    if (counts.overLimits) notes.push(`${counts.overLimits.toLocaleString('en-US')} beyond a .mqtt file's limits (1 MiB per body, 10,000 blocks, 5 MiB)`);
+    if (result.noValue) notes.push(`${result.noValue.toLocaleString('en-US')} whose last value the memory budget had dropped`);
+    const head = `Exported ${counts.written.toLocaleString('en-US')} topic${counts.written === 1 ? '' : 's'} to ${basename(result.uri.fsPath)}.`;
+    const message = notes.length ? `${head} Left out: ${notes.join('; ')}${counts.examples.length ? ` (such as ${counts.examples.map((example) => `"${example}"`).join(', ')})` : ''}.` : head;
+    const show = notes.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    if ((await show(`MQTT: ${message}`, 'Open')) === 'Open') await vscode.window.showTextDocument(result.uri);
+  }
+}

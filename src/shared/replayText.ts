@@ -1,0 +1,101 @@
+/**
+ * What the extension says about a replay: the progress line, the summary at the end, durations.
+ * Plain text from a ReplayProgress; no VS Code, so it is unit-tested.
+ */
+import type { ReplayProgress, ReplayTiming } from '../worker/recording/replay';
+import { formatBytes } from './format';
+
+const number = (value: number): string => value.toLocaleString('en-US');
+
+/** `1 h 02 min`, `3 min 05 s`, `12.3 s`, `250 ms`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const totalSeconds = Math.round(seconds);
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const rest = totalSeconds % 60;
+  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  return `${minutes} min ${String(rest).padStart(2, '0')} s`;
+}
+
+export function describeTiming(timing: ReplayTiming): string {
+  if (timing.kind === 'asap') return 'as fast as possible';
+  if (timing.kind === 'original') return 'original timing';
+  return `${timing.factor}× speed`;
+}
+
+/** How long playing `durationMs` of recording takes with this timing (undefined: as fast as the broker acknowledges). */
+export function playingTime(durationMs: number, timing: ReplayTiming): number | undefined {
+  if (timing.kind === 'asap') return undefined;
+  return timing.kind === 'speed' ? durationMs / timing.factor : durationMs;
+}
+
+/** The progress notification's line: `120 of 1,234 messages · 0:45 of 12 min 03 s · 2 refused`. */
+export function progressLine(progress: ReplayProgress, total?: { messages: number; firstTime?: number; lastTime?: number }): string {
+  const parts = [total ? `${number(progress.sent)} of ${number(total.messages)} messages` : `${number(progress.sent)} messages`, formatBytes(progress.bytes)];
+  const start = total?.firstTime ?? progress.firstTime;
+  if (progress.position !== undefined && start !== undefined) {
+    const at = formatDuration(progress.position - start);
+    parts.push(total?.lastTime !== undefined ? `${at} of ${formatDuration(total.lastTime - start)} played` : `${at} into the recording`);
+  }
+  if (progress.passes > 0) parts.push(`pass ${progress.passes + 1}`);
+  if (progress.refused) parts.push(`${number(progress.refused)} refused`);
+  if (progress.skipped) parts.push(`${number(progress.skipped)} lines skipped`);
+  if (progress.state === 'paused') parts.push('paused');
+  return parts.join(' · ');
+}
+
+/** The summary at the end: what was sent, and everything that was not, with the reasons. */
+export function replaySummary(progress: ReplayProgress, target: string): string {
+  const head =
+    progress.state === 'done'
+      ? `Replay to ${target} finished`
+      : progress.state === 'cancelled'
+        ? `Replay to ${target} cancelled`
+        : progress.state === 'failed'
+          ? `Replay to ${target} failed: ${progress.reason ?? 'unknown error'}`
+          : `Replay to ${target} ${progress.state}`;
+  const parts = [`${number(progress.sent)} message${progress.sent === 1 ? '' : 's'} sent (${formatBytes(progress.bytes)})`];
+  if (progress.passes > 1) parts.push(`${number(progress.passes)} passes`);
+  if (progress.refused) parts.push(`${number(progress.refused)} refused (last: ${progress.lastRefusal ?? '?'})`);
+  if (progress.skipped) {
+    const first = progress.skippedLines[0];
+    parts.push(`${number(progress.skipped)} line${progress.skipped === 1 ? '' : 's'} skipped${first ? ` (line ${first.line}: ${first.reason})` : ''}`);
+  }
+  if (progress.unacknowledged) parts.push(`${number(progress.unacknowledged)} handed to the connection but not acknowledged when cancelled (it may still arrive)`);
+  if (progress.systemTopics) parts.push(`${number(progress.systemTopics)} on $ topics not published (the broker's own)`);
+  if (progress.propertiesDropped) parts.push(`${number(progress.propertiesDropped)} without their MQTT 5 properties (the connection is MQTT 3.1.1)`);
+  return `${head}. ${parts.join('; ')}.`;
+}
+
+/** `90`, `1:30`, `1:02:03.5` as seconds; undefined when it is none of these. */
+function parseClock(text: string): number | undefined {
+  if (!/^\d+(?::\d{1,2}){0,2}(?:\.\d+)?$/.test(text)) return undefined;
+  const parts = text.split(':').map(Number);
+  let seconds = 0;
+  for (const part of parts) seconds = seconds * 60 + part;
+  return seconds;
+}
+
+/**
+ * A time range typed as offsets from the recording's start: `60-300`, `1:00-5:00`, `-2:30` (up to),
+ * `10:00-` (from). Returns epoch milliseconds (`from` ≤ time < `to`), or why not as a sentence.
+ */
+export function parseTimeRange(text: string, startedAt: number): { from?: number; to?: number } | string {
+  const match = /^\s*([^-\s]*)\s*-\s*([^-\s]*)\s*$/.exec(text);
+  if (!match || (match[1] === '' && match[2] === '')) return 'A range such as 60-300 or 1:00-5:00 (seconds, or minutes:seconds, from the start); one side may be empty.';
+  const range: { from?: number; to?: number } = {};
+  for (const [index, side] of [match[1], match[2]].entries()) {
+    if (side === '') continue;
+    const seconds = parseClock(side);
+    if (seconds === undefined) return `"${side}" is no time: seconds (90), minutes:seconds (1:30) or hours:minutes:seconds.`;
+    const at = startedAt + Math.round(seconds * 1000);
+    if (index === 0) range.from = at;
+    else range.to = at;
+  }
+  if (range.from !== undefined && range.to !== undefined && range.from >= range.to) return 'The start of the range must come before its end.';
+  return range;
+}
