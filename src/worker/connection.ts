@@ -43,6 +43,9 @@ export interface ConnectionDeps {
   onMessageKept?: (topic: string, payload: Uint8Array, node: TopicNode) => void;
   /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
   onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
+  // ---- broker statistics ----
+  /** Every message on a `$SYS/…` topic, in the order received (broker statistics). Other topics pay one character comparison. */
+  onSysMessage?: (topic: string, payload: Uint8Array, receivedAt: number) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -190,6 +193,7 @@ export class BrokerConnection implements IDisposable {
     const onSparkplug = this.deps.onSparkplugMessage;
     const onKept = this.deps.onMessageKept;
     const onMessage = this.deps.onMessage;
+    const onSys = this.deps.onSysMessage;
     client.on('message', (topic, payload, packet) => {
       const receivedAt = Date.now();
       const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
@@ -201,6 +205,8 @@ export class BrokerConnection implements IDisposable {
         properties,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
+      // '$' (36) first: most topics never reach the prefix comparison.
+      if (onSys && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) onSys(topic, payload, receivedAt);
       onKept?.(topic, payload, update.node);
       onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);

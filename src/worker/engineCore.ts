@@ -7,6 +7,8 @@ import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import { RequestReports } from './requestReports';
+import { BrokerStatsReports } from './brokerStats';
+import type { SysSubscriptionState } from '../shared/brokerStats';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
@@ -25,6 +27,8 @@ export class EngineCore {
   /** MQTT 5 requests paired with their replies, per connection. */
   private readonly requests: RequestReports;
   private readonly fileRuns: FileRuns;
+  /** Broker statistics from `$SYS` messages, per connection. */
+  private readonly brokerStats: BrokerStatsReports;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
@@ -32,6 +36,7 @@ export class EngineCore {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
+    this.brokerStats = new BrokerStatsReports(emit, (id) => this.sysConnection(id));
     this.pool = new ConnectionPool(
       {
         emit,
@@ -41,6 +46,7 @@ export class EngineCore {
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
         onTraced: (id, topic, payload, properties) =>
           this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
+        onSysMessage: (id, topic, payload, receivedAt) => this.brokerStats.onSysMessage(id, topic, payload, receivedAt),
       },
       { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
@@ -54,6 +60,7 @@ export class EngineCore {
       remove: async (params) => {
         tracker.forget(params.connectionId);
         this.requests.forget(params.connectionId);
+        this.brokerStats.forget(params.connectionId);
         await pool.remove(params.connectionId);
       },
       reconnectNow: (params) => pool.require(params.connectionId).connection.reconnectNow(),
@@ -155,6 +162,9 @@ export class EngineCore {
         if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
         this.requests.setTimeout(params.timeoutMs);
       },
+      // ---- broker statistics ----
+      brokerStats: (params) => this.brokerStats.snapshot(params.connectionId),
+      watchBrokerStats: (params) => this.brokerStats.setWatched(params.connectionIds),
       runFile: (params) => this.fileRuns.run(pool.require(params.connectionId), params),
       cancelRun: (params) => this.fileRuns.cancel(params.runId),
       shutdown: () => this.dispose(),
@@ -205,8 +215,29 @@ export class EngineCore {
     return model.connection.subscriptions.some(({ spec, status }) => status.state !== 'refused' && topicMatchesFilter(spec.topic.replace(/^\$share\/[^/]*\//, ''), topic));
   }
 
+  /**
+   * The connection's side of its broker figures: since when it is connected, and whether a
+   * subscription can bring `$SYS` messages (the first that starts with `$SYS`, not refused if any).
+   */
+  private sysConnection(connectionId: string): { connectedSince?: number; subscription: SysSubscriptionState } | undefined {
+    const model = this.pool.get(connectionId);
+    if (!model) return undefined;
+    const state = model.connection.state;
+    const connectedSince = state.kind === 'connected' ? state.since : undefined;
+    const sys = model.connection.subscriptions.filter(({ spec }) => spec.topic.startsWith('$SYS'));
+    const best = sys.find(({ status }) => status.state === 'active') ?? sys.find(({ status }) => status.state === 'pending') ?? sys[0];
+    let subscription: SysSubscriptionState = { state: 'absent' };
+    if (best) {
+      const filter = best.spec.topic;
+      const status = best.status;
+      subscription = status.state === 'refused' ? { state: 'refused', filter, reason: status.reason } : { state: status.state, filter };
+    }
+    return connectedSince === undefined ? { subscription } : { connectedSince, subscription };
+  }
+
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
+    this.brokerStats.dispose();
     this.requests.dispose();
     this.fileRuns.dispose();
     this.tracker.dispose();

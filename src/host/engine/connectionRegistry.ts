@@ -47,6 +47,7 @@ export class ConnectionRegistry extends Disposable {
           return;
         }
         if (event.kind === 'run') return; // the file runs' own listener (MqttFileRuns) takes them
+        if (event.kind === 'brokerStats') return; // the Broker views' own listener (BrokerPanels) takes them
         const connection = this.connections.get(event.connectionId);
         if (!connection) return;
         if (event.kind === 'requests') {
