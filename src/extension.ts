@@ -26,6 +26,7 @@ import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider } from './host/topicsView';
 import { RequestsTreeProvider } from './host/requestsView';
+import { BrokerViews, brokerConnectionArg, pickBrokerConnection } from './host/brokerView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
@@ -243,6 +244,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const mqttFileRuns = new MqttFileRuns(engine, mqttFiles, log);
   const mqttFileTests = new MqttFileTests(mqttFileRuns, log);
   context.subscriptions.push(mqttFileRuns, mqttFiles.setRunner(mqttFileRuns), mqttFileTests);
+
+  // ---- broker statistics ----
+  // A Broker view per connection, with its broker's $SYS figures; from a connection's row or the palette.
+  const brokerViews = new BrokerViews(registry, context.extensionUri);
+  context.subscriptions.push(
+    brokerViews,
+    vscode.commands.registerCommand('mqttExplorer.showBrokerStatistics', async (arg?: unknown) => {
+      const id = brokerConnectionArg(arg) ?? (await pickBrokerConnection(registry));
+      if (id !== undefined) brokerViews.show(id);
+    }),
+  );
 
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
