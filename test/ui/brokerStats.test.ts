@@ -111,8 +111,8 @@ describe('The Broker view in the workbench (Chromium, mosquitto with sys_interva
   });
 
   it('says plainly when a connection has no $SYS subscription, and subscribes from the view', async () => {
-    await workbench.runCommand('MQTT: Show Broker Statistics');
-    await workbench.answerQuickPick('Show Broker Statistics', 'No SYS');
+    const row = workbench.page.locator('.monaco-list-row', { hasText: 'No SYS' }).first();
+    await workbench.contextMenu(row, 'Show Broker Statistics');
     const frame = await workbench.webviewFrame('h1.topic', { text: 'Broker: No SYS', timeoutMs: 30_000 });
     const notice = frame.locator('.broker-notice.warning', { hasText: 'This connection has no subscription to $SYS/#' });
     await notice.waitFor({ timeout: 20_000 });

@@ -44,9 +44,13 @@ export class BrokerChart {
   private width = 0;
   private points = 0;
 
+  private range: { min: number; max: number } | undefined;
+
+  /** `stepped`: counts (clients, subscriptions) hold their value until the next one; rates are drawn as lines. */
   constructor(
     title: string,
     private readonly lines: { label: string; format: (value: number) => string }[],
+    private readonly stepped = false,
   ) {
     this.title.textContent = title;
     this.element.append(this.title, this.empty, this.host);
@@ -55,8 +59,12 @@ export class BrokerChart {
     themes.observe(document.body, { attributes: true, attributeFilter: ['class'] });
   }
 
-  /** `series`: one per line, in the lines' order (missing ones draw nothing). */
-  update(series: (FigureSeries | undefined)[]): void {
+  /**
+   * `series`: one per line, in the lines' order (missing ones draw nothing). `range`: the time axis
+   * every chart of the view shares (from the first `$SYS` message to the latest).
+   */
+  update(series: (FigureSeries | undefined)[], range?: { min: number; max: number }): void {
+    this.range = range && range.max > range.min ? range : undefined;
     const aligned = alignSeries(series.map((one, index) => ({ path: this.lines[index].label, points: one ? one.t.map((t, i) => ({ t, v: one.v[i] })) : [] })));
     this.data = [aligned.x, ...aligned.y];
     this.points = aligned.x.length;
@@ -68,8 +76,13 @@ export class BrokerChart {
       this.host.replaceChildren();
       return;
     }
-    if (this.plot) this.plot.setData(this.data);
-    else this.build();
+    if (this.plot) {
+      const plot = this.plot;
+      plot.batch(() => {
+        plot.setData(this.data);
+        if (this.range) plot.setScale('x', this.range);
+      });
+    } else this.build();
   }
 
   private resize(): void {
@@ -92,6 +105,8 @@ export class BrokerChart {
     const options: uPlot.Options = {
       width,
       height: PLOT_HEIGHT,
+      // Room on the right for the last time tick's label.
+      padding: [8, 28, 0, 0],
       ms: 1,
       scales: { x: { time: true, range: (_plot, min, max) => (min === max ? [min - 1000, max + 1000] : [min, max]) }, y: { range: (_plot, min, max) => paddedRange(Math.min(0, min ?? 0), max) } },
       series: [
@@ -102,6 +117,8 @@ export class BrokerChart {
             stroke: theme.series[index % theme.series.length],
             width: 1.5,
             spanGaps: true,
+            paths: this.stepped ? uPlot.paths.stepped?.({ align: 1 }) : undefined,
+            points: { show: !this.stepped, size: 4 },
             value: (_plot, value) => (value === null ? '\u2014' : line.format(value)),
           }),
         ),
@@ -119,6 +136,7 @@ export class BrokerChart {
       cursor: { drag: { x: false, y: false } },
     };
     this.plot = new uPlot(options, this.data, this.host);
+    if (this.range) this.plot.setScale('x', this.range);
     this.plot.ctx.canvas.setAttribute('role', 'img');
     this.plot.ctx.canvas.setAttribute('aria-label', `${this.title.textContent ?? ''}: ${this.lines.map((line) => line.label).join(', ')} over time`);
   }

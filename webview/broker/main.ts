@@ -46,30 +46,56 @@ for (const key of FIGURE_KEYS) {
 
 const rate = (key: FigureKey) => (value: number) => formatFigure(key, value);
 const chartDefs: { chart: BrokerChart; keys: FigureKey[] }[] = [
-  { chart: new BrokerChart('Clients connected', [{ label: 'Clients', format: rate('clients') }]), keys: ['clients'] },
+  { chart: new BrokerChart('Clients connected', [{ label: 'Clients', format: rate('clients') }], true), keys: ['clients'] },
   { chart: new BrokerChart('Messages per second', [{ label: 'Received', format: rate('messagesIn') }, { label: 'Sent', format: rate('messagesOut') }]), keys: ['messagesIn', 'messagesOut'] },
   { chart: new BrokerChart('Bytes per second', [{ label: 'Received', format: rate('bytesIn') }, { label: 'Sent', format: rate('bytesOut') }]), keys: ['bytesIn', 'bytesOut'] },
-  { chart: new BrokerChart('Subscriptions and retained messages', [{ label: 'Subscriptions', format: rate('subscriptions') }, { label: 'Retained', format: rate('retained') }]), keys: ['subscriptions', 'retained'] },
+  { chart: new BrokerChart('Subscriptions and retained messages', [{ label: 'Subscriptions', format: rate('subscriptions') }, { label: 'Retained', format: rate('retained') }], true), keys: ['subscriptions', 'retained'] },
 ];
 for (const { chart } of chartDefs) charts.append(chart.element);
 
 let last: BrokerViewUpdate | undefined;
+
+/**
+ * A count as it stands at the latest `$SYS` message: brokers publish a count again only when it
+ * changes (mosquitto), so its last value holds until then. Rates get no such point: a counter that
+ * stopped is drawn as 0 by the engine at the next tick.
+ */
+function held(series: FigureSeries | undefined, lastSysAt: number | undefined): FigureSeries | undefined {
+  if (!series || lastSysAt === undefined || !series.t.length || series.key.startsWith('messages') || series.key.startsWith('bytes')) return series;
+  const end = series.t[series.t.length - 1];
+  return end < lastSysAt ? { key: series.key, t: [...series.t, lastSysAt], v: [...series.v, series.v[series.v.length - 1]] } : series;
+}
 
 function plural(count: number, word: string): string {
   return `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
 }
 
 /** What the notice says: nothing once figures arrive; otherwise why there are none, and what to do. */
+let noticeKey = '';
+
 function renderNotice(update: BrokerViewUpdate, now: number): void {
   const stats = update.stats;
-  notice.replaceChildren();
-  notice.className = 'broker-notice';
+  let said = false;
+  // Rendered again only when its text changes (it is checked every second): a button under the pointer stays put.
   const say = (kind: 'info' | 'warning', text: string, extra?: HTMLElement) => {
-    notice.classList.add(kind);
+    said = true;
+    const key = `${kind}\n${text}`;
+    if (key === noticeKey) return;
+    noticeKey = key;
+    notice.replaceChildren(el('p', undefined, text));
+    notice.className = `broker-notice ${kind}`;
     notice.dataset.kind = kind;
-    notice.append(el('p', undefined, text));
     if (extra) notice.append(extra);
   };
+  renderNoticeCase(update, stats, now, say);
+  if (!said && noticeKey) {
+    noticeKey = '';
+    notice.replaceChildren();
+    notice.className = 'broker-notice';
+  }
+}
+
+function renderNoticeCase(update: BrokerViewUpdate, stats: BrokerViewUpdate['stats'], now: number, say: (kind: 'info' | 'warning', text: string, extra?: HTMLElement) => void): void {
   if (!update.connected) {
     say('info', `Not connected (${update.connectionState}). Figures arrive from the broker's $SYS topics while connected.`);
     return;
@@ -78,7 +104,9 @@ function renderNotice(update: BrokerViewUpdate, now: number): void {
   const subscription = stats.subscription;
   if (subscription.state === 'absent' && !stats.sysSeen) {
     const subscribe = button('Subscribe to $SYS/#', () => {
-      void host.request('subscribeSys', {}).catch((error: unknown) => say('warning', `The subscription failed: ${(error as Error).message}`));
+      void host.request('subscribeSys', {}).catch((error: unknown) => {
+        notice.append(el('p', undefined, `The subscription failed: ${(error as Error).message}`));
+      });
     }, 'primary');
     say('warning', 'This connection has no subscription to $SYS/# (a # subscription does not match $SYS topics), so no broker statistics can arrive.', subscribe);
     return;
@@ -122,7 +150,8 @@ function render(update: BrokerViewUpdate): void {
     tile.note.textContent = figure?.source === 'load' ? "broker's 1-minute average" : figure?.source === 'counters' ? 'from its counters' : key === 'dropped' && figure ? 'since the broker started' : '';
   }
   const byKey = new Map<FigureKey, FigureSeries>((stats?.series ?? []).map((series) => [series.key, series]));
-  for (const { chart, keys } of chartDefs) chart.update(keys.map((key) => byKey.get(key)));
+  const range = stats?.firstSysAt !== undefined && stats.lastSysAt !== undefined ? { min: stats.firstSysAt, max: stats.lastSysAt } : undefined;
+  for (const { chart, keys } of chartDefs) chart.update(keys.map((key) => held(byKey.get(key), stats?.lastSysAt)), range);
   extras.replaceChildren(
     ...(stats?.extras ?? []).map(({ label, text }) => {
       const row = el('tr');
