@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { Aedes } from 'aedes';
+import mqtt from 'mqtt';
 import { formatFigure, MAX_EXTRAS, parseDuration, parseFigure, parseSysMessage, type SysParse } from '../../src/shared/brokerStats';
 import { BrokerStatsState, MAX_POINTS_PER_FIGURE } from '../../src/worker/brokerStats';
 
@@ -156,5 +159,45 @@ describe('Broker statistics: a connection\u2019s figures over time (src/worker/b
     assert.equal(clients.t[0], 0, 'the first point is kept');
     assert.ok(clients.t.every((t, i) => i === 0 || t > clients.t[i - 1]), 'in time order');
     assert.equal(snapshot.bytes, MAX_POINTS_PER_FIGURE * 16);
+  });
+});
+
+describe('Broker statistics from a real aedes (its own $SYS: heartbeat and client events)', () => {
+  it('recognises aedes by its broker id, and has no figures without aedes-stats', async () => {
+    const broker = await Aedes.createBroker({ heartbeatInterval: 100 });
+    const server = createServer((socket) => broker.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const state = new BrokerStatsState();
+    const watcher = await mqtt.connectAsync(url, { clientId: 'watcher' });
+    let other: mqtt.MqttClient | undefined;
+    try {
+      const seen = new Set<string>();
+      const events = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`only ${[...seen].join(', ')} within 5 s`)), 5000);
+        watcher.on('message', (topic, payload) => {
+          state.onMessage(topic, payload, Date.now());
+          seen.add(topic.split('/').slice(2).join('/'));
+          if (seen.has('heartbeat') && seen.has('new/clients')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await watcher.subscribeAsync('$SYS/#');
+      other = await mqtt.connectAsync(url, { clientId: 'other' });
+      await events;
+      const snapshot = state.snapshot('local', connection);
+      assert.equal(snapshot.broker, 'aedes');
+      assert.equal(snapshot.node, broker.id);
+      assert.deepEqual(snapshot.figures, {});
+      assert.equal(snapshot.rejected, 0);
+      assert.ok(snapshot.understood >= 2);
+    } finally {
+      await other?.endAsync();
+      await watcher.endAsync();
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
