@@ -140,6 +140,8 @@ function render(update: BrokerViewUpdate): void {
   if (stats?.sysSeen) parts.unshift(BROKER_NAMES[stats.broker]);
   if (stats?.version) parts.splice(1, 0, stats.version);
   if (stats?.node) parts.splice(1, 0, `node ${stats.node}`);
+  // When the figures are from: a broker that stopped publishing leaves them as they were.
+  if (stats?.lastSysAt !== undefined) parts.push(`latest $SYS at ${new Date(stats.lastSysAt).toLocaleTimeString()}`);
   meta.textContent = parts.join(' \u00b7 ');
   renderNotice(update, Date.now());
   for (const key of FIGURE_KEYS) {
