@@ -76,12 +76,16 @@ export class BrokerStatsState {
   private readonly figures = new Map<FigureKey, FigureValue>();
   private readonly extras = new Map<string, string>();
   private readonly series = new Map<FigureKey, BoundedSeries>();
-  private readonly counters = new Map<RateFigure, { value: number; at: number }>();
+  private readonly counters = new Map<RateFigure, { value: number; at: number; retained?: boolean }>();
   private lastTickAt: number | undefined;
   /** Something changed since the last report. */
   changed = false;
 
-  onMessage(topic: string, payload: Uint8Array, at: number): void {
+  /**
+   * `retained`: a value the broker kept from its last update (at subscribe): its time is not when
+   * it was counted, so no rate is made from it, and it is no tick.
+   */
+  onMessage(topic: string, payload: Uint8Array, at: number, retained = false): void {
     this.sysMessages++;
     this.firstSysAt ??= at;
     this.lastSysAt = at;
@@ -102,10 +106,11 @@ export class BrokerStatsState {
     switch (reading.kind) {
       case 'gauge':
         this.set(reading.figure, reading.value, at);
-        if (reading.figure === 'uptime') this.tick(at);
+        if (reading.figure === 'uptime' && !retained) this.tick(at);
         break;
       case 'counter':
-        this.count(reading.figure, reading.value, at);
+        if (retained) this.counters.set(reading.figure, { value: reading.value, at, retained: true });
+        else this.count(reading.figure, reading.value, at);
         break;
       case 'load':
         // Only where the broker gives no counter of it: a rate from counters is exact.
@@ -147,9 +152,9 @@ export class BrokerStatsState {
       this.counters.set(key, { value, at });
       return;
     }
-    if (previous && at - previous.at < MIN_RATE_INTERVAL_MS) return;
+    if (previous && !previous.retained && at - previous.at < MIN_RATE_INTERVAL_MS) return;
     this.counters.set(key, { value, at });
-    if (previous) this.set(key, ((value - previous.value) * 1000) / (at - previous.at), at, 'counters');
+    if (previous && !previous.retained) this.set(key, ((value - previous.value) * 1000) / (at - previous.at), at, 'counters');
   }
 
   /** An uptime update: the broker's $SYS interval turned. A counter not published since the previous turn did not change. */
@@ -225,13 +230,13 @@ export class BrokerStatsReports {
   ) {}
 
   /** A `$SYS/…` message of a connection (the connection checks the prefix). */
-  onSysMessage(connectionId: string, topic: string, payload: Uint8Array, at: number): void {
+  onSysMessage(connectionId: string, topic: string, payload: Uint8Array, at: number, retained = false): void {
     let state = this.states.get(connectionId);
     if (!state) {
       state = new BrokerStatsState();
       this.states.set(connectionId, state);
     }
-    state.onMessage(topic, payload, at);
+    state.onMessage(topic, payload, at, retained);
     if (this.watched.has(connectionId)) this.schedule();
   }
 

@@ -45,8 +45,8 @@ export interface ConnectionDeps {
   /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
   onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
   // ---- broker statistics ----
-  /** Every message on a `$SYS/…` topic, in the order received (broker statistics). Other topics pay one character comparison. */
-  onSysMessage?: (topic: string, payload: Uint8Array, receivedAt: number) => void;
+  /** Every message on a `$SYS/…` topic, in the order received, and whether it was retained (broker statistics). Other topics pay one character comparison. */
+  onSysMessage?: (topic: string, payload: Uint8Array, receivedAt: number, retained: boolean) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -219,7 +219,7 @@ export class BrokerConnection implements IDisposable {
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
       // '$' (36) first: most topics never reach the prefix comparison.
-      if (onSys && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) onSys(topic, payload, receivedAt);
+      if (onSys && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) onSys(topic, payload, receivedAt, packet.retain);
       onKept?.(topic, payload, update.node);
       onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);

@@ -39,7 +39,7 @@ export interface PoolEvents {
   onTraced?(connectionId: string, topic: string, payload: Uint8Array, properties: MessageProperties | undefined): void;
   // ---- broker statistics ----
   /** Every `$SYS/…` message of a connection. */
-  onSysMessage?(connectionId: string, topic: string, payload: Uint8Array, receivedAt: number): void;
+  onSysMessage?(connectionId: string, topic: string, payload: Uint8Array, receivedAt: number, retained: boolean): void;
 }
 
 export interface PoolOptions {
@@ -111,7 +111,7 @@ export class ConnectionPool {
       onSparkplugMessage: (topic, payload, receivedAt, node) => payloads.learn(topic, payload, receivedAt, node),
       onMessageKept: (topic, payload, node) => schemas.received(topic, payload, node),
       onMessage: this.events.onTraced ? (topic, payload, properties) => this.events.onTraced?.(id, topic, payload, properties) : undefined,
-      onSysMessage: this.events.onSysMessage ? (topic, payload, receivedAt) => this.events.onSysMessage?.(id, topic, payload, receivedAt) : undefined,
+      onSysMessage: this.events.onSysMessage ? (topic, payload, receivedAt, retained) => this.events.onSysMessage?.(id, topic, payload, receivedAt, retained) : undefined,
     });
     payloads.sparkplug.onDidChange((change) => this.events.onSparkplugChange(id, change));
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));

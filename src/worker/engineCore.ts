@@ -46,7 +46,7 @@ export class EngineCore {
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
         onTraced: (id, topic, payload, properties) =>
           this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
-        onSysMessage: (id, topic, payload, receivedAt) => this.brokerStats.onSysMessage(id, topic, payload, receivedAt),
+        onSysMessage: (id, topic, payload, receivedAt, retained) => this.brokerStats.onSysMessage(id, topic, payload, receivedAt, retained),
       },
       { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );

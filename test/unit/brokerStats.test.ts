@@ -130,6 +130,18 @@ describe('Broker statistics: a connection\u2019s figures over time (src/worker/b
     assert.equal(snapshot.sysMessages, 9);
   });
 
+  it('makes no rate from a retained counter (its time is not when it was counted), and a retained uptime is no tick', () => {
+    const state = new BrokerStatsState();
+    state.onMessage('$SYS/broker/uptime', text('10 seconds'), 0, true);
+    state.onMessage('$SYS/broker/messages/received', text('100'), 0, true);
+    state.onMessage('$SYS/broker/uptime', text('12 seconds'), 300);
+    state.onMessage('$SYS/broker/messages/received', text('500'), 300);
+    assert.equal(state.snapshot('c', connection).figures.messagesIn, undefined);
+    state.onMessage('$SYS/broker/uptime', text('14 seconds'), 2300);
+    state.onMessage('$SYS/broker/messages/received', text('700'), 2300);
+    assert.deepEqual(state.snapshot('c', connection).figures.messagesIn, { value: 100, at: 2300, source: 'counters' });
+  });
+
   it('keeps one node, counts refused payloads and unknown topics apart, bounds the extras', () => {
     const state = new BrokerStatsState();
     state.onMessage('$SYS/brokers/a@host/stats/connections/count', text('5'), 1);
