@@ -26,6 +26,7 @@ import { showTopicHistory, TopicPanels } from './host/topicPanel';
 import { registerTopicCommands } from './host/topicCommands';
 import { TopicsTreeProvider, type TopicElement } from './host/topicsView';
 import { RequestsTreeProvider } from './host/requestsView';
+import { BrokerViews, brokerConnectionArg, pickBrokerConnection } from './host/brokerView';
 import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from './host/workspaceTrust';
 import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
@@ -260,6 +261,16 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('mqttExplorer.cancelReplay', () => replays.cancel().catch(report)),
     // On a topic row: that subtree; on a connection's root row: everything; from the palette: a connection asked for.
     vscode.commands.registerCommand('mqttExplorer.exportSnapshot', (arg?: unknown) => snapshots.run(isSnapshotRow(arg) ? arg : undefined).catch((error: unknown) => report(error))),
+  );
+  // ---- broker statistics ----
+  // A Broker view per connection, with its broker's $SYS figures; from a connection's row or the palette.
+  const brokerViews = new BrokerViews(registry, context.extensionUri);
+  context.subscriptions.push(
+    brokerViews,
+    vscode.commands.registerCommand('mqttExplorer.showBrokerStatistics', async (arg?: unknown) => {
+      const id = brokerConnectionArg(arg) ?? (await pickBrokerConnection(registry));
+      if (id !== undefined) brokerViews.show(id);
+    }),
   );
 
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */

@@ -14,6 +14,7 @@ import type { ConnectionProfile, QoS, SubscriptionSpec } from './profile';
 import type { PublishProperties, PublishResult } from './publish';
 import type { Point } from './series';
 import type { RequestsSnapshot } from './requests';
+import type { BrokerStatsSnapshot } from './brokerStats';
 import type { FileRunParams } from '../worker/fileRuns';
 import type { RunEvent, RunResult } from '../runner/types';
 import type { RecorderStatus, RecordingScope } from '../worker/recording/recorder';
@@ -305,6 +306,11 @@ export interface EngineRequests {
   clearRequests: { params: { connectionId?: string }; result: void };
   /** After how long an open request is unanswered (mqttExplorer.requests.timeoutSeconds). */
   setRequestTimeout: { params: { timeoutMs: number }; result: void };
+  // ---- broker statistics ----
+  /** The connection's broker figures from its `$SYS` messages (src/shared/brokerStats.ts); undefined for an unknown connection. */
+  brokerStats: { params: { connectionId: string }; result: BrokerStatsSnapshot | undefined };
+  /** The connections whose Broker view is open: each gets a `brokerStats` event when its figures changed, at most one a second. */
+  watchBrokerStats: { params: { connectionIds: string[] }; result: void };
   /**
    * Runs a `.mqtt` file's blocks on the connection (src/worker/fileRuns.ts): `run` events report each
    * block as it starts and ends; resolves with every block's result. Send it without a deadline:
@@ -399,6 +405,8 @@ export type EngineEvent =
   | TopicChangesEvent
   /** A connection's requests changed: its fresh snapshot (only while the Requests view shows; at most one a second per connection). */
   | { kind: 'requests'; connectionId: string; snapshot: RequestsSnapshot }
+  /** A connection's broker figures changed: its fresh snapshot (only while a Broker view of it is open; at most one a second). */
+  | { kind: 'brokerStats'; connectionId: string; snapshot: BrokerStatsSnapshot }
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; line: string }
   /** A block of a `runFile` run started or finished. */
   | { kind: 'run'; runId: string; event: RunEvent }

@@ -16,6 +16,7 @@ import { isRecord } from './guards';
 import { BINDING_FORMATS, type BindingFormat } from './decoderBindings';
 import type { JsonNode } from './json';
 import type { SchemaIssue } from './jsonSchemaCheck';
+import type { BrokerStatsSnapshot } from './brokerStats';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -272,10 +273,51 @@ export interface EditorWebviewApi {
  */
 export const EDITOR_DEADLINES: { [K in keyof EditorRequests]?: number } = { saveProfile: Infinity, pickFile: Infinity };
 
+// ---- the Broker view (broker statistics) ----
+
+/** What the Broker view shows of its connection: its name and state, and the engine's figures. */
+export interface BrokerViewUpdate {
+  connectionId: string;
+  connectionName: string;
+  /** "connected", "connecting", "reconnecting: <reason>", "disconnected", "failed: <reason>". */
+  connectionState: string;
+  connected: boolean;
+  /** undefined while the engine does not know the connection (not connected yet, restarting). */
+  stats: BrokerStatsSnapshot | undefined;
+}
+
+export interface BrokerViewRequests {
+  /** Adds the subscription `$SYS/#` to the view's connection (offered when it has none). */
+  subscribeSys: { params: Record<string, never>; result: Record<string, never> };
+}
+
+export interface BrokerViewHostApi {
+  requests: BrokerViewRequests;
+  events: ReadyEvents;
+}
+
+export interface BrokerViewWebviewApi {
+  requests: None;
+  events: { brokerUpdate: BrokerViewUpdate };
+}
+
+/** Replies the Broker view waits for without a deadline: a subscription waits on the broker. */
+export const BROKER_VIEW_DEADLINES: { [K in keyof BrokerViewRequests]?: number } = { subscribeSys: Infinity };
+
+/** The Broker view's stored state: which connection it shows (the serializer reopens it after a reload). */
+export interface BrokerViewState {
+  version: 1;
+  connectionId: string;
+}
+
+export function parseBrokerViewState(value: unknown): BrokerViewState | undefined {
+  return isRecord(value) && value.version === 1 && typeof value.connectionId === 'string' && value.connectionId.length <= 1024 ? { version: 1, connectionId: value.connectionId } : undefined;
+}
+
 // ---- validation of what webviews send ----
 
 /** Every request a webview can make. */
-export interface RequestMap extends PanelRequests, EditorRequests {}
+export interface RequestMap extends PanelRequests, EditorRequests, BrokerViewRequests {}
 export type RequestName = keyof RequestMap;
 export type RequestResults = { [K in RequestName]: RequestMap[K]['result'] };
 
@@ -304,6 +346,7 @@ const PANEL_REQUESTS: Record<keyof PanelRequests, true> = {
   checkSchema: true,
 };
 const EDITOR_REQUESTS: Record<keyof EditorRequests, true> = { saveProfile: true, pickFile: true };
+const BROKER_VIEW_REQUESTS: Record<keyof BrokerViewRequests, true> = { subscribeSys: true };
 
 function optionalSecret(value: unknown): string | null | undefined | false {
   if (value === undefined || value === null || typeof value === 'string') return value;
@@ -361,6 +404,7 @@ function parseParams(request: unknown, params: unknown): WebviewRequest['params'
     case 'recentPublishes':
     case 'knownTopics':
     case 'decoderChoices':
+    case 'subscribeSys':
       return {};
     case 'decoded':
       return isSeq(params.seq) ? { seq: params.seq } : undefined;
@@ -424,6 +468,13 @@ export function parsePanelMessage(value: unknown): Incoming<PanelHostApi> | unde
   const message = parseWebviewMessage(value);
   if (message?.type === 'request' && !Object.hasOwn(PANEL_REQUESTS, message.name)) return undefined;
   return message as Incoming<PanelHostApi> | undefined;
+}
+
+/** parseWebviewMessage, and only the requests of the Broker view. */
+export function parseBrokerViewMessage(value: unknown): Incoming<BrokerViewHostApi> | undefined {
+  const message = parseWebviewMessage(value);
+  if (message?.type === 'request' && !Object.hasOwn(BROKER_VIEW_REQUESTS, message.name)) return undefined;
+  return message as Incoming<BrokerViewHostApi> | undefined;
 }
 
 /** parseWebviewMessage, and only the requests of the connection form. */

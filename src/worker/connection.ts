@@ -44,6 +44,9 @@ export interface ConnectionDeps {
   onMessageKept?: (topic: string, payload: Uint8Array, node: TopicNode) => void;
   /** Every message, whole and in the order received, with its MQTT 5 properties (request/response tracing: any message may be a reply). */
   onMessage?: (topic: string, payload: Uint8Array, properties: MessageProperties | undefined) => void;
+  // ---- broker statistics ----
+  /** Every message on a `$SYS/…` topic, in the order received, and whether it was retained (broker statistics). Other topics pay one character comparison. */
+  onSysMessage?: (topic: string, payload: Uint8Array, receivedAt: number, retained: boolean) => void;
 }
 
 export type SubscriptionStatus = { state: 'pending' } | { state: 'active'; grantedQos: number } | { state: 'refused'; reason: string };
@@ -203,6 +206,7 @@ export class BrokerConnection implements IDisposable {
     const onSparkplug = this.deps.onSparkplugMessage;
     const onKept = this.deps.onMessageKept;
     const onMessage = this.deps.onMessage;
+    const onSys = this.deps.onSysMessage;
     client.on('message', (topic, payload, packet) => {
       // A second copy of a message for another of our subscriptions (MQTT 5 brokers send one per subscription).
       if (!this.subscriptionIds.accepts(topic, packet.properties?.subscriptionIdentifier)) {
@@ -222,6 +226,8 @@ export class BrokerConnection implements IDisposable {
         properties,
       });
       if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
+      // '$' (36) first: most topics never reach the prefix comparison.
+      if (onSys && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) onSys(topic, payload, receivedAt, packet.retain);
       onKept?.(topic, payload, update.node);
       onMessage?.(topic, payload, properties);
       this.topicEmitter.fire(update);

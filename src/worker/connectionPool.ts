@@ -37,6 +37,9 @@ export interface PoolEvents {
   onSparkplugChange(connectionId: string, change: SparkplugChange): void;
   /** Every message of a connection, with its MQTT 5 properties (request/response tracing). */
   onTraced?(connectionId: string, topic: string, payload: Uint8Array, properties: MessageProperties | undefined): void;
+  // ---- broker statistics ----
+  /** Every `$SYS/…` message of a connection. */
+  onSysMessage?(connectionId: string, topic: string, payload: Uint8Array, receivedAt: number, retained: boolean): void;
 }
 
 export interface PoolOptions {
@@ -108,6 +111,7 @@ export class ConnectionPool {
       onSparkplugMessage: (topic, payload, receivedAt, node) => payloads.learn(topic, payload, receivedAt, node),
       onMessageKept: (topic, payload, node) => schemas.received(topic, payload, node),
       onMessage: this.events.onTraced ? (topic, payload, properties) => this.events.onTraced?.(id, topic, payload, properties) : undefined,
+      onSysMessage: this.events.onSysMessage ? (topic, payload, receivedAt, retained) => this.events.onSysMessage?.(id, topic, payload, receivedAt, retained) : undefined,
     });
     payloads.sparkplug.onDidChange((change) => this.events.onSparkplugChange(id, change));
     connection.onDidChangeState((state) => this.events.emit({ kind: 'state', connectionId: id, state }));

@@ -10,6 +10,8 @@ import { RequestReports } from './requestReports';
 import { Replays, type ReplayTarget } from './recording/replay';
 import { lastValues } from './lastValues';
 import type { ConnectionModel } from './connectionPool';
+import { BrokerStatsReports } from './brokerStats';
+import type { SysSubscriptionState } from '../shared/brokerStats';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 import { Recordings } from './recording/recordings';
@@ -33,6 +35,8 @@ export class EngineCore {
   private readonly recordings: Recordings;
   /** Recordings being replayed to connections (issue 15). */
   private readonly replays: Replays;
+  /** Broker statistics from `$SYS` messages, per connection. */
+  private readonly brokerStats: BrokerStatsReports;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
@@ -41,6 +45,7 @@ export class EngineCore {
     this.tracker = new ChangeTracker((id) => this.pool.get(id), emit);
     this.schemas = new SchemaState((line) => emit({ kind: 'log', level: 'warn', line }));
     this.requests = new RequestReports(emit, (id, topic) => this.sees(id, topic));
+    this.brokerStats = new BrokerStatsReports(emit, (id) => this.sysConnection(id));
     this.pool = new ConnectionPool(
       {
         emit,
@@ -54,6 +59,7 @@ export class EngineCore {
         onSparkplugChange: (id, change) => this.onSparkplugChange(id, change),
         onTraced: (id, topic, payload, properties) =>
           this.requests.onMessage(id, { topic, payload, responseTopic: properties?.responseTopic, correlationData: properties?.correlationData }),
+        onSysMessage: (id, topic, payload, receivedAt, retained) => this.brokerStats.onSysMessage(id, topic, payload, receivedAt, retained),
       },
       { decoders: this.decoders, schemas: this.schemas, sparkplugCaps: options.sparkplugCaps },
     );
@@ -69,6 +75,7 @@ export class EngineCore {
         tracker.forget(params.connectionId);
         this.requests.forget(params.connectionId);
         await this.recordings.stopConnection(params.connectionId, 'the connection was removed');
+        this.brokerStats.forget(params.connectionId);
         await pool.remove(params.connectionId);
       },
       reconnectNow: (params) => pool.require(params.connectionId).connection.reconnectNow(),
@@ -171,6 +178,9 @@ export class EngineCore {
         if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
         this.requests.setTimeout(params.timeoutMs);
       },
+      // ---- broker statistics ----
+      brokerStats: (params) => this.brokerStats.snapshot(params.connectionId),
+      watchBrokerStats: (params) => this.brokerStats.setWatched(params.connectionIds),
       runFile: (params) => this.fileRuns.run(pool.require(params.connectionId), params),
       cancelRun: (params) => this.fileRuns.cancel(params.runId),
       // --- Replay and snapshots (issue 15) ---
@@ -231,9 +241,30 @@ export class EngineCore {
     return model.connection.subscriptions.some(({ spec, status }) => status.state !== 'refused' && topicMatchesFilter(spec.topic.replace(/^\$share\/[^/]*\//, ''), topic));
   }
 
+  /**
+   * The connection's side of its broker figures: since when it is connected, and whether a
+   * subscription can bring `$SYS` messages (the first that starts with `$SYS`, not refused if any).
+   */
+  private sysConnection(connectionId: string): { connectedSince?: number; subscription: SysSubscriptionState } | undefined {
+    const model = this.pool.get(connectionId);
+    if (!model) return undefined;
+    const state = model.connection.state;
+    const connectedSince = state.kind === 'connected' ? state.since : undefined;
+    const sys = model.connection.subscriptions.filter(({ spec }) => spec.topic.startsWith('$SYS'));
+    const best = sys.find(({ status }) => status.state === 'active') ?? sys.find(({ status }) => status.state === 'pending') ?? sys[0];
+    let subscription: SysSubscriptionState = { state: 'absent' };
+    if (best) {
+      const filter = best.spec.topic;
+      const status = best.status;
+      subscription = status.state === 'refused' ? { state: 'refused', filter, reason: status.reason } : { state: status.state, filter };
+    }
+    return connectedSince === undefined ? { subscription } : { connectedSince, subscription };
+  }
+
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
     this.replays.cancelAll();
+    this.brokerStats.dispose();
     this.requests.dispose();
     this.fileRuns.dispose();
     // Flushed and closed before the connections go.

@@ -73,7 +73,8 @@ export class Mosquitto {
     private readonly configFile: string,
   ) {}
 
-  static async create(): Promise<Mosquitto> {
+  /** `options.extraConfig`: more lines of mosquitto.conf (`sys_interval 1` for broker statistics tests). */
+  static async create(options: { extraConfig?: string[] } = {}): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'mqtt-explorer-mosquitto-'));
     const certs = makeCertificates(dir);
     const ports: MosquittoPorts = { plain: await findFreePort(), auth: await findFreePort(), tls: await findFreePort(), mtls: await findFreePort(), ws: await findFreePort() };
@@ -88,6 +89,7 @@ export class Mosquitto {
       'log_type information',
       // Running as root, mosquitto would switch to its own user and lose access to these files.
       'user root',
+      ...(options.extraConfig ?? []),
       `listener ${ports.plain} 127.0.0.1`,
       'allow_anonymous true',
       `listener ${ports.auth} 127.0.0.1`,

@@ -21,7 +21,7 @@ describe('Activation (package.json)', () => {
       ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests'],
     );
     // A workspace with .mqtt files: the Test Explorer lists them (the language itself activates on opening one).
-    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'workspaceContains:**/*.mqtt']);
+    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'onWebviewPanel:mqttExplorer.broker', 'workspaceContains:**/*.mqtt']);
   });
 });
 

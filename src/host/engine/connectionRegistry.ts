@@ -49,6 +49,7 @@ export class ConnectionRegistry extends Disposable {
         if (event.kind === 'run') return; // the file runs' own listener (MqttFileRuns) takes them
         if (event.kind === 'recording') return; // the recordings' own listener (host/recordings.ts) takes them
         if (event.kind === 'replay') return; // the replay's own listener (src/host/replay.ts) takes them
+        if (event.kind === 'brokerStats') return; // the Broker views' own listener (BrokerPanels) takes them
         const connection = this.connections.get(event.connectionId);
         if (!connection) return;
         if (event.kind === 'requests') {
