@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ConnectionState, Subscription } from '../worker/connection';
+import type { ConnectionState, OfflineState, Subscription } from '../worker/connection';
 import type { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
@@ -21,7 +21,26 @@ export function describeState(state: ConnectionState, now = Date.now()): string 
     }
     case 'failed':
       return `failed: ${state.reason}`;
+    case 'offline':
+      return describeOffline(state.recording);
   }
+}
+
+// ── Offline recordings (issue 15) ──
+/** An opened recording's row: its progress while it is read, else its time range and the time shown. */
+export function describeOffline(recording: OfflineState): string {
+  const { loading } = recording;
+  if (loading) {
+    const percent = loading.totalBytes > 0 ? ` ${Math.min(99, Math.floor((loading.bytesRead / loading.totalBytes) * 100))}%` : '';
+    return `${loading.what === 'opening' ? 'opening' : 'seeking'}…${percent} (${loading.messages.toLocaleString('en-US')} messages)`;
+  }
+  if (recording.from === undefined || recording.to === undefined) return 'recording · no messages';
+  return `recording · ${formatRecordingTime(recording.at ?? recording.to)} of ${formatRecordingTime(recording.from)} – ${formatRecordingTime(recording.to)}`;
+}
+
+/** A recording's time, as UTC (a recording is read wherever it was made): date and time to the millisecond. */
+export function formatRecordingTime(time: number): string {
+  return new Date(time).toISOString().replace('T', ' ').replace('Z', ' UTC');
 }
 
 function stateIcon(state: ConnectionState): vscode.ThemeIcon {
@@ -35,6 +54,8 @@ function stateIcon(state: ConnectionState): vscode.ThemeIcon {
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     case 'disconnected':
       return new vscode.ThemeIcon('vm-outline');
+    case 'offline':
+      return new vscode.ThemeIcon(state.recording.loading ? 'loading~spin' : 'history', new vscode.ThemeColor('charts.blue'));
   }
 }
 

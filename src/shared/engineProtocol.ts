@@ -16,6 +16,7 @@ import type { Point } from './series';
 import type { RequestsSnapshot } from './requests';
 import type { FileRunParams } from '../worker/fileRuns';
 import type { RunEvent, RunResult } from '../runner/types';
+import type { RecordingSummary, SeekResult } from '../worker/offlineRecordings';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -316,6 +317,18 @@ export interface EngineRequests {
   testHook: { params: { action: 'exit' | 'hang' }; result: void };
   /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
   memory: { params: Record<string, never>; result: { heapUsed: number; arrayBuffers: number; rss: number } };
+  // ── Offline recordings (issue 15; src/worker/offlineRecordings.ts) ──
+  /**
+   * Opens a recording file as an offline connection `connectionId`: one streaming pass builds its
+   * index and fills the tree (as the recording ended); `state` events of kind `offline` report the
+   * progress. Send it without a deadline: `closeRecording` cancels it (then it rejects). The
+   * checkpoint spacing is for tests.
+   */
+  openRecording: { params: { connectionId: string; path: string; name?: string; checkpointBytes?: number; checkpointMessages?: number }; result: RecordingSummary };
+  /** Shows the tree as it was at `time` (epoch ms, clamped to the recording's range); a newer seek stops this one (`superseded`). */
+  seekRecording: { params: { connectionId: string; time: number }; result: SeekResult };
+  /** Stops any reading of the recording at once (cancels an opening) and removes its offline connection. */
+  closeRecording: { params: { connectionId: string }; result: void };
 }
 
 export type EngineRequestName = keyof EngineRequests;

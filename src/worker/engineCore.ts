@@ -7,6 +7,7 @@ import { FileRuns } from './fileRuns';
 import { queries } from './topicQueries';
 import { FilterIndex } from './topicFilter';
 import { RequestReports } from './requestReports';
+import { OfflineRecordings } from './offlineRecordings';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 
@@ -25,6 +26,8 @@ export class EngineCore {
   /** MQTT 5 requests paired with their replies, per connection. */
   private readonly requests: RequestReports;
   private readonly fileRuns: FileRuns;
+  /** Recordings opened as offline connections (issue 15). */
+  private readonly recordings: OfflineRecordings;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
@@ -46,12 +49,24 @@ export class EngineCore {
     );
     const pool = this.pool;
     const tracker = this.tracker;
+    this.recordings = new OfflineRecordings(
+      pool,
+      (id) => tracker.reset(id),
+      async (id) => {
+        tracker.forget(id);
+        this.requests.forget(id);
+        await pool.remove(id);
+      },
+    );
+    const recordings = this.recordings;
     this.handlers = {
       connect: async (params) => {
         await pool.connect(params);
       },
       disconnect: (params) => pool.require(params.connectionId).connection.disconnect(),
       remove: async (params) => {
+        // An offline recording stops reading first (its connection goes with it).
+        await recordings.close(params.connectionId);
         tracker.forget(params.connectionId);
         this.requests.forget(params.connectionId);
         await pool.remove(params.connectionId);
@@ -174,6 +189,10 @@ export class EngineCore {
         const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
         return { heapUsed, arrayBuffers, rss };
       },
+      // ── Offline recordings ──
+      openRecording: (params) => recordings.open(params),
+      seekRecording: (params) => recordings.seek(params),
+      closeRecording: (params) => recordings.close(params.connectionId),
     };
   }
 
@@ -207,6 +226,7 @@ export class EngineCore {
 
   /** Disconnects every connection with a DISCONNECT. */
   async dispose(): Promise<void> {
+    await this.recordings.dispose();
     this.requests.dispose();
     this.fileRuns.dispose();
     this.tracker.dispose();
