@@ -30,6 +30,7 @@ import { firstWorkspaceFolder, showRestricted, UntrustedWorkspaceSettings } from
 import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
 import { MqttFileTests } from './host/mqttFiles/testing';
+import { Recordings } from './host/recordings';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -184,6 +185,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
+
+  // ── Offline recordings (issue 15): a recording file opened as a connection, with its timeline view ──
+  Recordings.register(context, registry, log, report);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (arg?: unknown) => {

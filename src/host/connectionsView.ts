@@ -5,6 +5,7 @@ import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { brokerUrl } from '../shared/profile';
 import { viewRow } from './commandArgs';
+import { formatRange, formatRecordingTime } from '../shared/recordingTime';
 
 export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
@@ -35,12 +36,7 @@ export function describeOffline(recording: OfflineState): string {
     return `${loading.what === 'opening' ? 'opening' : 'seeking'}…${percent} (${loading.messages.toLocaleString('en-US')} messages)`;
   }
   if (recording.from === undefined || recording.to === undefined) return 'recording · no messages';
-  return `recording · ${formatRecordingTime(recording.at ?? recording.to)} of ${formatRecordingTime(recording.from)} – ${formatRecordingTime(recording.to)}`;
-}
-
-/** A recording's time, as UTC (a recording is read wherever it was made): date and time to the millisecond. */
-export function formatRecordingTime(time: number): string {
-  return new Date(time).toISOString().replace('T', ' ').replace('Z', ' UTC');
+  return `recording · at ${formatRecordingTime(recording.at ?? recording.to, false)} of ${formatRange(recording.from, recording.to)}`;
 }
 
 function stateIcon(state: ConnectionState): vscode.ThemeIcon {
@@ -144,6 +140,11 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     item.tooltip = tooltip;
     const live = state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
     item.contextValue = `mqttExplorer.connection.${live ? 'connected' : 'disconnected'}${state.kind === 'reconnecting' ? '.reconnecting' : ''}${restricted ? '.restricted' : ''}${profile.id === 'local-broker' ? '.local' : ''}`;
+    if (element.offline) {
+      // A recording opened offline: its own menu (Show At Time, Close), none of a broker's.
+      item.contextValue = 'mqttExplorer.recording';
+      item.tooltip = new vscode.MarkdownString().appendText(`${profile.name}: a recording opened offline\n\n${element.offline.path}\n\n${describeState(state)}`);
+    }
     return item;
   }
 
