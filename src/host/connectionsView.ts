@@ -173,7 +173,8 @@ export class ConnectionStatusBar extends Disposable {
     this.item.command = 'mqttExplorer.connections.focus';
     this.register(
       registry.onDidChange((connection) => {
-        if (connection && connection.state.kind !== 'disconnected') this.active = connection;
+        // A recording opened offline is no broker connection: the status bar stays with the brokers.
+        if (connection && !connection.offline && connection.state.kind !== 'disconnected') this.active = connection;
         if (this.active && !registry.list().includes(this.active)) this.active = undefined;
         this.update();
       }),
