@@ -26,6 +26,8 @@ interface OpenRecording {
   path: string;
   name: string;
   summary?: RecordingSummary;
+  /** The time last shown (kept here: an engine restart resets the connection's state before the recording is opened again). */
+  at?: number;
 }
 
 /** What the commands get from a menu: a Connections/Topics row of a recording, or a file from the Explorer. */
@@ -50,7 +52,14 @@ export class Recordings extends Disposable implements vscode.WebviewViewProvider
   ) {
     super();
     // The offline connections' state events carry the progress and the time shown: the timeline follows them.
-    this.register(registry.onDidChange((connection) => (connection === undefined || this.open.has(connection.id) ? this.post() : undefined)));
+    this.register(
+      registry.onDidChange((connection) => {
+        const recording = connection && this.open.get(connection.id);
+        if (connection && !recording) return;
+        if (recording && connection?.state.kind === 'offline' && !connection.state.recording.loading && connection.state.recording.at !== undefined) recording.at = connection.state.recording.at;
+        this.post();
+      }),
+    );
     // A fresh worker knows no recording: each is opened again, at the time it showed.
     this.register(registry.engine.onDidRestart(() => void this.reopenAll()));
   }
@@ -234,9 +243,7 @@ export class Recordings extends Disposable implements vscode.WebviewViewProvider
   /** After an engine restart: each recording is read again and shown at the time it showed. */
   private async reopenAll(): Promise<void> {
     for (const recording of [...this.open.values()]) {
-      const connection = this.registry.get(recording.connectionId);
-      const state = connection?.state;
-      const at = state?.kind === 'offline' ? state.recording.at : undefined;
+      const at = recording.at;
       try {
         const summary = await this.registry.engine.request('openRecording', { connectionId: recording.connectionId, path: recording.path, name: recording.name }, { timeoutMs: Infinity });
         recording.summary = summary;
