@@ -18,6 +18,9 @@ Options:
   --junit <file.xml>       also write the results as JUnit XML
   --timeout <ms>           how long the broker may take to connect and to answer (default 10000)
   --ca <file.pem>          a CA certificate to trust for mqtts:// and wss://
+  --cert <file.pem>        a client certificate, for brokers that require one (mutual TLS)
+  --key <file.pem>         the client certificate's private key (an encrypted key's passphrase:
+                           the MQTT_KEY_PASSPHRASE environment variable)
   --insecure               do not verify the broker's TLS certificate (test brokers only)
   --client-id <id>         the MQTT client id (default: mqtt-explorer-test-<random>)
   --help                   this text
@@ -36,6 +39,9 @@ export interface CliOptions {
   junit?: string;
   timeoutMs: number;
   ca?: string;
+  cert?: string;
+  key?: string;
+  keyPassphrase?: string;
   insecure: boolean;
   clientId?: string;
   files: string[];
@@ -43,10 +49,10 @@ export interface CliOptions {
 
 export type ParsedArgs = { options: CliOptions } | { help: true } | { version: true } | { error: string };
 
-const VALUE_FLAGS = new Set(['--broker', '--username', '--password', '--mqtt-version', '--env', '--var', '--junit', '--timeout', '--ca', '--client-id']);
+const VALUE_FLAGS = new Set(['--broker', '--username', '--password', '--mqtt-version', '--env', '--var', '--junit', '--timeout', '--ca', '--cert', '--key', '--client-id']);
 const PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
-/** Reads the arguments (without `node` and the script); `MQTT_PASSWORD` from `env` when no --password. */
+/** Reads the arguments (without `node` and the script); `MQTT_PASSWORD` from `env` when no --password, `MQTT_KEY_PASSPHRASE` for --key. */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedArgs {
   const values = new Map<string, string>();
   const variables = new Map<string, string>();
@@ -113,7 +119,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const password = values.get('--password') ?? (url.password ? decodeURIComponent(url.password) : undefined) ?? env.MQTT_PASSWORD;
   if (username !== undefined) options.username = username;
   if (password !== undefined) options.password = password;
-  const optional = { '--env': 'environment', '--junit': 'junit', '--ca': 'ca', '--client-id': 'clientId' } as const;
+  // A certificate without its key (or the other way round) could never authenticate: said here, not by the TLS handshake.
+  if (values.has('--cert') !== values.has('--key')) return { error: values.has('--cert') ? '--cert needs its private key: add --key <file.pem>.' : '--key needs its certificate: add --cert <file.pem>.' };
+  if (values.has('--key') && env.MQTT_KEY_PASSPHRASE !== undefined) options.keyPassphrase = env.MQTT_KEY_PASSPHRASE;
+  const optional = { '--env': 'environment', '--junit': 'junit', '--ca': 'ca', '--cert': 'cert', '--key': 'key', '--client-id': 'clientId' } as const;
   for (const [flag, key] of Object.entries(optional) as [keyof typeof optional, (typeof optional)[keyof typeof optional]][]) {
     const value = values.get(flag);
     if (value !== undefined) options[key] = value;

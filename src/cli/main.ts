@@ -131,7 +131,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (runnable.length) {
     const broker = brokerWithoutCredentials(options.broker);
     try {
-      const ca = options.ca ? await readCapped(resolve(io.cwd, options.ca), 1024 * 1024, options.ca) : undefined;
+      const pem = (file: string | undefined) => (file ? readCapped(resolve(io.cwd, file), 1024 * 1024, file) : undefined);
+      const [ca, cert, key] = [await pem(options.ca), await pem(options.cert), await pem(options.key)];
       port = await MqttClientPort.connect({
         url: broker.url,
         mqttVersion: options.mqttVersion,
@@ -141,6 +142,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         ...(options.password !== undefined ? { password: options.password } : {}),
         ...(options.clientId !== undefined ? { clientId: options.clientId } : {}),
         ...(ca ? { ca } : {}),
+        ...(cert && key ? { cert, key } : {}),
+        ...(options.keyPassphrase !== undefined ? { passphrase: options.keyPassphrase } : {}),
       });
     } catch (error) {
       const reason = `No connection to ${broker.shown}: ${error instanceof Error ? error.message : String(error)}`;

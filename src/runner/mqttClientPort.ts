@@ -22,6 +22,10 @@ export interface ClientPortOptions {
   rejectUnauthorized?: boolean;
   /** TLS: a CA certificate (PEM) to trust. */
   ca?: Uint8Array;
+  /** TLS: a client certificate and its private key (PEM), for mutual TLS; the key's passphrase when it is encrypted. */
+  cert?: Uint8Array;
+  key?: Uint8Array;
+  passphrase?: string;
 }
 
 /**
@@ -65,6 +69,10 @@ export class MqttClientPort implements MqttPort {
     if (options.password !== undefined) clientOptions.password = options.password;
     if (options.rejectUnauthorized !== undefined) clientOptions.rejectUnauthorized = options.rejectUnauthorized;
     if (options.ca) clientOptions.ca = Buffer.from(options.ca);
+    if (options.cert) clientOptions.cert = Buffer.from(options.cert);
+    if (options.key) clientOptions.key = Buffer.from(options.key);
+    // MQTT.js hands its options to tls.connect, which takes the passphrase; its types do not list it.
+    if (options.passphrase !== undefined) (clientOptions as { passphrase?: string }).passphrase = options.passphrase;
     const defaultPort = { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[url.protocol] ?? 1883;
     const context = { host: url.hostname, port: url.port ? Number(url.port) : defaultPort, mqttVersion: options.mqttVersion, credentials: options.username !== undefined || options.password !== undefined };
     const client = mqtt.connect(options.url, clientOptions);

@@ -5,8 +5,9 @@
  * The setting can come from a folder's settings file, so it is untrusted input: every entry is checked
  * and an entry with any problem is left out, with an error that names its index and field.
  */
-import { isRecord } from './guards';
 import { validateTopicFilter } from './profile';
+import { topicMatchesFilter } from './topicRules';
+import { readSettingList, workspacePathProblem } from './settingList';
 
 export const BINDING_FORMATS = ['protobuf', 'cbor', 'msgpack', 'avro', 'sparkplug'] as const;
 export type BindingFormat = (typeof BINDING_FORMATS)[number];
@@ -24,7 +25,6 @@ export interface DecoderBinding {
 /** More bindings than this are not used (the first ones are). */
 export const MAX_DECODER_BINDINGS = 200;
 const MAX_TYPE_NAME = 512;
-const MAX_SCHEMA_PATH = 1024;
 
 /** What topics under `spBv1.0/` get when no binding matches them. */
 export const SPARKPLUG_DEFAULT: Readonly<DecoderBinding> = Object.freeze({ topic: 'spBv1.0/#', format: 'sparkplug' });
@@ -41,109 +41,46 @@ export interface BindingsRead {
 const FIELDS = new Set(['topic', 'format', 'type', 'schema']);
 const TYPE_NAME = /^\.?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
-/** Why `path` is not a workspace-relative file path, or undefined. */
-function schemaPathProblem(path: string, extension: string): string | undefined {
-  if (path.length === 0) return 'cannot be empty';
-  if (path.length > MAX_SCHEMA_PATH) return `can be at most ${MAX_SCHEMA_PATH} characters`;
-  if (path.includes('\u0000')) return 'cannot contain the null character';
-  if (path.includes('\\')) return 'separates folders with /, not \\';
-  if (path.startsWith('/') || path.startsWith('~') || /^[A-Za-z]:/.test(path)) return 'must be relative to the workspace folder';
-  if (path.split('/').some((part) => part === '..' || part === '')) return 'cannot contain .. or empty folder names';
-  if (!path.endsWith(extension)) return `must be a ${extension} file`;
-  return undefined;
-}
-
 /** Reads the setting's value (anything a settings file can hold) into checked bindings and errors. */
 export function readDecoderBindings(value: unknown, setting = 'mqttExplorer.decoders'): BindingsRead {
-  const bindings: DecoderBinding[] = [];
-  const errors: string[] = [];
-  if (value === undefined || value === null) return { bindings, errors };
-  if (!Array.isArray(value)) return { bindings, errors: [`${setting}: a list of bindings expected, got ${typeof value}`] };
-  if (value.length > MAX_DECODER_BINDINGS) errors.push(`${setting}: ${value.length} bindings, only the first ${MAX_DECODER_BINDINGS} are used`);
-  const count = Math.min(value.length, MAX_DECODER_BINDINGS);
-  for (let index = 0; index < count; index++) {
-    const entry: unknown = value[index];
-    const at = `${setting}[${index}]`;
-    if (!isRecord(entry)) {
-      errors.push(`${at}: an object expected, got ${Array.isArray(entry) ? 'a list' : entry === null ? 'null' : typeof entry}`);
-      continue;
-    }
-    const problems: string[] = [];
-    for (const key of Object.keys(entry)) if (!FIELDS.has(key)) problems.push(`${at}.${key}: not a field of a binding (topic, format, type, schema)`);
-    const { topic, format, type, schema } = entry;
-    if (typeof topic !== 'string') problems.push(`${at}.topic: a topic filter expected`);
-    else {
-      const problem = validateTopicFilter(topic);
-      if (problem) problems.push(`${at}.topic: ${problem}`);
-    }
-    if (typeof format !== 'string' || !(BINDING_FORMATS as readonly string[]).includes(format)) {
-      problems.push(`${at}.format: one of ${BINDING_FORMATS.join(', ')} expected${typeof format === 'string' ? `, got "${format.slice(0, 40)}"` : ''}`);
-    } else {
-      if (format === 'protobuf') {
-        if (type === undefined) problems.push(`${at}.type: a protobuf binding needs the message type (e.g. "sensors.Reading")`);
-      } else if (type !== undefined) problems.push(`${at}.type: only a protobuf binding takes a message type`);
-      if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: an avro binding needs its .avsc file`);
-      if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: only protobuf and avro bindings take a schema file`);
-      if (typeof schema === 'string' && (format === 'protobuf' || format === 'avro')) {
-        const problem = schemaPathProblem(schema, format === 'protobuf' ? '.proto' : '.avsc');
-        if (problem) problems.push(`${at}.schema: ${problem}`);
-      }
-    }
-    if (type !== undefined && (typeof type !== 'string' || type.length > MAX_TYPE_NAME || !TYPE_NAME.test(type))) {
-      problems.push(`${at}.type: a message type's full name expected (letters, digits, _ and dots)`);
-    }
-    if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: a file path expected`);
-    if (problems.length) {
-      errors.push(...problems);
-      continue;
-    }
-    const binding: DecoderBinding = { topic: topic as string, format: format as BindingFormat };
-    if (type !== undefined) binding.type = type as string;
-    if (schema !== undefined) binding.schema = schema as string;
-    bindings.push(binding);
-  }
-  return { bindings, errors };
+  const { entries, errors } = readSettingList(value, { setting, max: MAX_DECODER_BINDINGS, fields: FIELDS, entryName: 'a binding (topic, format, type, schema)', read: readBinding });
+  return { bindings: entries, errors };
 }
 
-const SLASH = 0x2f;
-const PLUS = 0x2b;
-const HASH = 0x23;
-const DOLLAR = 0x24;
-
-/**
- * Whether `topic` matches the filter (MQTT §4.7): level by level with indexes into both strings, no
- * recursion, no regular expression, nothing allocated (a topic can have 20,000 levels and 64 KiB).
- * `#` matches the rest, including the parent level ("a/#" matches "a"); `+` one level, also an
- * empty one; a topic starting with `$` is not matched by a filter starting with a wildcard.
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  if (topic.charCodeAt(0) === DOLLAR && (filter.charCodeAt(0) === PLUS || filter.charCodeAt(0) === HASH)) return false;
-  let filterAt = 0;
-  let topicAt = 0;
-  for (;;) {
-    let filterEnd = filter.indexOf('/', filterAt);
-    if (filterEnd < 0) filterEnd = filter.length;
-    const length = filterEnd - filterAt;
-    if (length === 1 && filter.charCodeAt(filterAt) === HASH) return true;
-    let topicEnd = topic.indexOf('/', topicAt);
-    if (topicEnd < 0) topicEnd = topic.length;
-    if (!(length === 1 && filter.charCodeAt(filterAt) === PLUS)) {
-      if (topicEnd - topicAt !== length) return false;
-      for (let offset = 0; offset < length; offset++) if (filter.charCodeAt(filterAt + offset) !== topic.charCodeAt(topicAt + offset)) return false;
-    }
-    const filterDone = filterEnd === filter.length;
-    const topicDone = topicEnd === topic.length;
-    if (filterDone && topicDone) return true;
-    if (filterDone) return false;
-    if (topicDone) return filter.length === filterEnd + 2 && filter.charCodeAt(filterEnd + 1) === HASH && filter.charCodeAt(filterEnd) === SLASH;
-    filterAt = filterEnd + 1;
-    topicAt = topicEnd + 1;
+function readBinding(entry: Record<string, unknown>, at: string, problems: string[]): DecoderBinding | undefined {
+  const { topic, format, type, schema } = entry;
+  if (typeof topic !== 'string') problems.push(`${at}.topic: a topic filter expected`);
+  else {
+    const problem = validateTopicFilter(topic);
+    if (problem) problems.push(`${at}.topic: ${problem}`);
   }
+  if (typeof format !== 'string' || !(BINDING_FORMATS as readonly string[]).includes(format)) {
+    problems.push(`${at}.format: one of ${BINDING_FORMATS.join(', ')} expected${typeof format === 'string' ? `, got "${format.slice(0, 40)}"` : ''}`);
+  } else {
+    if (format === 'protobuf') {
+      if (type === undefined) problems.push(`${at}.type: a protobuf binding needs the message type (e.g. "sensors.Reading")`);
+    } else if (type !== undefined) problems.push(`${at}.type: only a protobuf binding takes a message type`);
+    if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: an avro binding needs its .avsc file`);
+    if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: only protobuf and avro bindings take a schema file`);
+    if (typeof schema === 'string' && (format === 'protobuf' || format === 'avro')) {
+      const problem = workspacePathProblem(schema, format === 'protobuf' ? '.proto' : '.avsc');
+      if (problem) problems.push(`${at}.schema: ${problem}`);
+    }
+  }
+  if (type !== undefined && (typeof type !== 'string' || type.length > MAX_TYPE_NAME || !TYPE_NAME.test(type))) {
+    problems.push(`${at}.type: a message type's full name expected (letters, digits, _ and dots)`);
+  }
+  if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: a file path expected`);
+  if (problems.length) return undefined;
+  const binding: DecoderBinding = { topic: topic as string, format: format as BindingFormat };
+  if (type !== undefined) binding.type = type as string;
+  if (schema !== undefined) binding.schema = schema as string;
+  return binding;
 }
 
 /** The binding that decodes `topic`: the first that matches; else Sparkplug B for `spBv1.0/…`; else none. */
 export function bindingFor(topic: string, bindings: readonly DecoderBinding[]): DecoderBinding | undefined {
-  for (const binding of bindings) if (topicMatches(binding.topic, topic)) return binding;
+  for (const binding of bindings) if (topicMatchesFilter(binding.topic, topic)) return binding;
   return topic.startsWith(SPARKPLUG_PREFIX) ? SPARKPLUG_DEFAULT : undefined;
 }
 

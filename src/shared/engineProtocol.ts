@@ -293,7 +293,8 @@ export interface EngineRequests {
    * its seq only once published, so a publish that fails leaves no gap. Rejects with the encoder's error.
    */
   publishEncoded: { params: { connectionId: string; topic: string; json: string; qos: QoS; retain: boolean; properties?: PublishProperties }; result: PublishResult };
-  stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats; schemas?: SchemaStats } };
+  /** `duplicateCopies`: second copies of messages left out (an MQTT 5 broker sends one per matching subscription; src/worker/subscriptionIds.ts). */
+  stats: { params: { connectionId: string }; result: TreeStats & { sparkplug?: SparkplugStats; schemas?: SchemaStats; duplicateCopies?: number } };
   /** MQTT 5 requests the connection saw, paired with their replies (src/shared/requests.ts); undefined before its first request. */
   requests: { params: { connectionId: string }; result: RequestsSnapshot | undefined };
   /** Whether the Requests view shows: while it does, connections whose requests changed push a `requests` event (at most one a second each). */

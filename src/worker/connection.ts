@@ -7,6 +7,7 @@ import { describeConnectError, describeSubscribeFailure } from './errors';
 import { DEFAULT_LIMITS, TopicTree, type MessageProperties, type TopicNode, type TopicUpdate } from './topicTree';
 import type { MessageStore } from './messageStore';
 import { readTlsFile, TlsFileError, type TlsFileBase, type TlsFileField } from './tlsFiles';
+import { SubscriptionIds } from './subscriptionIds';
 import { SPARKPLUG_PREFIX } from '../shared/decoderBindings';
 
 export type { ConnectionProfile } from '../shared/profile';
@@ -151,6 +152,8 @@ export class BrokerConnection implements IDisposable {
   readonly onDidReceiveMessage = this.messageEmitter.event;
   /** Filters leased apart from the profile's subscriptions (the runner's), with their use counts. */
   private readonly leases = new Map<string, number>();
+  /** MQTT 5: an identifier per filter, so that of the copies a broker sends for overlapping subscriptions one is taken. */
+  private readonly subscriptionIds = new SubscriptionIds();
 
   constructor(
     readonly profile: ConnectionProfile,
@@ -163,6 +166,11 @@ export class BrokerConnection implements IDisposable {
 
   get state(): ConnectionState {
     return this.current;
+  }
+
+  /** Copies of messages left out because another copy of the same message was taken (overlapping MQTT 5 subscriptions). */
+  get duplicateCopies(): number {
+    return this.subscriptionIds.duplicates;
   }
 
   get subscriptions(): Subscription[] {
@@ -206,6 +214,11 @@ export class BrokerConnection implements IDisposable {
     }
     this.client = client;
     client.on('message', (topic, payload, packet) => {
+      // A second copy of a message for another of our subscriptions (MQTT 5 brokers send one per subscription).
+      if (!this.subscriptionIds.accepts(topic, packet.properties?.subscriptionIdentifier)) {
+        if (this.subscriptionIds.duplicates === 1) this.log(`the broker sends a copy of a message for each matching subscription (${topic}); one is kept, the others are counted as duplicate copies`);
+        return;
+      }
       const receivedAt = Date.now();
       const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
       this.ingest(topic, payload, packet.qos, packet.retain, receivedAt, properties);
@@ -230,6 +243,8 @@ export class BrokerConnection implements IDisposable {
     });
     client.on('connect', (connack) => {
       this.lastError = undefined;
+      // A SUBSCRIBE with an identifier to a broker that has none is a protocol error: only when the CONNACK allows it.
+      this.subscriptionIds.setAvailable(this.profile.mqttVersion === 5 && connack.properties?.subscriptionIdentifiersAvailable !== false);
       this.policy.connected();
       this.log(`connected${connack.sessionPresent ? ' (session present)' : ''}`);
       this.setState({ kind: 'connected', since: Date.now() });
@@ -333,6 +348,8 @@ export class BrokerConnection implements IDisposable {
   async removeSubscription(topic: string): Promise<void> {
     if (!this.subscriptionMap.delete(topic)) return;
     this.subscriptionEmitter.fire();
+    if (this.leases.has(topic)) return; // a run still listens: its release unsubscribes
+    this.subscriptionIds.forget(topic);
     if (this.client && this.current.kind === 'connected') await this.client.unsubscribeAsync(topic);
   }
 
@@ -342,6 +359,8 @@ export class BrokerConnection implements IDisposable {
       if (spec.noLocal !== undefined) options.nl = spec.noLocal;
       if (spec.retainAsPublished !== undefined) options.rap = spec.retainAsPublished;
       if (spec.retainHandling !== undefined) options.rh = spec.retainHandling;
+      const id = this.subscriptionIds.idFor(spec.topic);
+      if (id !== undefined) options.properties = { subscriptionIdentifier: id };
     }
     return options;
   }
@@ -391,13 +410,16 @@ export class BrokerConnection implements IDisposable {
         return;
       }
       this.leases.delete(filter);
-      if (this.subscriptionMap.has(filter) || !this.client || this.current.kind !== 'connected') return;
+      if (this.subscriptionMap.has(filter)) return;
+      this.subscriptionIds.forget(filter);
+      if (!this.client || this.current.kind !== 'connected') return;
       await this.client.unsubscribeAsync(filter).catch((error: unknown) => this.log(`unsubscribe from ${filter} failed: ${String((error as Error).message ?? error)}`));
     };
     // Each lease subscribes, so that the broker sends the filter's retained messages again for it; on
     // a filter the profile subscribes to as well, at the higher QoS of the two (a SUBSCRIBE replaces one).
     const held = this.subscriptionMap.get(filter)?.spec;
-    const options = held ? { ...this.subscribeOptions(held), qos: Math.max(qos, held.qos) as 0 | 1 | 2 } : { qos };
+    const id = this.subscriptionIds.idFor(filter);
+    const options: IClientSubscribeOptions = held ? { ...this.subscribeOptions(held), qos: Math.max(qos, held.qos) as 0 | 1 | 2 } : { qos, ...(id !== undefined ? { properties: { subscriptionIdentifier: id } } : {}) };
     try {
       const granted = await client.subscribeAsync(filter, options);
       const code = granted[0]?.qos ?? 0x80;

@@ -161,7 +161,8 @@ export class EngineCore {
         const model = pool.require(params.connectionId);
         const sparkplug = model.payloads.sparkplugStats;
         const schemas = model.schemas.stats;
-        return { ...model.connection.topics.stats, ...(sparkplug ? { sparkplug } : {}), ...(schemas ? { schemas } : {}) };
+        const duplicateCopies = model.connection.duplicateCopies;
+        return { ...model.connection.topics.stats, ...(sparkplug ? { sparkplug } : {}), ...(schemas ? { schemas } : {}), ...(duplicateCopies ? { duplicateCopies } : {}) };
       },
       requests: (params) => this.requests.snapshot(params.connectionId),
       watchRequests: (params) => this.requests.setWatching(params.visible),

@@ -122,4 +122,15 @@ describe('.mqtt grammar in VS Code\'s TextMate engine', () => {
     assert.ok(scopes.get('# not a comment')?.includes('meta.body.mqtt'));
     assert.equal(innermost(scopes, 'b'), 'entity.name.section.block-name.mqtt');
   });
+
+  it('a JSON body with an unclosed { or [ ends at the next ###: the following blocks keep their colours', () => {
+    for (const open of ['{"on": true,', '[1, 2']) {
+      const scopes = tokenize(['### Half typed', 'PUBLISH a', '', open, '  "more": 1', '### Next', 'PUBLISH next/topic', 'QoS: 1'].join('\n'));
+      assert.ok(scopes.get('more')?.includes('meta.embedded.block.json'), `${open}: the body's lines before ### are JSON`);
+      assert.equal(innermost(scopes, 'Next'), 'entity.name.section.block-name.mqtt', open);
+      assert.ok(!scopes.get('Next')?.includes('meta.embedded.block.json'), `${open}: the ### line is no JSON`);
+      assert.equal(innermost(scopes, 'next'), 'string.unquoted.topic.mqtt', open);
+      assert.equal(innermost(scopes, 'QoS'), 'support.type.property-name.header.mqtt', open);
+    }
+  });
 });

@@ -239,6 +239,26 @@ describe('mqtt-explorer-test, the command line, against mosquitto', function () 
     assert.match(environment.stdout, /There is no environment "prod" in mqtt\.env\.json: pick one of "ci"\./);
   });
 
+  it('TLS: --ca trusts the test CA; mutual TLS with --cert, --key and MQTT_KEY_PASSPHRASE; a missing client certificate or a wrong passphrase exits 2', async () => {
+    const args = (port: number, ...more: string[]) => ['--broker', `mqtts://localhost:${port}`, '--env', 'ci', '--var', 'id=l1', ...more, 'tests/pass.mqtt'];
+    const untrusted = await cli(args(broker.ports.tls), project);
+    assert.equal(untrusted.code, 2, untrusted.stdout + untrusted.stderr);
+    assert.match(untrusted.stderr, /No connection to mqtts:\/\/localhost:\d+: .*certificate/i);
+    const trusted = await cli(args(broker.ports.tls, '--ca', broker.certs.caFile), project);
+    assert.equal(trusted.code, 0, trusted.stdout + trusted.stderr);
+    const client = ['--ca', broker.certs.caFile, '--cert', broker.certs.clientCert, '--key', broker.certs.clientKey];
+    const mutual = await cli(args(broker.ports.mtls, ...client), project, { MQTT_KEY_PASSPHRASE: broker.certs.clientKeyPassphrase });
+    assert.equal(mutual.code, 0, mutual.stdout + mutual.stderr);
+    const wrongPassphrase = await cli(args(broker.ports.mtls, ...client), project, { MQTT_KEY_PASSPHRASE: 'not-it' });
+    assert.equal(wrongPassphrase.code, 2, wrongPassphrase.stdout + wrongPassphrase.stderr);
+    assert.doesNotMatch(wrongPassphrase.stdout + wrongPassphrase.stderr, /not-it/);
+    const noCertificate = await cli(args(broker.ports.mtls, '--ca', broker.certs.caFile), project);
+    assert.equal(noCertificate.code, 2, noCertificate.stdout + noCertificate.stderr);
+    const half = await cli(args(broker.ports.mtls, '--ca', broker.certs.caFile, '--cert', broker.certs.clientCert), project);
+    assert.equal(half.code, 2);
+    assert.equal(half.stderr, 'mqtt-explorer-test: --cert needs its private key: add --key <file.pem>.\n');
+  });
+
   it('files stay inside the tree: .. out of it and a symbolic link out are refused', async () => {
     const outsideRoot = await cli(['--broker', url, 'escape.mqtt'], join(project, 'tests'));
     assert.equal(outsideRoot.code, 1, outsideRoot.stdout);

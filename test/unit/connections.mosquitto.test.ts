@@ -105,6 +105,30 @@ describe('Connections against Debian mosquitto', function () {
     assert.deepEqual([...(properties?.correlationData ?? [])], [1, 2, 3]);
   });
 
+  it('overlapping subscriptions and a run\'s lease: each message is kept once (MQTT 5 brokers send a copy per subscription), and the lease hears it once', async () => {
+    for (const mqttVersion of [5, 4] as const) {
+      const prefix = `dup${mqttVersion}`;
+      const target = connection({ mqttVersion, subscriptions: [{ topic: '#', qos: 0 }, { topic: `${prefix}/#`, qos: 1 }] });
+      await target.connect();
+      await allSubscribed(target);
+      const lease = await target.lease(`${prefix}/a`, 1);
+      const heard: string[] = [];
+      const listening = target.onDidReceiveMessage((message) => heard.push(message.topic));
+      const end = waitFor(target.onDidUpdateTopic, (u) => u.node.topic === `${prefix}/end`, 5000, 'the last message');
+      const url = `mqtt://127.0.0.1:${broker.ports.plain}`;
+      for (const topic of [`${prefix}/a`, `${prefix}/a`, `${prefix}/b`, `${prefix}/end`]) await publishFromOutside(url, topic, 'x');
+      await end;
+      listening.dispose();
+      assert.equal(target.topics.find(`${prefix}/a`)?.messageCount, 2, `MQTT ${mqttVersion}: each message once in the tree`);
+      assert.equal(target.topics.find(`${prefix}/b`)?.messageCount, 1);
+      assert.deepEqual(heard.filter((topic) => topic === `${prefix}/a`), [`${prefix}/a`, `${prefix}/a`], `MQTT ${mqttVersion}: the lease hears each once`);
+      // mosquitto sends MQTT 5 clients a copy per matching subscription: those are what was left out.
+      if (mqttVersion === 5) assert.ok(target.duplicateCopies >= 5, `copies left out: ${target.duplicateCopies}`);
+      else assert.equal(target.duplicateCopies, 0);
+      await lease.release();
+    }
+  });
+
   it('TLS with the CA connects; a wrong CA and a wrong name each get their own message; verify off accepts', async () => {
     const { certs } = broker;
     const good = connection({ protocol: 'mqtts', port: broker.ports.tls, host: 'localhost', tls: { verify: true, caFile: certs.caFile } });
