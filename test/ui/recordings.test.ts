@@ -8,7 +8,8 @@ import { exactly, Workbench } from './workbench';
  * A recording opened offline in the real workbench (issue 15): from the Explorer's context menu on a
  * `.mqtt-recording.jsonl` file, its topics show in the Topics view; the Recording Timeline's slider
  * (moved with the keyboard) and "MQTT: Show Recording At Time…" scrub its time range, and the tree
- * changes: a topic appears, a value changes. Screenshots in the dark and the light theme.
+ * changes: a topic appears, a value changes; a topic's panel and chart work on it. Screenshots in
+ * the dark and the light theme.
  */
 describe('A recording opened offline in the workbench (Chromium)', function () {
   this.timeout(180_000);
@@ -24,7 +25,7 @@ describe('A recording opened offline in the workbench (Chromium)', function () {
     add(0, 'plant/valve', 'closed', true);
     add(0, 'plant/line-1/status', 'running', true);
     for (let second = 0; second <= 60; second++) {
-      add(second * 1000 + 100, 'plant/boiler/temperature', JSON.stringify({ celsius: 60 + second / 2, pressure: 1.2 + second / 100 }));
+      add(second * 1000 + 100, 'plant/boiler/temperature', JSON.stringify({ celsius: 60 + second / 2, pressure: Math.round((1.4 + 0.15 * Math.sin(second / 6)) * 100) / 100 }));
       add(second * 1000 + 200, 'plant/line-1/speed', String(100 + (second % 7) * 3));
     }
     add(30_000, 'plant/valve', 'open');
@@ -66,7 +67,7 @@ describe('A recording opened offline in the workbench (Chromium)', function () {
     await timeline.locator('.timeline-at', { hasText: 'Showing 2025-12-05 12:01:00.200 · 126 of 126 messages' }).waitFor({ timeout: 15_000 });
   });
 
-  it('the timeline\'s slider, moved with the keyboard, shows the tree as it was: a topic goes and comes, a value changes', async () => {
+  it('the timeline\'s slider, moved with the keyboard, shows the tree as it was: a topic goes and comes, a value changes; a panel and its chart', async () => {
     const { page } = workbench;
     const slider = timeline.locator('.timeline-slider');
     await slider.focus();
@@ -82,6 +83,12 @@ describe('A recording opened offline in the workbench (Chromium)', function () {
     await topicRow(3, 'alarm').waitFor({ state: 'detached', timeout: 5000 });
     await workbench.revealTopic('plant/boiler/temperature');
     await topicRow(4, 'temperature').filter({ hasText: '"celsius":78' }).waitFor({ timeout: 15_000 });
+    // A topic's panel works on it as on a broker's: its history at the recorded times, the JSON value, the chart of its fields.
+    const panel = await workbench.openTopic('plant/boiler/temperature');
+    await panel.locator('.payload-json .json-key', { hasText: '"celsius"' }).first().waitFor({ timeout: 15_000 });
+    await panel.locator('.history-row', { hasText: '12:00:36.100' }).first().waitFor({ timeout: 15_000 });
+    await panel.locator('vscode-panel-tab#tab-chart').click();
+    await panel.locator('#view-chart .chart-fields vscode-checkbox', { hasText: 'pressure' }).waitFor({ timeout: 15_000 });
     // A wider sidebar, as a person drags its edge, so that the rows and the slider show whole.
     const sidebar = await page.locator('.part.sidebar').boundingBox();
     if (sidebar) {
