@@ -141,8 +141,10 @@ export class Recordings extends Disposable implements vscode.WebviewViewProvider
       this.describeOpened(recording, summary);
       return { connectionId, summary };
     } catch (error) {
+      // Cancelled from the notification, or closed meanwhile (Close on its row or in the timeline): no error to show.
+      const closed = !this.open.has(connectionId);
       this.forget(connectionId);
-      if (cancelled) {
+      if (cancelled || closed) {
         this.log.info(`Opening ${path} was cancelled.`);
         return undefined;
       }
@@ -219,7 +221,7 @@ export class Recordings extends Disposable implements vscode.WebviewViewProvider
 
   private forget(connectionId: string): void {
     this.open.delete(connectionId);
-    this.registry.remove(connectionId);
+    if (this.registry.get(connectionId)?.offline) this.registry.remove(connectionId);
     void vscode.commands.executeCommand('setContext', 'mqttExplorer.hasRecordings', this.open.size > 0);
     this.post();
   }

@@ -71,4 +71,19 @@ describe('Recordings opened offline in a real VS Code', function () {
     assert.equal(api.registry.get(connectionId), undefined);
     assert.deepEqual(await api.registry.engine.request('topicList', { limit: 10, connectionId }), []);
   });
+
+  it('closing a recording while it opens cancels the opening: no error, nothing of it left', async () => {
+    const path = join(dir, 'big.mqtt-recording.jsonl');
+    const lines = [headerLine({ startedAt: t0 })];
+    for (let i = 0; i < 200_000; i++) lines.push(messageLine({ time: t0 + i, topic: `big/${i % 1000}`, qos: 0, retain: false, payload: Buffer.from(`{"i":${i}}`) }));
+    writeFileSync(path, lines.join(''));
+    // Its connection shows as soon as the opening starts; Close once the engine reports reading.
+    const reading = waitFor(api.registry.onDidChange, (connection) => connection?.offline?.path === path && offline(connection)?.loading?.what === 'opening' && offline(connection)!.loading!.messages > 0, 20_000, 'the opening to report progress');
+    const opening = vscode.commands.executeCommand<{ connectionId: string } | undefined>('mqttExplorer.openRecording', vscode.Uri.file(path));
+    const connection = await reading;
+    await vscode.commands.executeCommand('mqttExplorer.closeRecording', connection!.id);
+    assert.equal(await opening, undefined);
+    assert.equal(api.registry.get(connection!.id), undefined);
+    assert.deepEqual(await api.registry.engine.request('topicList', { limit: 10, connectionId: connection!.id }), []);
+  });
 });
