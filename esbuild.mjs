@@ -51,7 +51,7 @@ const cli = {
 
 /** @type {import('esbuild').BuildOptions} */
 const webview = {
-  entryPoints: { webview: 'webview/panel/main.ts', connectionEditor: 'webview/connectionEditor.ts', brokerView: 'webview/broker/main.ts' },
+  entryPoints: { webview: 'webview/panel/main.ts', connectionEditor: 'webview/connectionEditor.ts', brokerView: 'webview/broker/main.ts', timeline: 'webview/timeline/main.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'browser',

@@ -116,6 +116,11 @@ async function runBaseline(url: string, options: Options, round: number): Promis
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  // ── Offline recordings (issue 15): --open-recording MB runs only that measure ──
+  if (process.argv.includes('--open-recording')) {
+    await openRecordingBench(Number(process.argv[process.argv.indexOf('--open-recording') + 1]) || 1024, options);
+    return;
+  }
   const broker = await startBroker();
   try {
     await bench(options, broker);
@@ -480,6 +485,52 @@ async function simulatorLoad(seconds: number, say: (line: string) => void): Prom
   } finally {
     engine.dispose();
     await devtools.close(2000);
+  }
+}
+
+// ── Offline recordings (issue 15) ──
+/**
+ * --open-recording MB (1024): writes a recording of MB MiB in a temporary folder (deleted after),
+ * opens it in a real engine worker with --budget-mib, and reports the time and the worker's memory
+ * (heap + array buffers) while indexing and after, against the budget + WORKER_BASE_BYTES.
+ */
+async function openRecordingBench(mib: number, options: Options): Promise<void> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { writeBigRecording, measureOpenRecording, RECORDING_T0 } = await import('./openRecording.js');
+  const { WORKER_BASE_BYTES } = await import('../src/worker/connectionPool.js');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-recording-'));
+  const engine = new EngineClient(join(__dirname, '..', 'src', 'worker', 'engineWorker.js'));
+  try {
+    const path = join(dir, 'bench.mqtt-recording.jsonl');
+    const writtenAt = performance.now();
+    const written = await writeBigRecording(path, mib * 1024 * 1024);
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(`wrote ${mb(written.bytes)} MiB, ${written.messages.toLocaleString('en-US')} messages in ${((performance.now() - writtenAt) / 1000).toFixed(1)} s`);
+    const budget = options.budgetMib * 1024 * 1024;
+    await engine.request('setLimits', { limits: { ...DEFAULT_LIMITS, totalBudgetBytes: budget } });
+    const measure = await measureOpenRecording(engine, path, RECORDING_T0 + Math.floor(written.messages / 2));
+    const bound = budget + WORKER_BASE_BYTES;
+    const result = {
+      fileMib: Number(mb(written.bytes)),
+      messages: measure.summary.messages,
+      topics: measure.summary.topics,
+      checkpoints: measure.summary.checkpoints,
+      openSeconds: Number(measure.seconds.toFixed(1)),
+      messagesPerSecond: Math.round(measure.summary.messages / measure.seconds),
+      peakMib: Number(mb(measure.peakBytes)),
+      afterOpenMib: Number(mb(measure.afterBytes)),
+      seekToMiddleSeconds: Number(measure.seekSeconds.toFixed(1)),
+      afterSeekMib: Number(mb(measure.afterSeekBytes)),
+      boundMib: Number(mb(bound)),
+      samples: measure.samples,
+      withinBudget: Math.max(measure.peakBytes, measure.afterBytes, measure.afterSeekBytes) <= bound,
+    };
+    console.log(options.json ? JSON.stringify(result) : Object.entries(result).map(([key, value]) => `${key}: ${value}`).join('\n'));
+    if (!result.withinBudget) process.exitCode = 1;
+  } finally {
+    engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

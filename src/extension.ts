@@ -32,6 +32,7 @@ import { MqttFiles } from './host/mqttFiles/language';
 import { MqttFileRuns } from './host/mqttFiles/runs';
 import { MqttFileTests } from './host/mqttFiles/testing';
 import { Recordings } from './host/recordings';
+import { OfflineRecordings } from './host/offlineRecordings';
 import { ReplayController, windowFileQuestions } from './host/replay';
 import { SnapshotExport } from './host/snapshotExport';
 
@@ -188,6 +189,9 @@ export function activate(context: vscode.ExtensionContext): void {
 
   registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
+
+  // ── Offline recordings (issue 15): a recording file opened as a connection, with its timeline view ──
+  OfflineRecordings.register(context, registry, log, report);
 
   context.subscriptions.push(
     vscode.commands.registerCommand('mqttExplorer.startLocalBroker', async (arg?: unknown) => {

@@ -18,7 +18,8 @@ export async function syncProfiles(store: ProfileStore, registry: ConnectionRegi
   const stored = store.list();
   const ids = new Set(stored.map(({ profile }) => profile.id));
   for (const connection of registry.list()) {
-    if (connection.profile.id !== LOCAL_CONNECTION_ID && !ids.has(connection.profile.id)) registry.remove(connection.profile.id);
+    // Opened recordings (offline connections) are no profiles: they stay until closed.
+    if (connection.profile.id !== LOCAL_CONNECTION_ID && !connection.offline && !ids.has(connection.profile.id)) registry.remove(connection.profile.id);
   }
   for (const { profile } of stored) {
     const before = registry.get(profile.id);

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import type { ConnectionState, Subscription } from '../worker/connection';
+import type { ConnectionState, OfflineState, Subscription } from '../worker/connection';
 import type { RemoteConnection } from './engine/engineClient';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import { brokerUrl } from '../shared/profile';
 import { viewRow } from './commandArgs';
+import { formatRange, formatRecordingTime } from '../shared/recordingTime';
 
 export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
@@ -21,7 +22,21 @@ export function describeState(state: ConnectionState, now = Date.now()): string 
     }
     case 'failed':
       return `failed: ${state.reason}`;
+    case 'offline':
+      return describeOffline(state.recording);
   }
+}
+
+// ── Offline recordings (issue 15) ──
+/** An opened recording's row: its progress while it is read, else its time range and the time shown. */
+export function describeOffline(recording: OfflineState): string {
+  const { loading } = recording;
+  if (loading) {
+    const percent = loading.totalBytes > 0 ? ` ${Math.min(99, Math.floor((loading.bytesRead / loading.totalBytes) * 100))}%` : '';
+    return `${loading.what === 'opening' ? 'opening' : 'seeking'}…${percent} (${loading.messages.toLocaleString('en-US')} messages)`;
+  }
+  if (recording.from === undefined || recording.to === undefined) return 'recording · no messages';
+  return `recording · at ${formatRecordingTime(recording.at ?? recording.to, false)} of ${formatRange(recording.from, recording.to)}`;
 }
 
 function stateIcon(state: ConnectionState): vscode.ThemeIcon {
@@ -35,6 +50,8 @@ function stateIcon(state: ConnectionState): vscode.ThemeIcon {
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     case 'disconnected':
       return new vscode.ThemeIcon('vm-outline');
+    case 'offline':
+      return new vscode.ThemeIcon(state.recording.loading ? 'loading~spin' : 'history', new vscode.ThemeColor('charts.blue'));
   }
 }
 
@@ -123,6 +140,11 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     item.tooltip = tooltip;
     const live = state.kind === 'connected' || state.kind === 'connecting' || state.kind === 'reconnecting';
     item.contextValue = `mqttExplorer.connection.${live ? 'connected' : 'disconnected'}${state.kind === 'reconnecting' ? '.reconnecting' : ''}${restricted ? '.restricted' : ''}${profile.id === 'local-broker' ? '.local' : ''}`;
+    if (element.offline) {
+      // A recording opened offline: its own menu (Show At Time, Close), none of a broker's.
+      item.contextValue = 'mqttExplorer.recording';
+      item.tooltip = new vscode.MarkdownString().appendText(`${profile.name}: a recording opened offline\n\n${element.offline.path}\n\n${describeState(state)}`);
+    }
     return item;
   }
 
@@ -151,7 +173,8 @@ export class ConnectionStatusBar extends Disposable {
     this.item.command = 'mqttExplorer.connections.focus';
     this.register(
       registry.onDidChange((connection) => {
-        if (connection && connection.state.kind !== 'disconnected') this.active = connection;
+        // A recording opened offline is no broker connection: the status bar stays with the brokers.
+        if (connection && !connection.offline && connection.state.kind !== 'disconnected') this.active = connection;
         if (this.active && !registry.list().includes(this.active)) this.active = undefined;
         this.update();
       }),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
+import { formatRange, formatRecordingTime } from '../shared/recordingTime';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { Disposable } from '../shared/dispose';
 import type { RemoteConnection, TopicChanges } from './engine/engineClient';
@@ -144,6 +145,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
           this.connectionIds = ids;
           this.fire(undefined);
         }
+        this.refreshRecordingRows();
         this.updateDescription();
         // A panel restored at start-up may pin a topic of a connection that only now exists.
         if (this.pinned.size) this.sendWatch();
@@ -358,6 +360,25 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     return item;
   }
 
+  // ── Offline recordings (issue 15) ──
+  /** Per opened recording, the description its row shows: the row is refreshed when it changes (once opened, at each seek; not with every progress report). */
+  private readonly recordingDescriptions = new Map<string, string | undefined>();
+
+  private recordingDescription(connection: RemoteConnection): string | undefined {
+    const state = connection.state;
+    if (state.kind !== 'offline' || state.recording.loading) return this.recordingDescriptions.get(connection.id) ?? 'recording · opening…';
+    const { from, to, at } = state.recording;
+    return from === undefined || to === undefined ? 'recording · no messages' : `recording at ${formatRecordingTime(at ?? to, false)} (${formatRange(from, to)})`;
+  }
+
+  private refreshRecordingRows(): void {
+    for (const id of this.recordingDescriptions.keys()) if (!this.registry.get(id)) this.recordingDescriptions.delete(id);
+    for (const connection of this.registry.list()) {
+      if (!connection.offline || !this.recordingDescriptions.has(connection.id)) continue;
+      if (this.recordingDescription(connection) !== this.recordingDescriptions.get(connection.id)) this.fire([connection]);
+    }
+  }
+
   private connectionItem(connection: RemoteConnection): vscode.TreeItem {
     const item = new vscode.TreeItem(connection.profile.name, vscode.TreeItemCollapsibleState.Expanded);
     item.id = `topics:${connection.id}`;
@@ -367,6 +388,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     // Totals are in the view's description; this row only says whether the limits dropped anything.
     item.description = losses ? 'the limits dropped or cut messages' : undefined;
     item.iconPath = new vscode.ThemeIcon(losses ? 'warning' : 'server');
+    if (connection.offline) {
+      // A recording opened offline: its own icon, and the time it shows of its range.
+      const description = this.recordingDescription(connection);
+      this.recordingDescriptions.set(connection.id, description);
+      item.description = losses ? `${description} · the limits dropped or cut messages` : description;
+      if (!losses) item.iconPath = new vscode.ThemeIcon('history');
+    }
     if (this.decorations) item.resourceUri = connectionUri(connection.id);
     item.contextValue = 'mqttExplorer.topicsRoot';
     return item;

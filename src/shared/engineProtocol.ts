@@ -20,6 +20,7 @@ import type { RunEvent, RunResult } from '../runner/types';
 import type { RecorderStatus, RecordingScope } from '../worker/recording/recorder';
 import type { ReplayOptions, ReplayProgress } from '../worker/recording/replay';
 import type { LastValues } from '../worker/lastValues';
+import type { RecordingSummary, SeekResult } from '../worker/offlineRecordings';
 
 export type SortOrder = 'name' | 'messages' | 'topics' | 'recent';
 
@@ -354,6 +355,19 @@ export interface EngineRequests {
   stopRecording: { params: { recordingId: string }; result: RecordingStatus | undefined };
   /** The running recordings, then the last ones that ended. */
   recordings: { params: Record<string, never>; result: RecordingStatus[] };
+
+  // ── Offline recordings (issue 15; src/worker/offlineRecordings.ts) ──
+  /**
+   * Opens a recording file as an offline connection `connectionId`: one streaming pass builds its
+   * index and fills the tree (as the recording ended); `state` events of kind `offline` report the
+   * progress. Send it without a deadline: `closeRecording` cancels it (then it rejects). The
+   * checkpoint spacing is for tests.
+   */
+  openRecording: { params: { connectionId: string; path: string; name?: string; checkpointBytes?: number; checkpointMessages?: number }; result: RecordingSummary };
+  /** Shows the tree as it was at `time` (epoch ms, clamped to the recording's range); a newer seek stops this one (`superseded`). */
+  seekRecording: { params: { connectionId: string; time: number }; result: SeekResult };
+  /** Stops any reading of the recording at once (cancels an opening) and removes its offline connection. */
+  closeRecording: { params: { connectionId: string }; result: void };
 }
 
 // ---- Recording (issue 15) ----

@@ -17,7 +17,24 @@ export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'connected'; since: number }
   | { kind: 'reconnecting'; attempt: number; nextTryAt: number; reason: string; flapping: boolean }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  // ── Offline recordings (issue 15: a recording opened as a connection) ──
+  /** A recording opened offline: its topics come from a file, not a broker (src/worker/offlineRecordings.ts). */
+  | { kind: 'offline'; recording: OfflineState };
+
+/** What the views show of an offline recording: the file, its time range, the time shown, the opening's progress. */
+export interface OfflineState {
+  path: string;
+  /** The first and last message times (epoch ms); undefined until the first message is read. */
+  from?: number;
+  to?: number;
+  /** The tree shows every message received at or before this time (epoch ms). */
+  at?: number;
+  /** Messages in the tree now (those at or before `at`). */
+  applied: number;
+  /** While the file is read (the index on open, or a seek): how far. */
+  loading?: { what: 'opening' | 'seeking'; bytesRead: number; totalBytes: number; messages: number };
+}
 
 /** Secrets come from VS Code's SecretStorage; the engine only ever holds them in memory. */
 export interface ConnectionSecrets {
@@ -186,6 +203,7 @@ export class BrokerConnection implements IDisposable {
 
   /** Connects and subscribes. Resolves once connected; rejects with a readable reason on failure. */
   async connect(): Promise<void> {
+    this.refuseOffline('connect to');
     if (this.client) return;
     this.setState({ kind: 'connecting' });
     this.policy.reset();
@@ -203,10 +221,6 @@ export class BrokerConnection implements IDisposable {
       throw new Error(reason);
     }
     this.client = client;
-    const onSparkplug = this.deps.onSparkplugMessage;
-    const onKept = this.deps.onMessageKept;
-    const onMessage = this.deps.onMessage;
-    const onSys = this.deps.onSysMessage;
     client.on('message', (topic, payload, packet) => {
       // A second copy of a message for another of our subscriptions (MQTT 5 brokers send one per subscription).
       if (!this.subscriptionIds.accepts(topic, packet.properties?.subscriptionIdentifier)) {
@@ -215,22 +229,10 @@ export class BrokerConnection implements IDisposable {
       }
       const receivedAt = Date.now();
       const properties = packet.properties ? toMessageProperties(packet.properties) : undefined;
-      // Before the tree: the whole payload, whatever the tree keeps of it.
+      // Before the tree: the whole payload, whatever the tree keeps of it (a recording's is not recorded again).
       const record = this.recordHook;
       if (record) record(topic, payload, packet.qos, packet.retain, receivedAt, properties);
-      const update = this.topics.add(topic, {
-        payload,
-        qos: packet.qos,
-        retain: packet.retain,
-        receivedAt,
-        properties,
-      });
-      if (onSparkplug && topic.startsWith(SPARKPLUG_PREFIX)) onSparkplug(topic, payload, receivedAt, update.node);
-      // '$' (36) first: most topics never reach the prefix comparison.
-      if (onSys && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) onSys(topic, payload, receivedAt, packet.retain);
-      onKept?.(topic, payload, update.node);
-      onMessage?.(topic, payload, properties);
-      this.topicEmitter.fire(update);
+      this.ingest(topic, payload, packet.qos, packet.retain, receivedAt, properties);
       if (this.leases.size > 0) this.messageEmitter.fire({ topic, payload, qos: packet.qos, retain: packet.retain, receivedAt, properties: packet.properties });
     });
     // MQTT.js answers a publish with the packet it stored, not with the broker's PUBACK or PUBCOMP:
@@ -275,6 +277,37 @@ export class BrokerConnection implements IDisposable {
     });
   }
 
+  /**
+   * One message into the tree and to every listener, in the order they must hear it: the one path
+   * of a live client's messages and of a recording's (an offline connection), so both are shown,
+   * decoded, checked and traced alike.
+   */
+  ingest(topic: string, payload: Uint8Array, qos: 0 | 1 | 2, retain: boolean, receivedAt: number, properties: MessageProperties | undefined): TopicUpdate {
+    const update = this.topics.add(topic, { payload, qos, retain, receivedAt, properties });
+    if (this.deps.onSparkplugMessage && topic.startsWith(SPARKPLUG_PREFIX)) this.deps.onSparkplugMessage(topic, payload, receivedAt, update.node);
+    // '$' (36) first: most topics never reach the prefix comparison.
+    if (this.deps.onSysMessage && topic.charCodeAt(0) === 36 && topic.startsWith('$SYS/')) this.deps.onSysMessage(topic, payload, receivedAt, retain);
+    this.deps.onMessageKept?.(topic, payload, update.node);
+    this.deps.onMessage?.(topic, payload, properties);
+    this.topicEmitter.fire(update);
+    return update;
+  }
+
+  // ── Offline recordings ──
+  /** Set while the connection shows a recording: it never connects and refuses to publish. */
+  get offline(): boolean {
+    return this.current.kind === 'offline';
+  }
+
+  /** Shows a recording's state (the offline source calls it as it reads). */
+  setOffline(recording: OfflineState): void {
+    this.setState({ kind: 'offline', recording });
+  }
+
+  private refuseOffline(what: string): void {
+    if (this.current.kind === 'offline') throw new Error(`"${this.profile.name}" is a recording opened offline: it has no broker to ${what}. Use a broker connection.`);
+  }
+
   private onClose(client: MqttClient): void {
     if (this.client !== client || this.current.kind === 'failed' || this.current.kind === 'disconnected') return;
     if (this.current.kind === 'connecting') {
@@ -317,6 +350,7 @@ export class BrokerConnection implements IDisposable {
 
   /** Subscribes now when connected (otherwise on connect). Rejects with the broker's reason when refused. */
   async addSubscription(spec: SubscriptionSpec): Promise<Subscription> {
+    this.refuseOffline('subscribe on');
     const subscription: Subscription = { spec, status: { state: 'pending' } };
     this.subscriptionMap.set(spec.topic, subscription);
     this.subscriptionEmitter.fire();
@@ -414,6 +448,7 @@ export class BrokerConnection implements IDisposable {
 
   /** Publishes, and resolves with the broker's answer: PUBACK at QoS 1, PUBCOMP at QoS 2, nothing at QoS 0. */
   async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean; properties?: PublishProperties; messageProperties?: MessageProperties } = {}): Promise<PublishResult> {
+    this.refuseOffline('publish to');
     const client = this.client;
     if (!client) throw new Error(`${this.profile.name} is not connected.`);
     const publishOptions: IClientPublishOptions = { qos: options.qos ?? 0, retain: options.retain ?? false };

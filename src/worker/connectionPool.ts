@@ -1,4 +1,6 @@
 import { BrokerConnection } from './connection';
+import { DEFAULT_BACKOFF } from './backoff';
+import { newProfile } from '../shared/profile';
 import type { SparkplugCaps, SparkplugChange } from './decoders/sparkplug';
 import type { DecoderState } from './decoding';
 import { MessageStore } from './messageStore';
@@ -146,6 +148,24 @@ export class ConnectionPool {
     model.payloads.dispose();
     // Its messages and nodes leave the shared pool.
     model.connection.topics.dispose();
+  }
+
+  // ── Offline recordings (issue 15) ──
+  /**
+   * A connection that shows a recording instead of a broker: a BrokerConnection that never connects
+   * (its messages come through `ingest`), with its own index, payload reader and schema checks like
+   * any other. Called again for the same id it starts over with an empty tree (a seek backwards).
+   */
+  openOffline(id: string, name: string): ConnectionModel {
+    const old = this.models.get(id);
+    if (old) {
+      this.models.delete(id);
+      old.connection.dispose();
+      old.payloads.dispose();
+      old.connection.topics.dispose();
+    }
+    const profile = newProfile(id, { name, host: '', port: 0, clientId: '', subscriptions: [] });
+    return this.create({ connectionId: id, profile, secrets: {}, backoff: DEFAULT_BACKOFF });
   }
 
   setLimits(limits: TopicLimits): void {

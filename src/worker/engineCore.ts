@@ -12,6 +12,7 @@ import { lastValues } from './lastValues';
 import type { ConnectionModel } from './connectionPool';
 import { BrokerStatsReports } from './brokerStats';
 import type { SysSubscriptionState } from '../shared/brokerStats';
+import { OfflineRecordings } from './offlineRecordings';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 import { Recordings } from './recording/recordings';
@@ -37,6 +38,8 @@ export class EngineCore {
   private readonly replays: Replays;
   /** Broker statistics from `$SYS` messages, per connection. */
   private readonly brokerStats: BrokerStatsReports;
+  /** Recordings opened as offline connections (issue 15). */
+  private readonly offline: OfflineRecordings;
   readonly handlers: EngineHandlers;
 
   constructor(emit: (event: EngineEvent) => void, options: { testHooks?: boolean; sparkplugCaps?: Partial<SparkplugCaps> } = {}) {
@@ -66,12 +69,25 @@ export class EngineCore {
     this.recordings = new Recordings((id) => this.pool.get(id)?.connection, (status) => emit({ kind: 'recording', status }));
     const pool = this.pool;
     const tracker = this.tracker;
+    this.offline = new OfflineRecordings(
+      pool,
+      (id) => tracker.reset(id),
+      async (id) => {
+        tracker.forget(id);
+        this.requests.forget(id);
+        this.brokerStats.forget(id);
+        await pool.remove(id);
+      },
+    );
+    const offline = this.offline;
     this.handlers = {
       connect: async (params) => {
         await pool.connect(params);
       },
       disconnect: (params) => pool.require(params.connectionId).connection.disconnect(),
       remove: async (params) => {
+        // An offline recording stops reading first (its connection goes with it).
+        await offline.close(params.connectionId);
         tracker.forget(params.connectionId);
         this.requests.forget(params.connectionId);
         await this.recordings.stopConnection(params.connectionId, 'the connection was removed');
@@ -210,6 +226,10 @@ export class EngineCore {
         const { heapUsed, arrayBuffers, rss } = process.memoryUsage();
         return { heapUsed, arrayBuffers, rss };
       },
+      // ── Offline recordings ──
+      openRecording: (params) => offline.open(params),
+      seekRecording: (params) => offline.seek(params),
+      closeRecording: (params) => offline.close(params.connectionId),
     };
   }
 
@@ -265,6 +285,7 @@ export class EngineCore {
   async dispose(): Promise<void> {
     this.replays.cancelAll();
     this.brokerStats.dispose();
+    await this.offline.dispose();
     this.requests.dispose();
     this.fileRuns.dispose();
     // Flushed and closed before the connections go.

@@ -18,7 +18,7 @@ describe('Activation (package.json)', () => {
     assert.ok(major > 1 || minor >= 74, `engines.vscode ${MANIFEST.engines.vscode} implies onView and onCommand`);
     assert.deepEqual(
       Object.values(MANIFEST.contributes.views).flatMap((views) => views.map((view) => view.id)),
-      ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests'],
+      ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests', 'mqttExplorer.recordingTimeline'],
     );
     // A workspace with .mqtt files: the Test Explorer lists them (the language itself activates on opening one).
     assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'onWebviewPanel:mqttExplorer.broker', 'workspaceContains:**/*.mqtt']);

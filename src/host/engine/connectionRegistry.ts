@@ -109,6 +109,16 @@ export class ConnectionRegistry extends Disposable {
     return connection;
   }
 
+  // ── Offline recordings (issue 15) ──
+  /** Shows an opened recording as a connection (the engine's `openRecording` feeds it); it never connects. */
+  addOffline(profile: ConnectionProfile, path: string): RemoteConnection {
+    if (this.connections.has(profile.id)) throw new Error(`A connection ${profile.id} exists already.`);
+    const connection = new RemoteConnection(profile, this.engine, this.depsFor(profile), { path });
+    this.connections.set(profile.id, connection);
+    this.changeEmitter.fire(connection);
+    return connection;
+  }
+
   remove(id: string): void {
     const connection = this.connections.get(id);
     if (!connection) return;

@@ -210,6 +210,8 @@ export class RemoteConnection extends Disposable {
     readonly profile: ConnectionProfile,
     private readonly engine: EngineClient,
     private readonly deps: RemoteConnectionDeps,
+    /** A recording opened offline (issue 15): its topics come from this file; it never connects. */
+    readonly offline?: { path: string },
   ) {
     super();
     this.subscriptionList = profile.subscriptions.map((spec) => ({ spec, status: { state: 'pending' } }));
@@ -252,6 +254,7 @@ export class RemoteConnection extends Disposable {
    * file is read. The engine's own reconnects follow only a connect that went through.
    */
   async connect(): Promise<void> {
+    if (this.offline) throw new Error(`"${this.profile.name}" is a recording opened offline: there is no broker to connect to.`);
     const refused = this.deps.refusal();
     if (refused) throw new RestrictedModeError(refused);
     if (this.current.kind === 'connected') return;
@@ -278,7 +281,8 @@ export class RemoteConnection extends Disposable {
   resetAfterRestart(): { wanted: boolean; extraSubscriptions: SubscriptionSpec[] } {
     // A restart during the recovery from another must not forget what the first one had to restore.
     const pending = this.restoring;
-    const wanted = pending?.wanted || (this.current.kind !== 'disconnected' && this.current.kind !== 'failed');
+    // A recording is opened again by its own service (src/host/recordings.ts), not connected.
+    const wanted = !this.offline && (pending?.wanted || (this.current.kind !== 'disconnected' && this.current.kind !== 'failed'));
     // Subscriptions added while connected are not in the profile: they are added again after the reconnect.
     const inProfile = new Set(this.profile.subscriptions.map((spec) => spec.topic));
     const extraSubscriptions = pending?.extraSubscriptions ?? this.subscriptionList.map((subscription) => subscription.spec).filter((spec) => !inProfile.has(spec.topic));
