@@ -396,7 +396,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       if (!losses) item.iconPath = new vscode.ThemeIcon('history');
     }
     if (this.decorations) item.resourceUri = connectionUri(connection.id);
-    item.contextValue = 'mqttExplorer.topicsRoot';
+    // `.offline`: a recording's rows offer nothing that would publish or subscribe (package.json's when clauses).
+    item.contextValue = `mqttExplorer.topicsRoot${connection.offline ? '.offline' : ''}`;
     return item;
   }
 
@@ -429,7 +430,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
             : // 'symbol-folder' is the folder glyph: VS Code replaces the icon whose id is 'folder' on a row with a resourceUri by the file icon theme's.
               new vscode.ThemeIcon(hasChildren ? 'symbol-folder' : 'symbol-field', active ? new vscode.ThemeColor('charts.green') : undefined);
     // `.sparkplug` last: the rows of an edge node's or a device's topics offer "Request Rebirth".
-    item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}`;
+    const offline = this.registry.get(element.connectionId)?.offline ? '.offline' : '';
+    item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}${offline}`;
     if (node.messageCount > 0) {
       item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
     }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { visit } from 'jsonc-parser';
 
 const MANIFEST = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
   engines: { vscode: string };
@@ -53,5 +54,32 @@ describe('Row menus of the Topics view (package.json)', () => {
     const level = ['clearTopics', 'copyTopic', 'deleteRetainedBelow', 'exportSnapshot', 'publishToTopic', 'startRecording'];
     assert.deepEqual(offered('mqttExplorer.topicLevel'), level);
     assert.deepEqual(offered('mqttExplorer.topicLevel.sparkplug'), [...level, 'requestRebirth'].sort());
+  });
+
+  it('a recording\'s rows (….offline last) offer nothing that publishes, deletes, records or asks for a rebirth', () => {
+    const read = ['clearTopics', 'copyTopic', 'copyValue', 'decodeAs', 'exportSnapshot', 'showTopic', 'showTopicToSide'];
+    assert.deepEqual(offered('mqttExplorer.topic.offline'), read);
+    assert.deepEqual(offered('mqttExplorer.topic.retained.sparkplug.offline'), read);
+    assert.deepEqual(offered('mqttExplorer.topicLevel.offline'), ['clearTopics', 'copyTopic', 'exportSnapshot']);
+    assert.deepEqual(offered('mqttExplorer.topicsRoot.offline'), ['clearTopics', 'copyTopic', 'exportSnapshot']);
+    assert.ok(offered('mqttExplorer.topicsRoot').includes('startRecording'));
+  });
+});
+
+describe('package.json as text', () => {
+  it('has no key twice in one object (JSON.parse keeps the last: a merge that joins two menu entries loses one silently)', () => {
+    const text = readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8');
+    const open: Set<string>[] = [];
+    const twice: string[] = [];
+    visit(text, {
+      onObjectBegin: () => void open.push(new Set()),
+      onObjectEnd: () => void open.pop(),
+      onObjectProperty: (property, offset) => {
+        const keys = open[open.length - 1];
+        if (keys.has(property)) twice.push(`"${property}" at offset ${offset}`);
+        keys.add(property);
+      },
+    });
+    assert.deepEqual(twice, []);
   });
 });
