@@ -1,33 +1,13 @@
 import uPlot from 'uplot';
 import type { FigureSeries } from '../../src/shared/brokerStats';
-import { alignSeries, formatValue, opaque, paddedRange, timeTickLabels, timeTickSpace, valueTickLabels } from '../logic/chart';
+import { alignSeries, formatValue, paddedRange, timeTickLabels, timeTickSpace, valueTickLabels } from '../logic/chart';
 import { el } from '../panel/dom';
+import { readChartTheme } from '../panel/chartTheme';
 import { timeOf } from '../panel/historyList';
 
-const COLOURS = ['--vscode-charts-blue', '--vscode-charts-orange'];
-const FALLBACK_COLOURS = ['#3794ff', '#d18616'];
 const PLOT_HEIGHT = 150;
-
-interface Theme {
-  foreground: string;
-  grid: string;
-  font: string;
-  fontPx: number;
-  series: string[];
-}
-
-function readTheme(): Theme {
-  const style = getComputedStyle(document.body);
-  const value = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-  const size = value('--vscode-font-size', '13px');
-  return {
-    foreground: value('--vscode-editor-foreground', value('--vscode-foreground', '#888')),
-    grid: value('--vscode-editorWidget-border', value('--vscode-panel-border', '#8886')),
-    font: `${size} ${value('--vscode-font-family', 'sans-serif')}`,
-    fontPx: Number.parseFloat(size) || 13,
-    series: COLOURS.map((name, index) => opaque(value(name, FALLBACK_COLOURS[index]))),
-  };
-}
+/** Each broker chart has at most two series: blue and orange. */
+const readTheme = () => readChartTheme(2);
 
 /**
  * A small uPlot line chart of one or two broker figures over the session (the same library and

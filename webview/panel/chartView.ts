@@ -6,44 +6,21 @@ import type { SeriesView } from '../../src/shared/webviewProtocol';
 import { MAX_CHART_SERIES } from '../../src/shared/webviewProtocol';
 import { MAX_JSON_DEPTH } from '../../src/shared/json';
 import { MAX_FIELDS_TEXT } from '../../src/shared/series';
-import { alignSeries, axisName, axisTitle, chartSummary, extentOf, formatValue, opaque, paddedRange, planAxes, timeTickLabels, timeTickSpace, valueTickLabels, type AxisPlan } from '../logic/chart';
+import { alignSeries, axisName, axisTitle, chartSummary, extentOf, formatValue, paddedRange, planAxes, timeTickLabels, timeTickSpace, valueTickLabels, type AxisPlan } from '../logic/chart';
 import { button, checkbox } from '../toolkit';
 import { el } from './dom';
+import { CHART_COLOURS, readChartTheme, type ChartTheme } from './chartTheme';
 import { timeOf } from './historyList';
 
 /** The engine gives no fields for JSON past the views' bounds (extractFields): the note names them. */
 const NO_FIELDS = `No numeric field in this topic\u2019s messages: a number, or JSON with numbers (at most ${MAX_JSON_DEPTH} levels deep and ${MAX_FIELDS_TEXT / 1024 / 1024} MiB long), can be charted.`;
 const ZOOM_HINT = 'Drag across the chart to zoom in on a time range.';
 
-/** Series colours: the theme's chart colours, so light, dark and high-contrast themes all read well. After six, dashed. */
-const COLOURS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
-const FALLBACK_COLOURS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'];
 /** Height of the plot with its axes, without the legend, in CSS pixels. */
 const PLOT_HEIGHT = 280;
 
-const isDashed = (index: number) => index >= COLOURS.length;
-
-interface Theme {
-  foreground: string;
-  grid: string;
-  font: string;
-  fontPx: number;
-  series: string[];
-}
-
-function readTheme(): Theme {
-  const style = getComputedStyle(document.body);
-  const value = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-  const size = value('--vscode-font-size', '13px');
-  const family = value('--vscode-font-family', 'sans-serif');
-  return {
-    foreground: value('--vscode-editor-foreground', value('--vscode-foreground', '#888')),
-    grid: value('--vscode-editorWidget-border', value('--vscode-panel-border', '#8886')),
-    font: `${size} ${family}`,
-    fontPx: Number.parseFloat(size) || 13,
-    series: COLOURS.map((name, index) => opaque(value(name, FALLBACK_COLOURS[index]))),
-  };
-}
+/** After the theme's six chart colours, series are dashed. */
+const isDashed = (index: number) => index >= CHART_COLOURS.length;
 
 /**
  * A line chart (uPlot) of numeric fields over time, several at once. The fields are picked with
@@ -140,11 +117,11 @@ export class ChartView {
       return box.element;
     });
     this.fields.replaceChildren(...boxes);
-    this.paintSwatches(readTheme());
+    this.paintSwatches(readChartTheme());
   }
 
   /** The swatches take the colours the plot draws with (opaque), so they are set here, again for each theme. */
-  private paintSwatches(theme: Theme): void {
+  private paintSwatches(theme: ChartTheme): void {
     for (const box of this.fields.querySelectorAll<HTMLElement>('.drawn[data-series]')) {
       box.style.setProperty('--series-colour', theme.series[Number(box.dataset.series) % theme.series.length]);
     }
@@ -185,7 +162,7 @@ export class ChartView {
     // A hidden tab: built by resize() when it shows.
     if (!width) return;
     this.width = width;
-    const theme = readTheme();
+    const theme = readChartTheme();
     this.paintSwatches(theme);
     const series = this.data.series;
     const colourOf = (index: number) => theme.series[index % theme.series.length];
