@@ -17,7 +17,7 @@ import type { RequestsSnapshot } from './requests';
 import type { BrokerStatsSnapshot } from './brokerStats';
 import type { FileRunParams } from '../worker/fileRuns';
 import type { RunEvent, RunResult } from '../runner/types';
-import type { RecorderStatus, RecordingScope } from '../worker/recording/recorder';
+import type { RecorderOptions, RecorderStatus, RecordingScope } from '../worker/recording/recorder';
 import type { ReplayOptions, ReplayProgress } from '../worker/recording/replay';
 import type { LastValues } from '../worker/lastValues';
 import type { RecordingSummary, SeekResult } from '../worker/offlineRecordings';
@@ -373,20 +373,8 @@ export interface EngineRequests {
 // ---- Recording (issue 15) ----
 export type { RecordingScope } from '../worker/recording/recorder';
 
-export interface StartRecordingParams {
-  connectionId: string;
-  path: string;
-  scope: RecordingScope;
-  gzip: boolean;
-  /** Bytes per file (compressed with gzip) before the next part or the end; 0: no cap. */
-  maxBytes: number;
-  /** Milliseconds per file before the next part or the end; 0: no cap. */
-  maxMs: number;
-  /** At a cap: true starts the next part (`name.part2.mqtt-recording.jsonl`), false stops. */
-  rotate: boolean;
-  /** The write buffer's bound (tests lower it); default 32 MiB. */
-  bufferBytes?: number;
-}
+/** What the recorder takes (RecorderOptions, where each field is described), of a connection of the engine; the engine adds the header's connection name and broker. */
+export type StartRecordingParams = { connectionId: string } & Pick<RecorderOptions, 'path' | 'scope' | 'gzip' | 'maxBytes' | 'maxMs' | 'rotate' | 'bufferBytes'>;
 
 /** A recording's figures (RecorderStatus) with what it records. */
 export interface RecordingStatus extends RecorderStatus {
