@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import * as l10n from '@vscode/l10n';
 import { ConnectionRegistry } from './host/engine/connectionRegistry';
 import { EngineClient, RemoteConnection, RestrictedModeError } from './host/engine/engineClient';
 import { DecoderCatalog } from './host/decoderCatalog';
@@ -53,6 +54,8 @@ const MAX_FILE_BYTES = 64 * 1024 * 1024;
  * secrets. The extension-host tests reach the real objects through testInternals().
  */
 export function activate(context: vscode.ExtensionContext): void {
+  // Code that needs no VS Code (src/shared) translates through @vscode/l10n: the same bundle as vscode.l10n.t.
+  l10n.config({ contents: vscode.l10n.bundle ?? {} });
   const log = vscode.window.createOutputChannel('MQTT Explorer', { log: true });
   // Every setting is read through this, within the bounds package.json declares (one source for both).
   const settings = new Settings(context.extension.packageJSON, log);
