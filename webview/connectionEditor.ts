@@ -1,3 +1,4 @@
+import './localize';
 import { draftToProfile, profileToDraft, typedSecrets, validateDraft, withoutSecrets, type Draft, type SecretField } from '../src/shared/profileForm';
 import { EDITOR_DEADLINES, parseEditorState, PROTOCOL_VERSION, type EditorHostApi, type EditorState, type EditorWebviewApi, type EditProfile, type TlsFileField } from '../src/shared/webviewProtocol';
 import { connectToHost, initialState, saveState } from './host';

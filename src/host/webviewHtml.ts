@@ -13,14 +13,14 @@ function escapeAttribute(text: string): string {
 /**
  * The page of every webview of the extension: a CSP from `default-src 'none'`, one script by nonce,
  * styles from the extension only. The initial state travels as JSON in a data attribute
- * (attribute-escaped, never parsed as markup).
+ * (attribute-escaped, never parsed as markup), and so does the translation bundle (webview/localize.ts).
  */
 export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: { script: string; title: string; state: unknown }): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(vscode.env.language)}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${webview.cspSource}; font-src ${webview.cspSource}; img-src ${webview.cspSource} data:; script-src 'nonce-${nonce}';">
@@ -28,7 +28,7 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
 <link rel="stylesheet" href="${style}">
 <title>${escapeAttribute(page.title)}</title>
 </head>
-<body data-state="${escapeAttribute(JSON.stringify(page.state))}">
+<body data-state="${escapeAttribute(JSON.stringify(page.state))}" data-l10n="${escapeAttribute(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <div id="app"></div>
 <script nonce="${nonce}" src="${script}"></script>
 </body>

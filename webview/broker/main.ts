@@ -1,3 +1,4 @@
+import '../localize';
 import {
   BROKER_NAMES,
   FIGURE_KEYS,

@@ -1,3 +1,4 @@
+import '../localize';
 import { formatBytes } from '../../src/shared/format';
 import {
   defaultPanelState,

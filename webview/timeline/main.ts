@@ -1,3 +1,4 @@
+import '../localize';
 import { TIMELINE_PROTOCOL_VERSION, type TimelineHostApi, type TimelineRecording, type TimelineWebviewApi } from '../../src/shared/timelineProtocol';
 import { formatRange, formatRecordingTime } from '../../src/shared/recordingTime';
 import { connectToHost } from '../host';
