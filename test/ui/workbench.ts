@@ -42,9 +42,12 @@ export class Workbench {
    * A workbench on a fresh profile and workspace; `settings` go into the workspace's settings,
    * `userSettings` into the profile's. With `restrictedMode` workspace trust is on (the shared
    * settings turn it off) and the folder, never trusted before, opens in Restricted Mode, without
-   * the startup prompt. `theme` replaces Dark Modern.
+   * the startup prompt. `theme` replaces Dark Modern. `prepareProfile` changes the profile before
+   * the server starts (a display language, for one).
    */
-  static async open(options: { settings?: Record<string, unknown>; userSettings?: Record<string, unknown>; restrictedMode?: boolean; theme?: string } = {}): Promise<Workbench> {
+  static async open(
+    options: { settings?: Record<string, unknown>; userSettings?: Record<string, unknown>; restrictedMode?: boolean; theme?: string; prepareProfile?: (profile: ServerProfile) => void | Promise<void> } = {},
+  ): Promise<Workbench> {
     const host = testHost();
     const trust = options.restrictedMode ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } : {};
     const profile = createProfile({ ...QUIET_SETTINGS, 'workbench.colorTheme': options.theme ?? 'Default Dark Modern', ...trust, ...options.userSettings });
@@ -59,6 +62,7 @@ export class Workbench {
       },
       profile.root,
     );
+    await options.prepareProfile?.(profile);
     const server = await VsCodeServer.start(host, profile);
     const browser = await launchBrowser(host);
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -104,7 +108,22 @@ export class Workbench {
 
   /** The Topics view's pane. */
   topicsPane(): Locator {
-    return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: 'Topics' }) });
+    return this.viewPane('Topics');
+  }
+
+  /** The pane of the view whose header shows `name`. */
+  viewPane(name: string): Locator {
+    return this.page.locator('.pane', { has: this.page.locator('.pane-header', { hasText: name }) });
+  }
+
+  /**
+   * The message a view shows in its body, joined by line: its welcome content (package.json's
+   * viewsWelcome) when it has nothing to list, or the tree's own message (TreeView.message, set by
+   * the extension, a filter's for one). Empty when it shows neither.
+   */
+  async viewMessage(name: string): Promise<string> {
+    const texts = await this.viewPane(name).locator('.pane-body .welcome-view-content, .pane-body .customview-tree .message').allInnerTexts();
+    return texts.map((text) => text.trim()).filter(Boolean).join('\n');
   }
 
   /** Expands the Topics tree level by level, as a person clicks, and returns the topic's row. */

@@ -7,6 +7,7 @@ import { EngineClient, RestrictedModeError } from '../../src/host/engine/engineC
 import { LocalBroker } from '../../src/devtools/localBroker';
 import { newProfile } from '../../src/shared/profile';
 import { restrictedSettings, settingInText } from '../../src/shared/restrictedMode';
+import { manifestText } from '../helpers/manifest';
 import { waitFor } from '../helpers/waitFor';
 
 const WORKER = join(__dirname, '..', '..', 'src', 'worker', 'engineWorker.js');
@@ -19,7 +20,7 @@ describe('Restricted Mode: what package.json declares', () => {
   it('limited support, described, with every setting that connects, starts, subscribes, points at a file or binds decoders restricted', () => {
     const declared = MANIFEST.capabilities.untrustedWorkspaces;
     assert.equal(declared.supported, 'limited');
-    assert.match(String(declared.description), /Restricted Mode/);
+    assert.match(manifestText(declared.description), /Restricted Mode/);
     const restricted = restrictedSettings(MANIFEST);
     for (const id of [
       'mqttExplorer.connections',

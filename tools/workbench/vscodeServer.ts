@@ -33,6 +33,31 @@ export function createProfile(userSettings: Record<string, unknown>): ServerProf
   return profile;
 }
 
+/**
+ * Sets the profile's display language to `locale`, as "Configure Display Language" with a language
+ * pack installed would. This server build takes the locale from argv.json only (without one it
+ * serves English, whatever the browser's cookies or Accept-Language say), and honours it only when
+ * languagepacks.json names a pack for it. The pack written here has no translations: VS Code's own
+ * texts stay English, while extensions run in `locale` (vscode.env.language) and VS Code reads
+ * their package.nls.<locale>.json and l10n bundle for it.
+ */
+export function setDisplayLanguage(profile: ServerProfile, locale: string): void {
+  const pack = join(profile.root, `language-pack-${locale}`);
+  mkdirSync(pack, { recursive: true });
+  const translations = join(pack, 'main.i18n.json');
+  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  const languagePacks = {
+    [locale]: {
+      hash: `test-${locale}`,
+      extensions: [{ extensionIdentifier: { id: `test.language-pack-${locale}` }, version: '1.0.0' }],
+      translations: { vscode: translations },
+      label: locale,
+    },
+  };
+  writeFileSync(join(profile.userDataDir, 'languagepacks.json'), JSON.stringify(languagePacks));
+  writeFileSync(join(profile.userDataDir, 'User', 'argv.json'), JSON.stringify({ locale }));
+}
+
 /** The settings every test profile shares: no trust prompt, no welcome page, no network look-ups. */
 export const QUIET_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
