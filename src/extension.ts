@@ -115,8 +115,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     const message = error instanceof Error ? error.message : String(error);
     log.error(message);
-    void vscode.window.showErrorMessage(`MQTT: ${message}`, 'Show Log').then((choice) => {
-      if (choice) log.show();
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('MQTT: {0}', message), showLog).then((choice) => {
+      if (choice === showLog) log.show();
     });
   };
   const editors = new ConnectionEditors(store, context.extensionUri, async (profile, connect) => {
@@ -161,14 +162,19 @@ export function activate(context: vscode.ExtensionContext): void {
 
   // The engine restarted: say so where the user is looking, with what came back and what is gone.
   registry.onDidRecover(({ restart, reconnected, failed, tookMs }) => {
+    // The log line stays English (as every line of the output channel); the notification is translated, sentence by sentence.
     const back = reconnected.length ? ` ${reconnected.length === 1 ? `"${reconnected[0]}" is` : `${reconnected.length} connections are`} connected again.` : '';
     const lost = failed.length ? ` Not reconnected: ${failed.join('; ')}.` : '';
     log.warn(`Engine restarted after ${restart.reason}; recovered in ${tookMs} ms.${back}${lost}`);
-    const message = engine.running
-      ? `The MQTT engine stopped (${restart.reason}) and was restarted.${back}${lost} Messages received before the restart are no longer shown.`
-      : restart.reason;
-    void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => {
-      if (choice) log.show();
+    const sentences = [vscode.l10n.t('The MQTT engine stopped ({0}) and was restarted.', restart.reason)];
+    if (reconnected.length === 1) sentences.push(vscode.l10n.t('"{0}" is connected again.', reconnected[0] ?? ''));
+    else if (reconnected.length > 1) sentences.push(vscode.l10n.t('{0} connections are connected again.', reconnected.length));
+    if (failed.length) sentences.push(vscode.l10n.t('Not reconnected: {0}.', failed.join('; ')));
+    sentences.push(vscode.l10n.t('Messages received before the restart are no longer shown.'));
+    const message = engine.running ? sentences.join(' ') : restart.reason;
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showWarningMessage(message, showLog).then((choice) => {
+      if (choice === showLog) log.show();
     });
   });
 
@@ -283,10 +289,10 @@ export function activate(context: vscode.ExtensionContext): void {
   /** With a topic in its arguments it publishes at once (keybindings, tasks); otherwise it asks. */
   async function publish(raw: unknown): Promise<PublishResult | undefined> {
     const args = parsePublishArgs(raw);
-    if (args === false) throw new Error('The arguments of "MQTT: Publish" are { connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64" | "decoder", qos?: 0 | 1 | 2, retain?, properties? }.');
+    if (args === false) throw new Error(vscode.l10n.t('The arguments of "MQTT: Publish" are {0}.', '{ connectionId?, topic, payload?, format?: "text" | "json" | "hex" | "base64" | "decoder", qos?: 0 | 1 | 2, retain?, properties? }'));
     if (args.topic === undefined) return prompts.run(args);
     const connectionId = args.connectionId ?? registry.list().find((connection) => connection.state.kind === 'connected')?.id;
-    if (!connectionId) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
+    if (!connectionId) throw new Error(vscode.l10n.t('No connected broker to publish to. Start the local broker or connect first.'));
     const draft: PublishDraft = { topic: args.topic, payload: args.payload ?? '', format: args.format ?? 'text', qos: args.qos ?? 0, retain: args.retain ?? false };
     if (args.properties) draft.properties = args.properties;
     return publishDraft(registry, publishHistory, connectionId, draft);
@@ -295,7 +301,7 @@ export function activate(context: vscode.ExtensionContext): void {
   /** The editor's selection (the whole document when nothing is selected), to a topic asked for. */
   async function publishSelection(): Promise<PublishResult | undefined> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) throw new Error('Open an editor to publish its selection.');
+    if (!editor) throw new Error(vscode.l10n.t('Open an editor to publish its selection.'));
     const payload = editor.selection.isEmpty ? editor.document.getText() : editor.document.getText(editor.selection);
     const collected = await prompts.collect({ payload, format: 'text' }, true);
     if (!collected) return undefined;
@@ -310,19 +316,19 @@ export function activate(context: vscode.ExtensionContext): void {
    */
   async function publishFile(uri?: vscode.Uri): Promise<PublishResult | undefined> {
     const editor = uri ? undefined : vscode.window.activeTextEditor;
-    const target = uri ?? editor?.document.uri ?? (await vscode.window.showOpenDialog({ title: 'MQTT: Publish File', canSelectMany: false }))?.[0];
+    const target = uri ?? editor?.document.uri ?? (await vscode.window.showOpenDialog({ title: vscode.l10n.t('MQTT: Publish File'), canSelectMany: false }))?.[0];
     if (!target) return undefined;
     let bytes: Uint8Array;
     if (editor && (editor.document.isUntitled || editor.document.isDirty)) bytes = new TextEncoder().encode(editor.document.getText());
     else {
       const { size } = await vscode.workspace.fs.stat(target);
-      if (size > MAX_FILE_BYTES) throw new Error(`${formatBytes(size)} is too big to publish from a file here (at most ${formatBytes(MAX_FILE_BYTES)}).`);
+      if (size > MAX_FILE_BYTES) throw new Error(vscode.l10n.t('{0} is too big to publish from a file here (at most {1}).', formatBytes(size), formatBytes(MAX_FILE_BYTES)));
       bytes = await vscode.workspace.fs.readFile(target);
     }
     const collected = await prompts.collect({ payload: '' }, true);
     if (!collected) return undefined;
     const connection = registry.get(collected.connectionId);
-    if (!connection || connection.state.kind !== 'connected') throw new Error(`${connection?.profile.name ?? collected.connectionId} is not connected.`);
+    if (!connection || connection.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected.', connection?.profile.name ?? collected.connectionId));
     const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });
     void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${formatBytes(bytes.length)} · ${describeResult(result)}`, 5000);
     return result;

@@ -13,6 +13,7 @@ import type { ConnectionState } from '../worker/connection';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import { RemoteConnection } from './engine/engineClient';
 import { WebviewChannel } from './webviewChannel';
+import { describeStateKind } from './connectionsView';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const BROKER_VIEW_TYPE = 'mqttExplorer.broker';
@@ -27,11 +28,11 @@ interface OpenView {
 function describeState(state: ConnectionState): string {
   switch (state.kind) {
     case 'reconnecting':
-      return `reconnecting: ${state.reason}`;
+      return vscode.l10n.t('reconnecting: {0}', state.reason);
     case 'failed':
-      return `failed: ${state.reason}`;
+      return vscode.l10n.t('failed: {0}', state.reason);
     default:
-      return state.kind;
+      return describeStateKind(state.kind);
   }
 }
 
@@ -102,7 +103,7 @@ export class BrokerViews extends Disposable {
     }
     const connection = this.registry.get(connectionId);
     if (!connection) return undefined;
-    const panel = vscode.window.createWebviewPanel(BROKER_VIEW_TYPE, `Broker: ${connection.profile.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(BROKER_VIEW_TYPE, vscode.l10n.t('Broker: {0}', connection.profile.name), vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
     this.adopt(panel, connectionId);
     return panel;
   }
@@ -114,11 +115,11 @@ export class BrokerViews extends Disposable {
 
   private adopt(panel: vscode.WebviewPanel, connectionId: string): void {
     const connection = this.registry.get(connectionId);
-    panel.title = `Broker: ${connection?.profile.name ?? connectionId}`;
+    panel.title = vscode.l10n.t('Broker: {0}', connection?.profile.name ?? connectionId);
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mqtt.svg');
     const state: BrokerViewState = { version: 1, connectionId };
     panel.webview.options = webviewOptions(this.extensionUri);
-    panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'brokerView.js', title: 'MQTT broker statistics', state });
+    panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'brokerView.js', title: vscode.l10n.t('MQTT broker statistics'), state });
     const channel: BrokerChannel = new WebviewChannel<BrokerViewHostApi, BrokerViewWebviewApi>(panel.webview, {
       validate: parseBrokerViewMessage,
       // After each load of the page (it is not kept while hidden): the figures as they are now.
@@ -126,7 +127,7 @@ export class BrokerViews extends Disposable {
       handlers: {
         subscribeSys: async () => {
           const target = this.registry.get(connectionId);
-          if (!target) throw new Error('The connection was removed.');
+          if (!target) throw new Error(vscode.l10n.t('The connection was removed.'));
           await target.addSubscription({ topic: '$SYS/#', qos: 0 });
           return {};
         },
@@ -163,7 +164,7 @@ export class BrokerViews extends Disposable {
     const update: BrokerViewUpdate = {
       connectionId,
       connectionName: connection?.profile.name ?? connectionId,
-      connectionState: connection ? describeState(state) : 'removed',
+      connectionState: connection ? describeState(state) : vscode.l10n.t('removed'),
       connected: state.kind === 'connected',
       stats: this.latest.get(connectionId),
     };
@@ -179,13 +180,13 @@ export async function pickBrokerConnection(registry: ConnectionRegistry): Promis
   if (connected.length === 1) return connected[0].id;
   if (connections.length === 1) return connections[0].id;
   if (!connections.length) {
-    void vscode.window.showInformationMessage('No MQTT connection yet: add one in the Connections view.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No MQTT connection yet: add one in the Connections view.'));
     return undefined;
   }
   const ordered = [...connected, ...connections.filter((connection) => !connected.includes(connection))];
   const picked = await vscode.window.showQuickPick(
-    ordered.map((connection) => ({ label: connection.profile.name, description: connection.state.kind, id: connection.id })),
-    { title: 'Show Broker Statistics', placeHolder: 'Choose a connection' },
+    ordered.map((connection) => ({ label: connection.profile.name, description: describeStateKind(connection.state.kind), id: connection.id })),
+    { title: vscode.l10n.t('Show Broker Statistics'), placeHolder: vscode.l10n.t('Choose a connection') },
   );
   return picked?.id;
 }

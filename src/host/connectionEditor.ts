@@ -34,10 +34,10 @@ export class ConnectionEditors extends Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(CONNECTION_EDITOR_VIEW_TYPE, options.isNew ? 'New MQTT Connection' : `Connection: ${profile.name}`, vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
+    const panel = vscode.window.createWebviewPanel(CONNECTION_EDITOR_VIEW_TYPE, options.isNew ? vscode.l10n.t('New MQTT Connection') : vscode.l10n.t('Connection: {0}', profile.name), vscode.ViewColumn.Active, webviewOptions(this.extensionUri));
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'mqtt.svg');
     const state: EditorState = { version: PROTOCOL_VERSION, profileId: profile.id, draft: {} };
-    panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'connectionEditor.js', title: 'MQTT connection', state });
+    panel.webview.html = renderWebviewHtml(panel.webview, this.extensionUri, { script: 'connectionEditor.js', title: vscode.l10n.t('MQTT connection'), state });
     const channel: EditorChannel = new WebviewChannel<EditorHostApi, EditorWebviewApi>(panel.webview, {
       validate: parseEditorMessage,
       onReady: () => void this.post(channel, profile, options),
@@ -88,9 +88,9 @@ export class ConnectionEditors extends Disposable {
 
   private async pickFile(params: EditorRequests['pickFile']['params']): Promise<EditorRequests['pickFile']['result']> {
     const picked = await vscode.window.showOpenDialog({
-      title: `Choose the ${TLS_FILE_TITLES[params.field]} file`,
+      title: vscode.l10n.t('Choose the {0} file', TLS_FILE_TITLES[params.field]),
       canSelectMany: false,
-      filters: { 'PEM files': ['pem', 'crt', 'cer', 'key'], 'All files': ['*'] },
+      filters: { [vscode.l10n.t('PEM files')]: ['pem', 'crt', 'cer', 'key'], [vscode.l10n.t('All files')]: ['*'] },
     });
     return { path: picked?.[0]?.fsPath };
   }

@@ -10,20 +10,42 @@ import { formatRange, formatRecordingTime } from '../shared/recordingTime';
 export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
     case 'disconnected':
-      return 'disconnected';
+      return vscode.l10n.t('disconnected');
     case 'connecting':
-      return 'connecting…';
+      return vscode.l10n.t('connecting…');
     case 'connected':
-      return 'connected';
+      return vscode.l10n.t('connected');
     case 'reconnecting': {
       const seconds = Math.max(0, Math.ceil((state.nextTryAt - now) / 1000));
-      const next = seconds > 0 ? `next try in ${seconds} s` : 'trying now';
-      return `reconnecting (${next}, attempt ${state.attempt}${state.flapping ? ', flapping' : ''})`;
+      if (seconds > 0) {
+        return state.flapping
+          ? vscode.l10n.t('reconnecting (next try in {0} s, attempt {1}, flapping)', seconds, state.attempt)
+          : vscode.l10n.t('reconnecting (next try in {0} s, attempt {1})', seconds, state.attempt);
+      }
+      return state.flapping ? vscode.l10n.t('reconnecting (trying now, attempt {0}, flapping)', state.attempt) : vscode.l10n.t('reconnecting (trying now, attempt {0})', state.attempt);
     }
     case 'failed':
-      return `failed: ${state.reason}`;
+      return vscode.l10n.t('failed: {0}', state.reason);
     case 'offline':
       return describeOffline(state.recording);
+  }
+}
+
+/** A state in one word ("connected"), as pickers and CodeLenses show it beside a connection's name. */
+export function describeStateKind(kind: ConnectionState['kind']): string {
+  switch (kind) {
+    case 'disconnected':
+      return vscode.l10n.t('disconnected');
+    case 'connecting':
+      return vscode.l10n.t('connecting');
+    case 'connected':
+      return vscode.l10n.t('connected');
+    case 'reconnecting':
+      return vscode.l10n.t('reconnecting');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'offline':
+      return vscode.l10n.t('offline');
   }
 }
 
@@ -32,11 +54,13 @@ export function describeState(state: ConnectionState, now = Date.now()): string 
 export function describeOffline(recording: OfflineState): string {
   const { loading } = recording;
   if (loading) {
+    // {0}: " 42%" while the file's size is known, else nothing.
     const percent = loading.totalBytes > 0 ? ` ${Math.min(99, Math.floor((loading.bytesRead / loading.totalBytes) * 100))}%` : '';
-    return `${loading.what === 'opening' ? 'opening' : 'seeking'}…${percent} (${loading.messages.toLocaleString('en-US')} messages)`;
+    const messages = loading.messages.toLocaleString('en-US');
+    return loading.what === 'opening' ? vscode.l10n.t('opening…{0} ({1} messages)', percent, messages) : vscode.l10n.t('seeking…{0} ({1} messages)', percent, messages);
   }
-  if (recording.from === undefined || recording.to === undefined) return 'recording · no messages';
-  return `recording · at ${formatRecordingTime(recording.at ?? recording.to, false)} of ${formatRange(recording.from, recording.to)}`;
+  if (recording.from === undefined || recording.to === undefined) return vscode.l10n.t('recording · no messages');
+  return vscode.l10n.t('recording · at {0} of {1}', formatRecordingTime(recording.at ?? recording.to, false), formatRange(recording.from, recording.to));
 }
 
 function stateIcon(state: ConnectionState): vscode.ThemeIcon {
@@ -111,13 +135,14 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
       item.id = `subscription:${element.connection.profile.id}:${spec.topic}`;
       const options = [
         `QoS ${spec.qos}`,
-        spec.noLocal ? 'no local' : '',
-        spec.retainAsPublished ? 'retain as published' : '',
-        spec.retainHandling ? `retain handling ${spec.retainHandling}` : '',
+        spec.noLocal ? vscode.l10n.t('no local') : '',
+        spec.retainAsPublished ? vscode.l10n.t('retain as published') : '',
+        spec.retainHandling ? vscode.l10n.t('retain handling {0}', spec.retainHandling) : '',
       ].filter(Boolean);
-      item.description = status.state === 'refused' ? `refused: ${status.reason}` : `${options.join(', ')}${status.state === 'pending' ? ' (pending)' : ''}`;
+      item.description =
+        status.state === 'refused' ? vscode.l10n.t('refused: {0}', status.reason) : status.state === 'pending' ? vscode.l10n.t('{0} (pending)', options.join(', ')) : options.join(', ');
       item.iconPath = new vscode.ThemeIcon(status.state === 'refused' ? 'warning' : 'rss', status.state === 'refused' ? new vscode.ThemeColor('errorForeground') : undefined);
-      item.tooltip = status.state === 'refused' ? `The broker refused ${spec.topic}: ${status.reason}` : `${spec.topic}: ${options.join(', ')}`;
+      item.tooltip = status.state === 'refused' ? vscode.l10n.t('The broker refused {0}: {1}', spec.topic, status.reason) : `${spec.topic}: ${options.join(', ')}`;
       item.contextValue = 'mqttExplorer.subscription';
       return item;
     }
@@ -127,14 +152,17 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     item.id = `connection:${profile.id}`;
     // Restricted Mode: a profile from the untrusted folder's settings, shown plainly as such.
     const restricted = element.refusal !== undefined;
-    item.description = restricted ? 'Restricted Mode' : describeState(state);
+    item.description = restricted ? vscode.l10n.t('Restricted Mode') : describeState(state);
     item.iconPath = restricted ? new vscode.ThemeIcon('workspace-untrusted', new vscode.ThemeColor('problemsWarningIcon.foreground')) : stateIcon(state);
     const tooltip = new vscode.MarkdownString();
-    tooltip.appendText(`${profile.name}\n\n${brokerUrl(profile)} · MQTT ${profile.mqttVersion === 5 ? '5.0' : '3.1.1'} · client id ${profile.clientId}\n\n${describeState(state)}`);
+    tooltip.appendText(
+      `${profile.name}\n\n${vscode.l10n.t('{0} · MQTT {1} · client id {2}', brokerUrl(profile), profile.mqttVersion === 5 ? '5.0' : '3.1.1', profile.clientId)}\n\n${describeState(state)}`,
+    );
     if (restricted) {
-      tooltip.appendText('\n\nRestricted Mode: this connection comes from the folder\'s settings. Trust the folder to connect (');
-      tooltip.appendMarkdown('[Manage Workspace Trust](command:workbench.trust.manage)');
-      tooltip.appendText(').');
+      // One translated sentence with its link; {0} is the command link's target.
+      tooltip.appendMarkdown(
+        `\n\n${vscode.l10n.t("Restricted Mode: this connection comes from the folder's settings. Trust the folder to connect ([Manage Workspace Trust]({0})).", 'command:workbench.trust.manage')}`,
+      );
       tooltip.isTrusted = { enabledCommands: ['workbench.trust.manage'] };
     }
     item.tooltip = tooltip;
@@ -143,7 +171,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
     if (element.offline) {
       // A recording opened offline: its own menu (Show At Time, Close), none of a broker's.
       item.contextValue = 'mqttExplorer.recording';
-      item.tooltip = new vscode.MarkdownString().appendText(`${profile.name}: a recording opened offline\n\n${element.offline.path}\n\n${describeState(state)}`);
+      item.tooltip = new vscode.MarkdownString().appendText(`${vscode.l10n.t('{0}: a recording opened offline', profile.name)}\n\n${element.offline.path}\n\n${describeState(state)}`);
     }
     return item;
   }
@@ -169,7 +197,7 @@ export class ConnectionStatusBar extends Disposable {
 
   constructor(private readonly registry: ConnectionRegistry) {
     super();
-    this.item.name = 'MQTT connection';
+    this.item.name = vscode.l10n.t('MQTT connection');
     this.item.command = 'mqttExplorer.connections.focus';
     this.register(
       registry.onDidChange((connection) => {
@@ -191,7 +219,7 @@ export class ConnectionStatusBar extends Disposable {
     const { state } = connection;
     const icon = state.kind === 'connected' ? '$(radio-tower)' : state.kind === 'failed' ? '$(error)' : state.kind === 'disconnected' ? '$(debug-disconnect)' : '$(sync~spin)';
     this.item.text = `${icon} ${connection.profile.name}`;
-    this.item.tooltip = `MQTT: ${connection.profile.name}: ${describeState(state)}`;
+    this.item.tooltip = vscode.l10n.t('MQTT: {0}: {1}', connection.profile.name, describeState(state));
     this.item.backgroundColor = state.kind === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
   }

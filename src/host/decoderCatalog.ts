@@ -49,7 +49,7 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
   private writing: Promise<unknown> = Promise.resolve();
 
   constructor(engine: EngineClient, log: vscode.LogOutputChannel, options: DecoderCatalogOptions = {}) {
-    super(engine, log, { setting: DECODERS_SETTING, label: 'Decoders', notice: 'MQTT decoders' }, options);
+    super(engine, log, { setting: DECODERS_SETTING, label: 'Decoders', notice: vscode.l10n.t('MQTT decoders') }, options);
     this.register({ dispose: () => this.watcher?.dispose() });
     this.watch();
     this.start();
@@ -86,7 +86,11 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
 
   private async write(binding: DecoderBinding, target: BindingTarget): Promise<{ effective: boolean }> {
     if (target === 'workspace' && !this.canWriteWorkspace) {
-      throw new Error(vscode.workspace.workspaceFolders?.length ? 'The folder is not trusted: its settings cannot take a decoder binding. Add it to your user settings, or trust the folder.' : 'No folder is open: add the decoder binding to your user settings.');
+      throw new Error(
+        vscode.workspace.workspaceFolders?.length
+          ? vscode.l10n.t('The folder is not trusted: its settings cannot take a decoder binding. Add it to your user settings, or trust the folder.')
+          : vscode.l10n.t('No folder is open: add the decoder binding to your user settings.'),
+      );
     }
     const configuration = () => vscode.workspace.getConfiguration(SETTINGS_SECTION);
     const valueAt = () => {
@@ -137,7 +141,7 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
     if (!folders.length) return files;
     const found = await vscode.workspace.findFiles(SCHEMA_GLOB, SCHEMA_EXCLUDE, MAX_SCHEMA_FILES + 1);
     if (found.length > MAX_SCHEMA_FILES) {
-      files.errors.push(`schema files: more than ${MAX_SCHEMA_FILES} .proto and .avsc files in the workspace (outside node_modules and .git), the most that are read: none loaded`);
+      files.errors.push(vscode.l10n.t('schema files: more than {0} .proto and .avsc files in the workspace (outside node_modules and .git), the most that are read: none loaded', MAX_SCHEMA_FILES));
       return files;
     }
     const named = found
@@ -148,7 +152,7 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
       if (stale()) return files;
       if (files.uris.has(path)) {
         // Two folders of the same name in one workspace.
-        files.problems.push({ file: path, error: `${path}: another file of the workspace has the same name: not loaded` });
+        files.problems.push({ file: path, error: vscode.l10n.t('{0}: another file of the workspace has the same name: not loaded', path) });
         continue;
       }
       let stat: vscode.FileStat;
@@ -159,23 +163,23 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
       }
       files.uris.set(path, uri);
       if (!(stat.type & vscode.FileType.File)) {
-        files.problems.push({ file: path, error: `${path}: not a regular file: not loaded` });
+        files.problems.push({ file: path, error: vscode.l10n.t('{0}: not a regular file: not loaded', path) });
         continue;
       }
       if (stat.size > MAX_SCHEMA_FILE_BYTES) {
-        files.problems.push({ file: path, error: `${path}: ${formatBytes(stat.size)}, more than the ${formatBytes(MAX_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
+        files.problems.push({ file: path, error: vscode.l10n.t('{0}: {1}, more than the {2} a schema file may have: not loaded', path, formatBytes(stat.size), formatBytes(MAX_SCHEMA_FILE_BYTES)) });
         continue;
       }
       let text: string;
       try {
         text = await readText(uri, MAX_SCHEMA_FILE_BYTES);
       } catch (error) {
-        files.problems.push({ file: path, error: `${path}: ${messageOf(error)}: not loaded` });
+        files.problems.push({ file: path, error: vscode.l10n.t('{0}: {1}: not loaded', path, messageOf(error)) });
         continue;
       }
       total += Buffer.byteLength(text, 'utf8');
       if (total > MAX_SCHEMA_TOTAL_BYTES) {
-        files.errors.push(`schema files: more than ${formatBytes(MAX_SCHEMA_TOTAL_BYTES)} of .proto and .avsc files together, the most that are read: none loaded`);
+        files.errors.push(vscode.l10n.t('schema files: more than {0} of .proto and .avsc files together, the most that are read: none loaded', formatBytes(MAX_SCHEMA_TOTAL_BYTES)));
         files.texts = {};
         return files;
       }
@@ -208,6 +212,7 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
     return { files: [...set.files.problems, ...result.schemaErrors], setting: [...set.files.errors, ...result.errors, ...references] };
   }
 
+  // A line of the output channel: English, as every log line.
   protected summary(set: SentSet, result: DecodersSet, problems: number): string {
     const files = Object.keys(set.files.texts).length;
     return `Decoders: ${plural(set.bindings.length, 'binding')}, ${plural(files, 'schema file')}${set.files.read ? '' : " (Restricted Mode: the folder's files are not read)"}, ${plural(result.messageTypes.length, 'Protobuf message type')}; ${plural(problems, 'problem')}.`;

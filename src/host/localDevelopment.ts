@@ -92,12 +92,13 @@ export class LocalDevelopment extends Disposable {
         }
         const free = await findFreePort();
         this.log.warn(`Local broker: port ${error.port} is in use; offering ${free}.`);
+        const usePort = vscode.l10n.t('Use Port {0}', free);
         const choice = await vscode.window.showWarningMessage(
-          `Port ${error.port} is already in use on 127.0.0.1 (another broker may be running there). Start the local broker on port ${free} instead?`,
-          `Use Port ${free}`,
-          'Cancel',
+          vscode.l10n.t('Port {0} is already in use on 127.0.0.1 (another broker may be running there). Start the local broker on port {1} instead?', error.port, free),
+          usePort,
+          vscode.l10n.t('Cancel'),
         );
-        if (choice !== `Use Port ${free}`) {
+        if (choice !== usePort) {
           await this.closeIfIdle();
           return undefined;
         }
@@ -108,6 +109,7 @@ export class LocalDevelopment extends Disposable {
     }
     const connection = this.registry.upsert(
       newProfile(LOCAL_CONNECTION_ID, {
+        // Not translated: .mqtt files name their connection (`# @connection Local broker (127.0.0.1:1884)`), in any language.
         name: `Local broker (127.0.0.1:${this.broker.port})`,
         host: this.broker.host,
         port: this.broker.port,
@@ -148,7 +150,7 @@ export class LocalDevelopment extends Disposable {
         password = randomBytes(18).toString('base64url');
         await this.secrets.store(LOCAL_BROKER_PASSWORD_KEY, password);
         this.log.info(`Local broker: generated a password for the user ${LOCAL_BROKER_USERNAME}, kept in VS Code's SecretStorage.`);
-        void this.showCredentials({ username: LOCAL_BROKER_USERNAME, password }, 'The local broker now requires a user name and password (generated, kept in VS Code\'s SecretStorage).');
+        void this.showCredentials({ username: LOCAL_BROKER_USERNAME, password }, vscode.l10n.t("The local broker now requires a user name and password (generated, kept in VS Code's SecretStorage)."));
       }
       return { username: LOCAL_BROKER_USERNAME, password };
     })().finally(() => (this.reading = undefined));
@@ -160,7 +162,7 @@ export class LocalDevelopment extends Disposable {
   /** "MQTT: Show Local Broker Credentials": the user name and password, with a button to copy the password. */
   async showStoredCredentials(): Promise<void> {
     if (!this.settings.get('localBroker.requireAuthentication')) {
-      void vscode.window.showInformationMessage('The local broker accepts any client on this machine, without a user name or password. Turn on mqttExplorer.localBroker.requireAuthentication to require them.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('The local broker accepts any client on this machine, without a user name or password. Turn on mqttExplorer.localBroker.requireAuthentication to require them.'));
       return;
     }
     const stored = await this.secrets.get(LOCAL_BROKER_PASSWORD_KEY);
@@ -169,12 +171,13 @@ export class LocalDevelopment extends Disposable {
       await this.storedCredentials();
       return;
     }
-    await this.showCredentials({ username: LOCAL_BROKER_USERNAME, password: stored }, 'Local broker credentials.');
+    await this.showCredentials({ username: LOCAL_BROKER_USERNAME, password: stored }, vscode.l10n.t('Local broker credentials.'));
   }
 
   private async showCredentials(credentials: BrokerCredentials, lead: string): Promise<void> {
-    const choice = await vscode.window.showInformationMessage(`${lead} User name: ${credentials.username}. Password: ${credentials.password}`, 'Copy Password');
-    if (choice === 'Copy Password') await vscode.env.clipboard.writeText(credentials.password);
+    const copyPassword = vscode.l10n.t('Copy Password');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('{0} User name: {1}. Password: {2}', lead, credentials.username, credentials.password), copyPassword);
+    if (choice === copyPassword) await vscode.env.clipboard.writeText(credentials.password);
   }
 
   async startSimulator(): Promise<SimulatorSummary | undefined> {

@@ -90,18 +90,18 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
       uri ??
       (
         await vscode.window.showOpenDialog({
-          title: 'MQTT: Open Recording',
+          title: vscode.l10n.t('MQTT: Open Recording'),
           canSelectMany: false,
-          openLabel: 'Open Recording',
-          filters: { 'MQTT recordings': ['jsonl', 'gz'], 'All files': ['*'] },
+          openLabel: vscode.l10n.t('Open Recording'),
+          filters: { [vscode.l10n.t('MQTT recordings')]: ['jsonl', 'gz'], [vscode.l10n.t('All files')]: ['*'] },
         })
       )?.[0];
     if (!target) return undefined;
-    if (target.scheme !== 'file') throw new Error(`Recordings are read from local files; ${target.toString()} is not one.`);
+    if (target.scheme !== 'file') throw new Error(vscode.l10n.t('Recordings are read from local files; {0} is not one.', target.toString()));
     const path = target.fsPath;
     const already = [...this.open.values()].find((recording) => recording.path === path);
     if (already) {
-      void vscode.window.showInformationMessage(`${already.name} is open already: its topics are in the Topics view.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is open already: its topics are in the Topics view.', already.name));
       return already.summary ? { connectionId: already.connectionId, summary: already.summary } : undefined;
     }
     const name = RECORDING_EXTENSIONS.reduce((shown, ending) => (shown.endsWith(ending) ? shown.slice(0, -ending.length) : shown), basename(path));
@@ -114,7 +114,7 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
     let cancelled = false;
     try {
       const summary = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Opening recording ${name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Opening recording {0}', name), cancellable: true },
         async (progress, token) => {
           token.onCancellationRequested(() => {
             cancelled = true;
@@ -126,7 +126,7 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
             const loading = state.kind === 'offline' ? state.recording.loading : undefined;
             if (!loading || loading.totalBytes <= 0) return;
             const percent = Math.min(99, (loading.bytesRead / loading.totalBytes) * 100);
-            progress.report({ increment: Math.max(0, percent - reported), message: `${Math.floor(percent)}% · ${loading.messages.toLocaleString('en-US')} messages` });
+            progress.report({ increment: Math.max(0, percent - reported), message: vscode.l10n.t('{0}% · {1} messages', Math.floor(percent), loading.messages.toLocaleString('en-US')) });
             reported = Math.max(reported, percent);
           });
           try {
@@ -154,16 +154,28 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
 
   /** Says what was opened; skipped lines as a warning with the first reasons (all are in the log). */
   private describeOpened(recording: OpenRecording, summary: RecordingSummary): void {
-    const range = summary.from !== undefined && summary.to !== undefined ? `, ${formatRange(summary.from, summary.to)}` : '';
-    const topics = `${summary.topicsCapped ? 'at least ' : ''}${summary.topics.toLocaleString('en-US')} topics`;
-    const line = `Opened recording ${recording.name}: ${summary.messages.toLocaleString('en-US')} messages on ${topics}${range}.`;
-    this.log.info(`${line} (${recording.path})`);
+    const range = summary.from !== undefined && summary.to !== undefined ? formatRange(summary.from, summary.to) : undefined;
+    const messages = summary.messages.toLocaleString('en-US');
+    const topicCount = summary.topics.toLocaleString('en-US');
+    // The log's line stays English (as every line of the output channel); the notification's is translated.
+    const topics = `${summary.topicsCapped ? 'at least ' : ''}${topicCount} topics`;
+    this.log.info(`Opened recording ${recording.name}: ${messages} messages on ${topics}${range === undefined ? '' : `, ${range}`}. (${recording.path})`);
+    const line =
+      range === undefined
+        ? summary.topicsCapped
+          ? vscode.l10n.t('Opened recording {0}: {1} messages on at least {2} topics.', recording.name, messages, topicCount)
+          : vscode.l10n.t('Opened recording {0}: {1} messages on {2} topics.', recording.name, messages, topicCount)
+        : summary.topicsCapped
+          ? vscode.l10n.t('Opened recording {0}: {1} messages on at least {2} topics, {3}.', recording.name, messages, topicCount, range)
+          : vscode.l10n.t('Opened recording {0}: {1} messages on {2} topics, {3}.', recording.name, messages, topicCount, range);
     if (summary.skipped > 0) {
       for (const { line: number, reason } of summary.skippedExamples) this.log.warn(`${recording.path} line ${number}: skipped, ${reason}`);
       if (summary.skipped > summary.skippedExamples.length) this.log.warn(`${recording.path}: ${summary.skipped - summary.skippedExamples.length} more lines skipped.`);
       const first = summary.skippedExamples[0];
-      void vscode.window.showWarningMessage(`${line} ${summary.skipped.toLocaleString('en-US')} lines were skipped (line ${first.line}: ${first.reason}).`, 'Show Log').then((choice) => {
-        if (choice) this.log.show();
+      const showLog = vscode.l10n.t('Show Log');
+      const skipped = vscode.l10n.t('{0} lines were skipped (line {1}: {2}).', summary.skipped.toLocaleString('en-US'), first.line, first.reason);
+      void vscode.window.showWarningMessage(`${line} ${skipped}`, showLog).then((choice) => {
+        if (choice === showLog) this.log.show();
       });
     } else {
       void vscode.window.setStatusBarMessage(`$(history) ${line}`, 8000);
@@ -172,11 +184,15 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
 
   /** Shows a recording's tree at a time given (an argument) or typed (a time of day, an offset, a share). */
   async showAtCommand(connectionId: string | undefined, time?: unknown): Promise<{ at: number } | undefined> {
-    const recording = await this.pick(connectionId, 'Show Recording At Time');
+    const recording = await this.pick(connectionId, vscode.l10n.t('MQTT: Show Recording At Time'));
     if (!recording) return undefined;
     const state = this.registry.get(recording.connectionId)?.state;
     const offline = state?.kind === 'offline' ? state.recording : undefined;
-    if (offline?.from === undefined || offline.to === undefined) throw new Error(`${recording.name} has no messages to show${offline?.loading ? ' yet: it is still being read' : ''}.`);
+    if (offline?.from === undefined || offline.to === undefined) {
+      throw new Error(
+        offline?.loading ? vscode.l10n.t('{0} has no messages to show yet: it is still being read.', recording.name) : vscode.l10n.t('{0} has no messages to show.', recording.name),
+      );
+    }
     const { from, to } = offline;
     let target: number | undefined = typeof time === 'number' ? time : undefined;
     if (typeof time === 'string') {
@@ -186,8 +202,8 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
     }
     if (target === undefined) {
       const typed = await vscode.window.showInputBox({
-        title: `Show ${recording.name} at`,
-        prompt: `${formatRange(from, to)}. A time of day (12:03:05), a date and time, an offset (+90s, +1:30) or a share (50%).`,
+        title: vscode.l10n.t('Show {0} at', recording.name),
+        prompt: vscode.l10n.t('{0}. A time of day (12:03:05), a date and time, an offset (+90s, +1:30) or a share (50%).', formatRange(from, to)),
         value: formatRecordingTime(offline.at ?? to, false),
         validateInput: (text) => {
           const parsed = parseRecordingTime(text, from, to);
@@ -203,13 +219,13 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
   }
 
   async seek(connectionId: string, time: number): Promise<{ at: number; superseded: boolean }> {
-    if (!this.open.has(connectionId)) throw new Error(`No recording is open as ${connectionId}.`);
+    if (!this.open.has(connectionId)) throw new Error(vscode.l10n.t('No recording is open as {0}.', connectionId));
     const result = await this.registry.engine.request('seekRecording', { connectionId, time }, { timeoutMs: Infinity });
     return { at: result.at, superseded: result.superseded };
   }
 
   async closeCommand(connectionId: string | undefined): Promise<void> {
-    const recording = await this.pick(connectionId, 'Close Recording');
+    const recording = await this.pick(connectionId, vscode.l10n.t('MQTT: Close Recording'));
     if (recording) await this.close(recording.connectionId);
   }
 
@@ -229,15 +245,15 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
   private async pick(connectionId: string | undefined, title: string): Promise<OpenRecording | undefined> {
     if (connectionId !== undefined) {
       const recording = this.open.get(connectionId);
-      if (!recording) throw new Error(`${this.registry.get(connectionId)?.profile.name ?? connectionId} is not an open recording.`);
+      if (!recording) throw new Error(vscode.l10n.t('{0} is not an open recording.', this.registry.get(connectionId)?.profile.name ?? connectionId));
       return recording;
     }
     const all = [...this.open.values()];
-    if (all.length === 0) throw new Error('No recording is open. Open one with "MQTT: Open Recording…".');
+    if (all.length === 0) throw new Error(vscode.l10n.t('No recording is open. Open one with "MQTT: Open Recording…".'));
     if (all.length === 1) return all[0];
     const choice = await vscode.window.showQuickPick(
       all.map((recording) => ({ label: recording.name, description: recording.path, recording })),
-      { title: `MQTT: ${title}`, placeHolder: 'Which recording?' },
+      { title, placeHolder: vscode.l10n.t('Which recording?') },
     );
     return choice?.recording;
   }
@@ -277,7 +293,7 @@ export class OfflineRecordings extends Disposable implements vscode.WebviewViewP
       },
     });
     this.view = { webview: view.webview, channel };
-    view.webview.html = renderWebviewHtml(view.webview, this.extensionUri, { script: 'timeline.js', title: 'Recording timeline', state: null });
+    view.webview.html = renderWebviewHtml(view.webview, this.extensionUri, { script: 'timeline.js', title: vscode.l10n.t('Recording timeline'), state: null });
     view.onDidDispose(() => {
       channel.dispose();
       if (this.view?.channel === channel) this.view = undefined;

@@ -22,7 +22,7 @@ export class PayloadDocuments extends Disposable implements vscode.TextDocumentC
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? 'This message is no longer kept: open it again from its topic panel.';
+    return this.texts.get(uri.toString()) ?? vscode.l10n.t('This message is no longer kept: open it again from its topic panel.');
   }
 
   /** `decoded`: the message as its decoder reads it (pretty JSON), opened instead of its bytes. */

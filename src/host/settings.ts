@@ -19,8 +19,9 @@ export class Settings implements vscode.Disposable {
   constructor(manifest: unknown, log: vscode.LogOutputChannel) {
     this.warnings = new SettingWarnings((warning) => {
       log.warn(warning.message);
-      void vscode.window.showWarningMessage(`MQTT: ${warning.message}`, 'Open Settings').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', warning.setting);
+      const openSettings = vscode.l10n.t('Open Settings');
+      void vscode.window.showWarningMessage(vscode.l10n.t('MQTT: {0}', warning.message), openSettings).then((choice) => {
+        if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', warning.setting);
       });
       this.warned.fire(warning);
     });

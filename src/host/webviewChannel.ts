@@ -1,9 +1,8 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import { Disposable } from '../shared/dispose';
 import { Endpoint, type Api, type Handlers, type Incoming, type Transport } from '../shared/rpc';
 import type { ReadyEvents } from '../shared/webviewProtocol';
 
-export const STALE_REQUEST = 'This panel has moved on to another topic.';
 
 /** A webview as the endpoint's transport. A webview that went away drops the message (postMessage resolves false). */
 export function webviewTransport(webview: vscode.Webview): Transport {
@@ -38,7 +37,7 @@ export class WebviewChannel<Host extends { requests: object; events: ReadyEvents
         peer: 'the webview',
         handlers: options.handlers,
         validate: options.validate,
-        ...(options.generation ? { generation: options.generation, staleRequest: STALE_REQUEST } : {}),
+        ...(options.generation ? { generation: options.generation, staleRequest: vscode.l10n.t('This panel has moved on to another topic.') } : {}),
       }),
     );
     this.register(

@@ -8,7 +8,7 @@ import { BoundedFileError, readBoundedFile } from '../worker/boundedFile';
  * elsewhere (a virtual workspace) through VS Code's file system after the caller's stat.
  */
 export async function readText(uri: vscode.Uri, maxBytes: number): Promise<string> {
-  const tooBig = (size: number) => new Error(`${formatBytes(size)}, more than the ${formatBytes(maxBytes)} read`);
+  const tooBig = (size: number) => new Error(vscode.l10n.t('{0}, more than the {1} read', formatBytes(size), formatBytes(maxBytes)));
   if (uri.scheme !== 'file') {
     const bytes = await vscode.workspace.fs.readFile(uri);
     if (bytes.length > maxBytes) throw tooBig(bytes.length);

@@ -2,7 +2,10 @@ import * as vscode from 'vscode';
 import { Disposable, Emitter } from '../shared/dispose';
 import { settingInText } from '../shared/restrictedMode';
 
-export const MANAGE_TRUST = 'Manage Workspace Trust';
+/** The button that opens VS Code's Workspace Trust editor (a function: translated when asked, not when the module loads). */
+export function manageTrustButton(): string {
+  return vscode.l10n.t('Manage Workspace Trust');
+}
 
 /**
  * The folder relative TLS file paths of a profile resolve against: the first workspace folder, when
@@ -17,8 +20,9 @@ export function firstWorkspaceFolder(): string | undefined {
 
 /** Shows a Restricted Mode refusal where the user is looking, with the way out. */
 export function showRestricted(message: string): void {
-  void vscode.window.showWarningMessage(`MQTT: ${message}`, MANAGE_TRUST).then((choice) => {
-    if (choice === MANAGE_TRUST) void vscode.commands.executeCommand('workbench.trust.manage');
+  const manageTrust = manageTrustButton();
+  void vscode.window.showWarningMessage(vscode.l10n.t('MQTT: {0}', message), manageTrust).then((choice) => {
+    if (choice === manageTrust) void vscode.commands.executeCommand('workbench.trust.manage');
   });
 }
 

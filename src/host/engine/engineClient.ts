@@ -1,3 +1,5 @@
+// Plain Node (the unit tests run it without VS Code): translated through @vscode/l10n, configured by activate.
+import * as l10n from '@vscode/l10n';
 import type { PublishProperties, PublishResult } from '../../shared/publish';
 import { Worker } from 'node:worker_threads';
 import type { BackoffOptions } from '../../worker/backoff';
@@ -90,10 +92,10 @@ export class EngineClient extends Disposable {
     // Events of an old worker (a late 'exit') must not restart the new one.
     const current = () => generation === this.generation && !this.isDisposed;
     worker.on('error', (error) => {
-      if (current()) this.fail(`it crashed: ${error.message}`);
+      if (current()) this.fail(l10n.t('it crashed: {0}', error.message));
     });
     worker.on('exit', (code) => {
-      if (current()) this.fail(`its thread exited with code ${code}`);
+      if (current()) this.fail(l10n.t('its thread exited with code {0}', code));
     });
     clearInterval(this.heartbeat);
     const heartbeatMs = this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
@@ -112,7 +114,7 @@ export class EngineClient extends Disposable {
           // Let messages that already arrived be handled first, then judge.
           setImmediate(() => {
             waiting = false;
-            if (current() && Date.now() - heardAt >= unresponsiveMs) this.fail(`it did not answer within ${unresponsiveMs / 1000} s`);
+            if (current() && Date.now() - heardAt >= unresponsiveMs) this.fail(l10n.t('it did not answer within {0} s', unresponsiveMs / 1000));
           }),
       );
     }, heartbeatMs);
@@ -125,7 +127,7 @@ export class EngineClient extends Disposable {
     // Ending on purpose (deactivate): a worker that dies meanwhile is not replaced.
     if (this.closing) return;
     const noticedAt = Date.now();
-    const error = new Error(`The MQTT engine stopped: ${reason}.`);
+    const error = new Error(l10n.t('The MQTT engine stopped: {0}.', reason));
     this.generation++;
     clearInterval(this.heartbeat);
     this.endpoint.failAll(error);
@@ -136,7 +138,7 @@ export class EngineClient extends Disposable {
     while (this.restarts.length && this.restarts[0] < noticedAt - 60_000) this.restarts.shift();
     this.restarts.push(noticedAt);
     if (this.restarts.length > MAX_RESTARTS_PER_MINUTE) {
-      this.gaveUp = new Error(`The MQTT engine stopped ${this.restarts.length} times within a minute and was not started again (last: ${reason}). Reload the window to start it.`);
+      this.gaveUp = new Error(l10n.t('The MQTT engine stopped {0} times within a minute and was not started again (last: {1}). Reload the window to start it.', this.restarts.length, reason));
       this.eventEmitter.fire({ kind: 'log', level: 'error', line: this.gaveUp.message });
       this.restartEmitter.fire({ reason: this.gaveUp.message, noticedAt, recent: this.restarts.length });
       return;
@@ -254,7 +256,7 @@ export class RemoteConnection extends Disposable {
    * file is read. The engine's own reconnects follow only a connect that went through.
    */
   async connect(): Promise<void> {
-    if (this.offline) throw new Error(`"${this.profile.name}" is a recording opened offline: there is no broker to connect to.`);
+    if (this.offline) throw new Error(l10n.t('"{0}" is a recording opened offline: there is no broker to connect to.', this.profile.name));
     const refused = this.deps.refusal();
     if (refused) throw new RestrictedModeError(refused);
     if (this.current.kind === 'connected') return;

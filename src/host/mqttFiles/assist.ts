@@ -3,6 +3,9 @@
  * complete), the completion lists, hover texts and the result line after a block. The VS Code side
  * (language.ts) turns these into items, hovers and decorations; unit tests check them here.
  */
+// Plain Node (unit tests run it without VS Code): translated through @vscode/l10n, which activate configures.
+// The texts are built when asked, not at load, so they come after that configuration.
+import * as l10n from '@vscode/l10n';
 import type { NodeSnapshot } from '../../shared/engineProtocol';
 import { formatBytes } from '../../shared/format';
 import { BLOCK_KEYWORDS, BLOCK_KINDS, findReferences, headerName, headersFor, VariableResolver, type BlockKind, type HeaderName, type MqttBlock, type MqttFileDocument, type Reference, type VariableOrigin, type VariableSources } from '../../shared/mqttFiles';
@@ -101,73 +104,76 @@ export interface Suggestion {
   snippet?: boolean;
 }
 
-const KIND_HELP: Record<BlockKind, string> = {
-  publish: 'Publishes the body to the topic.',
-  request: 'MQTT 5 request/response: publishes with a Response-Topic and Correlation-Data, and waits for the correlated reply.',
-  subscribe: 'Subscribes to the filter and shows what arrives (Count messages, or until Timeout).',
-  expect: 'A check: passes when a message that meets the conditions arrives in time (Within, Timeout).',
-};
+const kindHelp = (): Record<BlockKind, string> => ({
+  publish: l10n.t('Publishes the body to the topic.'),
+  request: l10n.t('MQTT 5 request/response: publishes with a Response-Topic and Correlation-Data, and waits for the correlated reply.'),
+  subscribe: l10n.t('Subscribes to the filter and shows what arrives (Count messages, or until Timeout).'),
+  expect: l10n.t('A check: passes when a message that meets the conditions arrives in time (Within, Timeout).'),
+});
 
 export function keywordSuggestions(): Suggestion[] {
+  const help = kindHelp();
   return BLOCK_KINDS.map((kind, index) => ({
     label: BLOCK_KEYWORDS[kind],
     insert: `${BLOCK_KEYWORDS[kind]} \${1:${kind === 'publish' || kind === 'request' ? 'topic' : 'topic/filter/#'}}`,
     snippet: true,
     detail: kind === 'publish' || kind === 'request' ? `${BLOCK_KEYWORDS[kind]} <topic>` : `${BLOCK_KEYWORDS[kind]} <filter>`,
-    documentation: KIND_HELP[kind],
+    documentation: help[kind],
     sort: String(index),
   }));
 }
 
-const HEADER_HELP: Record<HeaderName, string> = {
-  QoS: '0, 1 or 2 (default 0).',
-  Retain: 'true: the broker keeps the message for new subscribers (default false).',
-  'Content-Type': 'MQTT 5 content type, e.g. application/json.',
-  'Response-Topic': 'MQTT 5 response topic (a REQUEST makes one when absent).',
-  'Correlation-Data': 'MQTT 5 correlation data, as UTF-8 text (a REQUEST makes a fresh one when absent).',
-  'Message-Expiry': 'MQTT 5 message expiry interval, in seconds.',
-  'Payload-Format': 'utf8 (payload format indicator 1) or bytes (0).',
-  'User-Property': 'name=value; repeat the header for more.',
-  Timeout: 'How long to wait, in ms (default 5000).',
-  Within: 'The matching message must arrive within this many ms.',
-  Count: 'How many messages to show before ending (default 1).',
-  Retained: 'include: retained messages sent on subscribing count; ignore: only messages published while listening.',
-  Format: 'How the body is read: json, text, hex, base64 or decoder (default: from the body).',
-  Schema: 'A JSON Schema file (relative path) the payload must satisfy.',
-  Correlation: "The message's correlation data (UTF-8 text) must equal this.",
-};
+const headerHelp = (): Record<HeaderName, string> => ({
+  QoS: l10n.t('0, 1 or 2 (default 0).'),
+  Retain: l10n.t('true: the broker keeps the message for new subscribers (default false).'),
+  'Content-Type': l10n.t('MQTT 5 content type, e.g. application/json.'),
+  'Response-Topic': l10n.t('MQTT 5 response topic (a REQUEST makes one when absent).'),
+  'Correlation-Data': l10n.t('MQTT 5 correlation data, as UTF-8 text (a REQUEST makes a fresh one when absent).'),
+  'Message-Expiry': l10n.t('MQTT 5 message expiry interval, in seconds.'),
+  'Payload-Format': l10n.t('utf8 (payload format indicator 1) or bytes (0).'),
+  'User-Property': l10n.t('name=value; repeat the header for more.'),
+  Timeout: l10n.t('How long to wait, in ms (default 5000).'),
+  Within: l10n.t('The matching message must arrive within this many ms.'),
+  Count: l10n.t('How many messages to show before ending (default 1).'),
+  Retained: l10n.t('include: retained messages sent on subscribing count; ignore: only messages published while listening.'),
+  Format: l10n.t('How the body is read: json, text, hex, base64 or decoder (default: from the body).'),
+  Schema: l10n.t('A JSON Schema file (relative path) the payload must satisfy.'),
+  Correlation: l10n.t("The message's correlation data (UTF-8 text) must equal this."),
+});
 
 /** The headers `kind` takes that are not given yet (User-Property may repeat), each inserted as `Name: `. */
 export function headerNameSuggestions(kind: BlockKind, present: readonly HeaderName[]): Suggestion[] {
+  const help = headerHelp();
+  const detail = l10n.t('{0} header', BLOCK_KEYWORDS[kind]);
   return headersFor(kind)
     .filter((name) => name === 'User-Property' || !present.includes(name))
-    .map((name, index) => ({ label: name, insert: `${name}: `, detail: `${BLOCK_KEYWORDS[kind]} header`, documentation: HEADER_HELP[name], sort: String(index).padStart(2, '0') }));
+    .map((name, index) => ({ label: name, insert: `${name}: `, detail, documentation: help[name], sort: String(index).padStart(2, '0') }));
 }
 
-const HEADER_VALUES: Partial<Record<HeaderName, [string, string][]>> = {
+const headerValues = (): Partial<Record<HeaderName, [string, string][]>> => ({
   QoS: [
-    ['0', 'at most once'],
-    ['1', 'at least once'],
-    ['2', 'exactly once'],
+    ['0', l10n.t('at most once')],
+    ['1', l10n.t('at least once')],
+    ['2', l10n.t('exactly once')],
   ],
   Retain: [
-    ['false', 'not kept by the broker'],
-    ['true', 'the broker keeps it for new subscribers'],
+    ['false', l10n.t('not kept by the broker')],
+    ['true', l10n.t('the broker keeps it for new subscribers')],
   ],
   Retained: [
-    ['include', 'retained messages sent on subscribing count'],
-    ['ignore', 'only messages published while listening'],
+    ['include', l10n.t('retained messages sent on subscribing count')],
+    ['ignore', l10n.t('only messages published while listening')],
   ],
   Format: [
-    ['json', 'JSON: checked; EXPECT matches partially'],
-    ['text', 'UTF-8 text, as typed'],
-    ['hex', 'hex digits'],
+    ['json', l10n.t('JSON: checked; EXPECT matches partially')],
+    ['text', l10n.t('UTF-8 text, as typed')],
+    ['hex', l10n.t('hex digits')],
     ['base64', 'base64'],
-    ['decoder', "JSON encoded by the topic's bound decoder"],
+    ['decoder', l10n.t("JSON encoded by the topic's bound decoder")],
   ],
   'Payload-Format': [
-    ['utf8', 'payload format indicator 1: UTF-8 text'],
-    ['bytes', 'payload format indicator 0'],
+    ['utf8', l10n.t('payload format indicator 1: UTF-8 text')],
+    ['bytes', l10n.t('payload format indicator 0')],
   ],
   'Content-Type': [
     ['application/json', ''],
@@ -176,25 +182,38 @@ const HEADER_VALUES: Partial<Record<HeaderName, [string, string][]>> = {
   ],
   Timeout: [
     ['1000', 'ms'],
-    ['5000', 'ms (the default)'],
+    ['5000', l10n.t('ms (the default)')],
   ],
-};
+});
 
 export function headerValueSuggestions(header: HeaderName, kind: BlockKind): Suggestion[] {
-  const values = HEADER_VALUES[header] ?? [];
+  const values = headerValues()[header] ?? [];
   // EXPECT ignores retained messages by default, SUBSCRIBE includes them: the default comes first.
   const ordered = header === 'Retained' && kind === 'expect' ? [...values].reverse() : values;
   return ordered.map(([value, detail], index) => ({ label: value, ...(detail ? { detail } : {}), sort: String(index) }));
 }
 
-const BUILTIN_HELP: [string, string, string][] = [
-  ['$uuid', '$uuid', 'A new random UUID (version 4) at each use.'],
-  ['$timestamp', '$timestamp', 'Milliseconds since 1970-01-01 UTC (one instant per block run).'],
-  ['$isoTimestamp', '$isoTimestamp', 'The same instant as ISO 8601 UTC, 2024-01-02T03:04:05.678Z.'],
-  ['$randomInt', '$randomInt ${1:0} ${2:100}', 'A random integer from min up to, not including, max.'],
+const builtinHelp = (): [string, string, string][] => [
+  ['$uuid', '$uuid', l10n.t('A new random UUID (version 4) at each use.')],
+  ['$timestamp', '$timestamp', l10n.t('Milliseconds since 1970-01-01 UTC (one instant per block run).')],
+  ['$isoTimestamp', '$isoTimestamp', l10n.t('The same instant as ISO 8601 UTC, 2024-01-02T03:04:05.678Z.')],
+  ['$randomInt', '$randomInt ${1:0} ${2:100}', l10n.t('A random integer from min up to, not including, max.')],
 ];
 
-const ORIGIN_LABELS: Record<VariableOrigin, string> = { block: 'this block', file: 'this file', environment: 'the environment', shared: '$shared of mqtt.env.json', settings: 'settings (mqttExplorer.messageFiles.variables)' };
+function originLabel(origin: VariableOrigin): string {
+  switch (origin) {
+    case 'block':
+      return l10n.t('this block');
+    case 'file':
+      return l10n.t('this file');
+    case 'environment':
+      return l10n.t('the environment');
+    case 'shared':
+      return l10n.t('$shared of mqtt.env.json');
+    case 'settings':
+      return l10n.t('settings (mqttExplorer.messageFiles.variables)');
+  }
+}
 
 function entries(map: VariableSources['environment']): [string, string][] {
   if (!map) return [];
@@ -222,9 +241,10 @@ export function variableSuggestions(document: MqttFileDocument, block: MqttBlock
   for (const name of names) {
     const found = variableOrigin(document, block, sources, name);
     if (!found) continue;
-    suggestions.push({ label: name, insert: `${name}}}`, detail: `${shorten(found.value, 60)} · ${ORIGIN_LABELS[found.origin]}`, sort: `0${name}` });
+    suggestions.push({ label: name, insert: `${name}}}`, detail: `${shorten(found.value, 60)} · ${originLabel(found.origin)}`, sort: `0${name}` });
   }
-  for (const [label, insert, documentation] of BUILTIN_HELP) suggestions.push({ label, insert: `${insert}}}`, snippet: insert.includes('${'), detail: 'built-in', documentation, sort: `1${label}` });
+  const builtIn = l10n.t('built-in');
+  for (const [label, insert, documentation] of builtinHelp()) suggestions.push({ label, insert: `${insert}}}`, snippet: insert.includes('${'), detail: builtIn, documentation, sort: `1${label}` });
   return suggestions;
 }
 
@@ -241,16 +261,21 @@ export function referenceAt(lineText: string, character: number): Reference | un
 /** Markdown for a hover on a variable: its value filled in, what is written, and where it comes from. */
 export function variableHoverText(document: MqttFileDocument, block: MqttBlock | undefined, sources: VariableSources, reference: Reference): string {
   if (reference.kind === 'invalid') return reference.problem;
-  if (reference.kind === 'builtin') return `**{{${reference.builtin}}}** (built-in): ${BUILTIN_HELP.find(([name]) => name === reference.builtin)?.[2] ?? ''} Filled in fresh at each run.`;
+  if (reference.kind === 'builtin') {
+    return l10n.t('**{0}** (built-in): {1} Filled in fresh at each run.', `{{${reference.builtin}}}`, builtinHelp().find(([name]) => name === reference.builtin)?.[2] ?? '');
+  }
   const found = variableOrigin(document, block, sources, reference.name);
   // The check clock: built-ins inside the value show as placeholders, not as a value of this instant.
   const resolver = new VariableResolver(document.variables, block?.variables ?? [], sources, { now: () => 0, random: () => 0 });
   const resolved = resolver.resolve(`{{${reference.name}}}`);
-  if (!found || 'failure' in resolved) return `**{{${reference.name}}}**: ${'failure' in resolved ? resolved.failure.message : 'not defined.'}`;
-  const where = found.line !== undefined ? `${ORIGIN_LABELS[found.origin]}, line ${found.line + 1}` : ORIGIN_LABELS[found.origin];
-  const environment = found.origin === 'environment' && sources.environmentName ? ` "${sources.environmentName}"` : '';
-  const lines = [`**{{${reference.name}}}** = \`${codeSafe(shorten(resolved.value, 500))}\``, '', `From ${where}${environment}.`];
-  if (found.value !== resolved.value) lines.push('', `Written as \`${codeSafe(shorten(found.value, 200))}\`${/\{\{\s*\$/.test(found.value) ? ' (built-ins get a fresh value at each run)' : ''}.`);
+  if (!found || 'failure' in resolved) return `**{{${reference.name}}}**: ${'failure' in resolved ? resolved.failure.message : l10n.t('not defined.')}`;
+  const where = found.line !== undefined ? l10n.t('{0}, line {1}', originLabel(found.origin), found.line + 1) : originLabel(found.origin);
+  const from = found.origin === 'environment' && sources.environmentName ? l10n.t('From {0} "{1}".', where, sources.environmentName) : l10n.t('From {0}.', where);
+  const lines = [`**{{${reference.name}}}** = \`${codeSafe(shorten(resolved.value, 500))}\``, '', from];
+  if (found.value !== resolved.value) {
+    const written = `\`${codeSafe(shorten(found.value, 200))}\``;
+    lines.push('', /\{\{\s*\$/.test(found.value) ? l10n.t('Written as {0} (built-ins get a fresh value at each run).', written) : l10n.t('Written as {0}.', written));
+  }
   return lines.join('\n');
 }
 
@@ -266,21 +291,38 @@ function codeSafe(text: string): string {
 
 /** Markdown for a hover on a topic: its last value on the connection, or that none was seen. */
 export function topicHoverText(topic: string, connectionName: string, snapshot: NodeSnapshot | undefined, now: number): string {
-  const head = `**${markdownText(topic)}** on ${markdownText(connectionName)}`;
-  if (!snapshot) return `${head}\n\nNo message seen on this topic yet (the explorer knows what its subscriptions received).`;
+  const head = l10n.t('**{0}** on {1}', markdownText(topic), markdownText(connectionName));
+  if (!snapshot) return `${head}\n\n${l10n.t('No message seen on this topic yet (the explorer knows what its subscriptions received).')}`;
   const last = snapshot.last;
-  if (!last) return `${head}\n\n${snapshot.valueDropped ? 'Its last value was dropped by the memory budget.' : 'No message on this topic itself'}${snapshot.topicCount ? ` · ${snapshot.topicCount} topics below` : ''}.`;
-  const facts = [`${snapshot.messageCount} message${snapshot.messageCount === 1 ? '' : 's'}`, `last ${ago(now - last.receivedAt)}`, `QoS ${last.qos}`, formatBytes(last.size), ...(last.retain || snapshot.retained ? ['retained'] : []), ...(last.truncated ? ['cut'] : [])];
-  const decoded = last.decodedBy ? `\n\nDecoded by ${markdownText(last.decodedBy)}` : last.decodeError ? `\n\nNot decoded: ${markdownText(last.decodeError)}` : '';
+  if (!last) {
+    const below = snapshot.topicCount;
+    const text = snapshot.valueDropped
+      ? below
+        ? l10n.t('Its last value was dropped by the memory budget · {0} topics below.', below)
+        : l10n.t('Its last value was dropped by the memory budget.')
+      : below
+        ? l10n.t('No message on this topic itself · {0} topics below.', below)
+        : l10n.t('No message on this topic itself.');
+    return `${head}\n\n${text}`;
+  }
+  const facts = [
+    snapshot.messageCount === 1 ? l10n.t('1 message') : l10n.t('{0} messages', snapshot.messageCount),
+    l10n.t('last {0}', ago(now - last.receivedAt)),
+    `QoS ${last.qos}`,
+    formatBytes(last.size),
+    ...(last.retain || snapshot.retained ? [l10n.t('retained')] : []),
+    ...(last.truncated ? [l10n.t('cut')] : []),
+  ];
+  const decoded = last.decodedBy ? `\n\n${l10n.t('Decoded by {0}', markdownText(last.decodedBy))}` : last.decodeError ? `\n\n${l10n.t('Not decoded: {0}', markdownText(last.decodeError))}` : '';
   return `${head}\n\n\`\`\`\n${last.preview.replace(/`{3,}/g, 'ˋˋˋ')}\n\`\`\`\n\n${facts.join(' · ')}${decoded}`;
 }
 
 function ago(ms: number): string {
-  if (ms < 1000) return 'just now';
+  if (ms < 1000) return l10n.t('just now');
   const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 120) return l10n.t('{0} s ago', seconds);
   const minutes = Math.round(seconds / 60);
-  return minutes < 120 ? `${minutes} min ago` : `${Math.round(minutes / 60)} h ago`;
+  return minutes < 120 ? l10n.t('{0} min ago', minutes) : l10n.t('{0} h ago', Math.round(minutes / 60));
 }
 
 /** What happened when a block ran, for the line after it and the log. */
@@ -297,11 +339,12 @@ export function outcomeText(outcome: BlockOutcome): string {
   if (!outcome.ok) return `✗ ${oneLine(outcome.message)}`;
   const { result, qos, ms } = outcome;
   const size = outcome.bytes !== undefined ? ` · ${formatBytes(outcome.bytes)}` : '';
-  if (result.reasonCode >= 0x80) return `✗ refused by the broker: ${result.reason} (0x${result.reasonCode.toString(16)}) in ${ms} ms`;
+  if (result.reasonCode >= 0x80) return l10n.t('✗ refused by the broker: {0} (0x{1}) in {2} ms', result.reason, result.reasonCode.toString(16), ms);
   const note = result.reasonCode ? ` · ${result.reason}` : '';
-  const schema = outcome.notValid ? ` · ⚠ sent although not valid against ${outcome.notValid}` : '';
-  if (result.ack === 'none') return oneLine(`✓ published QoS ${qos}${size} · sent in ${ms} ms (QoS 0 is not acknowledged)${schema}`);
-  return oneLine(`✓ published QoS ${qos}${size} · acknowledged in ${ms} ms${note}${schema}`);
+  const schema = outcome.notValid ? ` · ${l10n.t('⚠ sent although not valid against {0}', outcome.notValid)}` : '';
+  // {1}: " · 12 B" when the size is known; the note and the schema's warning follow as " · …" parts.
+  if (result.ack === 'none') return oneLine(l10n.t('✓ published QoS {0}{1} · sent in {2} ms (QoS 0 is not acknowledged){3}', qos, size, ms, schema));
+  return oneLine(l10n.t('✓ published QoS {0}{1} · acknowledged in {2} ms{3}{4}', qos, size, ms, note, schema));
 }
 
 /** At most one line of 200 characters: the decoration is one line after the block. */
@@ -316,7 +359,7 @@ export function findConnection<T extends { id: string; name: string }>(connectio
 
 /** A schema's refusal of a block's JSON in one line: "schemas/t.json: /temperature: must be <= 22.5 (and 1 more)". */
 export function schemaRefusal(schema: string, errors: readonly { path: string; message: string }[], more: number): string {
-  const first = errors[0] ? `${errors[0].path || '(root)'}: ${errors[0].message}` : 'not valid';
+  const first = errors[0] ? `${errors[0].path || l10n.t('(root)')}: ${errors[0].message}` : l10n.t('not valid');
   const others = errors.length - 1 + more;
-  return `${schema}: ${first}${others > 0 ? ` (and ${others} more)` : ''}`;
+  return others > 0 ? l10n.t('{0}: {1} (and {2} more)', schema, first, others) : `${schema}: ${first}`;
 }

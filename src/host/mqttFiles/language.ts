@@ -10,7 +10,8 @@ import { performance } from 'node:perf_hooks';
 import type { ConnectionRegistry } from '../engine/connectionRegistry';
 import { RestrictedModeError, type RemoteConnection } from '../engine/engineClient';
 import { publishDraft, type PublishHistory } from '../publishFlow';
-import { MANAGE_TRUST } from '../workspaceTrust';
+import { manageTrustButton } from '../workspaceTrust';
+import { describeStateKind } from '../connectionsView';
 import { Disposable } from '../../shared/dispose';
 import { encodePayload } from '../../shared/publish';
 import {
@@ -206,7 +207,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
         // Not read at all when even its bytes are past the cap (UTF-8 takes up to 4 per character).
         if (stat.size > MAX_ENVIRONMENT_FILE_CHARS * 4) {
           const at = { line: 0, character: 0 };
-          const message = `${ENVIRONMENT_FILE_NAME} is larger than ${MAX_ENVIRONMENT_FILE_CHARS / 1024 / 1024} MiB and is not read.`;
+          const message = vscode.l10n.t('{0} is larger than {1} MiB and is not read.', ENVIRONMENT_FILE_NAME, MAX_ENVIRONMENT_FILE_CHARS / 1024 / 1024);
           return { uri: candidate, file: { shared: new Map(), environments: new Map(), diagnostics: [{ severity: 'error', code: 'bad-variable', message, range: { start: at, end: at } }] } };
         }
         const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === candidate.toString());
@@ -232,7 +233,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const setting = this.settingsVariables(uri);
     const result = environmentSources(found?.file, setting.environment || undefined, setting.variables);
     if ('sources' in result) return { sources: result.sources, environmentFile: found, settingProblems: setting.problems };
-    return { sources: { shared: found?.file.shared, settings: setting.variables }, problem: `${result.error} (setting mqttExplorer.messageFiles.environment)`, environmentFile: found, settingProblems: setting.problems };
+    return { sources: { shared: found?.file.shared, settings: setting.variables }, problem: vscode.l10n.t('{0} (setting mqttExplorer.messageFiles.environment)', result.error), environmentFile: found, settingProblems: setting.problems };
   }
 
   async variableSources(uri: vscode.Uri): Promise<VariableSources> {
@@ -275,8 +276,12 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       const text = connectionText(parsed, sources);
       if (text !== undefined && !this.findNamed(text)) {
         const listed = this.deps.registry.list().map((connection) => `"${connection.profile.name}"`);
+        const names = `${listed.slice(0, 5).join(', ')}${listed.length > 5 ? ', …' : ''}`;
+        const message = listed.length
+          ? vscode.l10n.t('No connection "{0}": name one as the Connections view shows it ({1}), or its id.', text, names)
+          : vscode.l10n.t('No connection "{0}": name one as the Connections view shows it, or its id.', text);
         problems.push(
-          Object.assign(new vscode.Diagnostic(toRange(named.range), `No connection "${text}": name one as the Connections view shows it${listed.length ? ` (${listed.slice(0, 5).join(', ')}${listed.length > 5 ? ', …' : ''})` : ''}, or its id.`, vscode.DiagnosticSeverity.Warning), {
+          Object.assign(new vscode.Diagnostic(toRange(named.range), message, vscode.DiagnosticSeverity.Warning), {
             source: 'mqtt',
             code: 'unknown-connection',
           }),
@@ -304,7 +309,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       if ((block.kind !== 'publish' && block.kind !== 'request') || block.hasErrors || !block.body) continue;
       if (++checked > MAX_SCHEMA_CHECKED_BLOCKS) break;
       const refusal = await this.schemaRefusalOf(parsed, block.index, sources);
-      if (refusal) problems.push(Object.assign(new vscode.Diagnostic(toRange(block.body.range), `Not valid against ${refusal}.`, vscode.DiagnosticSeverity.Warning), { source: 'mqtt', code: 'schema-violation' }));
+      if (refusal) problems.push(Object.assign(new vscode.Diagnostic(toRange(block.body.range), vscode.l10n.t('Not valid against {0}.', refusal), vscode.DiagnosticSeverity.Warning), { source: 'mqtt', code: 'schema-violation' }));
     }
     return problems;
   }
@@ -348,7 +353,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const sources = await this.variableSources(document.uri).catch(() => ({}));
     const known = this.knownConnection(document, sources);
     if (known.named !== undefined) {
-      if (!known.connection) throw new Error(`No connection "${known.named}" (# @connection): name one as the Connections view shows it, or its id.`);
+      if (!known.connection) throw new Error(vscode.l10n.t('No connection "{0}" (# @connection): name one as the Connections view shows it, or its id.', known.named));
       return known.connection;
     }
     if (known.connection) return known.connection;
@@ -358,14 +363,17 @@ export class MqttFiles extends Disposable implements MqttFileServices {
   /** Asks which connection the file uses (connected ones first) and remembers it for the session. */
   private async askConnection(document: vscode.TextDocument): Promise<RemoteConnection | undefined> {
     const connections = this.deps.registry.list();
-    if (!connections.length) throw new Error('There is no connection yet: add one in the Connections view, or start the local broker.');
+    if (!connections.length) throw new Error(vscode.l10n.t('There is no connection yet: add one in the Connections view, or start the local broker.'));
     const ordered = [...connections].sort((a, b) => Number(b.state.kind === 'connected') - Number(a.state.kind === 'connected'));
     let picked: RemoteConnection | undefined;
     if (connections.length === 1) picked = connections[0];
     else {
       const item = await vscode.window.showQuickPick(
-        ordered.map((connection) => ({ label: connection.profile.name, description: connection.state.kind, detail: `${connection.profile.host}:${connection.profile.port}`, id: connection.id })),
-        { title: `MQTT: Connection for ${document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)}`, placeHolder: 'Which connection does this file use? (Add "# @connection <name>" at its top to say it in the file.)' },
+        ordered.map((connection) => ({ label: connection.profile.name, description: describeStateKind(connection.state.kind), detail: `${connection.profile.host}:${connection.profile.port}`, id: connection.id })),
+        {
+          title: vscode.l10n.t('MQTT: Connection for {0}', document.uri.path.slice(document.uri.path.lastIndexOf('/') + 1)),
+          placeHolder: vscode.l10n.t('Which connection does this file use? (Add "# @connection <name>" at its top to say it in the file.)'),
+        },
       );
       picked = item ? this.deps.registry.get(item.id) : undefined;
     }
@@ -381,7 +389,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     if (!uri) return;
     const document = await vscode.workspace.openTextDocument(uri);
     if (this.parsed(document).connection) {
-      void vscode.window.showInformationMessage('MQTT: This file names its connection with "# @connection": edit that line to use another.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MQTT: This file names its connection with "# @connection": edit that line to use another.'));
       return;
     }
     this.chosen.delete(uri.toString());
@@ -397,23 +405,38 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const lenses: vscode.CodeLens[] = [];
     const uri = document.uri;
     const { connection, named } = this.knownConnection(document);
-    const connectionTitle = connection ? `$(plug) ${connection.profile.name} · ${connection.state.kind}` : named !== undefined ? `$(warning) No connection "${named}"` : '$(plug) Choose a connection';
+    const connectionTitle = connection
+      ? `$(plug) ${connection.profile.name} · ${describeStateKind(connection.state.kind)}`
+      : named !== undefined
+        ? `$(warning) ${vscode.l10n.t('No connection "{0}"', named)}`
+        : `$(plug) ${vscode.l10n.t('Choose a connection')}`;
     const connectionLine = parsed.connection?.range.start.line ?? parsed.blocks[0].range.start.line;
-    lenses.push(new vscode.CodeLens(new vscode.Range(connectionLine, 0, connectionLine, 0), { title: connectionTitle, command: 'mqttExplorer.chooseMqttFileConnection', arguments: [uri], tooltip: parsed.connection ? 'Named by # @connection in this file' : 'The connection this file uses in this session: click to choose another' }));
+    lenses.push(
+      new vscode.CodeLens(new vscode.Range(connectionLine, 0, connectionLine, 0), {
+        title: connectionTitle,
+        command: 'mqttExplorer.chooseMqttFileConnection',
+        arguments: [uri],
+        tooltip: parsed.connection ? vscode.l10n.t('Named by # @connection in this file') : vscode.l10n.t('The connection this file uses in this session: click to choose another'),
+      }),
+    );
     for (const block of parsed.blocks) {
       const at = new vscode.Range(block.range.start.line, 0, block.range.start.line, 0);
       const runs = block.kind === 'publish' || this.runner?.kinds.includes(block.kind);
       if (!runs) continue;
       if (!this.canRun) {
-        lenses.push(new vscode.CodeLens(at, { title: '$(shield) Trust the folder to run', command: 'workbench.trust.manage', tooltip: 'Restricted Mode: message files are not run in a folder you have not trusted.' }));
+        lenses.push(new vscode.CodeLens(at, { title: `$(shield) ${vscode.l10n.t('Trust the folder to run')}`, command: 'workbench.trust.manage', tooltip: vscode.l10n.t('Restricted Mode: message files are not run in a folder you have not trusted.') }));
         continue;
       }
       if (block.hasErrors) {
-        lenses.push(new vscode.CodeLens(at, { title: '$(error) Fix the problems to run', command: 'workbench.actions.view.problems', tooltip: 'This block has errors (see the Problems view).' }));
+        lenses.push(new vscode.CodeLens(at, { title: `$(error) ${vscode.l10n.t('Fix the problems to run')}`, command: 'workbench.actions.view.problems', tooltip: vscode.l10n.t('This block has errors (see the Problems view).') }));
         continue;
       }
-      if (block.kind === 'publish') lenses.push(new vscode.CodeLens(at, { title: '$(send) Publish', command: 'mqttExplorer.publishMqttBlock', arguments: [uri, block.index], tooltip: `Publish "${blockLabel(block)}"` }));
-      else lenses.push(new vscode.CodeLens(at, { title: block.kind === 'request' ? '$(send) Send request' : '$(play) Run', command: 'mqttExplorer.runMqttBlock', arguments: [uri, block.index], tooltip: `Run "${blockLabel(block)}"` }));
+      if (block.kind === 'publish') {
+        lenses.push(new vscode.CodeLens(at, { title: `$(send) ${vscode.l10n.t('Publish')}`, command: 'mqttExplorer.publishMqttBlock', arguments: [uri, block.index], tooltip: vscode.l10n.t('Publish "{0}"', blockLabel(block)) }));
+      } else {
+        const title = block.kind === 'request' ? `$(send) ${vscode.l10n.t('Send request')}` : `$(play) ${vscode.l10n.t('Run')}`;
+        lenses.push(new vscode.CodeLens(at, { title, command: 'mqttExplorer.runMqttBlock', arguments: [uri, block.index], tooltip: vscode.l10n.t('Run "{0}"', blockLabel(block)) }));
+      }
     }
     return lenses;
   }
@@ -429,13 +452,14 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const index = typeof rawIndex === 'number' ? rawIndex : vscode.window.activeTextEditor?.document === document ? blockAt(parsed, vscode.window.activeTextEditor.selection.active.line)?.index : undefined;
     const block = index === undefined ? undefined : parsed.blocks[index];
     if (!block || block.kind !== 'publish') {
-      void vscode.window.showWarningMessage('MQTT: Put the cursor in a PUBLISH block of a .mqtt file to publish it.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('MQTT: Put the cursor in a PUBLISH block of a .mqtt file to publish it.'));
       return undefined;
     }
     if (!this.canRun) {
-      const message = 'Restricted Mode: message files are not run in a folder you have not trusted. Trust the folder to run them.';
+      const message = vscode.l10n.t('Restricted Mode: message files are not run in a folder you have not trusted. Trust the folder to run them.');
       this.showOutcome(uri, block.index, { ok: false, message });
-      void vscode.window.showWarningMessage(`MQTT: ${message}`, MANAGE_TRUST).then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+      const manageTrust = manageTrustButton();
+      void vscode.window.showWarningMessage(vscode.l10n.t('MQTT: {0}', message), manageTrust).then((choice) => choice === manageTrust && vscode.commands.executeCommand('workbench.trust.manage'));
       return { ok: false, message };
     }
     let connection: RemoteConnection | undefined;
@@ -447,7 +471,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       return outcome;
     }
     if (!connection) return undefined;
-    this.showPending(uri, block.index, `… publishing on ${connection.profile.name}`);
+    this.showPending(uri, block.index, vscode.l10n.t('… publishing on {0}', connection.profile.name));
     const started = performance.now();
     let outcome: BlockOutcome;
     try {
@@ -467,18 +491,20 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     const resolved = resolveBlock(parsed, block, { variables: sources, mqttVersion: connection.profile.mqttVersion });
     if (!resolved.ok) {
       const [first] = resolved.errors;
-      return { ok: false, message: `${first.message} (line ${first.range.start.line + 1})${resolved.errors.length > 1 ? ` and ${resolved.errors.length - 1} more problems` : ''}` };
+      const line = first.range.start.line + 1;
+      const more = resolved.errors.length - 1;
+      return { ok: false, message: more > 0 ? vscode.l10n.t('{0} (line {1}) and {2} more problems', first.message, line, more) : vscode.l10n.t('{0} (line {1})', first.message, line) };
     }
     for (const warning of resolved.warnings) this.deps.log.warn(`${document.uri.fsPath}:${warning.range.start.line + 1}: ${warning.message}`);
-    if (resolved.block.kind !== 'publish') return { ok: false, message: 'Not a PUBLISH block.' };
+    if (resolved.block.kind !== 'publish') return { ok: false, message: vscode.l10n.t('Not a PUBLISH block.') };
     const published = resolved.block;
     if (connection.state.kind === 'disconnected' || connection.state.kind === 'failed') await connection.connect();
     if ('file' in published.payload) {
       const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-      if (!folder || document.uri.scheme !== 'file' || folder.uri.scheme !== 'file') throw new Error('A body file (< path) is read from a workspace folder on this machine: open the folder that holds this .mqtt file.');
+      if (!folder || document.uri.scheme !== 'file' || folder.uri.scheme !== 'file') throw new Error(vscode.l10n.t('A body file (< path) is read from a workspace folder on this machine: open the folder that holds this .mqtt file.'));
       const bytes = await confinedReader(dirname(document.uri.fsPath), folder.uri.fsPath)(published.payload.file, MAX_RUN_FILE_BYTES);
       // As "Publish File": the file's bytes as they are.
-      if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
+      if (connection.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected.', connection.profile.name));
       const result = await connection.publish(published.topic, bytes, { qos: published.qos, retain: published.retain, properties: Object.keys(published.properties).length ? published.properties : undefined });
       return { ok: true, kind: 'publish', qos: published.qos, result, ms: Math.round(performance.now() - started), bytes: bytes.length };
     }
@@ -583,7 +609,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       }
       case 'connection':
         return items(
-          this.deps.registry.list().map((connection) => ({ label: connection.profile.name, detail: `${connection.profile.host}:${connection.profile.port} · ${connection.state.kind}` })),
+          this.deps.registry.list().map((connection) => ({ label: connection.profile.name, detail: `${connection.profile.host}:${connection.profile.port} · ${describeStateKind(connection.state.kind)}` })),
           vscode.CompletionItemKind.Reference,
         );
       case 'topic': {
@@ -594,7 +620,8 @@ export class MqttFiles extends Disposable implements MqttFileServices {
         for (const topic of topics) {
           if (seen.has(topic.topic)) continue;
           seen.add(topic.topic);
-          suggestions.push({ label: topic.topic, detail: `${topic.messageCount} message${topic.messageCount === 1 ? '' : 's'}${connection ? '' : ` · ${this.deps.registry.get(topic.connectionId)?.profile.name ?? ''}`}` });
+          const count = topic.messageCount === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', topic.messageCount);
+          suggestions.push({ label: topic.topic, detail: `${count}${connection ? '' : ` · ${this.deps.registry.get(topic.connectionId)?.profile.name ?? ''}`}` });
         }
         // More topics than offered: VS Code asks again as the topic is typed.
         return new vscode.CompletionList(items(suggestions, vscode.CompletionItemKind.Reference), topics.length >= OFFERED_TOPICS);
@@ -621,7 +648,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
     if (/(^|\/)[+#](\/|$)/.test(topic)) {
       // A wildcard in a PUBLISH or REQUEST topic is a problem, which its diagnostic explains.
       if (block.kind === 'publish' || block.kind === 'request') return undefined;
-      return new vscode.Hover(new vscode.MarkdownString().appendText(`${topic}: a filter (it matches topics; hover a topic without wildcards for its value).`), toRange(block.topic.range));
+      return new vscode.Hover(new vscode.MarkdownString().appendText(vscode.l10n.t('{0}: a filter (it matches topics; hover a topic without wildcards for its value).', topic)), toRange(block.topic.range));
     }
     const parts: string[] = [];
     for (const candidate of candidates.slice(0, 5)) {
@@ -629,7 +656,7 @@ export class MqttFiles extends Disposable implements MqttFileServices {
       if (!connection && !node) continue;
       parts.push(topicHoverText(topic, candidate.profile.name, node?.snapshot, Date.now()));
     }
-    if (!parts.length) parts.push(`**${markdownText(topic)}**\n\n${candidates.length ? 'No message seen on this topic yet.' : 'No connection is connected: connect to see its last value.'}`);
+    if (!parts.length) parts.push(`**${markdownText(topic)}**\n\n${candidates.length ? vscode.l10n.t('No message seen on this topic yet.') : vscode.l10n.t('No connection is connected: connect to see its last value.')}`);
     const markdown = new vscode.MarkdownString(parts.join('\n\n---\n\n'));
     markdown.supportHtml = false;
     markdown.isTrusted = false;

@@ -10,6 +10,21 @@ import { blockLabel, type BlockKind, type MqttFileDocument } from '../../shared/
 import type { EngineClient, RemoteConnection } from '../engine/engineClient';
 import type { BlockResult, RunEvent, RunResult, RunSelection } from '../../runner/types';
 import type { BlockRunner, MqttFileServices } from './language';
+import { describeStateKind } from '../connectionsView';
+
+/** A block's status in words, where the runner gave no message of its own. */
+export function describeStatus(status: BlockResult['status']): string {
+  switch (status) {
+    case 'passed':
+      return vscode.l10n.t('passed');
+    case 'failed':
+      return vscode.l10n.t('failed');
+    case 'error':
+      return vscode.l10n.t('error');
+    case 'skipped':
+      return vscode.l10n.t('skipped');
+  }
+}
 
 /** What a run needs of one file. */
 export interface FileRunTarget {
@@ -25,8 +40,8 @@ let runCounter = 0;
 /** One line for a block's result, as the lens line and the log show it. */
 export function resultLine(result: BlockResult): string {
   const mark = result.status === 'passed' ? '✓' : result.status === 'skipped' ? '–' : '✗';
-  const message = result.message ?? result.status;
-  return `${mark} ${message}${result.status === 'skipped' ? '' : ` (${Math.round(result.durationMs)} ms)`}`;
+  const message = result.message ?? describeStatus(result.status);
+  return result.status === 'skipped' ? `${mark} ${message}` : `${mark} ${vscode.l10n.t('{0} ({1} ms)', message, Math.round(result.durationMs))}`;
 }
 
 export class MqttFileRuns extends Disposable implements BlockRunner {
@@ -52,11 +67,11 @@ export class MqttFileRuns extends Disposable implements BlockRunner {
    * Undefined when the user cancelled the question; throws with a reason for people.
    */
   async connectionFor(document: vscode.TextDocument): Promise<RemoteConnection | undefined> {
-    if (!this.services.canRun) throw new Error('Restricted Mode: message files are not run in a folder you have not trusted. Trust the folder to run them.');
+    if (!this.services.canRun) throw new Error(vscode.l10n.t('Restricted Mode: message files are not run in a folder you have not trusted. Trust the folder to run them.'));
     const connection = await this.services.connectionFor(document);
     if (!connection) return undefined;
     if (connection.state.kind === 'disconnected' || connection.state.kind === 'failed') await connection.connect();
-    if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected (${connection.state.kind}).`);
+    if (connection.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected ({1}).', connection.profile.name, describeStateKind(connection.state.kind)));
     return connection;
   }
 
@@ -94,10 +109,11 @@ export class MqttFileRuns extends Disposable implements BlockRunner {
       return;
     }
     if (!connection) return;
-    this.services.showOutcome(uri, index, { ok: true, text: `… ${block.kind === 'request' ? 'waiting for the reply' : 'listening'} on ${connection.profile.name}` });
+    const name = connection.profile.name;
+    this.services.showOutcome(uri, index, { ok: true, text: block.kind === 'request' ? vscode.l10n.t('… waiting for the reply on {0}', name) : vscode.l10n.t('… listening on {0}', name) });
     try {
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `MQTT: ${blockLabel(block)}`, cancellable: true },
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('MQTT: {0}', blockLabel(block)), cancellable: true },
         (_progress, token) => this.run({ document, connection, selection: { only: index }, token }),
       );
       const outcome = result.blocks.find((candidate) => candidate.index === index);
@@ -111,18 +127,21 @@ export class MqttFileRuns extends Disposable implements BlockRunner {
   }
 }
 
-/** What a result holds beyond its line: the reply, what arrived, expected and actual; for the log and the test output. */
+/**
+ * What a result holds beyond its line: the reply, what arrived, expected and actual; for the log and
+ * the test output (translated for the latter: the log shows the same lines).
+ */
 export function detailLines(result: BlockResult): string[] {
   const lines: string[] = [];
-  if (result.topic) lines.push(`topic: ${result.topic}`);
-  if (result.publish) lines.push(`broker: ${result.publish.reason}${result.publish.reasonCode ? ` (0x${result.publish.reasonCode.toString(16).padStart(2, '0')})` : ''}`);
-  if (result.latencyMs !== undefined) lines.push(`reply after ${Math.round(result.latencyMs)} ms`);
-  if (result.reply) lines.push(`${result.kind === 'request' ? 'reply' : 'message'} on ${result.reply.topic}: ${result.reply.text}`);
+  if (result.topic) lines.push(vscode.l10n.t('topic: {0}', result.topic));
+  if (result.publish) lines.push(vscode.l10n.t('broker: {0}', `${result.publish.reason}${result.publish.reasonCode ? ` (0x${result.publish.reasonCode.toString(16).padStart(2, '0')})` : ''}`));
+  if (result.latencyMs !== undefined) lines.push(vscode.l10n.t('reply after {0} ms', Math.round(result.latencyMs)));
+  if (result.reply) lines.push(result.kind === 'request' ? vscode.l10n.t('reply on {0}: {1}', result.reply.topic, result.reply.text) : vscode.l10n.t('message on {0}: {1}', result.reply.topic, result.reply.text));
   if (result.received) {
-    for (const message of result.received.messages) lines.push(`received on ${message.topic} after ${Math.round(message.elapsedMs)} ms: ${message.text}`);
-    if (result.received.dropped) lines.push(`… and ${result.received.dropped} more messages not shown`);
+    for (const message of result.received.messages) lines.push(vscode.l10n.t('received on {0} after {1} ms: {2}', message.topic, Math.round(message.elapsedMs), message.text));
+    if (result.received.dropped) lines.push(vscode.l10n.t('… and {0} more messages not shown', result.received.dropped));
   }
-  if (result.status === 'failed' && result.expected !== undefined) lines.push(`expected: ${result.expected}`);
-  if (result.status === 'failed' && result.actual !== undefined) lines.push(`actual: ${result.actual}`);
+  if (result.status === 'failed' && result.expected !== undefined) lines.push(vscode.l10n.t('expected: {0}', result.expected));
+  if (result.status === 'failed' && result.actual !== undefined) lines.push(vscode.l10n.t('actual: {0}', result.actual));
   return lines;
 }

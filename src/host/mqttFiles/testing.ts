@@ -9,7 +9,7 @@ import { blockLabel, MAX_FILE_CHARS, parseMqttFile, type MqttBlock, type MqttFil
 import { Disposable } from '../../shared/dispose';
 import type { BlockResult, RunEvent } from '../../runner/types';
 import type { MqttFileRuns } from './runs';
-import { detailLines, resultLine } from './runs';
+import { describeStatus, detailLines, resultLine } from './runs';
 
 /** Files listed at most: a workspace with more gets the first ones and a line in the log. */
 export const MAX_TEST_FILES = 1000;
@@ -30,7 +30,7 @@ function output(lines: string[]): string {
 }
 
 export class MqttFileTests extends Disposable {
-  private readonly controller = this.register(vscode.tests.createTestController('mqttExplorer.messageFiles', 'MQTT message files'));
+  private readonly controller = this.register(vscode.tests.createTestController('mqttExplorer.messageFiles', vscode.l10n.t('MQTT message files')));
 
   constructor(
     private readonly runs: MqttFileRuns,
@@ -97,12 +97,12 @@ export class MqttFileTests extends Disposable {
         const stat = await vscode.workspace.fs.stat(item.uri);
         // Past the parser's limit (4 bytes a character at most), the parser would only say so: not read.
         if (stat.size > MAX_FILE_CHARS * 4) {
-          item.error = `Larger than ${MAX_FILE_CHARS / 1024 / 1024} MiB: not read.`;
+          item.error = vscode.l10n.t('Larger than {0} MiB: not read.', MAX_FILE_CHARS / 1024 / 1024);
           return;
         }
         text = new TextDecoder().decode(await vscode.workspace.fs.readFile(item.uri));
       } catch (error) {
-        item.error = `Cannot be read: ${(error as Error).message}`;
+        item.error = vscode.l10n.t('Cannot be read: {0}', (error as Error).message);
         return;
       }
     }
@@ -122,7 +122,7 @@ export class MqttFileTests extends Disposable {
       const child = this.controller.createTestItem(`${item.id}#${id}`, blockLabel(block), item.uri);
       child.range = toRange(block);
       child.description = block.kind === 'request' ? 'REQUEST' : 'EXPECT';
-      if (block.hasErrors) child.error = 'This block has errors: fix them to run it (see the Problems view).';
+      if (block.hasErrors) child.error = vscode.l10n.t('This block has errors: fix them to run it (see the Problems view).');
       children.push(child);
     }
     item.children.replace(children);
@@ -166,7 +166,7 @@ export class MqttFileTests extends Disposable {
     try {
       document = await vscode.workspace.openTextDocument(file.uri);
     } catch (error) {
-      run.errored(file, new vscode.TestMessage(`Cannot open ${file.label}: ${(error as Error).message}`));
+      run.errored(file, new vscode.TestMessage(vscode.l10n.t('Cannot open {0}: {1}', file.label, (error as Error).message)));
       return;
     }
     const parsed = parseMqttFile(document.getText());
@@ -180,7 +180,7 @@ export class MqttFileTests extends Disposable {
       checks.set(block.index, item);
     }
     if (!checks.size) {
-      if (chosen === 'all') run.appendOutput(output([`${file.label}: no EXPECT or REQUEST block to check.`]));
+      if (chosen === 'all') run.appendOutput(output([vscode.l10n.t('{0}: no EXPECT or REQUEST block to check.', file.label)]));
       return;
     }
     for (const item of checks.values()) run.enqueued(item);
@@ -196,7 +196,7 @@ export class MqttFileTests extends Disposable {
       for (const item of checks.values()) run.skipped(item);
       return;
     }
-    run.appendOutput(output([`${file.label} on ${connection.profile.name} (${connection.profile.host}:${connection.profile.port})`]));
+    run.appendOutput(output([vscode.l10n.t('{0} on {1} ({2})', file.label, connection.profile.name, `${connection.profile.host}:${connection.profile.port}`)]));
     // A PUBLISH or SUBSCRIBE that fails ends the run: the check after it says why.
     let before: BlockResult | undefined;
     const onEvent = (event: RunEvent) => {
@@ -219,9 +219,10 @@ export class MqttFileTests extends Disposable {
     };
     try {
       const result = await this.runs.run({ document, connection, selection: upTo === undefined ? {} : { upTo }, onEvent, token });
-      run.appendOutput(output([`${result.passed ? 'passed' : result.cancelled ? 'cancelled' : 'failed'} in ${Math.round(result.durationMs)} ms`, '']));
+      const ms = Math.round(result.durationMs);
+      run.appendOutput(output([result.passed ? vscode.l10n.t('passed in {0} ms', ms) : result.cancelled ? vscode.l10n.t('cancelled in {0} ms', ms) : vscode.l10n.t('failed in {0} ms', ms), '']));
     } catch (error) {
-      for (const item of checks.values()) run.errored(item, new vscode.TestMessage(`The run failed: ${(error as Error).message}`));
+      for (const item of checks.values()) run.errored(item, new vscode.TestMessage(vscode.l10n.t('The run failed: {0}', (error as Error).message)));
     }
   }
 
@@ -246,18 +247,21 @@ export class MqttFileTests extends Disposable {
       case 'failed': {
         let failure: vscode.TestMessage;
         if (result.expected !== undefined && result.actual !== undefined) {
-          failure = vscode.TestMessage.diff(result.message ?? 'Failed', result.expected, result.actual);
+          failure = vscode.TestMessage.diff(result.message ?? vscode.l10n.t('Failed'), result.expected, result.actual);
           failure.location = location;
-        } else failure = message(result.message ?? 'Failed');
+        } else failure = message(result.message ?? vscode.l10n.t('Failed'));
         run.failed(item, failure, result.durationMs);
         return;
       }
       case 'error':
-        run.errored(item, message(result.message ?? 'Could not run'), result.durationMs);
+        run.errored(item, message(result.message ?? vscode.l10n.t('Could not run')), result.durationMs);
         return;
       case 'skipped':
         // Skipped because a block before it failed: that is this check's error, with the block's reason.
-        if (before) run.errored(item, message(`"${before.label}" before it ${before.status === 'error' ? 'could not run' : 'failed'}: ${before.message ?? before.status}`));
+        if (before) {
+          const reason = before.message ?? describeStatus(before.status);
+          run.errored(item, message(before.status === 'error' ? vscode.l10n.t('"{0}" before it could not run: {1}', before.label, reason) : vscode.l10n.t('"{0}" before it failed: {1}', before.label, reason)));
+        }
         else run.skipped(item);
         return;
     }
