@@ -1,4 +1,5 @@
 import './localize';
+import * as l10n from '@vscode/l10n';
 import { draftToProfile, profileToDraft, typedSecrets, validateDraft, withoutSecrets, type Draft, type SecretField } from '../src/shared/profileForm';
 import { EDITOR_DEADLINES, parseEditorState, PROTOCOL_VERSION, type EditorHostApi, type EditorState, type EditorWebviewApi, type EditProfile, type TlsFileField } from '../src/shared/webviewProtocol';
 import { connectToHost, initialState, saveState } from './host';
@@ -31,14 +32,46 @@ function field(id: string, control: Control, hint?: string): HTMLElement {
   controls.set(id, control);
   const wrapper = el('div', 'field');
   wrapper.dataset.field = id;
+  // The error is the field's description (with its hint): read when the field gets the focus, not
+  // announced at every key typed. aria-invalid marks the field while it is wrong (setError).
   const error = el('div', 'field-error');
-  error.setAttribute('role', 'alert');
+  error.id = `${id}-error`;
   errors.set(id, error);
   wrapper.append(control.element);
-  if (hint) wrapper.append(el('div', 'field-hint', hint));
+  const described = [error];
+  if (hint) {
+    const note = el('div', 'field-hint', hint);
+    note.id = `${id}-hint`;
+    wrapper.append(note);
+    described.unshift(note);
+  }
   wrapper.append(error);
+  control.aria.setAttribute('aria-describedby', described.map((element) => element.id).join(' '));
+  describedBy.set(control, described);
   control.onChange(() => onEdit());
   return wrapper;
+}
+
+const describedBy = new Map<Control, HTMLElement[]>();
+
+/**
+ * A text field's real input is inside the component's shadow root, where the ids of aria-describedby
+ * (copied there by the component) name nothing. Chromium's element references cross that boundary
+ * (an element in the shadow tree may point to the page's): set them once the component has rendered.
+ */
+function linkDescriptions(): void {
+  for (const [control, described] of describedBy) {
+    const inner = control.aria.shadowRoot?.querySelector('#control');
+    if (inner && 'ariaDescribedByElements' in inner) (inner as Element & { ariaDescribedByElements: Element[] | null }).ariaDescribedByElements = described;
+  }
+}
+
+/** Shows a field's problem (empty: none) and marks the field invalid for assistive technology. */
+function setError(id: string, message: string | undefined): void {
+  const error = errors.get(id);
+  if (error) error.textContent = message ?? '';
+  const control = controls.get(id);
+  if (control) control.aria.setAttribute('aria-invalid', message ? 'true' : 'false');
 }
 
 function section(title: string, ...children: HTMLElement[]): HTMLElement {
@@ -56,25 +89,26 @@ function row(...children: HTMLElement[]): HTMLElement {
 function fileField(id: TlsFileField, label: string): HTMLElement {
   const wrapper = field(id, textField(id, label, { placeholder: '/path/to/file.pem' }));
   wrapper.classList.add('file-field');
-  wrapper.insertBefore(
-    button('Browse…', () => {
-      host.request('pickFile', { field: id }).then(
-        (result) => {
-          if (result.path) {
-            const control = controls.get(id);
-            if (control) control.value = result.path;
-            onEdit();
-          }
-        },
-        (error: Error) => showStatus(error.message, true),
-      );
-    }),
-    wrapper.querySelector('.field-hint') ?? wrapper.querySelector('.field-error'),
-  );
+  const browse = button(l10n.t('Browse…'), () => {
+    host.request('pickFile', { field: id }).then(
+      (result) => {
+        if (result.path) {
+          const control = controls.get(id);
+          if (control) control.value = result.path;
+          onEdit();
+        }
+      },
+      (error: Error) => showStatus(error.message, true),
+    );
+  });
+  // Three "Browse…" buttons: the title (read as the description) says which file each one picks.
+  browse.title = l10n.t('Choose the {0}', label);
+  wrapper.insertBefore(browse, wrapper.querySelector('.field-hint') ?? wrapper.querySelector('.field-error'));
   return wrapper;
 }
 
 const status = el('div', 'form-status');
+// Polite: "Saving…" and the outcome are read out; an error also moves the focus (save).
 status.setAttribute('role', 'status');
 
 function showStatus(message: string, isError: boolean): void {
@@ -115,7 +149,7 @@ function onEdit(): void {
   if (retype.length) state.retype = retype;
   saveState(state);
   const found = validateDraft(draft, profileId);
-  for (const [id, element] of errors) element.textContent = found[id] ?? '';
+  for (const id of errors.keys()) setError(id, found[id]);
 }
 
 function secretChange(id: 'password' | 'keyPassphrase', forgetId: string): string | null | undefined {
@@ -127,14 +161,16 @@ function secretChange(id: 'password' | 'keyPassphrase', forgetId: string): strin
 async function save(connect: boolean): Promise<void> {
   const draft = readDraft();
   const found = validateDraft(draft, profileId);
-  for (const [id, element] of errors) element.textContent = found[id] ?? '';
+  for (const id of errors.keys()) setError(id, found[id]);
   const first = Object.keys(found)[0];
   if (first) {
-    showStatus(`Not saved: ${found[first]}`, true);
+    showStatus(l10n.t('Not saved: {0}', found[first] ?? ''), true);
     document.querySelector<HTMLElement>(`[data-field="${first}"]`)?.scrollIntoView({ block: 'center' });
+    // A keyboard user lands on the field to fix; its error is read as its description.
+    controls.get(first)?.aria.focus();
     return;
   }
-  showStatus(connect ? 'Saving and connecting…' : 'Saving…', false);
+  showStatus(connect ? l10n.t('Saving and connecting…') : l10n.t('Saving…'), false);
   try {
     const password = secretChange('password', 'forgetPassword');
     const keyPassphrase = secretChange('keyPassphrase', 'forgetKeyPassphrase');
@@ -146,7 +182,7 @@ async function save(connect: boolean): Promise<void> {
       ...(keyPassphrase !== undefined ? { keyPassphrase } : {}),
     });
     notRetyped = [];
-    showStatus(connect ? 'Saved. Connecting…' : 'Saved.', false);
+    showStatus(connect ? l10n.t('Saved. Connecting…') : l10n.t('Saved.'), false);
   } catch (error) {
     // The form keeps every value: the user fixes what is wrong and saves again.
     showStatus((error as Error).message, true);
@@ -157,83 +193,89 @@ function render(message: EditProfile): void {
   profileId = message.profile.id;
   controls.clear();
   errors.clear();
-  const title = el('h1', undefined, message.isNew ? 'New MQTT connection' : `Edit ${message.profile.name}`);
-  const stored = (has: boolean) => (has ? '(stored in secret storage; leave empty to keep it)' : '');
+  describedBy.clear();
+  const title = el('h1', undefined, message.isNew ? l10n.t('New MQTT connection') : l10n.t('Edit {0}', message.profile.name));
+  const stored = (has: boolean) => (has ? l10n.t('(stored in secret storage; leave empty to keep it)') : '');
   const form = el('form', 'connection-form');
+  form.setAttribute('aria-labelledby', 'form-title');
+  title.id = 'form-title';
   form.addEventListener('submit', (event) => event.preventDefault());
   form.append(
     section(
-      'Broker',
-      row(field('name', textField('name', 'Name'))),
+      l10n.t('Broker'),
+      row(field('name', textField('name', l10n.t('Name')))),
       row(
-        field('protocol', dropdown('protocol', 'Protocol', [
+        field('protocol', dropdown('protocol', l10n.t('Protocol'), [
           { value: 'mqtt', label: 'mqtt:// (TCP)' },
           { value: 'mqtts', label: 'mqtts:// (TLS)' },
-          { value: 'ws', label: 'ws:// (WebSocket)' },
-          { value: 'wss', label: 'wss:// (WebSocket over TLS)' },
+          { value: 'ws', label: l10n.t('ws:// (WebSocket)') },
+          { value: 'wss', label: l10n.t('wss:// (WebSocket over TLS)') },
         ])),
-        field('host', textField('host', 'Host')),
-        field('port', textField('port', 'Port', { type: 'number' })),
+        field('host', textField('host', l10n.t('Host'))),
+        field('port', textField('port', l10n.t('Port'), { type: 'number' })),
       ),
-      withWhen('ws', row(field('path', textField('path', 'WebSocket path', { placeholder: '/mqtt' })))),
+      withWhen('ws', row(field('path', textField('path', l10n.t('WebSocket path'), { placeholder: '/mqtt' })))),
       row(
-        field('mqttVersion', dropdown('mqttVersion', 'MQTT version', [
+        field('mqttVersion', dropdown('mqttVersion', l10n.t('MQTT version'), [
           { value: '5', label: '5.0' },
           { value: '4', label: '3.1.1' },
         ])),
-        field('clientId', textField('clientId', 'Client ID')),
+        field('clientId', textField('clientId', l10n.t('Client ID'))),
       ),
     ),
     section(
-      'Authentication',
-      row(field('username', textField('username', 'User name')), field('password', textField('password', 'Password', { type: 'password' }), stored(message.hasPassword))),
-      ...(message.hasPassword ? [row(field('forgetPassword', checkbox('forgetPassword', 'Forget the stored password')))] : []),
+      l10n.t('Authentication'),
+      row(field('username', textField('username', l10n.t('User name'))), field('password', textField('password', l10n.t('Password'), { type: 'password' }), stored(message.hasPassword))),
+      ...(message.hasPassword ? [row(field('forgetPassword', checkbox('forgetPassword', l10n.t('Forget the stored password'))))] : []),
     ),
     withWhen(
       'tls',
       section(
         'TLS',
-        row(field('verify', checkbox('verify', 'Verify the broker certificate (recommended)'))),
-        row(fileField('caFile', 'CA certificate file')),
-        row(fileField('certFile', 'Client certificate file')),
-        row(fileField('keyFile', 'Client key file')),
+        row(field('verify', checkbox('verify', l10n.t('Verify the broker certificate (recommended)')))),
+        row(fileField('caFile', l10n.t('CA certificate file'))),
+        row(fileField('certFile', l10n.t('Client certificate file'))),
+        row(fileField('keyFile', l10n.t('Client key file'))),
         row(
-          field('keyPassphrase', textField('keyPassphrase', 'Key passphrase', { type: 'password' }), stored(message.hasKeyPassphrase)),
-          field('serverName', textField('serverName', 'Server name (SNI)', { placeholder: 'defaults to the host' })),
+          field('keyPassphrase', textField('keyPassphrase', l10n.t('Key passphrase'), { type: 'password' }), stored(message.hasKeyPassphrase)),
+          field('serverName', textField('serverName', l10n.t('Server name (SNI)'), { placeholder: l10n.t('defaults to the host') })),
         ),
-        ...(message.hasKeyPassphrase ? [row(field('forgetKeyPassphrase', checkbox('forgetKeyPassphrase', 'Forget the stored passphrase')))] : []),
+        ...(message.hasKeyPassphrase ? [row(field('forgetKeyPassphrase', checkbox('forgetKeyPassphrase', l10n.t('Forget the stored passphrase'))))] : []),
       ),
     ),
     section(
-      'Session',
+      l10n.t('Session'),
       row(
-        field('keepalive', textField('keepalive', 'Keepalive (s)', { type: 'number' })),
-        field('connectTimeout', textField('connectTimeout', 'Connect timeout (s)', { type: 'number' })),
-        withWhen('v5', field('sessionExpiry', textField('sessionExpiry', 'Session expiry (s)', { type: 'number', placeholder: '0' }))),
+        field('keepalive', textField('keepalive', l10n.t('Keepalive (s)'), { type: 'number' })),
+        field('connectTimeout', textField('connectTimeout', l10n.t('Connect timeout (s)'), { type: 'number' })),
+        withWhen('v5', field('sessionExpiry', textField('sessionExpiry', l10n.t('Session expiry (s)'), { type: 'number', placeholder: '0' }))),
       ),
-      row(field('cleanStart', checkbox('cleanStart', 'Clean start (no persistent session)'))),
-      withWhen('v5', row(field('userProperties', textArea('userProperties', 'User properties (MQTT 5)', { placeholder: 'key=value, one per line' })))),
+      row(field('cleanStart', checkbox('cleanStart', l10n.t('Clean start (no persistent session)')))),
+      withWhen('v5', row(field('userProperties', textArea('userProperties', l10n.t('User properties (MQTT 5)'), { placeholder: l10n.t('key=value, one per line') })))),
     ),
     section(
-      'Last will',
-      row(field('willTopic', textField('willTopic', 'Topic', { placeholder: 'empty: no last will' })), field('willQos', dropdown('willQos', 'QoS', qosOptions()))),
-      row(field('willPayload', textArea('willPayload', 'Payload', { rows: 2 }))),
-      row(field('willRetain', checkbox('willRetain', 'Retain'))),
+      l10n.t('Last will'),
+      row(field('willTopic', textField('willTopic', l10n.t('Topic'), { placeholder: l10n.t('empty: no last will') })), field('willQos', dropdown('willQos', 'QoS', qosOptions()))),
+      row(field('willPayload', textArea('willPayload', l10n.t('Payload'), { rows: 2 }))),
+      row(field('willRetain', checkbox('willRetain', l10n.t('Retain')))),
     ),
-    section('Subscriptions', row(field('subscriptions', textArea('subscriptions', 'Topic filters', { rows: 3 }), 'One per line; a QoS may follow: "sensors/# 1".'))),
+    section(l10n.t('Subscriptions'), row(field('subscriptions', textArea('subscriptions', l10n.t('Topic filters'), { rows: 3 }), l10n.t('One per line; a QoS may follow: "sensors/# 1".')))),
     section(
-      'Saved in',
+      l10n.t('Saved in'),
       row(
-        field('target', dropdown('target', 'Settings', [
-          { value: 'user', label: 'User settings (only you)' },
-          ...(message.canUseWorkspace ? [{ value: 'workspace', label: 'Workspace settings (shared with the folder)' }] : []),
-        ]), 'Passwords and passphrases are never written to settings: they go to VS Code\u2019s secret storage.'),
+        field('target', dropdown('target', l10n.t('Settings'), [
+          { value: 'user', label: l10n.t('User settings (only you)') },
+          ...(message.canUseWorkspace ? [{ value: 'workspace', label: l10n.t('Workspace settings (shared with the folder)') }] : []),
+        ]), l10n.t('Passwords and passphrases are never written to settings: they go to VS Code’s secret storage.')),
       ),
     ),
   );
   const actions = el('div', 'form-actions');
-  actions.append(button('Save and Connect', () => void save(true), 'primary'), button('Save', () => void save(false)), status);
-  app.replaceChildren(title, form, divider(), actions);
+  actions.append(button(l10n.t('Save and Connect'), () => void save(true), 'primary'), button(l10n.t('Save'), () => void save(false)), status);
+  // The page's one landmark.
+  const main = el('main', 'connection-view');
+  main.append(title, form, divider(), actions);
+  app.replaceChildren(main);
   const restored = saved && saved.profileId === message.profile.id ? saved : undefined;
   const draft = { ...profileToDraft(message.profile), target: message.target, ...restored?.draft };
   notRetyped = restored?.retype ?? [];
@@ -241,16 +283,29 @@ function render(message: EditProfile): void {
   // Components upgrade asynchronously; set values once they are defined.
   void customElements.whenDefined('vscode-text-field').then(() => {
     writeDraft(draft);
+    linkDescriptions();
     onEdit();
   });
 }
 
 /** Says which typed secrets a restored form lost, and what happens if they are left empty. */
 function retypeNote(fields: readonly SecretField[], message: EditProfile): string {
-  const names = fields.map((field) => (field === 'password' ? 'password' : 'key passphrase'));
   const stored = fields.every((field) => (field === 'password' ? message.hasPassword : message.hasKeyPassphrase));
-  const empty = stored ? 'left empty, the stored one is kept' : 'left empty, none is sent';
-  return `Type the ${names.join(' and the ')} again: what was typed is not kept when the form is hidden or reloaded (${empty}).`;
+  const both = fields.includes('password') && fields.includes('keyPassphrase');
+  // Whole sentences per case: translations cannot be put together from pieces.
+  if (both) {
+    return stored
+      ? l10n.t('Type the password and the key passphrase again: what was typed is not kept when the form is hidden or reloaded (left empty, the stored one is kept).')
+      : l10n.t('Type the password and the key passphrase again: what was typed is not kept when the form is hidden or reloaded (left empty, none is sent).');
+  }
+  if (fields.includes('password')) {
+    return stored
+      ? l10n.t('Type the password again: what was typed is not kept when the form is hidden or reloaded (left empty, the stored one is kept).')
+      : l10n.t('Type the password again: what was typed is not kept when the form is hidden or reloaded (left empty, none is sent).');
+  }
+  return stored
+    ? l10n.t('Type the key passphrase again: what was typed is not kept when the form is hidden or reloaded (left empty, the stored one is kept).')
+    : l10n.t('Type the key passphrase again: what was typed is not kept when the form is hidden or reloaded (left empty, none is sent).');
 }
 
 function withWhen(when: 'tls' | 'ws' | 'v5', element: HTMLElement): HTMLElement {
@@ -260,13 +315,13 @@ function withWhen(when: 'tls' | 'ws' | 'v5', element: HTMLElement): HTMLElement 
 
 function qosOptions(): { value: string; label: string }[] {
   return [
-    { value: '0', label: '0: at most once' },
-    { value: '1', label: '1: at least once' },
-    { value: '2', label: '2: exactly once' },
+    { value: '0', label: l10n.t('0: at most once') },
+    { value: '1', label: l10n.t('1: at least once') },
+    { value: '2', label: l10n.t('2: exactly once') },
   ];
 }
 
 host.on('editProfile', render);
 
-app.append(el('p', 'empty', 'Loading…'));
+app.append(el('p', 'empty', l10n.t('Loading…')));
 host.emit('ready', { protocolVersion: PROTOCOL_VERSION });

@@ -67,6 +67,8 @@ export function divider(): HTMLElement {
 /** A form control whose value the form reads and writes, whatever component stands behind it. */
 export interface Control {
   element: HTMLElement;
+  /** The element a screen reader sees as the control: where aria-invalid and aria-describedby go. */
+  aria: HTMLElement;
   get value(): string | boolean;
   set value(value: string | boolean);
   onChange(listener: () => void): void;
@@ -99,9 +101,12 @@ export function dropdown(id: string, label: string, options: { value: string; la
   wrapper.className = 'dropdown-field';
   const caption = document.createElement('label');
   caption.htmlFor = id;
+  caption.id = `${id}-label`;
   caption.textContent = label;
   const element = document.createElement('vscode-dropdown') as ValueElement;
   element.id = id;
+  // The dropdown is its own combobox (no inner input): a <label for> does not name a custom element.
+  element.setAttribute('aria-labelledby', caption.id);
   for (const option of options) {
     const item = document.createElement('vscode-option') as ValueElement;
     item.setAttribute('value', option.value);
@@ -119,6 +124,7 @@ export function checkbox(id: string, label: string): Control {
   element.textContent = label;
   return {
     element,
+    aria: element,
     get value() {
       return element.checked;
     },
@@ -132,6 +138,7 @@ export function checkbox(id: string, label: string): Control {
 function valueControl(element: ValueElement, event: 'input' | 'change'): Control {
   return {
     element,
+    aria: element,
     get value() {
       return element.value;
     },

@@ -6,6 +6,7 @@ import { Disposable } from '../shared/dispose';
 import { brokerUrl } from '../shared/profile';
 import { viewRow } from './commandArgs';
 import { formatRange, formatRecordingTime } from '../shared/recordingTime';
+import { connectionAccessibility, subscriptionAccessibility } from './treeAccessibility';
 
 export function describeState(state: ConnectionState, now = Date.now()): string {
   switch (state.kind) {
@@ -144,6 +145,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
       item.iconPath = new vscode.ThemeIcon(status.state === 'refused' ? 'warning' : 'rss', status.state === 'refused' ? new vscode.ThemeColor('errorForeground') : undefined);
       item.tooltip = status.state === 'refused' ? vscode.l10n.t('The broker refused {0}: {1}', spec.topic, status.reason) : `${spec.topic}: ${options.join(', ')}`;
       item.contextValue = 'mqttExplorer.subscription';
+      item.accessibilityInformation = subscriptionAccessibility(spec.topic, item.description);
       return item;
     }
     const { profile, state } = element;
@@ -173,6 +175,7 @@ export class ConnectionsTreeProvider extends Disposable implements vscode.TreeDa
       item.contextValue = 'mqttExplorer.recording';
       item.tooltip = new vscode.MarkdownString().appendText(`${vscode.l10n.t('{0}: a recording opened offline', profile.name)}\n\n${element.offline.path}\n\n${describeState(state)}`);
     }
+    item.accessibilityInformation = connectionAccessibility(profile.name, item.description, element.subscriptions.length);
     return item;
   }
 

@@ -9,6 +9,7 @@ import type { TreeStats } from '../worker/topicTree';
 import { formatBytes } from '../shared/format';
 import { viewRow } from './commandArgs';
 import { connectionUri, topicUri, type SchemaDecorations } from './schemaDecorations';
+import { connectionAccessibility, topicAccessibility } from './treeAccessibility';
 
 export interface TopicElement {
   kind: 'topic';
@@ -398,6 +399,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (this.decorations) item.resourceUri = connectionUri(connection.id);
     // `.offline`: a recording's rows offer nothing that would publish or subscribe (package.json's when clauses).
     item.contextValue = `mqttExplorer.topicsRoot${connection.offline ? '.offline' : ''}`;
+    item.accessibilityInformation = connectionAccessibility(connection.profile.name, item.description);
     return item;
   }
 
@@ -415,6 +417,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
     const below = hasChildren ? plural(node.topicCount, 'topic') : '';
     item.description = `${active ? '● ' : ''}${schemaDescription(node.schema)}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
+    item.accessibilityInformation = topicAccessibility(node, active);
     const isSys = node.name === SYS && !node.topic.includes('/');
     const sparkplug = node.sparkplug;
     item.iconPath = isSys

@@ -8,9 +8,18 @@
  * finite and not negative, texts are cut and stripped of control characters; nothing throws.
  */
 
+import * as l10n from '@vscode/l10n';
+
 export type BrokerKind = 'mosquitto' | 'hivemq' | 'emqx' | 'aedes' | 'unknown';
 
-export const BROKER_NAMES: Record<BrokerKind, string> = { mosquitto: 'Mosquitto', hivemq: 'HiveMQ', emqx: 'EMQX', aedes: 'aedes', unknown: 'Unknown broker' };
+// The texts of this file are functions, not tables: l10n.t must run after the webview configured its
+// bundle (webview/localize.ts), never when the module loads.
+
+/** A broker's product name, for the Broker view. */
+export function brokerName(kind: BrokerKind): string {
+  const names: Record<Exclude<BrokerKind, 'unknown'>, string> = { mosquitto: 'Mosquitto', hivemq: 'HiveMQ', emqx: 'EMQX', aedes: 'aedes' };
+  return kind === 'unknown' ? l10n.t('Unknown broker') : names[kind];
+}
 
 /** The normalised figures. Rates are per second; `dropped` is the broker's total since it started; `uptime` is in seconds. */
 export type FigureKey = 'clients' | 'messagesIn' | 'messagesOut' | 'bytesIn' | 'bytesOut' | 'subscriptions' | 'retained' | 'dropped' | 'uptime';
@@ -20,17 +29,76 @@ export type GaugeFigure = 'clients' | 'subscriptions' | 'retained' | 'dropped' |
 export const FIGURE_KEYS: readonly FigureKey[] = ['clients', 'messagesIn', 'messagesOut', 'bytesIn', 'bytesOut', 'subscriptions', 'retained', 'dropped', 'uptime'];
 export const RATE_FIGURES: readonly RateFigure[] = ['messagesIn', 'messagesOut', 'bytesIn', 'bytesOut'];
 
-export const FIGURE_LABELS: Record<FigureKey, string> = {
-  clients: 'Clients connected',
-  messagesIn: 'Messages received /s',
-  messagesOut: 'Messages sent /s',
-  bytesIn: 'Bytes received /s',
-  bytesOut: 'Bytes sent /s',
-  subscriptions: 'Subscriptions',
-  retained: 'Retained messages',
-  dropped: 'Dropped messages',
-  uptime: 'Uptime',
-};
+/** A figure's name on its tile, in the display language. */
+export function figureLabel(key: FigureKey): string {
+  switch (key) {
+    case 'clients':
+      return l10n.t('Clients connected');
+    case 'messagesIn':
+      return l10n.t('Messages received /s');
+    case 'messagesOut':
+      return l10n.t('Messages sent /s');
+    case 'bytesIn':
+      return l10n.t('Bytes received /s');
+    case 'bytesOut':
+      return l10n.t('Bytes sent /s');
+    case 'subscriptions':
+      return l10n.t('Subscriptions');
+    case 'retained':
+      return l10n.t('Retained messages');
+    case 'dropped':
+      return l10n.t('Dropped messages');
+    case 'uptime':
+      return l10n.t('Uptime');
+  }
+}
+
+/**
+ * The broker-specific figures' names. The engine reports an extra by its English name (its identity
+ * across messages); the Broker view shows it through extraLabel. Typing the rules' labels as keys of
+ * this table makes a figure without a translation a compile error.
+ */
+const EXTRA_LABELS = {
+  Built: () => l10n.t('Built'),
+  'Clients at most': () => l10n.t('Clients at most'),
+  'Clients known': () => l10n.t('Clients known'),
+  'Clients disconnected (persistent)': () => l10n.t('Clients disconnected (persistent)'),
+  'Clients expired': () => l10n.t('Clients expired'),
+  Heap: () => l10n.t('Heap'),
+  'Heap at most': () => l10n.t('Heap at most'),
+  'Messages stored': () => l10n.t('Messages stored'),
+  'Messages in flight': () => l10n.t('Messages in flight'),
+  'Stored messages': () => l10n.t('Stored messages'),
+  'Shared subscriptions': () => l10n.t('Shared subscriptions'),
+  'PUBLISH received (total)': () => l10n.t('PUBLISH received (total)'),
+  'PUBLISH sent (total)': () => l10n.t('PUBLISH sent (total)'),
+  'Connections /min (1 min)': () => l10n.t('Connections /min (1 min)'),
+  'Broker time': () => l10n.t('Broker time'),
+  Description: () => l10n.t('Description'),
+  'Connections at most': () => l10n.t('Connections at most'),
+  'Live connections': () => l10n.t('Live connections'),
+  Sessions: () => l10n.t('Sessions'),
+  Topics: () => l10n.t('Topics'),
+  Subscribers: () => l10n.t('Subscribers'),
+  'Subscription options': () => l10n.t('Subscription options'),
+  'Retained messages received (total)': () => l10n.t('Retained messages received (total)'),
+  'QoS 0 received (total)': () => l10n.t('QoS 0 received (total)'),
+  'QoS 1 received (total)': () => l10n.t('QoS 1 received (total)'),
+  'QoS 2 received (total)': () => l10n.t('QoS 2 received (total)'),
+  'Heap used': () => l10n.t('Heap used'),
+  'Heap total': () => l10n.t('Heap total'),
+  'CPU %': () => l10n.t('CPU %'),
+  'Load average (1 min)': () => l10n.t('Load average (1 min)'),
+  'Load average (5 min)': () => l10n.t('Load average (5 min)'),
+  'Load average (15 min)': () => l10n.t('Load average (15 min)'),
+} satisfies Record<string, () => string>;
+
+type ExtraLabel = keyof typeof EXTRA_LABELS;
+
+/** A broker-specific figure's name (as the engine reports it) in the display language; an unknown one as it is. */
+export function extraLabel(label: string): string {
+  return Object.hasOwn(EXTRA_LABELS, label) ? EXTRA_LABELS[label as ExtraLabel]() : label;
+}
 
 /** Payload bytes read of a `$SYS` message; a longer one is no figure (counted as rejected). */
 export const MAX_SYS_PAYLOAD_BYTES = 256;
@@ -64,13 +132,13 @@ interface TopicRule {
   shape: Shape;
   /** Where the value goes; extras have a label instead. */
   to?: { kind: 'gauge'; figure: GaugeFigure } | { kind: 'counter' | 'load'; figure: RateFigure } | { kind: 'version' };
-  label?: string;
+  label?: ExtraLabel;
 }
 
 const gauge = (figure: GaugeFigure, shape: Shape = 'count'): TopicRule => ({ shape, to: { kind: 'gauge', figure } });
 const counter = (figure: RateFigure): TopicRule => ({ shape: 'count', to: { kind: 'counter', figure } });
 const load = (figure: RateFigure): TopicRule => ({ shape: 'rate', to: { kind: 'load', figure } });
-const extra = (label: string, shape: Shape = 'number'): TopicRule => ({ shape, label });
+const extra = (label: ExtraLabel, shape: Shape = 'number'): TopicRule => ({ shape, label });
 const version: TopicRule = { shape: 'text', to: { kind: 'version' } };
 const marker: TopicRule = { shape: 'marker' };
 
@@ -351,5 +419,8 @@ export function formatFigure(key: FigureKey, value: number): string {
 }
 
 /** What to tell the user when the broker publishes no `$SYS`, by broker when known. */
-export const HOW_TO_ENABLE_SYS =
-  'Mosquitto publishes $SYS every sys_interval seconds (10 by default; 0 turns it off: set sys_interval 10 in mosquitto.conf). EMQX allows $SYS to local clients only by default (sys_topics settings and the ACL). HiveMQ needs its SYS-topic extension. aedes publishes heartbeats only; figures need the aedes-stats plugin. The connection must subscribe to $SYS/# (the default subscriptions do; # alone does not match $SYS topics).';
+export function howToEnableSys(): string {
+  return l10n.t(
+    'Mosquitto publishes $SYS every sys_interval seconds (10 by default; 0 turns it off: set sys_interval 10 in mosquitto.conf). EMQX allows $SYS to local clients only by default (sys_topics settings and the ACL). HiveMQ needs its SYS-topic extension. aedes publishes heartbeats only; figures need the aedes-stats plugin. The connection must subscribe to $SYS/# (the default subscriptions do; # alone does not match $SYS topics).',
+  );
+}

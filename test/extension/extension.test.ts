@@ -71,6 +71,14 @@ describe('MQTT Explorer in a real VS Code', () => {
     assert.match(String(item.description), /celsius/);
     assert.equal(item.contextValue, 'mqttExplorer.topic');
     assert.ok(provider.getParent(element), 'getParent works, so reveal works');
+    // What a screen reader says: the row's kind, its whole topic, its value and counts in words.
+    // "just received" for the first seconds after the message (the row's green mark).
+    assert.match(String(item.accessibilityInformation?.label), new RegExp(`^Topic ${topic}, value \\{"celsius":21\\.5\\}, 1 message(, just received)?$`));
+    assert.equal(item.accessibilityInformation?.role, 'treeitem');
+    assert.match(String(provider.getTreeItem(root).accessibilityInformation?.label), new RegExp(`^Connection ${connection.profile.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const parent = provider.getParent(element);
+    assert.ok(parent);
+    assert.match(String(provider.getTreeItem(parent).accessibilityInformation?.label), /^Topic test\/ext-host\/\d+, 1 sub-topic$/);
   });
 
   it('refreshes only the rows that changed: not a sibling, not an ancestor, not below a collapsed node', async () => {

@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as l10n from '@vscode/l10n';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
-import { formatFigure, MAX_EXTRAS, parseDuration, parseFigure, parseSysMessage, type SysParse } from '../../src/shared/brokerStats';
+import { brokerName, extraLabel, FIGURE_KEYS, figureLabel, formatFigure, howToEnableSys, MAX_EXTRAS, parseDuration, parseFigure, parseSysMessage, type SysParse } from '../../src/shared/brokerStats';
 import { BrokerStatsState, MAX_POINTS_PER_FIGURE } from '../../src/worker/brokerStats';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -211,5 +214,43 @@ describe('Broker statistics from a real aedes (its own $SYS: heartbeat and clien
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('Broker statistics: the Broker view\u2019s labels in the display language', () => {
+  // The German bundle the extension ships, configured as the webview configures it (webview/localize.ts).
+  const german = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'l10n', 'bundle.l10n.de.json'), 'utf8')) as Record<string, string>;
+  afterEach(() => l10n.config({ contents: {} }));
+
+  it('in English without a bundle; an extra the view does not know is shown as the engine named it', () => {
+    assert.equal(figureLabel('clients'), 'Clients connected');
+    assert.equal(brokerName('unknown'), 'Unknown broker');
+    assert.equal(brokerName('emqx'), 'EMQX');
+    assert.equal(extraLabel('Heap used'), 'Heap used');
+    assert.equal(extraLabel('toString'), 'toString', 'no lookup through the prototype');
+    assert.equal(extraLabel('Something new'), 'Something new');
+  });
+
+  it('in German: every tile, every extra that a $SYS message yields, the advice and the broker names', () => {
+    const english = FIGURE_KEYS.map(figureLabel);
+    l10n.config({ contents: german });
+    FIGURE_KEYS.forEach((key, index) => assert.notEqual(figureLabel(key), english[index], `${key} has German`));
+    assert.equal(figureLabel('clients'), 'Verbundene Clients');
+    assert.equal(brokerName('unknown'), 'Unbekannter Broker');
+    assert.equal(brokerName('mosquitto'), 'Mosquitto');
+    assert.match(howToEnableSys(), /^Mosquitto veröffentlicht \$SYS/);
+    // Extras as the parser reports them (English names, the engine's identity of a figure), shown in German.
+    const extras: [string, string][] = [
+      ['$SYS/broker/heap/maximum', '1024'],
+      ['$SYS/broker/clients/maximum', '4'],
+      ['$SYS/brokers/emqx@node/stats/sessions/count', '2'],
+      ['$SYS/aedes-1/cpu/avg/last/15', '0.5'],
+    ];
+    const shown = extras.map(([topic, payload]) => {
+      const result = parse(topic, payload);
+      assert.ok(result.ok && result.reading.kind === 'extra', topic);
+      return extraLabel(result.reading.label);
+    });
+    assert.deepEqual(shown, ['Heap höchstens', 'Clients höchstens', 'Sitzungen', 'Durchschnittliche Last (15 min)']);
   });
 });

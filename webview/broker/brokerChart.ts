@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import uPlot from 'uplot';
 import type { FigureSeries } from '../../src/shared/brokerStats';
 import { alignSeries, formatValue, paddedRange, timeTickLabels, timeTickSpace, valueTickLabels } from '../logic/chart';
@@ -16,8 +17,10 @@ const readTheme = () => readChartTheme(2);
  */
 export class BrokerChart {
   readonly element = el('section', 'broker-chart');
-  private readonly title = el('h3', 'broker-chart-title');
-  private readonly empty = el('p', 'note', 'No values yet.');
+  private readonly title = el('h2', 'broker-chart-title');
+  private readonly empty = el('p', 'note');
+  /** The chart's text alternative: what it shows and the latest values (the canvas is only a picture). */
+  private readonly summary = el('p', 'visually-hidden');
   private readonly host = el('div', 'broker-chart-plot');
   private plot: uPlot | undefined;
   private data: uPlot.AlignedData = [[]];
@@ -33,7 +36,10 @@ export class BrokerChart {
     private readonly stepped = false,
   ) {
     this.title.textContent = title;
-    this.element.append(this.title, this.empty, this.host);
+    this.title.id = `chart-${title.replace(/\W+/g, '-').toLowerCase()}`;
+    this.element.setAttribute('aria-labelledby', this.title.id);
+    this.empty.textContent = l10n.t('No values yet.');
+    this.element.append(this.title, this.empty, this.summary, this.host);
     new ResizeObserver(() => this.resize()).observe(this.host);
     const themes = new MutationObserver(() => this.build());
     themes.observe(document.body, { attributes: true, attributeFilter: ['class'] });
@@ -50,6 +56,7 @@ export class BrokerChart {
     this.points = aligned.x.length;
     this.empty.hidden = this.points > 0;
     this.element.dataset.points = String(this.points);
+    this.summary.textContent = this.describe(series);
     if (!this.points) {
       this.plot?.destroy();
       this.plot = undefined;
@@ -90,7 +97,7 @@ export class BrokerChart {
       ms: 1,
       scales: { x: { time: true, range: (_plot, min, max) => (min === max ? [min - 1000, max + 1000] : [min, max]) }, y: { range: (_plot, min, max) => paddedRange(Math.min(0, min ?? 0), max) } },
       series: [
-        { label: 'Time', value: (_plot, value) => (value === null ? '\u2014' : timeOf(value)) },
+        { label: l10n.t('Time'), value: (_plot, value) => (value === null ? '\u2014' : timeOf(value)) },
         ...this.lines.map(
           (line, index): uPlot.Series => ({
             label: line.label,
@@ -118,7 +125,18 @@ export class BrokerChart {
     this.plot = new uPlot(options, this.data, this.host);
     if (this.range) this.plot.setScale('x', this.range);
     this.plot.ctx.canvas.setAttribute('role', 'img');
-    this.plot.ctx.canvas.setAttribute('aria-label', `${this.title.textContent ?? ''}: ${this.lines.map((line) => line.label).join(', ')} over time`);
+    this.plot.ctx.canvas.setAttribute('aria-label', l10n.t('{0}: {1} over time', this.title.textContent ?? '', this.lines.map((line) => line.label).join(', ')));
+  }
+
+  /** "Received: 12.3 (latest), 40 points; Sent: …", for a screen reader in place of the canvas. */
+  private describe(series: (FigureSeries | undefined)[]): string {
+    if (!this.points) return '';
+    return this.lines
+      .map((line, index) => {
+        const values = series[index]?.v ?? [];
+        return values.length ? l10n.t('{0}: {1} (latest), {2} points', line.label, line.format(values[values.length - 1]), values.length) : l10n.t('{0}: no values', line.label);
+      })
+      .join('; ');
   }
 
   private axisWidth(plot: uPlot, values: string[] | null): number {

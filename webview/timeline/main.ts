@@ -1,4 +1,5 @@
 import '../localize';
+import * as l10n from '@vscode/l10n';
 import { TIMELINE_PROTOCOL_VERSION, type TimelineHostApi, type TimelineRecording, type TimelineWebviewApi } from '../../src/shared/timelineProtocol';
 import { formatRange, formatRecordingTime } from '../../src/shared/recordingTime';
 import { connectToHost } from '../host';
@@ -16,6 +17,11 @@ const SEEK_INTERVAL_MS = 120;
 
 const host = connectToHost<TimelineWebviewApi, TimelineHostApi>({}, { deadlines: { seek: Infinity, open: Infinity } });
 const app = document.getElementById('app') as HTMLElement;
+// The view's one landmark: every recording's row goes in here.
+const main = document.createElement('main');
+main.className = 'timeline-view';
+main.append(el('h1', 'visually-hidden', l10n.t('Recording Timeline')));
+app.append(main);
 
 function el<K extends keyof HTMLElementTagNameMap>(name: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
   const element = document.createElement(name);
@@ -40,6 +46,7 @@ interface Row {
 
 const rows = new Map<string, Row>();
 let empty: HTMLElement | undefined;
+let headingIds = 0;
 
 /** The slider's step: a thousandth of the range (1 ms at least). */
 function stepOf(recording: TimelineRecording): number {
@@ -57,14 +64,20 @@ function createRow(recording: TimelineRecording): Row {
   at.setAttribute('aria-live', 'polite');
   const error = el('div', 'timeline-error error');
   error.setAttribute('role', 'alert');
+  // The section is named by its heading; the slider's name says which recording it moves.
+  title.id = `timeline-${++headingIds}`;
+  section.setAttribute('aria-labelledby', title.id);
   const row: Row = { recording, section, title, range, slider, at, error, sentAt: 0 };
-  const toStart = button('Start', () => seek(row, row.recording.from));
-  const toEnd = button('End', () => seek(row, row.recording.to));
-  const close = button('Close', () => void host.request('close', { connectionId: row.recording.connectionId }).catch((failure: unknown) => (row.error.textContent = String((failure as Error).message ?? failure))));
-  toStart.title = 'Show the tree at the recording\'s first message';
-  toEnd.title = 'Show the tree at the recording\'s last message';
-  close.title = 'Close the recording (its topics leave the Topics view)';
+  const toStart = button(l10n.t('Start'), () => seek(row, row.recording.from));
+  const toEnd = button(l10n.t('End'), () => seek(row, row.recording.to));
+  const close = button(l10n.t('Close'), () => void host.request('close', { connectionId: row.recording.connectionId }).catch((failure: unknown) => (row.error.textContent = String((failure as Error).message ?? failure))));
+  // The titles are also the buttons' accessible descriptions: "Start" alone does not say of what.
+  toStart.title = l10n.t('Show the tree at the recording’s first message');
+  toEnd.title = l10n.t('Show the tree at the recording’s last message');
+  close.title = l10n.t('Close the recording (its topics leave the Topics view)');
   const actions = el('div', 'actions');
+  actions.setAttribute('role', 'group');
+  actions.setAttribute('aria-labelledby', title.id);
   actions.append(toStart, toEnd, close);
   slider.addEventListener('input', () => seek(row, Number(slider.value)));
   slider.addEventListener('keydown', (event) => {
@@ -122,8 +135,18 @@ function showAt(row: Row, time: number): void {
   row.slider.value = String(time);
   const text = formatRecordingTime(time);
   row.slider.setAttribute('aria-valuetext', text);
-  const of = recording.messages !== undefined ? ` of ${recording.messages.toLocaleString('en-US')}` : '';
-  row.at.textContent = row.wanted !== undefined && row.wanted !== recording.at ? `Going to ${text}…` : `Showing ${text} · ${recording.applied.toLocaleString('en-US')}${of} messages`;
+  const applied = count(recording.applied);
+  row.at.textContent =
+    row.wanted !== undefined && row.wanted !== recording.at
+      ? l10n.t('Going to {0}…', text)
+      : recording.messages !== undefined
+        ? l10n.t('Showing {0} · {1} of {2} messages', text, applied, count(recording.messages))
+        : l10n.t('Showing {0} · {1} messages', text, applied);
+}
+
+/** A count in the display language's digit grouping. */
+function count(value: number): string {
+  return value.toLocaleString(document.documentElement.lang || 'en');
 }
 
 function update(row: Row, recording: TimelineRecording): void {
@@ -133,18 +156,25 @@ function update(row: Row, recording: TimelineRecording): void {
   const { from, to, loading } = recording;
   const ready = from !== undefined && to !== undefined && loading?.what !== 'opening';
   row.slider.disabled = !ready;
-  row.slider.setAttribute('aria-label', `Time shown of ${recording.name}`);
+  row.slider.setAttribute('aria-label', l10n.t('Time shown of {0}', recording.name));
   if (from !== undefined && to !== undefined) {
     row.range.textContent = formatRange(from, to);
     row.slider.min = String(from);
     row.slider.max = String(to);
     row.slider.step = String(stepOf(recording));
   } else {
-    row.range.textContent = loading ? '' : 'No messages in this recording.';
+    row.range.textContent = loading ? '' : l10n.t('No messages in this recording.');
   }
   if (loading) {
-    const percent = loading.percent !== undefined ? ` ${loading.percent}%` : '';
-    row.at.textContent = `${loading.what === 'opening' ? 'Opening' : 'Reading'}…${percent} (${loading.messages.toLocaleString('en-US')} messages)`;
+    const messages = count(loading.messages);
+    row.at.textContent =
+      loading.percent !== undefined
+        ? loading.what === 'opening'
+          ? l10n.t('Opening… {0}% ({1} messages)', loading.percent, messages)
+          : l10n.t('Reading… {0}% ({1} messages)', loading.percent, messages)
+        : loading.what === 'opening'
+          ? l10n.t('Opening… ({0} messages)', messages)
+          : l10n.t('Reading… ({0} messages)', messages);
     if (loading.what === 'seeking') return;
   }
   if (!loading && ready) showAt(row, row.wanted ?? recording.at ?? (to as number));
@@ -163,14 +193,14 @@ function render(recordings: TimelineRecording[]): void {
     if (!row) {
       row = createRow(recording);
       rows.set(recording.connectionId, row);
-      app.append(row.section);
+      main.append(row.section);
     }
     update(row, recording);
   }
   if (recordings.length === 0 && !empty) {
     empty = el('div', 'timeline-empty');
-    empty.append(el('p', 'note', 'No recording is open. Open a .mqtt-recording.jsonl file to browse its topics as they were at any time.'), button('Open Recording…', () => void host.request('open', {}), 'primary'));
-    app.append(empty);
+    empty.append(el('p', 'note', l10n.t('No recording is open. Open a .mqtt-recording.jsonl file to browse its topics as they were at any time.')), button(l10n.t('Open Recording…'), () => void host.request('open', {}), 'primary'));
+    main.append(empty);
   } else if (recordings.length > 0 && empty) {
     empty.remove();
     empty = undefined;
