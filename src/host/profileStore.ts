@@ -34,8 +34,13 @@ function secretKey(id: string, name: keyof ConnectionSecrets | 'boundTo'): strin
 
 /** Why a profile from an untrusted folder's settings cannot be changed, edited or removed here. */
 export function restrictedChange(name: string, verb: 'change' | 'edit' | 'remove'): RestrictedModeError {
-  const done = { change: 'changed', edit: 'edited', remove: 'removed' }[verb];
-  return new RestrictedModeError(`"${name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it cannot be ${done} here. Trust the folder to ${verb} it.`);
+  // One whole sentence per verb: translations cannot be assembled from the verb alone.
+  const message = {
+    change: () => vscode.l10n.t('"{0}" comes from this folder\'s settings, and the folder is not trusted (Restricted Mode): it cannot be changed here. Trust the folder to change it.', name),
+    edit: () => vscode.l10n.t('"{0}" comes from this folder\'s settings, and the folder is not trusted (Restricted Mode): it cannot be edited here. Trust the folder to edit it.', name),
+    remove: () => vscode.l10n.t('"{0}" comes from this folder\'s settings, and the folder is not trusted (Restricted Mode): it cannot be removed here. Trust the folder to remove it.', name),
+  }[verb]();
+  return new RestrictedModeError(message);
 }
 
 /** The broker a profile's stored password was typed for (see SecretGate). */
@@ -80,13 +85,13 @@ export class ProfileStore {
     const stored = this.get(profile.id);
     if (!stored && profile.id === LOCAL_CONNECTION_ID) return undefined;
     if (stored && !stored.restricted && JSON.stringify(stored.profile) === JSON.stringify(profile)) return undefined;
-    return `"${profile.name}" comes from this folder's settings, and the folder is not trusted (Restricted Mode): it does not connect. Trust the folder to connect.`;
+    return vscode.l10n.t('"{0}" comes from this folder\'s settings, and the folder is not trusted (Restricted Mode): it does not connect. Trust the folder to connect.', profile.name);
   }
 
   /** The default filters, without those the explorer refuses (shared subscriptions, invalid filters), each refused with a warning. */
   private defaultSubscriptions(): SubscriptionSpec[] {
     const { kept, refused } = partitionSubscriptions(this.settings.get('defaultSubscriptions').map((topic) => ({ topic, qos: 0 })));
-    for (const { topic, problem } of refused) this.settings.warnings.warn(`${SECTION}.defaultSubscriptions`, topic, `${describeValue(topic)} is not subscribed to. ${problem}`);
+    for (const { topic, problem } of refused) this.settings.warnings.warn(`${SECTION}.defaultSubscriptions`, topic, vscode.l10n.t('{0} is not subscribed to. {1}', describeValue(topic), problem));
     return kept;
   }
 
@@ -96,7 +101,7 @@ export class ProfileStore {
     const workspace = this.untrusted.trusted ? inspected?.workspaceValue : this.untrusted.value(`${SECTION}.${KEY}`);
     const value = target === 'user' ? inspected?.globalValue : workspace;
     if (value === undefined || Array.isArray(value)) return value ?? [];
-    this.settings.warnings.warn(`${SECTION}.${KEY}`, value, `the ${target} settings' value is not a list of connections; ignored.`);
+    this.settings.warnings.warn(`${SECTION}.${KEY}`, value, target === 'user' ? vscode.l10n.t('the user settings\' value is not a list of connections; ignored.') : vscode.l10n.t('the workspace settings\' value is not a list of connections; ignored.'));
     return [];
   }
 
@@ -115,20 +120,20 @@ export class ProfileStore {
         // A profile written by hand may have no id: derive one that stays the same on every read.
         const profile = normaliseProfile(raw, { id: (r) => `settings:${String(r.name ?? '')}@${String(r.host ?? '')}:${String(r.port ?? '')}`, subscriptions: defaults });
         if (!profile) {
-          this.settings.warnings.warn(setting, raw, `${describeValue(raw)} is not a connection profile (it needs at least a "host"); ignored.`);
+          this.settings.warnings.warn(setting, raw, vscode.l10n.t('{0} is not a connection profile (it needs at least a "host"); ignored.', describeValue(raw)));
           continue;
         }
         const { kept, refused } = partitionSubscriptions(profile.subscriptions);
-        for (const { topic, problem } of refused) this.settings.warnings.warn(setting, [profile.id, topic], `connection "${profile.name}": ${describeValue(topic)} is not subscribed to. ${problem}`);
+        for (const { topic, problem } of refused) this.settings.warnings.warn(setting, [profile.id, topic], vscode.l10n.t('connection "{0}": {1} is not subscribed to. {2}', profile.name, describeValue(topic), problem));
         profile.subscriptions = kept;
         const invalid = Object.values(validateProfile(profile))[0];
         if (invalid) {
-          this.settings.warnings.warn(setting, [profile.id, invalid], `connection "${profile.name}" is ignored: ${invalid}`);
+          this.settings.warnings.warn(setting, [profile.id, invalid], vscode.l10n.t('connection "{0}" is ignored: {1}', profile.name, invalid));
           continue;
         }
         if (profile.id === LOCAL_CONNECTION_ID) {
           // The local broker's own connection: a profile taking its id would replace it (and ask for its password).
-          this.settings.warnings.warn(setting, [profile.id], `connection "${profile.name}" is ignored: the id "${LOCAL_CONNECTION_ID}" belongs to the local broker's connection.`);
+          this.settings.warnings.warn(setting, [profile.id], vscode.l10n.t('connection "{0}" is ignored: the id "{1}" belongs to the local broker\'s connection.', profile.name, LOCAL_CONNECTION_ID));
           continue;
         }
         byId.set(profile.id, { profile, target, restricted: target === 'workspace' && !this.untrusted.trusted });
@@ -150,10 +155,10 @@ export class ProfileStore {
     const errors = validateProfile(profile);
     const first = Object.values(errors)[0];
     if (first) throw new Error(first);
-    if (profile.id === LOCAL_CONNECTION_ID) throw new Error(`The id "${LOCAL_CONNECTION_ID}" belongs to the local broker's connection.`);
-    if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error('Open a folder to save a connection in workspace settings.');
+    if (profile.id === LOCAL_CONNECTION_ID) throw new Error(vscode.l10n.t('The id "{0}" belongs to the local broker\'s connection.', LOCAL_CONNECTION_ID));
+    if (target === 'workspace' && !vscode.workspace.workspaceFolders?.length) throw new Error(vscode.l10n.t('Open a folder to save a connection in workspace settings.'));
     // Restricted Mode: the folder's settings are not ours to change (and VS Code hides what they hold).
-    if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.');
+    if (target === 'workspace' && !this.untrusted.trusted) throw new RestrictedModeError(vscode.l10n.t('This folder is not trusted (Restricted Mode): connections are not saved in its settings. Save it in user settings, or trust the folder.'));
     if (this.get(profile.id)?.restricted) throw restrictedChange(profile.name, 'change');
     // A password typed now is typed for this profile's broker: it is bound there first, so a
     // connect of the profile as it was, in between, is asked about instead of sending it.

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from './engine/connectionRegistry';
 import type { RemoteConnection } from './engine/engineClient';
 import type { QoS } from '../shared/profile';
-import { describeResult, encodePayload, FORMAT_LABELS, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
+import { describeResult, encodePayload, formatLabel, validateDraft, validatePayload, type PayloadFormat, type PublishArgs, type PublishDraft, type PublishResult } from '../shared/publish';
 import { validatePublishTopic } from '../shared/topicRules';
 import { describeDecoder } from '../shared/decoderBindings';
 import { describeIssue } from '../shared/schemaBindings';
@@ -44,13 +44,13 @@ export class PublishHistory {
 /** Validates, encodes and publishes one draft; remembers it once the broker has it. */
 export async function publishDraft(registry: ConnectionRegistry, history: PublishHistory, connectionId: string, draft: PublishDraft): Promise<PublishResult> {
   const connection = registry.get(connectionId);
-  if (!connection) throw new Error(`No connection ${connectionId}.`);
+  if (!connection) throw new Error(vscode.l10n.t('No connection {0}.', connectionId));
   const errors = validateDraft(draft);
   const first = errors.topic ?? errors.payload ?? errors.properties;
   if (first) throw new Error(first);
   const encoded = encodePayload(draft.payload, draft.format);
   if ('error' in encoded) throw new Error(encoded.error);
-  if (connection.state.kind !== 'connected') throw new Error(`${connection.profile.name} is not connected.`);
+  if (connection.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected.', connection.profile.name));
   // A bound decoder's JSON is encoded and published by the engine in one request (Sparkplug's seq is taken only once sent).
   const result =
     'bytes' in encoded
@@ -93,7 +93,9 @@ export async function schemaWarning(registry: ConnectionRegistry, topic: string,
   if (!reply?.binding || verdict?.valid !== false) return undefined;
   const count = verdict.errors.length + verdict.more;
   const first = verdict.errors[0] ? describeIssue(verdict.errors[0]) : '';
-  return `Not valid against ${reply.binding.schema}: ${first}${count > 1 ? ` (and ${count - 1} more)` : ''}. Enter sends it anyway.`;
+  return count > 1
+    ? vscode.l10n.t('Not valid against {0}: {1} (and {2} more). Enter sends it anyway.', reply.binding.schema, first, count - 1)
+    : vscode.l10n.t('Not valid against {0}: {1}. Enter sends it anyway.', reply.binding.schema, first);
 }
 
 class Back extends Error {}
@@ -147,8 +149,8 @@ export class PublishPrompts {
    */
   async collect(initial: PublishArgs = {}, payloadGiven = false): Promise<{ connectionId: string; draft: PublishDraft } | undefined> {
     const candidates = connected(this.registry);
-    if (!candidates.length) throw new Error('No connected broker to publish to. Start the local broker or connect first.');
-    if (initial.connectionId && !candidates.some((candidate) => candidate.id === initial.connectionId)) throw new Error(`${this.registry.get(initial.connectionId)?.profile.name ?? initial.connectionId} is not connected.`);
+    if (!candidates.length) throw new Error(vscode.l10n.t('No connected broker to publish to. Start the local broker or connect first.'));
+    if (initial.connectionId && !candidates.some((candidate) => candidate.id === initial.connectionId)) throw new Error(vscode.l10n.t('{0} is not connected.', this.registry.get(initial.connectionId)?.profile.name ?? initial.connectionId));
     const last = this.history.last;
     const lastDraft = last && (!initial.connectionId || last.connectionId === initial.connectionId) ? last.draft : undefined;
     const isConnected = (id: string | undefined) => candidates.some((candidate) => candidate.id === id);
@@ -187,13 +189,13 @@ export class PublishPrompts {
   }
 
   private title(text: string, position: { index: number; count: number }): { title: string; step: number; totalSteps: number } {
-    return { title: `MQTT: Publish — ${text}`, step: position.index + 1, totalSteps: position.count };
+    return { title: vscode.l10n.t('MQTT: Publish — {0}', text), step: position.index + 1, totalSteps: position.count };
   }
 
   private pickConnection(candidates: RemoteConnection[], current: string, position: { index: number; count: number }): Promise<string> {
     return this.prompt<string>((resolve) => {
       const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
-      Object.assign(pick, this.title('connection', position));
+      Object.assign(pick, this.title(vscode.l10n.t('connection'), position));
       pick.items = candidates.map((candidate) => ({ label: candidate.profile.name, description: candidate.profile.host, id: candidate.id }));
       pick.activeItems = pick.items.filter((item) => item.id === current);
       pick.onDidAccept(() => {
@@ -214,18 +216,18 @@ export class PublishPrompts {
     type Item = vscode.QuickPickItem & { topic?: string; typed?: boolean };
     return this.prompt<string>((resolve) => {
       const pick = vscode.window.createQuickPick<Item>();
-      Object.assign(pick, this.title('topic', position));
-      pick.placeholder = 'Type a topic, or pick a recent or known one';
+      Object.assign(pick, this.title(vscode.l10n.t('topic'), position));
+      pick.placeholder = vscode.l10n.t('Type a topic, or pick a recent or known one');
       pick.matchOnDescription = false;
       const listed: Item[] = [
-        ...(recent.length ? [{ label: 'Recent', kind: vscode.QuickPickItemKind.Separator }, ...recent.map((topic) => ({ label: topic, topic }))] : []),
-        ...(known.length ? [{ label: 'Known topics', kind: vscode.QuickPickItemKind.Separator }, ...known.map((topic) => ({ label: topic, topic }))] : []),
+        ...(recent.length ? [{ label: vscode.l10n.t('Recent'), kind: vscode.QuickPickItemKind.Separator }, ...recent.map((topic) => ({ label: topic, topic }))] : []),
+        ...(known.length ? [{ label: vscode.l10n.t('Known topics'), kind: vscode.QuickPickItemKind.Separator }, ...known.map((topic) => ({ label: topic, topic }))] : []),
       ];
       const update = () => {
         const typed = pick.value;
         const invalid = typed ? validatePublishTopic(typed) : undefined;
         // The typed topic is always the first row, and always shown (alwaysShow), with its error if it has one.
-        const typedItem: Item[] = typed && !listed.some((item) => item.topic === typed) ? [{ label: typed, description: invalid ? `$(error) ${invalid}` : 'publish to this topic', alwaysShow: true, topic: invalid ? undefined : typed, typed: true }] : [];
+        const typedItem: Item[] = typed && !listed.some((item) => item.topic === typed) ? [{ label: typed, description: invalid ? `$(error) ${invalid}` : vscode.l10n.t('publish to this topic'), alwaysShow: true, topic: invalid ? undefined : typed, typed: true }] : [];
         pick.items = [...typedItem, ...listed];
       };
       pick.onDidChangeValue(update);
@@ -251,17 +253,19 @@ export class PublishPrompts {
       { format: 'base64', icon: 'symbol-key' },
       ...(decoder ? [{ format: 'decoder' as const, icon: 'symbol-structure' }] : []),
     ];
-    const label = (format: PayloadFormat) => (format === 'decoder' ? `JSON encoded as ${decoder ?? 'the bound decoder'}` : FORMAT_LABELS[format]);
+    const label = (format: PayloadFormat) => (format === 'decoder' ? (decoder ? vscode.l10n.t('JSON encoded as {0}', decoder) : vscode.l10n.t('JSON encoded as the bound decoder')) : formatLabel(format));
+    // A format button's tooltip, and how a click on it is recognised.
+    const asLabel = (format: PayloadFormat) => vscode.l10n.t('As {0}', label(format));
     return this.prompt((resolve) => {
       const box = vscode.window.createInputBox();
       // A draft for a bound decoder comes back to a topic that has none: it is JSON then.
       let format = draft.format === 'decoder' && !decoder ? 'json' : draft.format;
       let checked = 0;
       const refresh = () => {
-        Object.assign(box, this.title(`payload to ${draft.topic} as ${label(format)}`, position));
-        box.prompt = `Payload as ${label(format)}. The buttons change the format: ${formats.map((item) => label(item.format)).join(', ')}.`;
+        Object.assign(box, this.title(vscode.l10n.t('payload to {0} as {1}', draft.topic, label(format)), position));
+        box.prompt = vscode.l10n.t('Payload as {0}. The buttons change the format: {1}.', label(format), formats.map((item) => label(item.format)).join(', '));
         box.validationMessage = validatePayload(box.value, format);
-        box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: `As ${label(item.format)}` }))];
+        box.buttons = [...(position.index > 0 ? [vscode.QuickInputButtons.Back] : []), ...formats.filter((item) => item.format !== format).map((item) => ({ iconPath: new vscode.ThemeIcon(item.icon), tooltip: asLabel(item.format) }))];
         // JSON checked against the JSON Schema bound to the topic, as typed: a warning, since a user
         // may mean to send an invalid message (Enter still sends it).
         if ((format === 'json' || format === 'text') && !box.validationMessage) {
@@ -286,7 +290,7 @@ export class PublishPrompts {
       box.value = draft.payload;
       box.onDidChangeValue(refresh);
       box.onDidTriggerButton((button) => {
-        const picked = formats.find((item) => button.tooltip === `As ${label(item.format)}`);
+        const picked = formats.find((item) => button.tooltip === asLabel(item.format));
         if (picked) {
           format = picked.format;
           refresh();
@@ -305,12 +309,18 @@ export class PublishPrompts {
     const items: Item[] = [];
     for (const retain of [false, true]) {
       for (const qos of [0, 1, 2] as const) {
-        items.push({ label: `QoS ${qos}${retain ? ', retained' : ''}`, description: ['at most once', 'at least once', 'exactly once'][qos] + (retain ? ' · the broker keeps it for new subscribers' : ''), qos, retain });
+        const delivery = [vscode.l10n.t('at most once'), vscode.l10n.t('at least once'), vscode.l10n.t('exactly once')][qos];
+        items.push({
+          label: retain ? vscode.l10n.t('QoS {0}, retained', qos) : `QoS ${qos}`,
+          description: retain ? vscode.l10n.t('{0} · the broker keeps it for new subscribers', delivery) : delivery,
+          qos,
+          retain,
+        });
       }
     }
     return this.prompt((resolve) => {
       const pick = vscode.window.createQuickPick<Item>();
-      Object.assign(pick, this.title(`QoS and retain for ${draft.topic}`, position));
+      Object.assign(pick, this.title(vscode.l10n.t('QoS and retain for {0}', draft.topic), position));
       pick.items = items;
       pick.activeItems = items.filter((item) => item.qos === draft.qos && item.retain === draft.retain);
       pick.onDidAccept(() => {

@@ -41,14 +41,14 @@ export class Recordings extends Disposable {
     private readonly fallbackFolder: string,
   ) {
     super();
-    this.item.name = 'MQTT recording';
+    this.item.name = vscode.l10n.t('MQTT recording');
     this.item.command = 'mqttExplorer.stopRecording';
     this.register(engine.onEvent((event) => (event.kind === 'recording' ? this.update(event.status) : undefined)));
     // A restarted engine lost its recordings: the files stay as far as they were written.
     this.register(
       engine.onDidRestart(() => {
         for (const status of this.running.values()) {
-          const message = `Recording to ${status.file} stopped: the MQTT engine restarted. ${status.messages.toLocaleString('en-US')} messages were written before.`;
+          const message = vscode.l10n.t('Recording to {0} stopped: the MQTT engine restarted. {1} messages were written before.', status.file, status.messages.toLocaleString('en-US'));
           this.log.warn(message);
           void vscode.window.showWarningMessage(`MQTT: ${message}`);
         }
@@ -75,7 +75,7 @@ export class Recordings extends Disposable {
     const args = await this.resolveArgs(arg);
     if (!args) return undefined;
     const connection = this.registry.get(args.connectionId);
-    if (!connection) throw new Error(`No connection ${args.connectionId}.`);
+    if (!connection) throw new Error(vscode.l10n.t('No connection {0}.', args.connectionId));
     const scope = args.scope ?? { kind: 'all' };
     const gzip = this.settings.get('recordings.gzip');
     const file = args.path ?? path.join(this.folder(), fileName(connection.profile.name, scope, gzip));
@@ -101,14 +101,14 @@ export class Recordings extends Disposable {
     if (named) ids = [named];
     else if (this.running.size <= 1) ids = [...this.running.keys()];
     else {
-      const all = { label: 'All recordings', id: '*' };
+      const all = { label: vscode.l10n.t('All recordings'), id: '*' };
       const picks = [...this.running.values()].map((status) => ({ label: path.basename(status.file), description: `${this.registry.get(status.connectionId)?.profile.name ?? status.connectionId} · ${figures(status)}`, id: status.id }));
-      const picked = await this.prompts.quickPick([...picks, all], { title: 'MQTT: Stop Recording', placeHolder: 'Which recording?' });
+      const picked = await this.prompts.quickPick([...picks, all], { title: vscode.l10n.t('MQTT: Stop Recording'), placeHolder: vscode.l10n.t('Which recording?') });
       if (!picked) return [];
       ids = picked.id === '*' ? [...this.running.keys()] : [picked.id];
     }
     if (ids.length === 0) {
-      void vscode.window.showInformationMessage('MQTT: No recording is running.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('MQTT: No recording is running.'));
       return [];
     }
     const stopped: RecordingStatus[] = [];
@@ -128,28 +128,28 @@ export class Recordings extends Disposable {
       // A topic row (or `{ connectionId, topic }`): its subtree.
       if (typeof arg.topic === 'string' && arg.scope === undefined) return { connectionId: arg.connectionId, scope: { kind: 'subtree', topic: arg.topic } };
       const scope = scopeArg(arg.scope);
-      if (arg.scope !== undefined && !scope) throw new Error('The arguments of "MQTT: Start Recording" are { connectionId, scope?: { kind: "all" } | { kind: "subtree", topic } | { kind: "filters", filters: string[] }, path? }.');
+      if (arg.scope !== undefined && !scope) throw new Error(vscode.l10n.t('The arguments of "MQTT: Start Recording" are {0}.', '{ connectionId, scope?: { kind: "all" } | { kind: "subtree", topic } | { kind: "filters", filters: string[] }, path? }'));
       return { connectionId: arg.connectionId, ...(scope && { scope }), ...(typeof arg.path === 'string' && { path: arg.path }) };
     }
     const connected = this.registry.list().filter((connection) => connection.state.kind === 'connected');
-    if (connected.length === 0) throw new Error('No connected broker to record. Connect first.');
+    if (connected.length === 0) throw new Error(vscode.l10n.t('No connected broker to record. Connect first.'));
     const connection =
       connected.length === 1
         ? connected[0]
-        : (await this.prompts.quickPick(connected.map((candidate) => ({ label: candidate.profile.name, description: `${candidate.profile.host}:${candidate.profile.port}`, connection: candidate })), { title: 'MQTT: Start Recording', placeHolder: 'Record which connection?' }))?.connection;
+        : (await this.prompts.quickPick(connected.map((candidate) => ({ label: candidate.profile.name, description: `${candidate.profile.host}:${candidate.profile.port}`, connection: candidate })), { title: vscode.l10n.t('MQTT: Start Recording'), placeHolder: vscode.l10n.t('Record which connection?') }))?.connection;
     if (!connection) return undefined;
     const what = await this.prompts.quickPick(
       [
-        { label: 'Everything it receives', what: 'all' as const },
-        { label: 'Topic filters…', description: 'sensors/#, +/status', what: 'filters' as const },
+        { label: vscode.l10n.t('Everything it receives'), what: 'all' as const },
+        { label: vscode.l10n.t('Topic filters…'), description: 'sensors/#, +/status', what: 'filters' as const },
       ],
-      { title: `MQTT: Record ${connection.profile.name}`, placeHolder: 'What to record?' },
+      { title: vscode.l10n.t('MQTT: Record {0}', connection.profile.name), placeHolder: vscode.l10n.t('What to record?') },
     );
     if (!what) return undefined;
     if (what.what === 'all') return { connectionId: connection.id, scope: { kind: 'all' } };
     const typed = await vscode.window.showInputBox({
-      title: `MQTT: Record ${connection.profile.name}`,
-      prompt: 'Topic filters, separated by spaces or commas',
+      title: vscode.l10n.t('MQTT: Record {0}', connection.profile.name),
+      prompt: vscode.l10n.t('Topic filters, separated by spaces or commas'),
       placeHolder: 'sensors/# +/status',
     });
     if (typed === undefined) return undefined;
@@ -164,7 +164,7 @@ export class Recordings extends Disposable {
     if (configured) {
       if (configured === '~' || configured.startsWith('~/')) return path.join(os.homedir(), configured.slice(1));
       if (path.isAbsolute(configured)) return configured;
-      if (!workspace) throw new Error(`mqttExplorer.recordings.folder is relative ("${configured}") and no trusted folder is open: set an absolute path.`);
+      if (!workspace) throw new Error(vscode.l10n.t('mqttExplorer.recordings.folder is relative ("{0}") and no trusted folder is open: set an absolute path.', configured));
       return path.join(workspace, configured);
     }
     return workspace ? path.join(workspace, 'recordings') : this.fallbackFolder;
@@ -184,12 +184,16 @@ export class Recordings extends Disposable {
   /** Says how a recording ended where the user looks: an error for a write error, a note for a cap. */
   private ended(status: RecordingStatus): void {
     if (status.state === 'failed') {
-      const message = status.error ?? `Recording to ${status.file} failed.`;
+      const message = status.error ?? vscode.l10n.t('Recording to {0} failed.', status.file);
       this.log.error(message);
       void vscode.window.showErrorMessage(`MQTT: ${message}`);
       return;
     }
-    const line = `Recording to ${status.file} ${status.reason === 'stopped by the user' ? 'stopped' : `stopped (${status.reason ?? 'stopped'})`}: ${figures(status)}${status.files.length > 1 ? ` in ${status.files.length} files` : ''}.`;
+    const written = status.files.length > 1 ? vscode.l10n.t('{0} in {1} files', figures(status), status.files.length) : figures(status);
+    const line =
+      status.reason === 'stopped by the user'
+        ? vscode.l10n.t('Recording to {0} stopped: {1}.', status.file, written)
+        : vscode.l10n.t('Recording to {0} stopped ({1}): {2}.', status.file, status.reason ?? vscode.l10n.t('stopped'), written);
     this.log.info(line);
     if (status.reason && status.reason !== 'stopped by the user') void vscode.window.showInformationMessage(`MQTT: ${line}`);
     else void vscode.window.setStatusBarMessage(`$(record) ${line}`, 5000);
@@ -204,16 +208,20 @@ export class Recordings extends Disposable {
     const messages = all.reduce((sum, status) => sum + status.messages, 0);
     const bytes = all.reduce((sum, status) => sum + status.bytes, 0);
     const dropped = all.reduce((sum, status) => sum + status.dropped, 0);
-    this.item.text = `$(record) ${all.length > 1 ? `${all.length} recordings · ` : ''}${messages.toLocaleString('en-US')} msgs · ${formatBytes(bytes)}`;
-    const lines = all.map((status) => `${status.file}${status.files.length > 1 ? ` (part ${status.part})` : ''}: ${figures(status)}`);
-    this.item.tooltip = `MQTT: recording (click to stop)\n${lines.join('\n')}${dropped ? `\n${dropped.toLocaleString('en-US')} messages dropped: the disk did not keep up` : ''}`;
+    const count = messages.toLocaleString('en-US');
+    this.item.text = `$(record) ${all.length > 1 ? vscode.l10n.t('{0} recordings · {1} msgs · {2}', all.length, count, formatBytes(bytes)) : vscode.l10n.t('{0} msgs · {1}', count, formatBytes(bytes))}`;
+    const lines = all.map((status) => `${status.files.length > 1 ? vscode.l10n.t('{0} (part {1})', status.file, status.part) : status.file}: ${figures(status)}`);
+    this.item.tooltip = `${vscode.l10n.t('MQTT: recording (click to stop)')}\n${lines.join('\n')}${dropped ? `\n${vscode.l10n.t('{0} messages dropped: the disk did not keep up', dropped.toLocaleString('en-US'))}` : ''}`;
     this.item.backgroundColor = dropped ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
 }
 
 function figures(status: RecordingStatus): string {
-  return `${status.messages.toLocaleString('en-US')} messages, ${formatBytes(status.bytes)}${status.dropped ? `, ${status.dropped.toLocaleString('en-US')} dropped` : ''}`;
+  const messages = status.messages.toLocaleString('en-US');
+  return status.dropped
+    ? vscode.l10n.t('{0} messages, {1}, {2} dropped', messages, formatBytes(status.bytes), status.dropped.toLocaleString('en-US'))
+    : vscode.l10n.t('{0} messages, {1}', messages, formatBytes(status.bytes));
 }
 
 function describeScope(scope: RecordingScope): string {

@@ -63,7 +63,7 @@ export class ReplayController extends Disposable {
     readonly questions: FileQuestions,
   ) {
     super();
-    this.item.name = 'MQTT replay';
+    this.item.name = vscode.l10n.t('MQTT replay');
     this.item.command = 'mqttExplorer.toggleReplayPause';
     const engine = registry.engine;
     this.register(
@@ -87,7 +87,7 @@ export class ReplayController extends Disposable {
         if (!running) return;
         this.running = undefined;
         this.update();
-        running.ended({ ...running.progress, state: 'failed', reason: `the engine restarted (${restart.reason}); the replay stopped after ${running.progress.sent} messages` });
+        running.ended({ ...running.progress, state: 'failed', reason: vscode.l10n.t('the engine restarted ({0}); the replay stopped after {1} messages', restart.reason, running.progress.sent) });
       }),
     );
     this.update();
@@ -111,8 +111,9 @@ export class ReplayController extends Disposable {
       return;
     }
     const paused = running.progress.state === 'paused';
-    this.item.text = `${paused ? '$(debug-pause)' : '$(play)'} Replay ${running.progress.sent.toLocaleString('en-US')}${running.total ? `/${running.total.messages.toLocaleString('en-US')}` : ''}`;
-    this.item.tooltip = `MQTT: replaying ${basename(running.file)} to ${running.target.profile.name} (${describeTiming(running.timing)}): ${progressLine(running.progress, running.total)}${running.progress.reason ? `\n${running.progress.reason}` : ''}\nClick to ${paused ? 'resume' : 'pause'}.`;
+    this.item.text = `${paused ? '$(debug-pause)' : '$(play)'} ${vscode.l10n.t('Replay {0}', `${running.progress.sent.toLocaleString('en-US')}${running.total ? `/${running.total.messages.toLocaleString('en-US')}` : ''}`)}`;
+    const replaying = vscode.l10n.t('MQTT: replaying {0} to {1} ({2}): {3}', basename(running.file), running.target.profile.name, describeTiming(running.timing), progressLine(running.progress, running.total));
+    this.item.tooltip = `${replaying}${running.progress.reason ? `\n${running.progress.reason}` : ''}\n${paused ? vscode.l10n.t('Click to resume.') : vscode.l10n.t('Click to pause.')}`;
     this.item.backgroundColor = paused ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
@@ -124,7 +125,7 @@ export class ReplayController extends Disposable {
   async resume(): Promise<void> {
     const running = this.running;
     if (!running) return;
-    if (running.target.state.kind !== 'connected') throw new Error(`${running.target.profile.name} is not connected: connect it, then resume the replay.`);
+    if (running.target.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected: connect it, then resume the replay.', running.target.profile.name));
     await this.registry.engine.request('resumeReplay', { replayId: running.replayId });
   }
 
@@ -139,47 +140,47 @@ export class ReplayController extends Disposable {
 
   /** The whole command; resolves with the replay's final progress (undefined when the user stopped before it started). */
   async replay(uri?: vscode.Uri): Promise<ReplayProgress | undefined> {
-    if (this.running) throw new Error(`A replay to ${this.running.target.profile.name} is running: cancel it (or wait for it to end) before starting another.`);
+    if (this.running) throw new Error(vscode.l10n.t('A replay to {0} is running: cancel it (or wait for it to end) before starting another.', this.running.target.profile.name));
     const q = this.questions;
     const file =
       uri ??
       (
         await q.openFile({
-          title: 'MQTT: Replay Recording — the recording',
+          title: vscode.l10n.t('MQTT: Replay Recording — the recording'),
           canSelectMany: false,
-          filters: { 'MQTT recordings': ['jsonl', 'gz'], 'All files': ['*'] },
+          filters: { [vscode.l10n.t('MQTT recordings')]: ['jsonl', 'gz'], [vscode.l10n.t('All files')]: ['*'] },
           defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
         })
       )?.[0];
     if (!file) return undefined;
-    if (file.scheme !== 'file') throw new Error(`Replay reads recordings from disk; ${file.toString()} is not a local file.`);
+    if (file.scheme !== 'file') throw new Error(vscode.l10n.t('Replay reads recordings from disk; {0} is not a local file.', file.toString()));
     if (!RECORDING_EXTENSIONS.some((ending) => file.fsPath.endsWith(ending))) this.log.info(`Replaying ${file.fsPath}, whose name does not end in ${RECORDING_EXTENSIONS.join(' or ')}: it is read as a recording all the same.`);
 
     const connected = this.registry.list().filter((connection) => connection.state.kind === 'connected');
-    if (!connected.length) throw new Error('No connected broker to replay to: connect one (or start the local broker) first.');
+    if (!connected.length) throw new Error(vscode.l10n.t('No connected broker to replay to: connect one (or start the local broker) first.'));
     const target =
       connected.length === 1
         ? connected[0]
         : (await q.quickPick(
             connected.map((connection) => ({ label: connection.profile.name, description: brokerUrl(connection.profile), connection })),
-            { title: 'Replay to which connection?', ignoreFocusOut: true },
+            { title: vscode.l10n.t('Replay to which connection?'), ignoreFocusOut: true },
           ))?.connection;
     if (!target) return undefined;
 
     const timingPick = await q.quickPick(
       [
-        { label: 'Original timing', detail: 'Messages as far apart as they were recorded.', timing: 'original' as const },
-        { label: 'Faster or slower…', detail: `A speed factor from ${MIN_SPEED}× to ${MAX_SPEED}×.`, timing: 'speed' as const },
-        { label: 'As fast as possible', detail: 'Each message as soon as the one before was sent (QoS 1 and 2: acknowledged).', timing: 'asap' as const },
+        { label: vscode.l10n.t('Original timing'), detail: vscode.l10n.t('Messages as far apart as they were recorded.'), timing: 'original' as const },
+        { label: vscode.l10n.t('Faster or slower…'), detail: vscode.l10n.t('A speed factor from {0}× to {1}×.', MIN_SPEED, MAX_SPEED), timing: 'speed' as const },
+        { label: vscode.l10n.t('As fast as possible'), detail: vscode.l10n.t('Each message as soon as the one before was sent (QoS 1 and 2: acknowledged).'), timing: 'asap' as const },
       ],
-      { title: 'Replay timing', ignoreFocusOut: true },
+      { title: vscode.l10n.t('Replay timing'), ignoreFocusOut: true },
     );
     if (!timingPick) return undefined;
     let timing: ReplayTiming;
     if (timingPick.timing === 'speed') {
       const factor = await q.input({
-        title: 'Speed factor',
-        prompt: `${MIN_SPEED} (ten times slower) to ${MAX_SPEED} (a hundred times faster)`,
+        title: vscode.l10n.t('Speed factor'),
+        prompt: vscode.l10n.t('{0} (ten times slower) to {1} (a hundred times faster)', MIN_SPEED, MAX_SPEED),
         value: '2',
         ignoreFocusOut: true,
         validateInput: (value) => speedProblem(value),
@@ -190,27 +191,27 @@ export class ReplayController extends Disposable {
 
     const choices = await q.quickPick(
       [
-        { label: 'Loop until cancelled', option: 'loop' as const },
-        { label: 'Strip retain flags', detail: 'Publish every message not retained (the broker keeps no state from the replay).', option: 'strip' as const },
-        { label: 'Rewrite a topic prefix…', detail: 'Replace the topics\' leading prefix, or add one (replay/…).', option: 'prefix' as const },
-        { label: 'Only some topics…', detail: 'Topic filters with + and #.', option: 'topics' as const },
-        { label: 'Only a time range…', detail: 'From and to, counted from the start of the recording.', option: 'range' as const },
+        { label: vscode.l10n.t('Loop until cancelled'), option: 'loop' as const },
+        { label: vscode.l10n.t('Strip retain flags'), detail: vscode.l10n.t('Publish every message not retained (the broker keeps no state from the replay).'), option: 'strip' as const },
+        { label: vscode.l10n.t('Rewrite a topic prefix…'), detail: vscode.l10n.t('Replace the topics\' leading prefix, or add one (replay/…).'), option: 'prefix' as const },
+        { label: vscode.l10n.t('Only some topics…'), detail: vscode.l10n.t('Topic filters with + and #.'), option: 'topics' as const },
+        { label: vscode.l10n.t('Only a time range…'), detail: vscode.l10n.t('From and to, counted from the start of the recording.'), option: 'range' as const },
       ],
       // Nothing picked (Enter): once, to the topics as recorded, retain flags as recorded, every topic.
-      { title: 'Replay options: pick what to change, or press Enter for none', ignoreFocusOut: true, canPickMany: true } as vscode.QuickPickOptions,
+      { title: vscode.l10n.t('Replay options: pick what to change, or press Enter for none'), ignoreFocusOut: true, canPickMany: true } as vscode.QuickPickOptions,
     );
     if (!choices) return undefined;
     const picked = new Set((Array.isArray(choices) ? (choices as { option: string }[]) : [choices as { option: string }]).map((choice) => choice.option));
     const options: ReplayOptions = { path: file.fsPath, timing, retain: picked.has('strip') ? 'strip' : 'keep', loop: picked.has('loop') };
     if (picked.has('prefix')) {
-      const replace = await q.input({ title: 'Topic prefix to replace', prompt: 'Leave empty to add a prefix to every topic instead.', value: '', ignoreFocusOut: true, validateInput: prefixProblem });
+      const replace = await q.input({ title: vscode.l10n.t('Topic prefix to replace'), prompt: vscode.l10n.t('Leave empty to add a prefix to every topic instead.'), value: '', ignoreFocusOut: true, validateInput: prefixProblem });
       if (replace === undefined) return undefined;
-      const replacement = await q.input({ title: replace ? `Replace "${replace}" with` : 'Prefix to add', value: 'replay/', ignoreFocusOut: true, validateInput: prefixProblem });
+      const replacement = await q.input({ title: replace ? vscode.l10n.t('Replace "{0}" with', replace) : vscode.l10n.t('Prefix to add'), value: 'replay/', ignoreFocusOut: true, validateInput: prefixProblem });
       if (replacement === undefined) return undefined;
       options.prefix = replace ? { replace, with: replacement } : { with: replacement };
     }
     if (picked.has('topics')) {
-      const filters = await q.input({ title: 'Replay only these topics', prompt: 'MQTT topic filters, separated by commas: plant/+/temp, devices/#', value: '#', ignoreFocusOut: true, validateInput: filtersProblem });
+      const filters = await q.input({ title: vscode.l10n.t('Replay only these topics'), prompt: vscode.l10n.t('MQTT topic filters, separated by commas: {0}', 'plant/+/temp, devices/#'), value: '#', ignoreFocusOut: true, validateInput: filtersProblem });
       if (filters === undefined) return undefined;
       options.topics = splitFilters(filters);
     }
@@ -218,8 +219,8 @@ export class ReplayController extends Disposable {
     if (picked.has('range')) {
       const startedAt = await recordingStart(file.fsPath);
       const range = await q.input({
-        title: 'Replay only this time range',
-        prompt: `From-to in seconds or minutes:seconds after the recording started (${new Date(startedAt).toISOString()}), such as 60-300 or 1:00-5:00; one side may be empty.`,
+        title: vscode.l10n.t('Replay only this time range'),
+        prompt: vscode.l10n.t('From-to in seconds or minutes:seconds after the recording started ({0}), such as 60-300 or 1:00-5:00; one side may be empty.', new Date(startedAt).toISOString()),
         value: '0-',
         ignoreFocusOut: true,
         validateInput: (value) => {
@@ -239,33 +240,55 @@ export class ReplayController extends Disposable {
     if (!this.isLocalBroker(target)) {
       const counted = await this.count(options);
       if (!counted) return undefined;
-      if (counted.state !== 'done') throw new Error(`Could not read ${basename(file.fsPath)}: ${counted.reason ?? counted.state}.`);
+      if (counted.state !== 'done') throw new Error(vscode.l10n.t('Could not read {0}: {1}.', basename(file.fsPath), counted.reason ?? counted.state));
       total = { messages: counted.sent, firstTime: counted.firstTime, lastTime: counted.lastTime };
       const span = counted.firstTime !== undefined && counted.lastTime !== undefined ? counted.lastTime - counted.firstTime : 0;
       const takes = playingTime(span, timing);
+      const broker = brokerUrl(target.profile);
+      const question =
+        counted.sent === 1
+          ? vscode.l10n.t('Replay 1 message to "{0}" ({1})?', target.profile.name, broker)
+          : vscode.l10n.t('Replay {0} messages to "{1}" ({2})?', counted.sent.toLocaleString('en-US'), target.profile.name, broker);
+      const length = formatDuration(span);
+      const timingText = describeTiming(timing);
+      const pace =
+        takes === undefined
+          ? options.loop
+            ? vscode.l10n.t('{0} of recording, {1}, again and again until cancelled.', length, timingText)
+            : vscode.l10n.t('{0} of recording, {1}.', length, timingText)
+          : options.loop
+            ? vscode.l10n.t('{0} of recording, {1}: about {2}, again and again until cancelled.', length, timingText, formatDuration(takes))
+            : vscode.l10n.t('{0} of recording, {1}: about {2}.', length, timingText, formatDuration(takes));
+      const replayButton = vscode.l10n.t('Replay');
       const answer = await q.confirm(
-        `Replay ${counted.sent.toLocaleString('en-US')} message${counted.sent === 1 ? '' : 's'} to "${target.profile.name}" (${brokerUrl(target.profile)})?`,
+        question,
         [
-          `Every subscriber of that broker receives them as if the devices had sent them${options.retain === 'keep' ? ', and retained messages replace the broker\'s' : ''}.`,
-          `${formatDuration(span)} of recording, ${describeTiming(timing)}${takes !== undefined ? `: about ${formatDuration(takes)}` : ''}${options.loop ? ', again and again until cancelled' : ''}.`,
-          options.prefix ? `Topics rewritten: ${options.prefix.replace !== undefined ? `"${options.prefix.replace}" → "${options.prefix.with}"` : `"${options.prefix.with}" added before each`}.` : 'To the topics as recorded.',
+          options.retain === 'keep'
+            ? vscode.l10n.t('Every subscriber of that broker receives them as if the devices had sent them, and retained messages replace the broker\'s.')
+            : vscode.l10n.t('Every subscriber of that broker receives them as if the devices had sent them.'),
+          pace,
+          options.prefix
+            ? options.prefix.replace !== undefined
+              ? vscode.l10n.t('Topics rewritten: "{0}" → "{1}".', options.prefix.replace, options.prefix.with)
+              : vscode.l10n.t('Topics rewritten: "{0}" added before each.', options.prefix.with)
+            : vscode.l10n.t('To the topics as recorded.'),
         ].join(' '),
-        'Replay',
+        replayButton,
       );
-      if (answer !== 'Replay') return undefined;
+      if (answer !== replayButton) return undefined;
     }
     return this.run(target, options, total);
   }
 
   /** The selection's size, by a dry run in the engine (a progress notification that can be cancelled). */
   private count(options: ReplayOptions): Thenable<ReplayProgress | undefined> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading ${basename(options.path)}`, cancellable: true }, async (report, token) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Reading {0}', basename(options.path)), cancellable: true }, async (report, token) => {
       const replayId = randomUUID();
       const engine = this.registry.engine;
       const ended = new Promise<ReplayProgress>((resolve) => {
         const listener = engine.onEvent((event) => {
           if (event.kind !== 'replay' || event.replayId !== replayId) return;
-          report.report({ message: `${event.progress.sent.toLocaleString('en-US')} messages so far` });
+          report.report({ message: vscode.l10n.t('{0} messages so far', event.progress.sent.toLocaleString('en-US')) });
           if (event.progress.state !== 'running' && event.progress.state !== 'paused') {
             listener.dispose();
             resolve(event.progress);
@@ -285,7 +308,7 @@ export class ReplayController extends Disposable {
 
   private run(target: RemoteConnection, options: ReplayOptions, total: Running['total']): Thenable<ReplayProgress> {
     const name = target.profile.name;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Replaying ${basename(options.path)} to ${name}`, cancellable: true }, async (report, token) => {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Replaying {0} to {1}', basename(options.path), name), cancellable: true }, async (report, token) => {
       const replayId = randomUUID();
       let lastPercent = 0;
       let warnedPause = false;
@@ -306,9 +329,11 @@ export class ReplayController extends Disposable {
             if (progress.state === 'paused' && progress.reason && !warnedPause) {
               warnedPause = true;
               this.log.warn(`Replay to ${name}: ${progress.reason}`);
-              void vscode.window.showWarningMessage(`MQTT replay to ${name}: ${progress.reason}`, 'Resume', 'Cancel Replay').then((choice) => {
-                if (choice === 'Resume') void this.resume().catch((error: unknown) => void vscode.window.showErrorMessage(`MQTT: ${(error as Error).message}`));
-                if (choice === 'Cancel Replay') void this.cancel().catch(() => undefined);
+              const resume = vscode.l10n.t('Resume');
+              const cancelReplay = vscode.l10n.t('Cancel Replay');
+              void vscode.window.showWarningMessage(vscode.l10n.t('MQTT replay to {0}: {1}', name, progress.reason), resume, cancelReplay).then((choice) => {
+                if (choice === resume) void this.resume().catch((error: unknown) => void vscode.window.showErrorMessage(`MQTT: ${(error as Error).message}`));
+                if (choice === cancelReplay) void this.cancel().catch(() => undefined);
               });
             }
             if (progress.state === 'running') warnedPause = false;
@@ -346,9 +371,13 @@ async function recordingStart(path: string): Promise<number> {
   try {
     for await (const line of readRecordingLines(path, { signal: controller.signal })) {
       if (line.parsed.kind === 'header') return line.parsed.header.startedAt;
-      throw new Error(`${basename(path)} is not a recording: its first line is no recording header${line.parsed.kind === 'error' ? ` (${line.parsed.error})` : ''}.`);
+      throw new Error(
+        line.parsed.kind === 'error'
+          ? vscode.l10n.t('{0} is not a recording: its first line is no recording header ({1}).', basename(path), line.parsed.error)
+          : vscode.l10n.t('{0} is not a recording: its first line is no recording header.', basename(path)),
+      );
     }
-    throw new Error(`${basename(path)} is empty: a recording starts with its header line.`);
+    throw new Error(vscode.l10n.t('{0} is empty: a recording starts with its header line.', basename(path)));
   } finally {
     controller.abort();
   }
@@ -356,13 +385,13 @@ async function recordingStart(path: string): Promise<number> {
 
 function speedProblem(value: string): string | undefined {
   const factor = Number(value.trim());
-  if (value.trim() === '' || !Number.isFinite(factor)) return 'A number, such as 2 or 0.5.';
-  if (factor < MIN_SPEED || factor > MAX_SPEED) return `From ${MIN_SPEED} to ${MAX_SPEED}.`;
+  if (value.trim() === '' || !Number.isFinite(factor)) return vscode.l10n.t('A number, such as 2 or 0.5.');
+  if (factor < MIN_SPEED || factor > MAX_SPEED) return vscode.l10n.t('From {0} to {1}.', MIN_SPEED, MAX_SPEED);
   return undefined;
 }
 
 function prefixProblem(value: string): string | undefined {
-  return /[+#\u0000]/.test(value) ? 'A topic prefix cannot contain +, # or the null character.' : undefined;
+  return /[+#\u0000]/.test(value) ? vscode.l10n.t('A topic prefix cannot contain +, # or the null character.') : undefined;
 }
 
 function splitFilters(value: string): string[] {
@@ -374,7 +403,7 @@ function splitFilters(value: string): string[] {
 
 function filtersProblem(value: string): string | undefined {
   const filters = splitFilters(value);
-  if (!filters.length) return 'At least one topic filter (# for every topic).';
+  if (!filters.length) return vscode.l10n.t('At least one topic filter (# for every topic).');
   for (const filter of filters) {
     const problem = validateTopicFilter(filter);
     if (problem) return `${filter}: ${problem}`;

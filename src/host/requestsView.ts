@@ -41,7 +41,13 @@ export function requestsConnectionArg(value: unknown): string | undefined {
   return kind === undefined || kind === 'connection' ? connectionId : undefined;
 }
 
-const plural = (count: number, word: string) => `${count.toLocaleString('en-US')} ${word}${count === 1 ? '' : 's'}`;
+const n = (count: number) => count.toLocaleString('en-US');
+// Counted nouns, one key per number form: a translation may need more than an added "s".
+const requestCount = (count: number) => (count === 1 ? vscode.l10n.t('1 request') : vscode.l10n.t('{0} requests', n(count)));
+const openRequestCount = (count: number) => (count === 1 ? vscode.l10n.t('1 open request') : vscode.l10n.t('{0} open requests', n(count)));
+const messageCount = (count: number) => (count === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', n(count)));
+const requestTopicCount = (count: number) => (count === 1 ? vscode.l10n.t('1 request topic') : vscode.l10n.t('{0} request topics', n(count)));
+const topicCount = (count: number) => (count === 1 ? vscode.l10n.t('1 topic') : vscode.l10n.t('{0} topics', n(count)));
 
 /** "08:12:03.114": when a request arrived, to the millisecond (replies come within milliseconds). */
 function timeOfDay(at: number): string {
@@ -53,11 +59,11 @@ function timeOfDay(at: number): string {
 /** A topic row's counts, the most telling first (a narrow sidebar cuts the end): "10/12 answered · 2 unanswered · avg 4 ms · p95 9 ms". */
 export function describeTopic(topic: RequestTopicSummary): string {
   const count = (n: number) => n.toLocaleString('en-US');
-  const parts = [`${count(topic.answered)}/${count(topic.total)} answered`];
+  const parts = [vscode.l10n.t('{0}/{1} answered', count(topic.answered), count(topic.total))];
   const unanswered = topic.timedOut + topic.evicted;
-  if (unanswered) parts.push(`${count(unanswered)} unanswered`);
-  if (topic.open) parts.push(`${count(topic.open)} waiting`);
-  if (topic.latency) parts.push(`avg ${formatLatency(topic.latency.avgMs)}`, `p95 ${formatLatency(topic.latency.p95Ms)}`);
+  if (unanswered) parts.push(vscode.l10n.t('{0} unanswered', count(unanswered)));
+  if (topic.open) parts.push(vscode.l10n.t('{0} waiting', count(topic.open)));
+  if (topic.latency) parts.push(vscode.l10n.t('avg {0}', formatLatency(topic.latency.avgMs)), `p95 ${formatLatency(topic.latency.p95Ms)}`);
   return parts.join(' · ');
 }
 
@@ -212,7 +218,7 @@ export class RequestsTreeProvider extends Disposable implements vscode.TreeDataP
         const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `requests:${element.connectionId}`;
         const topics = (snapshot?.topics.length ?? 0) + (snapshot?.moreTopics ?? 0);
-        item.description = plural(topics, 'request topic');
+        item.description = requestTopicCount(topics);
         item.iconPath = new vscode.ThemeIcon('plug');
         item.contextValue = 'mqttExplorer.requests.connection';
         return item;
@@ -241,13 +247,13 @@ export class RequestsTreeProvider extends Disposable implements vscode.TreeDataP
         const { exchange, timeoutMs } = element;
         const item = new vscode.TreeItem(`${timeOfDay(exchange.requestedAt)}  ${describeExchange(exchange, timeoutMs)}`, vscode.TreeItemCollapsibleState.None);
         item.id = `requests:${element.connectionId}:exchange:${exchange.id}`;
-        item.description = `${exchange.correlation ?? '(no correlation data)'} → ${exchange.responseTopic}`;
+        item.description = `${exchange.correlation ?? vscode.l10n.t('(no correlation data)')} → ${exchange.responseTopic}`;
         item.tooltip = exchangeTooltip(exchange, timeoutMs);
         item.iconPath = exchangeIcon(exchange);
         item.contextValue = 'mqttExplorer.requests.exchange';
         // A cut topic names no topic of the tree: nothing to open.
         if (!exchange.requestTopicCut) {
-          item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: exchange.requestTopic }] };
+          item.command = { title: vscode.l10n.t('Show Topic'), command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: exchange.requestTopic }] };
         }
         return item;
       }
@@ -261,12 +267,12 @@ export class RequestsTreeProvider extends Disposable implements vscode.TreeDataP
     if (!snapshot) return item;
     const { totals } = snapshot;
     const lines = [
-      `${plural(totals.requests, 'request')}: ${totals.answered.toLocaleString('en-US')} answered, ${totals.timedOut.toLocaleString('en-US')} without a reply within ${formatLatency(snapshot.timeoutMs)}, ${totals.open.toLocaleString('en-US')} waiting`,
+      vscode.l10n.t('{0}: {1} answered, {2} without a reply within {3}, {4} waiting', requestCount(totals.requests), n(totals.answered), n(totals.timedOut), formatLatency(snapshot.timeoutMs), n(totals.open)),
     ];
-    if (totals.evicted) lines.push(`${plural(totals.evicted, 'open request')} dropped unanswered (more open at once than the engine keeps)`);
-    if (totals.duplicates) lines.push(`${plural(totals.duplicates, 'request')} seen again while open (counted once)`);
-    if (totals.unmatchedReplies) lines.push(`${plural(totals.unmatchedReplies, 'message')} on a response topic matched no open request's correlation data`);
-    if (totals.forgottenTopics) lines.push(`${plural(totals.forgottenTopics, 'request topic')} forgotten (the least recently active, beyond the engine's bound)`);
+    if (totals.evicted) lines.push(vscode.l10n.t('{0} dropped unanswered (more open at once than the engine keeps)', openRequestCount(totals.evicted)));
+    if (totals.duplicates) lines.push(vscode.l10n.t('{0} seen again while open (counted once)', requestCount(totals.duplicates)));
+    if (totals.unmatchedReplies) lines.push(vscode.l10n.t('{0} on a response topic matched no open request\'s correlation data', messageCount(totals.unmatchedReplies)));
+    if (totals.forgottenTopics) lines.push(vscode.l10n.t('{0} forgotten (the least recently active, beyond the engine\'s bound)', requestTopicCount(totals.forgottenTopics)));
     item.tooltip = lines.join('\n');
     return item;
   }
@@ -309,41 +315,45 @@ function notices(snapshot: RequestsSnapshot): { id: string; label: string; toolt
     const topics = snapshot.unseenResponseTopics.join(', ');
     rows.push({
       id: 'unseen',
-      label: `Replies cannot be seen: ${plural(totals.responseUnseen, 'request')} named a response topic outside this connection's subscriptions`,
-      tooltip: `Response topics no subscription of this connection matches (newest first): ${topics}.\nA reply only reaches the explorer when a subscription matches its topic: subscribe to the response topics (or to #) to see the replies and their latency.`,
+      label: vscode.l10n.t('Replies cannot be seen: {0} named a response topic outside this connection\'s subscriptions', requestCount(totals.responseUnseen)),
+      tooltip: vscode.l10n.t(
+        'Response topics no subscription of this connection matches (newest first): {0}.\nA reply only reaches the explorer when a subscription matches its topic: subscribe to the response topics (or to #) to see the replies and their latency.',
+        topics,
+      ),
     });
   }
   if (snapshot.moreTopics > 0) {
-    rows.push({ id: 'more', label: `${plural(snapshot.moreTopics, 'more request topic')} not shown`, tooltip: `The ${SNAPSHOT_TOPICS} most recently active request topics are shown.` });
+    const label = snapshot.moreTopics === 1 ? vscode.l10n.t('1 more request topic not shown') : vscode.l10n.t('{0} more request topics not shown', n(snapshot.moreTopics));
+    rows.push({ id: 'more', label, tooltip: vscode.l10n.t('The {0} most recently active request topics are shown.', SNAPSHOT_TOPICS) });
   }
   const dropped = totals.evicted + totals.forgottenTopics;
   if (dropped > 0) {
     rows.push({
       id: 'dropped',
-      label: `Bounded: ${plural(totals.evicted, 'open request')} dropped, ${plural(totals.forgottenTopics, 'topic')} forgotten`,
-      tooltip: 'The engine keeps at most 1,000 open requests and the counts of 1,000 request topics per connection: the oldest open requests and the least recently active topics go first, and are counted here.',
+      label: vscode.l10n.t('Bounded: {0} dropped, {1} forgotten', openRequestCount(totals.evicted), topicCount(totals.forgottenTopics)),
+      tooltip: vscode.l10n.t('The engine keeps at most 1,000 open requests and the counts of 1,000 request topics per connection: the oldest open requests and the least recently active topics go first, and are counted here.'),
     });
   }
   return rows;
 }
 
 function topicTooltip(topic: RequestTopicSummary): string {
-  const lines = [topic.topicCut ? `${topic.topic} (cut: the topic is longer)` : topic.topic, `${plural(topic.total, 'request')}: ${describeTopic(topic)}`];
-  if (topic.latency) lines.push(`Latency: average ${formatLatency(topic.latency.avgMs)}, p95 ${formatLatency(topic.latency.p95Ms)} (last 256 replies), max ${formatLatency(topic.latency.maxMs)}`);
-  if (topic.timedOut) lines.push(`${plural(topic.timedOut, 'request')} got no reply within the timeout`);
-  if (topic.evicted) lines.push(`${plural(topic.evicted, 'request')} dropped while waiting (too many open requests)`);
-  if (topic.responseUnseen) lines.push(`${plural(topic.responseUnseen, 'request')} named a response topic outside the subscriptions: their replies cannot be seen`);
+  const lines = [topic.topicCut ? vscode.l10n.t('{0} (cut: the topic is longer)', topic.topic) : topic.topic, `${requestCount(topic.total)}: ${describeTopic(topic)}`];
+  if (topic.latency) lines.push(vscode.l10n.t('Latency: average {0}, p95 {1} (last 256 replies), max {2}', formatLatency(topic.latency.avgMs), formatLatency(topic.latency.p95Ms), formatLatency(topic.latency.maxMs)));
+  if (topic.timedOut) lines.push(vscode.l10n.t('{0} got no reply within the timeout', requestCount(topic.timedOut)));
+  if (topic.evicted) lines.push(vscode.l10n.t('{0} dropped while waiting (too many open requests)', requestCount(topic.evicted)));
+  if (topic.responseUnseen) lines.push(vscode.l10n.t('{0} named a response topic outside the subscriptions: their replies cannot be seen', requestCount(topic.responseUnseen)));
   return lines.join('\n');
 }
 
 function exchangeTooltip(exchange: RequestExchange, timeoutMs: number): string {
   const lines = [
-    `Request on ${exchange.requestTopic} at ${new Date(exchange.requestedAt).toISOString()}`,
-    `Response topic: ${exchange.responseTopic}${exchange.responseUnseen ? ' (outside the subscriptions: a reply cannot be seen)' : ''}`,
-    exchange.correlation === undefined ? 'No correlation data (the next message on the response topic answers it)' : `Correlation data: ${exchange.correlation}`,
-    `Request: ${exchange.requestPreview}`,
+    vscode.l10n.t('Request on {0} at {1}', exchange.requestTopic, new Date(exchange.requestedAt).toISOString()),
+    exchange.responseUnseen ? vscode.l10n.t('Response topic: {0} (outside the subscriptions: a reply cannot be seen)', exchange.responseTopic) : vscode.l10n.t('Response topic: {0}', exchange.responseTopic),
+    exchange.correlation === undefined ? vscode.l10n.t('No correlation data (the next message on the response topic answers it)') : vscode.l10n.t('Correlation data: {0}', exchange.correlation),
+    vscode.l10n.t('Request: {0}', exchange.requestPreview),
   ];
-  if (exchange.replyPreview !== undefined) lines.push(`Reply: ${exchange.replyPreview}`);
+  if (exchange.replyPreview !== undefined) lines.push(vscode.l10n.t('Reply: {0}', exchange.replyPreview));
   lines.push(describeExchange(exchange, timeoutMs));
   return lines.join('\n');
 }

@@ -29,7 +29,7 @@ export class SchemaCatalog extends SettingFilesCatalog<SchemaBinding, SchemaFile
   private watched = '';
 
   constructor(engine: EngineClient, log: vscode.LogOutputChannel, options: CatalogOptions = {}) {
-    super(engine, log, { setting: SCHEMAS_SETTING, label: 'JSON Schemas', notice: 'MQTT JSON Schemas' }, options);
+    super(engine, log, { setting: SCHEMAS_SETTING, label: 'JSON Schemas', notice: vscode.l10n.t('MQTT JSON Schemas') }, options);
     this.register({ dispose: () => this.watchers.forEach((watcher) => watcher.dispose()) });
     this.start();
   }
@@ -58,11 +58,11 @@ export class SchemaCatalog extends SettingFilesCatalog<SchemaBinding, SchemaFile
   /** Where a binding's path leads: below the only folder, or (several folders) below the folder its first segment names. */
   private resolve(path: string): vscode.Uri | string {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!folders.length) return 'no folder is open to read it from';
+    if (!folders.length) return vscode.l10n.t('no folder is open to read it from');
     if (folders.length === 1) return vscode.Uri.joinPath(folders[0].uri, ...path.split('/'));
     const [first, ...rest] = path.split('/');
     const folder = folders.find((candidate) => candidate.name === first);
-    return folder && rest.length ? vscode.Uri.joinPath(folder.uri, ...rest) : `in a workspace of several folders, the path starts with a folder's name (${folders.map((candidate) => candidate.name).join(', ')})`;
+    return folder && rest.length ? vscode.Uri.joinPath(folder.uri, ...rest) : vscode.l10n.t('in a workspace of several folders, the path starts with a folder\'s name ({0})', folders.map((candidate) => candidate.name).join(', '));
   }
 
   /** Reads the files the bindings name, within the caps; a problem is reported on the first binding that names the file. */
@@ -87,28 +87,28 @@ export class SchemaCatalog extends SettingFilesCatalog<SchemaBinding, SchemaFile
       try {
         stat = await vscode.workspace.fs.stat(uri);
       } catch {
-        files.errors.push(`${at}: ${binding.schema} was not found in the workspace`);
+        files.errors.push(`${at}: ${vscode.l10n.t('{0} was not found in the workspace', binding.schema)}`);
         continue;
       }
       files.uris.set(binding.schema, uri);
       if (!(stat.type & vscode.FileType.File)) {
-        files.errors.push(`${at}: ${binding.schema} is not a regular file`);
+        files.errors.push(`${at}: ${vscode.l10n.t('{0} is not a regular file', binding.schema)}`);
         continue;
       }
       if (stat.size > MAX_JSON_SCHEMA_FILE_BYTES) {
-        files.errors.push(`${at}: ${binding.schema} has ${formatBytes(stat.size)}, more than the ${formatBytes(MAX_JSON_SCHEMA_FILE_BYTES)} a schema file may have: not loaded`);
+        files.errors.push(`${at}: ${vscode.l10n.t('{0} has {1}, more than the {2} a schema file may have: not loaded', binding.schema, formatBytes(stat.size), formatBytes(MAX_JSON_SCHEMA_FILE_BYTES))}`);
         continue;
       }
       let text: string;
       try {
         text = await readText(uri, MAX_JSON_SCHEMA_FILE_BYTES);
       } catch (error) {
-        files.errors.push(`${at}: ${binding.schema}: ${messageOf(error)}: not loaded`);
+        files.errors.push(`${at}: ${vscode.l10n.t('{0}: {1}: not loaded', binding.schema, messageOf(error))}`);
         continue;
       }
       total += Buffer.byteLength(text, 'utf8');
       if (total > MAX_JSON_SCHEMA_TOTAL_BYTES) {
-        files.errors.push(`${SCHEMAS_SETTING}: the schema files have more than ${formatBytes(MAX_JSON_SCHEMA_TOTAL_BYTES)} together, the most that are read: none loaded`);
+        files.errors.push(`${SCHEMAS_SETTING}: ${vscode.l10n.t('the schema files have more than {0} together, the most that are read: none loaded', formatBytes(MAX_JSON_SCHEMA_TOTAL_BYTES))}`);
         files.texts = {};
         return files;
       }
@@ -130,7 +130,7 @@ export class SchemaCatalog extends SettingFilesCatalog<SchemaBinding, SchemaFile
   }
 
   protected problems(set: SentSet, result: SchemasSet): CatalogProblems {
-    const restricted = !set.files.read && set.bindings.length ? [`${SCHEMAS_SETTING}: Restricted Mode: the folder's schema files are not read until you trust it`] : [];
+    const restricted = !set.files.read && set.bindings.length ? [`${SCHEMAS_SETTING}: ${vscode.l10n.t('Restricted Mode: the folder\'s schema files are not read until you trust it')}`] : [];
     return { files: result.schemaErrors, setting: [...result.errors, ...set.files.errors], quiet: restricted };
   }
 

@@ -77,7 +77,7 @@ export class SchemaDecorations extends Disposable implements vscode.FileDecorati
     if (uri.scheme !== TOPIC_URI_SCHEME) return undefined;
     for (const set of this.marked.values()) {
       if (set.has(uri.toString())) {
-        const decoration = new vscode.FileDecoration('✗', 'The last message is not valid against its JSON Schema', new vscode.ThemeColor('list.errorForeground'));
+        const decoration = new vscode.FileDecoration('✗', vscode.l10n.t('The last message is not valid against its JSON Schema'), new vscode.ThemeColor('list.errorForeground'));
         decoration.propagate = true;
         return decoration;
       }

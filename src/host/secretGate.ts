@@ -1,12 +1,14 @@
+import * as vscode from 'vscode';
 import type { ConnectionSecrets } from '../worker/connection';
 import { describeTarget, passwordGoesInClear } from '../shared/brokerTarget';
 import type { ConnectionProfile } from '../shared/profile';
 import type { ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
 
-export const SEND_PASSWORD = 'Send the Password';
-export const CONNECT_WITHOUT = 'Connect Without It';
-export const SEND_ANYWAY = 'Send Anyway';
+/** The buttons, translated when asked (the display language is known only once the extension runs). */
+export const SEND_PASSWORD = (): string => vscode.l10n.t('Send the Password');
+export const CONNECT_WITHOUT = (): string => vscode.l10n.t('Connect Without It');
+export const SEND_ANYWAY = (): string => vscode.l10n.t('Send Anyway');
 
 /**
  * Every connect reads its secrets here, so no path (Connect, the form, a reconnect after a settings
@@ -44,28 +46,34 @@ export class SecretGate {
     const binding = await this.store.binding(profile.id);
     const target = describeTarget(profile);
     const inClear = passwordGoesInClear(profile);
-    const clearWarning = inClear ? ` It would cross the network unencrypted (${profile.protocol}://): anyone on the way can read it.` : '';
+    // A sentence of its own, appended to the question.
+    const clearWarning = inClear ? ` ${vscode.l10n.t('It would cross the network unencrypted ({0}://): anyone on the way can read it.', profile.protocol)}` : '';
     if (binding?.target !== bindingTarget) {
-      const typedFor = binding ? `was typed for ${binding.label}` : 'has no record of the broker it was typed for';
+      const question = binding
+        ? vscode.l10n.t('The saved password of "{0}" was typed for {1}. This connection now goes to {2}.', profile.name, binding.label, target)
+        : vscode.l10n.t('The saved password of "{0}" has no record of the broker it was typed for. This connection now goes to {1}.', profile.name, target);
+      const connectWithout = CONNECT_WITHOUT();
+      const sendPassword = SEND_PASSWORD();
       const choice = await this.prompts.confirm(
-        `The saved password of "${profile.name}" ${typedFor}. This connection now goes to ${target}.${clearWarning}`,
-        'A shared workspace, an imported file or Settings Sync can change where a connection goes. Send the password only if you made this change or trust who did.',
+        `${question}${clearWarning}`,
+        vscode.l10n.t('A shared workspace, an imported file or Settings Sync can change where a connection goes. Send the password only if you made this change or trust who did.'),
         // The first button is the default (Enter): the safe one.
-        CONNECT_WITHOUT,
-        SEND_PASSWORD,
+        connectWithout,
+        sendPassword,
       );
-      if (choice === CONNECT_WITHOUT) return withoutPassword;
-      if (choice !== SEND_PASSWORD) throw new Error(`Not connected: the saved password of "${profile.name}" was not sent to ${target}.`);
+      if (choice === connectWithout) return withoutPassword;
+      if (choice !== sendPassword) throw new Error(vscode.l10n.t('Not connected: the saved password of "{0}" was not sent to {1}.', profile.name, target));
       await this.store.bind(profile, inClear);
       return secrets;
     }
     if (inClear && !binding.clearTextAccepted) {
+      const sendAnyway = SEND_ANYWAY();
       const choice = await this.prompts.confirm(
-        `"${profile.name}" would send its password unencrypted (${profile.protocol}://) to ${target}: anyone on the network on the way can read it.`,
-        'Use mqtts:// or wss:// to protect it. You are asked once for this connection and broker.',
-        SEND_ANYWAY,
+        vscode.l10n.t('"{0}" would send its password unencrypted ({1}://) to {2}: anyone on the network on the way can read it.', profile.name, profile.protocol, target),
+        vscode.l10n.t('Use mqtts:// or wss:// to protect it. You are asked once for this connection and broker.'),
+        sendAnyway,
       );
-      if (choice !== SEND_ANYWAY) throw new Error(`Not connected: the password of "${profile.name}" was not sent unencrypted to ${target}.`);
+      if (choice !== sendAnyway) throw new Error(vscode.l10n.t('Not connected: the password of "{0}" was not sent unencrypted to {1}.', profile.name, target));
       await this.store.bind(profile, true);
     }
     return secrets;

@@ -271,10 +271,12 @@ export abstract class SettingFilesCatalog<TBinding, TFiles extends CatalogFiles,
     if (notifiedKey !== this.notifiedKey) {
       this.notifiedKey = notifiedKey;
       if (unplaced.length) {
-        const more = unplaced.length > 1 ? ` (and ${unplaced.length - 1} more in the log)` : '';
-        void vscode.window.showWarningMessage(`${notice}: ${unplaced[0]}${more}`, 'Open Settings', 'Show Log').then((choice) => {
-          if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', setting);
-          else if (choice === 'Show Log') this.log.show();
+        const openSettings = vscode.l10n.t('Open Settings');
+        const showLog = vscode.l10n.t('Show Log');
+        const message = unplaced.length > 1 ? vscode.l10n.t('{0}: {1} (and {2} more in the log)', notice, unplaced[0], unplaced.length - 1) : `${notice}: ${unplaced[0]}`;
+        void vscode.window.showWarningMessage(message, openSettings, showLog).then((choice) => {
+          if (choice === openSettings) void vscode.commands.executeCommand('workbench.action.openSettings', setting);
+          else if (choice === showLog) this.log.show();
         });
       }
     }

@@ -44,25 +44,25 @@ export class SnapshotExport {
       topic = element.topic;
     } else {
       const connections = this.registry.list();
-      if (!connections.length) throw new Error('No connection to export a snapshot of.');
+      if (!connections.length) throw new Error(vscode.l10n.t('No connection to export a snapshot of.'));
       connection =
         connections.length === 1
           ? connections[0]
           : (await q.quickPick(
-              connections.map((candidate) => ({ label: candidate.profile.name, description: `${candidate.stats.topicsWithValue.toLocaleString('en-US')} topics with a value`, candidate })),
-              { title: 'Export a snapshot of which connection?', ignoreFocusOut: true },
+              connections.map((candidate) => ({ label: candidate.profile.name, description: vscode.l10n.t('{0} topics with a value', candidate.stats.topicsWithValue.toLocaleString('en-US')), candidate })),
+              { title: vscode.l10n.t('Export a snapshot of which connection?'), ignoreFocusOut: true },
             ))?.candidate;
     }
     if (!connection) return undefined;
-    const what = topic === undefined ? `every topic of ${connection.profile.name}` : `${topic === '' ? '(empty)' : topic} and below`;
+    const what = topic === undefined ? vscode.l10n.t('every topic of {0}', connection.profile.name) : vscode.l10n.t('{0} and below', topic === '' ? vscode.l10n.t('(empty)') : topic);
 
     const format = (
       await q.quickPick(
         [
-          { label: 'JSON', detail: '{ "topic": value }: JSON payloads as JSON, text as a string, other bytes as { "base64": "…" }.', format: 'json' as const },
-          { label: '.mqtt message file', detail: 'A retained PUBLISH block per topic: run it on another connection to recreate these values there.', format: 'mqtt' as const },
+          { label: 'JSON', detail: vscode.l10n.t('{0}: JSON payloads as JSON, text as a string, other bytes as {1}.', '{ "topic": value }', '{ "base64": "…" }'), format: 'json' as const },
+          { label: vscode.l10n.t('.mqtt message file'), detail: vscode.l10n.t('A retained PUBLISH block per topic: run it on another connection to recreate these values there.'), format: 'mqtt' as const },
         ],
-        { title: `Export the last values of ${what} as`, ignoreFocusOut: true },
+        { title: vscode.l10n.t('Export the last values of {0} as', what), ignoreFocusOut: true },
       )
     )?.format;
     if (!format) return undefined;
@@ -71,19 +71,19 @@ export class SnapshotExport {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const fileName = `${stem}-snapshot.${format === 'json' ? 'json' : 'mqtt'}`;
     const uri = await q.saveFile({
-      title: 'Export Snapshot',
+      title: vscode.l10n.t('Export Snapshot'),
       defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
-      filters: format === 'json' ? { JSON: ['json'] } : { 'MQTT message files': ['mqtt'] },
+      filters: format === 'json' ? { JSON: ['json'] } : { [vscode.l10n.t('MQTT message files')]: ['mqtt'] },
     });
     if (!uri) return undefined;
 
     const source = connection;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting the last values of ${what}` }, async (progress) => {
-      progress.report({ message: 'reading them from the engine…' });
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the last values of {0}', what) }, async (progress) => {
+      progress.report({ message: vscode.l10n.t('reading them from the engine…') });
       const values = await this.registry.engine.request('lastValues', { connectionId: source.id, node, maxTopics: SNAPSHOT_MAX_TOPICS, maxBytes: SNAPSHOT_MAX_BYTES }, { timeoutMs: 120_000 });
       // Only topics at or below the row's own: a stale id must never export another subtree under this name.
       const inside = topic === undefined ? values.values : values.values.filter((value) => value.topic === topic || value.topic.startsWith(`${topic}/`));
-      progress.report({ message: `writing ${inside.length.toLocaleString('en-US')} topics…` });
+      progress.report({ message: vscode.l10n.t('writing {0} topics…', inside.length.toLocaleString('en-US')) });
       const title = `Snapshot of ${what} (${source.profile.name}), ${new Date().toISOString()}`;
       const written = format === 'json' ? snapshotJson(inside) : snapshotMqtt(inside, title);
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(written.text));
@@ -97,14 +97,19 @@ export class SnapshotExport {
   private async announce(result: SnapshotExportResult, leftOutBytes: number): Promise<void> {
     const { counts } = result;
     const notes: string[] = [];
-    if (result.leftOutTopics) notes.push(`${result.leftOutTopics.toLocaleString('en-US')} topics (${formatBytes(leftOutBytes)}) over the export's limit of ${SNAPSHOT_MAX_TOPICS.toLocaleString('en-US')} topics and ${formatBytes(SNAPSHOT_MAX_BYTES)}: export a smaller subtree`);
-    if (counts.truncated) notes.push(`${counts.truncated.toLocaleString('en-US')} whose last payload the explorer kept only the beginning of (mqttExplorer.limits.maxPayloadKib)`);
-    if (counts.notWritable) notes.push(`${counts.notWritable.toLocaleString('en-US')} whose topic a .mqtt file cannot hold (spaces at its ends, a line break, "{{")`);
-    if (counts.overLimits) notes.push(`${counts.overLimits.toLocaleString('en-US')} beyond a .mqtt file's limits (1 MiB per body, 10,000 blocks, 5 MiB)`);
-    if (result.noValue) notes.push(`${result.noValue.toLocaleString('en-US')} whose last value the memory budget had dropped`);
-    const head = `Exported ${counts.written.toLocaleString('en-US')} topic${counts.written === 1 ? '' : 's'} to ${basename(result.uri.fsPath)}.`;
-    const message = notes.length ? `${head} Left out: ${notes.join('; ')}${counts.examples.length ? ` (such as ${counts.examples.map((example) => `"${example}"`).join(', ')})` : ''}.` : head;
+    if (result.leftOutTopics)
+      notes.push(vscode.l10n.t('{0} topics ({1}) over the export\'s limit of {2} topics and {3}: export a smaller subtree', result.leftOutTopics.toLocaleString('en-US'), formatBytes(leftOutBytes), SNAPSHOT_MAX_TOPICS.toLocaleString('en-US'), formatBytes(SNAPSHOT_MAX_BYTES)));
+    if (counts.truncated) notes.push(vscode.l10n.t('{0} whose last payload the explorer kept only the beginning of ({1})', counts.truncated.toLocaleString('en-US'), 'mqttExplorer.limits.maxPayloadKib'));
+    if (counts.notWritable) notes.push(vscode.l10n.t('{0} whose topic a .mqtt file cannot hold (spaces at its ends, a line break, "{1}")', counts.notWritable.toLocaleString('en-US'), '{{'));
+    if (counts.overLimits) notes.push(vscode.l10n.t('{0} beyond a .mqtt file\'s limits (1 MiB per body, 10,000 blocks, 5 MiB)', counts.overLimits.toLocaleString('en-US')));
+    if (result.noValue) notes.push(vscode.l10n.t('{0} whose last value the memory budget had dropped', result.noValue.toLocaleString('en-US')));
+    const file = basename(result.uri.fsPath);
+    const head = counts.written === 1 ? vscode.l10n.t('Exported 1 topic to {0}.', file) : vscode.l10n.t('Exported {0} topics to {1}.', counts.written.toLocaleString('en-US'), file);
+    const leftOut = notes.join('; ');
+    const examples = counts.examples.map((example) => `"${example}"`).join(', ');
+    const message = notes.length ? (counts.examples.length ? vscode.l10n.t('{0} Left out: {1} (such as {2}).', head, leftOut, examples) : vscode.l10n.t('{0} Left out: {1}.', head, leftOut)) : head;
     const show = notes.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    if ((await show(`MQTT: ${message}`, 'Open')) === 'Open') await vscode.window.showTextDocument(result.uri);
+    const open = vscode.l10n.t('Open');
+    if ((await show(`MQTT: ${message}`, open)) === open) await vscode.window.showTextDocument(result.uri);
   }
 }

@@ -12,7 +12,7 @@ import { payloadAsText } from '../shared/format';
 
 /** A topic as a message names it: never empty, never longer than a dialog can show. */
 function displayTopic(topic: string): string {
-  if (topic === '') return '(empty)';
+  if (topic === '') return vscode.l10n.t('(empty)');
   return topic.length > 200 ? `${topic.slice(0, 199)}…` : topic;
 }
 
@@ -34,26 +34,26 @@ export function registerTopicCommands(
       if (filter) {
         const problem = filter.kind === 'wildcard' ? validateTopicFilter(filter.pattern) : filter.kind === 'regex' ? checkPattern(filter.pattern) : undefined;
         if (problem) {
-          report(new Error(`MQTT: Filter Topics: ${problem}`));
+          report(new Error(vscode.l10n.t('MQTT: Filter Topics: {0}', problem)));
           return;
         }
         topics.filter = filter;
         return;
       }
       const kinds = [
-        { label: 'Topic contains…', filterKind: 'substring' as const, target: 'topic' as const },
-        { label: 'Topic matches an MQTT filter (+, #)…', filterKind: 'wildcard' as const, target: 'topic' as const },
-        { label: 'Topic matches a regular expression…', filterKind: 'regex' as const, target: 'topic' as const },
-        { label: 'Payload contains…', filterKind: 'substring' as const, target: 'payload' as const },
-        { label: 'Payload matches a regular expression…', filterKind: 'regex' as const, target: 'payload' as const },
+        { label: vscode.l10n.t('Topic contains…'), filterKind: 'substring' as const, target: 'topic' as const },
+        { label: vscode.l10n.t('Topic matches an MQTT filter (+, #)…'), filterKind: 'wildcard' as const, target: 'topic' as const },
+        { label: vscode.l10n.t('Topic matches a regular expression…'), filterKind: 'regex' as const, target: 'topic' as const },
+        { label: vscode.l10n.t('Payload contains…'), filterKind: 'substring' as const, target: 'payload' as const },
+        { label: vscode.l10n.t('Payload matches a regular expression…'), filterKind: 'regex' as const, target: 'payload' as const },
       ];
-      const picked = await vscode.window.showQuickPick(kinds, { title: 'Filter topics', ignoreFocusOut: true });
+      const picked = await vscode.window.showQuickPick(kinds, { title: vscode.l10n.t('Filter topics'), ignoreFocusOut: true });
       if (!picked) return;
       const regex = picked.filterKind === 'regex';
       const pattern = await vscode.window.showInputBox({
         title: regex ? `${picked.label.replace('…', '')} (RE2)` : picked.label.replace('…', ''),
         // The worker runs it on RE2 (linear time), so the box checks it with the same engine.
-        prompt: regex ? `${REGEX_SYNTAX}; case-insensitive.` : undefined,
+        prompt: regex ? vscode.l10n.t('{0}; case-insensitive.', REGEX_SYNTAX()) : undefined,
         value: topics.filter?.kind === picked.filterKind ? topics.filter.pattern : '',
         ignoreFocusOut: true,
         validateInput: (value) => {
@@ -70,12 +70,12 @@ export function registerTopicCommands(
     vscode.commands.registerCommand('mqttExplorer.sortTopics', async (arg?: unknown) => {
       const order = sortOrderArg(arg);
       const orders: { label: string; order: SortOrder }[] = [
-        { label: 'Name', order: 'name' },
-        { label: 'Most messages', order: 'messages' },
-        { label: 'Most sub-topics', order: 'topics' },
-        { label: 'Most recent', order: 'recent' },
+        { label: vscode.l10n.t('Name'), order: 'name' },
+        { label: vscode.l10n.t('Most messages'), order: 'messages' },
+        { label: vscode.l10n.t('Most sub-topics'), order: 'topics' },
+        { label: vscode.l10n.t('Most recent'), order: 'recent' },
       ];
-      const chosen = order ?? (await vscode.window.showQuickPick(orders.map((o) => ({ ...o, description: o.order === topics.sort ? 'current' : undefined })), { title: 'Sort topics by', ignoreFocusOut: true }))?.order;
+      const chosen = order ?? (await vscode.window.showQuickPick(orders.map((o) => ({ ...o, description: o.order === topics.sort ? vscode.l10n.t('current') : undefined })), { title: vscode.l10n.t('Sort topics by'), ignoreFocusOut: true }))?.order;
       if (chosen) topics.sort = chosen;
     }),
     vscode.commands.registerCommand('mqttExplorer.showMoreTopics', (element: MoreElement) => topics.showMore(element)),
@@ -108,16 +108,19 @@ export function registerTopicCommands(
         (topic) => topic === element.topic || topic.startsWith(`${element.topic}/`),
       );
       if (!retained.length) {
-        void vscode.window.showInformationMessage(`No retained message is known at or below "${displayTopic(element.topic)}".`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('No retained message is known at or below "{0}".', displayTopic(element.topic)));
         return 0;
       }
       if (!confirmed) {
+        const remove = vscode.l10n.t('Delete');
         const answer = await vscode.window.showWarningMessage(
-          `Delete ${retained.length} retained message${retained.length === 1 ? '' : 's'} at and below "${displayTopic(element.topic)}" from the broker? Other clients will no longer receive them.`,
+          retained.length === 1
+            ? vscode.l10n.t('Delete 1 retained message at and below "{0}" from the broker? Other clients will no longer receive it.', displayTopic(element.topic))
+            : vscode.l10n.t('Delete {0} retained messages at and below "{1}" from the broker? Other clients will no longer receive them.', retained.length, displayTopic(element.topic)),
           { modal: true },
-          'Delete',
+          remove,
         );
-        if (answer !== 'Delete') return 0;
+        if (answer !== remove) return 0;
       }
       try {
         for (const topic of retained) await connection.publish(topic, new Uint8Array(), { qos: 1, retain: true });
@@ -132,7 +135,7 @@ export function registerTopicCommands(
       if (!sparkplug) return;
       try {
         const { topic, result } = await engine.request('rebirth', { connectionId: element.connectionId, group: sparkplug.group, node: sparkplug.node });
-        void vscode.window.showInformationMessage(`Rebirth requested from edge node ${sparkplug.group}/${sparkplug.node} (NCMD on ${topic}): ${describeResult(result)}`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Rebirth requested from edge node {0} (NCMD on {1}): {2}', `${sparkplug.group}/${sparkplug.node}`, topic, describeResult(result)));
       } catch (error) {
         report(error);
       }

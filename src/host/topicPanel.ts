@@ -87,7 +87,7 @@ export function decodedView(reply: DecodedMessage, binding: DecoderBinding | und
   const view: DecodedView = { seq: reply.seq, decodedBy: describeDecoder(binding) };
   if (binding.topic) view.filter = binding.topic;
   const result = reply.result;
-  if (!result) view.error = 'Not decoded.';
+  if (!result) view.error = vscode.l10n.t('Not decoded.');
   else if (result.ok) {
     view.decodedBy = result.decodedBy;
     view.value = result.value;
@@ -116,11 +116,12 @@ export function draftCheck(reply: SchemaCheckResult): DraftSchemaCheck {
   return { schema: reply.binding.schema, unchecked: verdict.unchecked };
 }
 
-const EXPORT_FILTERS: Record<ExportFormat, Record<string, string[]>> = {
+/** The save dialog's filters per format (a function: the names are translated when asked). */
+const EXPORT_FILTERS = (): Record<ExportFormat, Record<string, string[]>> => ({
   json: { JSON: ['json'] },
-  ndjson: { 'Newline-delimited JSON': ['ndjson', 'jsonl'] },
+  ndjson: { [vscode.l10n.t('Newline-delimited JSON')]: ['ndjson', 'jsonl'] },
   csv: { CSV: ['csv'] },
-};
+});
 
 function fileSafe(text: string): string {
   return text.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'topic';
@@ -150,7 +151,7 @@ class TopicPanel extends Disposable {
     const { extensionUri, registry } = context;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'mqtt.svg');
     panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: 'MQTT topic', state });
+    panel.webview.html = renderWebviewHtml(panel.webview, extensionUri, { script: 'webview.js', title: vscode.l10n.t('MQTT topic'), state });
     this.channel = this.register(
       new WebviewChannel<PanelHostApi, PanelWebviewApi>(panel.webview, {
         validate: parsePanelMessage,
@@ -170,7 +171,7 @@ class TopicPanel extends Disposable {
           },
           publish: async (params) => {
             const draft = parseDraft(params.draft);
-            if (!draft) throw new Error('The form sent a publish the extension cannot read.');
+            if (!draft) throw new Error(vscode.l10n.t('The form sent a publish the extension cannot read.'));
             return publishDraft(context.registry, context.publishHistory, this.state.connectionId, draft);
           },
           recentPublishes: async () => context.publishHistory.recent(this.state.connectionId),
@@ -211,7 +212,7 @@ class TopicPanel extends Disposable {
   private async decodePreview(seq: number, decoder: DecoderChoice): Promise<DecodedView> {
     const binding: DecoderBinding = { topic: this.state.topic, ...decoder };
     const view = decodedView(await this.context.registry.engine.request('decode', { ...this.ref, seq, binding }), binding);
-    if (!view) throw new Error('Nothing to decode.');
+    if (!view) throw new Error(vscode.l10n.t('Nothing to decode.'));
     delete view.filter;
     return view;
   }
@@ -219,11 +220,16 @@ class TopicPanel extends Disposable {
   private async saveBinding(filter: string, decoder: DecoderChoice, target: 'workspace' | 'user'): Promise<RequestResults['saveBinding']> {
     const read = readDecoderBindings([{ topic: filter, ...decoder }], 'binding');
     const binding = read.bindings[0];
-    if (!binding) throw new Error(read.errors.join('; ') || 'The binding is not valid.');
+    if (!binding) throw new Error(read.errors.join('; ') || vscode.l10n.t('The binding is not valid.'));
     const { effective } = await this.context.decoders.addBinding(binding, target);
-    const saved = `${filter} is decoded as ${describeDecoder(binding)} (${target === 'user' ? 'user' : 'workspace'} settings)`;
+    const decodedAs = describeDecoder(binding);
     // VS Code uses the folder's list instead of the user's when the folder has one.
-    return { saved: effective ? `${saved}.` : `${saved}, but the folder's settings list decoders of their own, which apply here instead.` };
+    if (target === 'workspace') return { saved: vscode.l10n.t('{0} is decoded as {1} (workspace settings).', filter, decodedAs) };
+    return {
+      saved: effective
+        ? vscode.l10n.t('{0} is decoded as {1} (user settings).', filter, decodedAs)
+        : vscode.l10n.t('{0} is decoded as {1} (user settings), but the folder\'s settings list decoders of their own, which apply here instead.', filter, decodedAs),
+    };
   }
 
   private async checkEncoding(topic: string, payload: string): Promise<RequestResults['checkEncoding']> {
@@ -297,7 +303,7 @@ class TopicPanel extends Disposable {
   private async entry(seq: number, payloadBytes: number): Promise<HistoryEntry> {
     const page = await this.history(seq, 1, payloadBytes);
     const entry = page?.entries[0];
-    if (!entry) throw new Error(`Message #${seq} is no longer kept: the history limits dropped it.`);
+    if (!entry) throw new Error(vscode.l10n.t('Message #{0} is no longer kept: the history limits dropped it.', seq));
     return entry;
   }
 
@@ -337,7 +343,7 @@ class TopicPanel extends Disposable {
     const text = payloadAsText(entry.payload);
     const extension = text === undefined ? 'bin' : /^\s*[[{]/.test(text) ? 'json' : 'txt';
     const target = await vscode.window.showSaveDialog({
-      title: `Save the payload of message #${seq}`,
+      title: vscode.l10n.t('Save the payload of message #{0}', seq),
       defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}-${seq}.${extension}`),
     });
     if (!target) return { saved: undefined };
@@ -355,7 +361,7 @@ class TopicPanel extends Disposable {
     // In pages: each request decodes at most EXPORT_PAGE messages, so one export of a long decoded
     // history never holds the engine past its heartbeat; the host's thread is free between pages.
     const first = await this.history(0, EXPORT_PAGE, Infinity, true);
-    if (!first || !first.entries.length) throw new Error('No message on this topic to export.');
+    if (!first || !first.entries.length) throw new Error(vscode.l10n.t('No message on this topic to export.'));
     const entries = [...first.entries];
     const end = first.window.nextSeq;
     for (let next = entries[entries.length - 1].seq + 1; next < end; ) {
@@ -366,9 +372,9 @@ class TopicPanel extends Disposable {
     }
     const page = { entries };
     const target = await vscode.window.showSaveDialog({
-      title: `Export the history of ${this.state.topic}`,
+      title: vscode.l10n.t('Export the history of {0}', this.state.topic),
       defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}.${format}`),
-      filters: EXPORT_FILTERS[format],
+      filters: EXPORT_FILTERS()[format],
     });
     if (!target) return { saved: undefined, count: 0 };
     await vscode.workspace.fs.writeFile(target, Buffer.from(formatHistory(this.state.topic, page.entries, format), 'utf8'));
@@ -538,17 +544,17 @@ export async function showTopicHistory(registry: ConnectionRegistry, panels: Top
   const topics = await registry.engine.request('topicList', { limit: PICKABLE_TOPICS });
   const several = new Set(topics.map((topic) => topic.connectionId)).size > 1;
   const items: TopicPick[] = [
-    { label: '$(eye) Follow the selection in the Topics view', description: 'a panel that shows whichever topic is selected', follow: true },
+    { label: `$(eye) ${vscode.l10n.t('Follow the selection in the Topics view')}`, description: vscode.l10n.t('a panel that shows whichever topic is selected'), follow: true },
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     ...topics
       .sort((a, b) => a.topic.localeCompare(b.topic))
       .map((topic) => ({
         label: topic.topic,
-        description: `${topic.messageCount.toLocaleString('en-US')} message${topic.messageCount === 1 ? '' : 's'}${several ? ` · ${registry.get(topic.connectionId)?.profile.name ?? topic.connectionId}` : ''}`,
+        description: `${topic.messageCount === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', topic.messageCount.toLocaleString('en-US'))}${several ? ` · ${registry.get(topic.connectionId)?.profile.name ?? topic.connectionId}` : ''}`,
         ref: { connectionId: topic.connectionId, topic: topic.topic },
       })),
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'MQTT: Show Topic History', ignoreFocusOut: true, placeHolder: topics.length ? 'Type to find a topic' : 'No topic has received a message yet', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('MQTT: Show Topic History'), ignoreFocusOut: true, placeHolder: topics.length ? vscode.l10n.t('Type to find a topic') : vscode.l10n.t('No topic has received a message yet'), matchOnDescription: true });
   if (!picked) return;
   if (picked.ref) {
     panels.show(picked.ref);
@@ -556,6 +562,6 @@ export async function showTopicHistory(registry: ConnectionRegistry, panels: Top
   }
   const selected = topicsView.selection[0] as { kind?: string; connectionId?: string; topic?: string } | undefined;
   const start = selected?.kind === 'topic' && selected.connectionId && selected.topic !== undefined ? { connectionId: selected.connectionId, topic: selected.topic } : topics[0];
-  if (!start) throw new Error('Select a topic in the Topics view first: no topic has received a message yet.');
+  if (!start) throw new Error(vscode.l10n.t('Select a topic in the Topics view first: no topic has received a message yet.'));
   panels.show({ connectionId: start.connectionId, topic: start.topic }, { follow: true });
 }

@@ -46,9 +46,12 @@ const ORDER_RELIST_MS = 2000;
 const TOTALS_INTERVAL_MS = 1000;
 const SYS = '$SYS';
 
-function plural(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
-}
+// Counted nouns, one key per number form: a translation may need more than an added "s".
+const n = (count: number) => count.toLocaleString('en-US');
+const messageCount = (count: number) => (count === 1 ? vscode.l10n.t('1 message') : vscode.l10n.t('{0} messages', n(count)));
+const msgCount = (count: number) => (count === 1 ? vscode.l10n.t('1 msg') : vscode.l10n.t('{0} msgs', n(count)));
+const topicCount = (count: number) => (count === 1 ? vscode.l10n.t('1 topic') : vscode.l10n.t('{0} topics', n(count)));
+const subTopicCount = (count: number) => (count === 1 ? vscode.l10n.t('1 sub-topic') : vscode.l10n.t('{0} sub-topics', n(count)));
 
 function isConnection(element: TopicsElement): element is RemoteConnection {
   return 'profile' in element;
@@ -71,13 +74,13 @@ function displayKey(node: NodeSnapshot): string {
 
 /** What a row says of its JSON Schema checks before its value: a mark when the last message is not valid. */
 function schemaDescription(status: SchemaRowStatus | undefined): string {
-  return status?.last === 'invalid' ? '✗ not valid  · ' : '';
+  return status?.last === 'invalid' ? `✗ ${vscode.l10n.t('not valid')}  · ` : '';
 }
 
 /** What a row says of its Sparkplug B edge node or device before its value: "offline", the newest flag. */
 function sparkplugDescription(status: SparkplugRowStatus | undefined): string {
   if (!status) return '';
-  const parts = [status.online === false ? 'offline' : '', status.flags.length ? `⚠ ${status.flags[status.flags.length - 1]}` : ''];
+  const parts = [status.online === false ? vscode.l10n.t('offline') : '', status.flags.length ? `⚠ ${status.flags[status.flags.length - 1]}` : ''];
   return parts.filter(Boolean).map((part) => `${part}  · `).join('');
 }
 
@@ -87,17 +90,19 @@ function hasLosses(stats: TreeStats): boolean {
 
 function describeLosses(stats: TreeStats): string {
   return [
-    stats.dropped ? `${plural(stats.dropped, 'message')} dropped by the limits` : '',
-    stats.truncated ? `${plural(stats.truncated, 'payload')} cut` : '',
-    stats.forgotten ? `${plural(stats.forgotten, 'topic')} forgotten (memory budget)` : '',
+    stats.dropped ? vscode.l10n.t('{0} dropped by the limits', messageCount(stats.dropped)) : '',
+    stats.truncated ? (stats.truncated === 1 ? vscode.l10n.t('1 payload cut') : vscode.l10n.t('{0} payloads cut', n(stats.truncated))) : '',
+    stats.forgotten ? vscode.l10n.t('{0} forgotten (memory budget)', topicCount(stats.forgotten)) : '',
   ]
     .filter(Boolean)
     .join(', ');
 }
 
 export function describeFilter(filter: TopicFilter): string {
-  const how = filter.kind === 'substring' ? 'contains' : filter.kind === 'wildcard' ? 'matches' : 'matches /…/';
-  return `${filter.target === 'topic' ? 'Topic' : 'Payload'} ${how} "${filter.pattern}"`;
+  const topic = filter.target === 'topic';
+  if (filter.kind === 'substring') return topic ? vscode.l10n.t('Topic contains "{0}"', filter.pattern) : vscode.l10n.t('Payload contains "{0}"', filter.pattern);
+  if (filter.kind === 'wildcard') return topic ? vscode.l10n.t('Topic matches "{0}"', filter.pattern) : vscode.l10n.t('Payload matches "{0}"', filter.pattern);
+  return topic ? vscode.l10n.t('Topic matches /…/ "{0}"', filter.pattern) : vscode.l10n.t('Payload matches /…/ "{0}"', filter.pattern);
 }
 
 /**
@@ -207,7 +212,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   private updateMessage(): void {
     if (!this.treeView) return;
-    this.treeView.message = this.activeFilter ? `Filter: ${describeFilter(this.activeFilter)}. Clear it with the ✕ in the title bar.` : undefined;
+    this.treeView.message = this.activeFilter ? vscode.l10n.t('Filter: {0}. Clear it with the ✕ in the title bar.', describeFilter(this.activeFilter)) : undefined;
     this.updateDescription();
   }
 
@@ -223,11 +228,11 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       totals.forgotten += connection.stats.forgotten;
     }
     const parts = [
-      this.activeFilter ? 'filtered' : '',
-      totals.received ? plural(totals.received, 'msg') : '',
-      totals.dropped ? `${totals.dropped.toLocaleString('en-US')} dropped` : '',
-      totals.truncated ? `${totals.truncated.toLocaleString('en-US')} cut` : '',
-      totals.forgotten ? `${plural(totals.forgotten, 'topic')} forgotten` : '',
+      this.activeFilter ? vscode.l10n.t('filtered') : '',
+      totals.received ? msgCount(totals.received) : '',
+      totals.dropped ? vscode.l10n.t('{0} dropped', n(totals.dropped)) : '',
+      totals.truncated ? vscode.l10n.t('{0} cut', n(totals.truncated)) : '',
+      totals.forgotten ? vscode.l10n.t('{0} forgotten', topicCount(totals.forgotten)) : '',
     ];
     this.treeView.description = parts.filter(Boolean).join(' · ') || undefined;
   }
@@ -337,11 +342,12 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   getTreeItem(element: TopicsElement): vscode.TreeItem {
     if (isConnection(element)) return this.connectionItem(element);
     if (element.kind === 'more') {
-      const item = new vscode.TreeItem(`${plural(element.total - element.shown, 'more topic')}…`, vscode.TreeItemCollapsibleState.None);
+      const hidden = element.total - element.shown;
+      const item = new vscode.TreeItem(hidden === 1 ? vscode.l10n.t('1 more topic…') : vscode.l10n.t('{0} more topics…', n(hidden)), vscode.TreeItemCollapsibleState.None);
       item.id = `more:${element.connectionId}:${element.level}`;
       item.iconPath = new vscode.ThemeIcon('ellipsis');
-      item.tooltip = `Showing ${element.shown} of ${element.total}. Click to show ${PAGE_SIZE} more, or filter the view.`;
-      item.command = { title: 'Show More', command: 'mqttExplorer.showMoreTopics', arguments: [element] };
+      item.tooltip = vscode.l10n.t('Showing {0} of {1}. Click to show {2} more, or filter the view.', element.shown, element.total, PAGE_SIZE);
+      item.command = { title: vscode.l10n.t('Show More'), command: 'mqttExplorer.showMoreTopics', arguments: [element] };
       item.contextValue = 'mqttExplorer.more';
       return item;
     }
@@ -353,7 +359,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (isConnection(element)) {
       const { stats } = element;
       const losses = describeLosses(stats);
-      item.tooltip = `${element.profile.name}\n${plural(stats.received, 'message')} received, ${plural(stats.kept, 'message')} kept (${formatBytes(stats.bytes)})${losses ? `\n${losses}` : ''}`;
+      item.tooltip = `${element.profile.name}\n${vscode.l10n.t('{0} received, {1} kept ({2})', messageCount(stats.received), messageCount(stats.kept), formatBytes(stats.bytes))}${losses ? `\n${losses}` : ''}`;
     } else if (element.kind === 'topic') {
       const fresh = await this.registry.engine.request('snapshot', { connectionId: element.connectionId, node: { id: element.id } }).catch(() => undefined);
       item.tooltip = topicTooltip(fresh ?? element.snapshot);
@@ -367,9 +373,9 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
 
   private recordingDescription(connection: RemoteConnection): string | undefined {
     const state = connection.state;
-    if (state.kind !== 'offline' || state.recording.loading) return this.recordingDescriptions.get(connection.id) ?? 'recording · opening…';
+    if (state.kind !== 'offline' || state.recording.loading) return this.recordingDescriptions.get(connection.id) ?? vscode.l10n.t('recording · opening…');
     const { from, to, at } = state.recording;
-    return from === undefined || to === undefined ? 'recording · no messages' : `recording at ${formatRecordingTime(at ?? to, false)} (${formatRange(from, to)})`;
+    return from === undefined || to === undefined ? vscode.l10n.t('recording · no messages') : vscode.l10n.t('recording at {0} ({1})', formatRecordingTime(at ?? to, false), formatRange(from, to));
   }
 
   private refreshRecordingRows(): void {
@@ -387,13 +393,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     if (losses) this.lossesShown.add(connection.id);
     else this.lossesShown.delete(connection.id);
     // Totals are in the view's description; this row only says whether the limits dropped anything.
-    item.description = losses ? 'the limits dropped or cut messages' : undefined;
+    item.description = losses ? vscode.l10n.t('the limits dropped or cut messages') : undefined;
     item.iconPath = new vscode.ThemeIcon(losses ? 'warning' : 'server');
     if (connection.offline) {
       // A recording opened offline: its own icon, and the time it shows of its range.
       const description = this.recordingDescription(connection);
       this.recordingDescriptions.set(connection.id, description);
-      item.description = losses ? `${description} · the limits dropped or cut messages` : description;
+      item.description = losses ? `${description} · ${vscode.l10n.t('the limits dropped or cut messages')}` : description;
       if (!losses) item.iconPath = new vscode.ThemeIcon('history');
     }
     if (this.decorations) item.resourceUri = connectionUri(connection.id);
@@ -406,16 +412,16 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private topicItem(element: TopicElement): vscode.TreeItem {
     const node = element.snapshot;
     const hasChildren = node.childCount > 0;
-    const name = node.name === '' ? '(empty)' : node.name.length > MAX_LABEL_CHARS ? `${node.name.slice(0, MAX_LABEL_CHARS - 1)}…` : node.name;
+    const name = node.name === '' ? vscode.l10n.t('(empty)') : node.name.length > MAX_LABEL_CHARS ? `${node.name.slice(0, MAX_LABEL_CHARS - 1)}…` : node.name;
     const item = new vscode.TreeItem(name, hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = itemId(element.connectionId, node.topic);
     // The JSON Schema decoration (SchemaDecorations) finds the row, and its ancestors, by this URI.
     if (this.decorations) item.resourceUri = topicUri(element.connectionId, node.topic);
     // Only this topic's own messages: a row that changed with every message below it would re-list its children.
     const active = node.last !== undefined && Date.now() - node.last.receivedAt < ACTIVE_MS;
-    const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? '(value dropped: memory budget)  · ' : '';
-    const own = node.messageCount > 0 ? `${value}${plural(node.messageCount, 'msg')}` : '';
-    const below = hasChildren ? plural(node.topicCount, 'topic') : '';
+    const value = node.last ? `${node.last.preview}  · ` : node.valueDropped ? `${vscode.l10n.t('(value dropped: memory budget)')}  · ` : '';
+    const own = node.messageCount > 0 ? `${value}${msgCount(node.messageCount)}` : '';
+    const below = hasChildren ? topicCount(node.topicCount) : '';
     item.description = `${active ? '● ' : ''}${schemaDescription(node.schema)}${sparkplugDescription(node.sparkplug)}${[own, below].filter(Boolean).join(' · ')}`;
     item.accessibilityInformation = topicAccessibility(node, active);
     const isSys = node.name === SYS && !node.topic.includes('/');
@@ -436,7 +442,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     const offline = this.registry.get(element.connectionId)?.offline ? '.offline' : '';
     item.contextValue = `mqttExplorer.${node.messageCount > 0 ? 'topic' : 'topicLevel'}${node.retained ? '.retained' : ''}${sparkplug ? '.sparkplug' : ''}${offline}`;
     if (node.messageCount > 0) {
-      item.command = { title: 'Show Topic', command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
+      item.command = { title: vscode.l10n.t('Show Topic'), command: 'mqttExplorer.showTopic', arguments: [{ connectionId: element.connectionId, topic: node.topic }, { fromTree: true }] };
     }
     return item;
   }
@@ -459,7 +465,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       result = await this.registry.engine.request('children', { connectionId, parent: refOf(level), sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });
     } catch (error) {
       // A bad filter pattern is shown in the view's message; the tree shows nothing below.
-      if (this.treeView && this.activeFilter) this.treeView.message = `Filter error: ${error instanceof Error ? error.message : String(error)}`;
+      if (this.treeView && this.activeFilter) this.treeView.message = vscode.l10n.t('Filter error: {0}', error instanceof Error ? error.message : String(error));
       return [];
     }
     const children: TopicsElement[] = result.children.map((snapshot) => {
@@ -506,43 +512,58 @@ function itemId(connectionId: string, topic: string): string {
 
 /** The tooltip's lines on a topic's JSON Schema checks: the last message's verdict, then the counts. */
 export function schemaTooltip(status: SchemaRowStatus): string {
+  const firstError = status.firstError ?? vscode.l10n.t('see the panel');
+  const more = (status.errorCount ?? 0) - 1;
   const last =
     status.last === 'invalid'
-      ? `Last message not valid against ${status.schema}: ${status.firstError ?? 'see the panel'}${status.errorCount && status.errorCount > 1 ? ` (and ${plural(status.errorCount - 1, 'more error')}, listed in the panel)` : ''}.`
+      ? more > 0
+        ? vscode.l10n.t('Last message not valid against {0}: {1} (and {2}, listed in the panel).', status.schema, firstError, more === 1 ? vscode.l10n.t('1 more error') : vscode.l10n.t('{0} more errors', n(more)))
+        : vscode.l10n.t('Last message not valid against {0}: {1}.', status.schema, firstError)
       : status.last === 'valid'
-        ? `Last message valid against ${status.schema}.`
-        : `Last message not checked against ${status.schema}: ${status.reason ?? 'no reason given'}.`;
-  const unchecked = status.unchecked ? `, ${plural(status.unchecked, 'message')} not checked` : '';
-  return `${last}\n${plural(status.checked, 'message')} checked since the schema loaded, ${status.invalid.toLocaleString('en-US')} not valid${unchecked} (binding ${status.filter}).`;
+        ? vscode.l10n.t('Last message valid against {0}.', status.schema)
+        : vscode.l10n.t('Last message not checked against {0}: {1}.', status.schema, status.reason ?? vscode.l10n.t('no reason given'));
+  const counts = status.unchecked
+    ? vscode.l10n.t('{0} checked since the schema loaded, {1} not valid, {2} not checked (binding {3}).', messageCount(status.checked), n(status.invalid), messageCount(status.unchecked), status.filter)
+    : vscode.l10n.t('{0} checked since the schema loaded, {1} not valid (binding {2}).', messageCount(status.checked), n(status.invalid), status.filter);
+  return `${last}\n${counts}`;
 }
 
 function topicTooltip(node: NodeSnapshot): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendMarkdown('**').appendText(node.topic.length > 4096 ? `${node.topic.slice(0, 4095)}…` : node.topic).appendMarkdown('**\n\n');
-  tooltip.appendText(`${plural(node.messageCount, 'message')} on this topic, ${plural(node.totalMessages, 'message')} with sub-topics, ${plural(node.topicCount, 'sub-topic')}`);
+  tooltip.appendText(vscode.l10n.t('{0} on this topic, {1} with sub-topics, {2}', messageCount(node.messageCount), messageCount(node.totalMessages), subTopicCount(node.topicCount)));
   if (node.last) {
     tooltip.appendMarkdown('\n\n');
     tooltip.appendText(
-      `Last: ${formatBytes(node.last.size)}${node.last.truncated ? ' (cut: only the beginning is kept)' : ''}, QoS ${node.last.qos}${node.retained ? ', retained' : ''}, ${new Date(node.last.receivedAt).toLocaleTimeString()}`,
+      vscode.l10n.t(
+        'Last: {0}, {1}, {2}',
+        node.last.truncated ? vscode.l10n.t('{0} (cut: only the beginning is kept)', formatBytes(node.last.size)) : formatBytes(node.last.size),
+        node.retained ? vscode.l10n.t('QoS {0}, retained', node.last.qos) : `QoS ${node.last.qos}`,
+        new Date(node.last.receivedAt).toLocaleTimeString(),
+      ),
     );
   }
-  if (node.last?.decodedBy) tooltip.appendMarkdown('\n\n').appendText(`Shown decoded: ${node.last.decodedBy}.`);
-  if (node.last?.decodeError) tooltip.appendMarkdown('\n\n').appendText(`Not decoded (shown as received): ${node.last.decodeError}`);
-  if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(`${plural(node.dropped, 'older message')} dropped by the history limits.`);
+  if (node.last?.decodedBy) tooltip.appendMarkdown('\n\n').appendText(vscode.l10n.t('Shown decoded: {0}.', node.last.decodedBy));
+  if (node.last?.decodeError) tooltip.appendMarkdown('\n\n').appendText(vscode.l10n.t('Not decoded (shown as received): {0}', node.last.decodeError));
+  if (node.dropped) tooltip.appendMarkdown('\n\n').appendText(node.dropped === 1 ? vscode.l10n.t('1 older message dropped by the history limits.') : vscode.l10n.t('{0} older messages dropped by the history limits.', n(node.dropped)));
   if (node.schema) for (const line of schemaTooltip(node.schema).split('\n')) tooltip.appendMarkdown('\n\n').appendText(line);
   const sparkplug = node.sparkplug;
   if (sparkplug) {
-    const what = sparkplug.device === undefined ? `Sparkplug B edge node ${sparkplug.group}/${sparkplug.node}` : `Sparkplug B device ${sparkplug.group}/${sparkplug.node}/${sparkplug.device}`;
+    const what =
+      sparkplug.device === undefined
+        ? vscode.l10n.t('Sparkplug B edge node {0}', `${sparkplug.group}/${sparkplug.node}`)
+        : vscode.l10n.t('Sparkplug B device {0}', `${sparkplug.group}/${sparkplug.node}/${sparkplug.device}`);
     const state = sparkplug.untracked
-      ? 'not tracked (this connection tracks as many edge nodes and devices as it can keep)'
+      ? vscode.l10n.t('not tracked (this connection tracks as many edge nodes and devices as it can keep)')
       : sparkplug.online === undefined
-        ? 'no birth or death seen yet ("Request Rebirth" asks the edge node for its births)'
+        ? vscode.l10n.t('no birth or death seen yet ("Request Rebirth" asks the edge node for its births)')
         : sparkplug.online
-          ? 'online'
-          : 'offline';
+          ? vscode.l10n.t('online')
+          : vscode.l10n.t('offline');
     tooltip.appendMarkdown('\n\n').appendText(`${what}: ${state}.`);
     if (sparkplug.flagCount) {
-      tooltip.appendMarkdown('\n\n').appendText(`${plural(sparkplug.flagCount, 'flag')}${sparkplug.flagCount > sparkplug.flags.length ? `, the latest ${sparkplug.flags.length}` : ''}:`);
+      const flags = sparkplug.flagCount === 1 ? vscode.l10n.t('1 flag') : vscode.l10n.t('{0} flags', n(sparkplug.flagCount));
+      tooltip.appendMarkdown('\n\n').appendText(`${sparkplug.flagCount > sparkplug.flags.length ? vscode.l10n.t('{0}, the latest {1}', flags, sparkplug.flags.length) : flags}:`);
       for (const flag of sparkplug.flags) tooltip.appendMarkdown('\n- ').appendText(flag);
     }
   }

@@ -5,6 +5,7 @@
  * The setting can come from a folder's settings file, so it is untrusted input: every entry is checked
  * and an entry with any problem is left out, with an error that names its index and field.
  */
+import * as l10n from '@vscode/l10n';
 import { validateTopicFilter } from './profile';
 import { topicMatchesFilter } from './topicRules';
 import { readSettingList, workspacePathProblem } from './settingList';
@@ -43,34 +44,35 @@ const TYPE_NAME = /^\.?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Reads the setting's value (anything a settings file can hold) into checked bindings and errors. */
 export function readDecoderBindings(value: unknown, setting = 'mqttExplorer.decoders'): BindingsRead {
-  const { entries, errors } = readSettingList(value, { setting, max: MAX_DECODER_BINDINGS, fields: FIELDS, entryName: 'a binding (topic, format, type, schema)', read: readBinding });
+  const { entries, errors } = readSettingList(value, { setting, max: MAX_DECODER_BINDINGS, fields: FIELDS, entryName: l10n.t('a binding ({0})', 'topic, format, type, schema'), read: readBinding });
   return { bindings: entries, errors };
 }
 
 function readBinding(entry: Record<string, unknown>, at: string, problems: string[]): DecoderBinding | undefined {
   const { topic, format, type, schema } = entry;
-  if (typeof topic !== 'string') problems.push(`${at}.topic: a topic filter expected`);
+  if (typeof topic !== 'string') problems.push(`${at}.topic: ${l10n.t('a topic filter expected')}`);
   else {
     const problem = validateTopicFilter(topic);
     if (problem) problems.push(`${at}.topic: ${problem}`);
   }
   if (typeof format !== 'string' || !(BINDING_FORMATS as readonly string[]).includes(format)) {
-    problems.push(`${at}.format: one of ${BINDING_FORMATS.join(', ')} expected${typeof format === 'string' ? `, got "${format.slice(0, 40)}"` : ''}`);
+    const expected = BINDING_FORMATS.join(', ');
+    problems.push(`${at}.format: ${typeof format === 'string' ? l10n.t('one of {0} expected, got "{1}"', expected, format.slice(0, 40)) : l10n.t('one of {0} expected', expected)}`);
   } else {
     if (format === 'protobuf') {
-      if (type === undefined) problems.push(`${at}.type: a protobuf binding needs the message type (e.g. "sensors.Reading")`);
-    } else if (type !== undefined) problems.push(`${at}.type: only a protobuf binding takes a message type`);
-    if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: an avro binding needs its .avsc file`);
-    if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: only protobuf and avro bindings take a schema file`);
+      if (type === undefined) problems.push(`${at}.type: ${l10n.t('a protobuf binding needs the message type (e.g. "{0}")', 'sensors.Reading')}`);
+    } else if (type !== undefined) problems.push(`${at}.type: ${l10n.t('only a protobuf binding takes a message type')}`);
+    if (format === 'avro' && schema === undefined) problems.push(`${at}.schema: ${l10n.t('an avro binding needs its .avsc file')}`);
+    if (format !== 'protobuf' && format !== 'avro' && schema !== undefined) problems.push(`${at}.schema: ${l10n.t('only protobuf and avro bindings take a schema file')}`);
     if (typeof schema === 'string' && (format === 'protobuf' || format === 'avro')) {
       const problem = workspacePathProblem(schema, format === 'protobuf' ? '.proto' : '.avsc');
       if (problem) problems.push(`${at}.schema: ${problem}`);
     }
   }
   if (type !== undefined && (typeof type !== 'string' || type.length > MAX_TYPE_NAME || !TYPE_NAME.test(type))) {
-    problems.push(`${at}.type: a message type's full name expected (letters, digits, _ and dots)`);
+    problems.push(`${at}.type: ${l10n.t('a message type\'s full name expected (letters, digits, _ and dots)')}`);
   }
-  if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: a file path expected`);
+  if (schema !== undefined && typeof schema !== 'string') problems.push(`${at}.schema: ${l10n.t('a file path expected')}`);
   if (problems.length) return undefined;
   const binding: DecoderBinding = { topic: topic as string, format: format as BindingFormat };
   if (type !== undefined) binding.type = type as string;

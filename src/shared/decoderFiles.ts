@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { parseTree, type Node } from 'jsonc-parser';
 import { MAX_DECODER_BINDINGS, readDecoderBindings, type DecoderBinding } from './decoderBindings';
 import { isRecord } from './guards';
@@ -159,12 +160,12 @@ export function bindingReferenceErrors(value: unknown, loaded: { files: Readonly
     if (binding.schema !== undefined && !loaded.files.has(binding.schema)) {
       errors.push(
         loaded.filesRead
-          ? `${at}.schema: no file ${binding.schema} among the workspace's .proto and .avsc files`
-          : `${at}.schema: ${binding.schema} is not read: the folder's schema files are read only once it is trusted`,
+          ? `${at}.schema: ${l10n.t('no file {0} among the workspace\'s .proto and .avsc files', binding.schema)}`
+          : `${at}.schema: ${l10n.t('{0} is not read: the folder\'s schema files are read only once it is trusted', binding.schema)}`,
       );
     } else if (binding.format === 'protobuf' && binding.type !== undefined && loaded.filesRead) {
       const type = binding.type.startsWith('.') ? binding.type.slice(1) : binding.type;
-      if (!loaded.messageTypes.has(type)) errors.push(`${at}.type: no message type ${type} among those the .proto files define`);
+      if (!loaded.messageTypes.has(type)) errors.push(`${at}.type: ${l10n.t('no message type {0} among those the .proto files define', type)}`);
     }
   }
   return errors;
@@ -179,9 +180,9 @@ export function bindingReferenceErrors(value: unknown, loaded: { files: Readonly
 export function withBindingFirst(current: unknown, binding: DecoderBinding, max = MAX_DECODER_BINDINGS, setting = DECODERS_SETTING): unknown[] {
   const checked = readDecoderBindings([binding], 'the binding');
   if (checked.errors.length) throw new Error(checked.errors.join('; '));
-  if (current !== undefined && current !== null && !Array.isArray(current)) throw new Error(`${setting} is not a list of bindings: correct it in the settings first`);
+  if (current !== undefined && current !== null && !Array.isArray(current)) throw new Error(l10n.t('{0} is not a list of bindings: correct it in the settings first', setting));
   const rest = ((current ?? []) as unknown[]).filter((entry) => !(isRecord(entry) && entry.topic === binding.topic));
-  if (rest.length + 1 > max) throw new Error(`${setting} already has ${rest.length} bindings, the most that are used is ${max}: remove one before adding another`);
+  if (rest.length + 1 > max) throw new Error(l10n.t('{0} already has {1} bindings, the most that are used is {2}: remove one before adding another', setting, rest.length, max));
   const added: DecoderBinding = { topic: binding.topic, format: binding.format };
   if (binding.type !== undefined) added.type = binding.type;
   if (binding.schema !== undefined) added.schema = binding.schema;

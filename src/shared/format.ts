@@ -1,4 +1,5 @@
 /** Payload formatting shared by the host (tree descriptions, tooltips, documents) and the webview. */
+import * as l10n from '@vscode/l10n';
 import { formatJson, jsonDepthExceeds, jsonNote, MAX_JSON_DEPTH, MAX_VIEW_JSON_CHARS, readJson } from './json';
 
 // ignoreBOM: a byte-order mark stays in the text, so that text copied or exported is byte for byte.
@@ -22,7 +23,7 @@ export function hexPreview(payload: Uint8Array, maxBytes: number): string {
 
 /** One line, at most `max` characters, for a tree item's description. */
 export function oneLine(payload: Uint8Array, max = 80): string {
-  if (payload.length === 0) return '(empty)';
+  if (payload.length === 0) return l10n.t('(empty)');
   const text = payloadAsText(payload);
   if (text === undefined) return `0x ${hexPreview(payload, 16)}`;
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -61,7 +62,7 @@ export function toBase64(bytes: Uint8Array): string {
 
 export function fromBase64(text: string): Uint8Array {
   const clean = text.replace(/[\s=]/g, '');
-  if (/[^A-Za-z0-9+/]/.test(clean)) throw new Error('Not base64: only A–Z, a–z, 0–9, + and / are allowed.');
+  if (/[^A-Za-z0-9+/]/.test(clean)) throw new Error(l10n.t('Not base64: only A–Z, a–z, 0–9, + and / are allowed.'));
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
   let bits = 0;
   let value = 0;
@@ -89,6 +90,6 @@ export function documentText(payload: Uint8Array): { text: string; language: 'js
   const reading = readJson(text);
   if (reading.tree) return { text: `${formatJson(reading.tree)}\n`, language: 'json' };
   if (!reading.note) return { text, language: 'plaintext' };
-  if (text.length > MAX_VIEW_JSON_CHARS && !jsonDepthExceeds(text, MAX_JSON_DEPTH)) return { text, language: 'json', note: jsonNote('large', 'opened as it arrived, not pretty-printed') };
-  return { text, language: 'plaintext', note: jsonNote('deep', 'opened as text') };
+  if (text.length > MAX_VIEW_JSON_CHARS && !jsonDepthExceeds(text, MAX_JSON_DEPTH)) return { text, language: 'json', note: jsonNote('large', l10n.t('opened as it arrived, not pretty-printed')) };
+  return { text, language: 'plaintext', note: jsonNote('deep', l10n.t('opened as text')) };
 }

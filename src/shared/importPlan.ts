@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { sameBrokerTarget } from './brokerTarget';
 import type { ConnectionProfile } from './profile';
 
@@ -80,8 +81,12 @@ export interface ImportPlan {
 
 /** `name`, or `name (imported)`, `name (imported 2)`… whichever no profile has yet. */
 export function importedName(name: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(`${name} (imported)`)) return `${name} (imported)`;
-  for (let n = 2; ; n++) if (!taken.has(`${name} (imported ${n})`)) return `${name} (imported ${n})`;
+  const first = l10n.t('{0} (imported)', name);
+  if (!taken.has(first)) return first;
+  for (let n = 2; ; n++) {
+    const numbered = l10n.t('{0} (imported {1})', name, n);
+    if (!taken.has(numbered)) return numbered;
+  }
 }
 
 /**
@@ -114,6 +119,7 @@ export function planImport(
 
 /** One line for a conflict, in the words the import's prompts use. */
 export function describeConflict(conflict: ImportConflict): string {
-  const same = conflict.match === 'id' ? 'the same id as' : 'the same name as';
-  return `"${conflict.incoming.name}" has ${same} the saved connection "${conflict.existing.name}"`;
+  return conflict.match === 'id'
+    ? l10n.t('"{0}" has the same id as the saved connection "{1}"', conflict.incoming.name, conflict.existing.name)
+    : l10n.t('"{0}" has the same name as the saved connection "{1}"', conflict.incoming.name, conflict.existing.name);
 }

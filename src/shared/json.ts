@@ -3,6 +3,7 @@
  * JSON.parse would round it), and every key of an object in order, duplicates included. The
  * panel's JSON view renders this tree. No DOM.
  */
+import * as l10n from '@vscode/l10n';
 
 export type JsonNode =
   | { kind: 'object'; entries: [string, JsonNode][] }
@@ -149,9 +150,10 @@ export function looksLikeJson(text: string): boolean {
 
 /** A view's note for JSON it shows as text: "Nested deeper than 500 levels: shown as text." `how` ends the sentence. */
 export function jsonNote(reason: 'deep' | 'large', how: string, maxChars = MAX_VIEW_JSON_CHARS): string {
-  if (reason === 'deep') return `Nested deeper than ${MAX_JSON_DEPTH} levels: ${how}.`;
+  // `how` comes translated from the caller.
+  if (reason === 'deep') return l10n.t('Nested deeper than {0} levels: {1}.', MAX_JSON_DEPTH, how);
   const size = maxChars % (1024 * 1024) === 0 ? `${maxChars / 1024 / 1024} MiB` : `${Math.ceil(maxChars / 1024)} KiB`;
-  return `Larger than ${size}: ${how}.`;
+  return l10n.t('Larger than {0}: {1}.', size, how);
 }
 
 /** What a view shows of a payload: its tree, or text with, when it looks like JSON, a note that says why. */
@@ -163,11 +165,11 @@ export interface JsonReading {
 /** The payload as a tree for a view, within the view's bounds (MAX_JSON_DEPTH levels, `maxChars` of text). */
 export function readJson(text: string | undefined, maxChars = MAX_VIEW_JSON_CHARS): JsonReading {
   if (text === undefined || text.trim() === '') return {};
-  if (text.length > maxChars) return looksLikeJson(text) ? { note: jsonNote('large', 'shown as text', maxChars) } : {};
+  if (text.length > maxChars) return looksLikeJson(text) ? { note: jsonNote('large', l10n.t('shown as text'), maxChars) } : {};
   try {
     return { tree: parseJson(text) };
   } catch (error) {
-    return error instanceof JsonTooDeepError ? { note: jsonNote('deep', 'shown as text') } : {};
+    return error instanceof JsonTooDeepError ? { note: jsonNote('deep', l10n.t('shown as text')) } : {};
   }
 }
 

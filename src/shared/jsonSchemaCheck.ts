@@ -8,6 +8,7 @@
  * ajv sees it, `pattern`s run on RE2 (linear time, so no pattern can hang the engine), remote
  * `$ref`s are never fetched, and what a check reports is capped.
  */
+import * as l10n from '@vscode/l10n';
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import Ajv2019 from 'ajv/dist/2019';
 import Ajv2020 from 'ajv/dist/2020';
@@ -59,7 +60,7 @@ function re2(pattern: string): { test: (text: string) => boolean; toString: () =
   try {
     compiled = RE2JS.compile(pattern);
   } catch (error) {
-    throw new Error(`the pattern ${JSON.stringify(pattern.slice(0, 200))} is not supported (patterns run on RE2: no backreferences or lookaround): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(l10n.t('the pattern {0} is not supported (patterns run on RE2: no backreferences or lookaround): {1}', JSON.stringify(pattern.slice(0, 200)), error instanceof Error ? error.message : String(error)));
   }
   // ajv keeps one compiled pattern per distinct toString(): it must name the pattern.
   return { test: (text) => compiled.test(text), toString: () => `re2:${pattern}` };
@@ -83,8 +84,8 @@ function shapeProblem(schema: unknown): string | undefined {
   while (stack.length) {
     const { value, depth } = stack.pop() as { value: unknown; depth: number };
     if (typeof value !== 'object' || value === null) continue;
-    if (++nodes > MAX_SCHEMA_NODES) return `more than ${MAX_SCHEMA_NODES.toLocaleString('en-US')} objects and arrays, the most a schema may have`;
-    if (depth > MAX_SCHEMA_DEPTH) return `nested more than ${MAX_SCHEMA_DEPTH} levels deep, the most a schema may be`;
+    if (++nodes > MAX_SCHEMA_NODES) return l10n.t('more than {0} objects and arrays, the most a schema may have', MAX_SCHEMA_NODES.toLocaleString('en-US'));
+    if (depth > MAX_SCHEMA_DEPTH) return l10n.t('nested more than {0} levels deep, the most a schema may be', MAX_SCHEMA_DEPTH);
     for (const child of Array.isArray(value) ? value : Object.values(value)) if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
   }
   return undefined;
@@ -103,7 +104,7 @@ function issueOf(error: ErrorObject): SchemaIssue {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof RangeError) return 'too deeply nested to compile';
+  if (error instanceof RangeError) return l10n.t('too deeply nested to compile');
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -118,18 +119,18 @@ export function compileJsonSchema(text: string, file: string, now: () => number 
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return { ok: false, error: `${file}: not JSON: ${messageOf(error)}` };
+    return { ok: false, error: `${file}: ${l10n.t('not JSON: {0}', messageOf(error))}` };
   }
-  if (!isRecord(parsed) && typeof parsed !== 'boolean') return { ok: false, error: `${file}: a JSON Schema is an object (or true or false), got ${Array.isArray(parsed) ? 'a list' : parsed === null ? 'null' : typeof parsed}` };
+  if (!isRecord(parsed) && typeof parsed !== 'boolean') return { ok: false, error: `${file}: ${Array.isArray(parsed) ? l10n.t('a JSON Schema is an object (or true or false), got a list') : l10n.t('a JSON Schema is an object (or true or false), got {0}', parsed === null ? 'null' : typeof parsed)}` };
   const declared = isRecord(parsed) ? parsed.$schema : undefined;
   let draft: SchemaDraft = 'draft-07';
   if (declared !== undefined) {
     const known = typeof declared === 'string' ? DRAFTS[declared.replace(/#$/, '')] : undefined;
-    if (!known) return { ok: false, error: `${file}: $schema ${cut(JSON.stringify(declared), 120)} is not a supported draft: use "https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2019-09/schema" or "http://json-schema.org/draft-07/schema#"` };
+    if (!known) return { ok: false, error: `${file}: ${l10n.t('$schema {0} is not a supported draft: use {1}, {2} or {3}', cut(JSON.stringify(declared), 120), '"https://json-schema.org/draft/2020-12/schema"', '"https://json-schema.org/draft/2019-09/schema"', '"http://json-schema.org/draft-07/schema#"')}` };
     draft = known;
   }
   const shape = shapeProblem(parsed);
-  if (shape) return { ok: false, error: `${file}: ${shape}: not loaded` };
+  if (shape) return { ok: false, error: `${file}: ${l10n.t('{0}: not loaded', shape)}` };
   const started = now();
   let validate: ValidateFunction;
   try {
@@ -139,14 +140,14 @@ export function compileJsonSchema(text: string, file: string, now: () => number 
     return { ok: false, error: `${file}: ${messageOf(error)}` };
   }
   const compileMs = now() - started;
-  if (compileMs > MAX_COMPILE_MS) return { ok: false, error: `${file}: compiling took ${Math.round(compileMs)} ms, more than the ${MAX_COMPILE_MS} ms a schema may take: not loaded` };
+  if (compileMs > MAX_COMPILE_MS) return { ok: false, error: `${file}: ${l10n.t('compiling took {0} ms, more than the {1} ms a schema may take: not loaded', Math.round(compileMs), MAX_COMPILE_MS)}` };
   const check = (value: unknown): SchemaVerdict => {
     let valid: boolean;
     try {
       valid = validate(value) as boolean;
     } catch (error) {
       // A recursive schema ($ref to itself) follows the value's nesting: a deep value runs out of stack.
-      return { unchecked: error instanceof RangeError ? 'the value is nested too deeply to check against this schema' : `the check failed: ${messageOf(error)}` };
+      return { unchecked: error instanceof RangeError ? l10n.t('the value is nested too deeply to check against this schema') : l10n.t('the check failed: {0}', messageOf(error)) };
     }
     if (valid) return { valid: true };
     const errors = validate.errors ?? [];
@@ -164,7 +165,7 @@ export function checkJsonText(schema: CompiledSchema, text: string): SchemaVerdi
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { valid: false, errors: [{ path: '', message: cut(`is not JSON: ${messageOf(error)}`, MAX_MESSAGE_CHARS) }], more: 0 };
+    return { valid: false, errors: [{ path: '', message: cut(l10n.t('is not JSON: {0}', messageOf(error)), MAX_MESSAGE_CHARS) }], more: 0 };
   }
   return schema.check(value);
 }

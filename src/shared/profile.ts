@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { isRecord } from './guards';
 
 /**
@@ -30,6 +31,18 @@ export interface LastWill {
 
 /** The profile's TLS files, by the names the form and error messages give them. */
 export const TLS_FILE_TITLES = { caFile: 'CA certificate', certFile: 'Client certificate', keyFile: 'Client key' } as const;
+
+/** A TLS file's name in the display language (TLS_FILE_TITLES names the fields; this is what a person reads). */
+export function tlsFileTitle(field: keyof typeof TLS_FILE_TITLES): string {
+  switch (field) {
+    case 'caFile':
+      return l10n.t('CA certificate');
+    case 'certFile':
+      return l10n.t('Client certificate');
+    case 'keyFile':
+      return l10n.t('Client key');
+  }
+}
 
 /**
  * TLS file paths: absolute; `~` or `~/…` in the user's home; any other relative path in the first
@@ -104,7 +117,7 @@ export function generateClientId(random: () => number = Math.random): string {
 export function newProfile(id: string, overrides: Partial<ConnectionProfile> = {}): ConnectionProfile {
   return {
     id,
-    name: 'New connection',
+    name: l10n.t('New connection'),
     protocol: 'mqtt',
     host: 'localhost',
     port: 1883,
@@ -124,13 +137,13 @@ const TOPIC_FILTER_LEVEL = /^(?:#|\+|[^#+]*)$/;
 
 /** Why a topic filter is invalid (MQTT §4.7.1), or undefined. */
 export function validateTopicFilter(filter: string): string | undefined {
-  if (filter.length === 0) return 'A topic filter cannot be empty.';
-  if (filter.includes('\u0000')) return 'A topic filter cannot contain the null character.';
-  if (new TextEncoder().encode(filter).length > 65535) return 'A topic filter can be at most 65,535 bytes long.';
+  if (filter.length === 0) return l10n.t('A topic filter cannot be empty.');
+  if (filter.includes('\u0000')) return l10n.t('A topic filter cannot contain the null character.');
+  if (new TextEncoder().encode(filter).length > 65535) return l10n.t('A topic filter can be at most 65,535 bytes long.');
   const levels = filter.split('/');
   for (const [index, level] of levels.entries()) {
-    if (!TOPIC_FILTER_LEVEL.test(level)) return `"${level}": + and # must stand alone in a level.`;
-    if (level === '#' && index !== levels.length - 1) return '# is only allowed as the last level.';
+    if (!TOPIC_FILTER_LEVEL.test(level)) return l10n.t('"{0}": + and # must stand alone in a level.', level);
+    if (level === '#' && index !== levels.length - 1) return l10n.t('# is only allowed as the last level.');
   }
   return undefined;
 }
@@ -143,7 +156,7 @@ export function validateTopicFilter(filter: string): string | undefined {
  */
 export function validateSubscriptionFilter(filter: string): string | undefined {
   if (filter.startsWith('$share/') || filter.startsWith('$queue/')) {
-    return 'Shared subscriptions ($share/…, $queue/…) are refused: the broker would hand this explorer messages meant for the services in that group.';
+    return l10n.t('Shared subscriptions ($share/…, $queue/…) are refused: the broker would hand this explorer messages meant for the services in that group.');
   }
   return validateTopicFilter(filter);
 }
@@ -166,22 +179,22 @@ export function partitionSubscriptions(specs: readonly SubscriptionSpec[]): { ke
  */
 export function validateProfile(profile: ConnectionProfile): ProfileErrors {
   const errors: ProfileErrors = {};
-  if (!profile.name.trim()) errors.name = 'Give the connection a name.';
-  if (!profile.host.trim()) errors.host = 'Enter the broker host name or address.';
-  else if (/[\s/]/.test(profile.host) || /^[a-z]+:\/\//i.test(profile.host)) errors.host = 'Only the host name or address: the protocol and port have their own fields.';
-  if (!Number.isInteger(profile.port) || profile.port < 1 || profile.port > 65535) errors.port = 'A port is a whole number from 1 to 65535.';
-  if (!['mqtt', 'mqtts', 'ws', 'wss'].includes(profile.protocol)) errors.protocol = 'Choose mqtt, mqtts, ws or wss.';
-  if (profile.mqttVersion !== 4 && profile.mqttVersion !== 5) errors.mqttVersion = 'Choose MQTT 3.1.1 or 5.0.';
-  if (profile.mqttVersion === 4 && profile.clientId.length > 23) errors.clientId = 'MQTT 3.1.1 brokers only have to accept client ids of up to 23 characters.';
-  if (!profile.cleanStart && profile.clientId.trim() === '') errors.clientId = 'A persistent session (clean start off) needs a client id.';
-  if (!Number.isInteger(profile.keepalive) || profile.keepalive < 0 || profile.keepalive > 65535) errors.keepalive = 'Keepalive is 0 to 65535 seconds.';
-  if (!Number.isFinite(profile.connectTimeout) || profile.connectTimeout < 1 || profile.connectTimeout > 600) errors.connectTimeout = 'Connect timeout is 1 to 600 seconds.';
+  if (!profile.name.trim()) errors.name = l10n.t('Give the connection a name.');
+  if (!profile.host.trim()) errors.host = l10n.t('Enter the broker host name or address.');
+  else if (/[\s/]/.test(profile.host) || /^[a-z]+:\/\//i.test(profile.host)) errors.host = l10n.t('Only the host name or address: the protocol and port have their own fields.');
+  if (!Number.isInteger(profile.port) || profile.port < 1 || profile.port > 65535) errors.port = l10n.t('A port is a whole number from 1 to 65535.');
+  if (!['mqtt', 'mqtts', 'ws', 'wss'].includes(profile.protocol)) errors.protocol = l10n.t('Choose mqtt, mqtts, ws or wss.');
+  if (profile.mqttVersion !== 4 && profile.mqttVersion !== 5) errors.mqttVersion = l10n.t('Choose MQTT 3.1.1 or 5.0.');
+  if (profile.mqttVersion === 4 && profile.clientId.length > 23) errors.clientId = l10n.t('MQTT 3.1.1 brokers only have to accept client ids of up to 23 characters.');
+  if (!profile.cleanStart && profile.clientId.trim() === '') errors.clientId = l10n.t('A persistent session (clean start off) needs a client id.');
+  if (!Number.isInteger(profile.keepalive) || profile.keepalive < 0 || profile.keepalive > 65535) errors.keepalive = l10n.t('Keepalive is 0 to 65535 seconds.');
+  if (!Number.isFinite(profile.connectTimeout) || profile.connectTimeout < 1 || profile.connectTimeout > 600) errors.connectTimeout = l10n.t('Connect timeout is 1 to 600 seconds.');
   if (profile.sessionExpiry !== undefined && (!Number.isInteger(profile.sessionExpiry) || profile.sessionExpiry < 0 || profile.sessionExpiry > 0xffffffff)) {
-    errors.sessionExpiry = 'Session expiry is 0 to 4294967295 seconds.';
+    errors.sessionExpiry = l10n.t('Session expiry is 0 to 4294967295 seconds.');
   }
   if (profile.will) {
-    if (!profile.will.topic) errors.willTopic = 'A last will needs a topic.';
-    else if (/[+#]/.test(profile.will.topic)) errors.willTopic = 'A last will topic cannot contain wildcards.';
+    if (!profile.will.topic) errors.willTopic = l10n.t('A last will needs a topic.');
+    else if (/[+#]/.test(profile.will.topic)) errors.willTopic = l10n.t('A last will topic cannot contain wildcards.');
   }
   for (const [index, subscription] of profile.subscriptions.entries()) {
     const problem = validateSubscriptionFilter(subscription.topic);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { normaliseProfile, validateProfile, type ConnectionProfile, type ProfileErrors } from './profile';
 
 /**
@@ -130,11 +131,11 @@ export function typedSecrets(draft: Draft): SecretField[] {
  * tampered form) is refused, so it cannot overwrite that profile or take its stored password.
  */
 export function profileFromForm(raw: unknown, openedFor: string): { profile: ConnectionProfile } | { error: string } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: 'Not saved: the form sent no usable profile.' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { error: l10n.t('Not saved: the form sent no usable profile.') };
   const sentId = (raw as { id?: unknown }).id;
-  if (sentId !== undefined && sentId !== openedFor) return { error: 'Not saved: the form sent another connection than the one it was opened for. Close it and open the connection again.' };
+  if (sentId !== undefined && sentId !== openedFor) return { error: l10n.t('Not saved: the form sent another connection than the one it was opened for. Close it and open the connection again.') };
   const profile = normaliseProfile({ ...raw, id: openedFor }, { id: () => openedFor });
-  if (!profile) return { error: 'Not saved: the form sent no usable profile.' };
+  if (!profile) return { error: l10n.t('Not saved: the form sent no usable profile.') };
   const problem = Object.values(validateProfile(profile))[0];
-  return problem ? { error: `Not saved: ${problem}` } : { profile };
+  return problem ? { error: l10n.t('Not saved: {0}', problem) } : { profile };
 }

@@ -4,6 +4,7 @@
  * with messages for people, and the broker's answer. No VS Code, no Node: the webview validates
  * with the same code as the host.
  */
+import * as l10n from '@vscode/l10n';
 import { fromBase64 } from './format';
 import type { QoS } from './profile';
 import { validatePublishTopic } from './topicRules';
@@ -12,7 +13,21 @@ import { isRecord } from './guards';
 /** `decoder`: JSON typed by a person, encoded by the decoder bound to the topic (mqttExplorer.decoders). */
 export type PayloadFormat = 'text' | 'json' | 'hex' | 'base64' | 'decoder';
 export const PAYLOAD_FORMATS: readonly PayloadFormat[] = ['text', 'json', 'hex', 'base64', 'decoder'];
-export const FORMAT_LABELS: Record<PayloadFormat, string> = { text: 'Text', json: 'JSON', hex: 'Hex', base64: 'Base64', decoder: 'Bound decoder' };
+/** A format's name in the display language (a function: the host and the webviews configure l10n only once they run). */
+export function formatLabel(format: PayloadFormat): string {
+  switch (format) {
+    case 'text':
+      return l10n.t('Text');
+    case 'json':
+      return 'JSON';
+    case 'hex':
+      return l10n.t('Hex');
+    case 'base64':
+      return 'Base64';
+    case 'decoder':
+      return l10n.t('Bound decoder');
+  }
+}
 
 /** A payload's bytes, why it is not valid, or (format `decoder`) the JSON text the engine encodes. */
 export type EncodedPayload = { bytes: Uint8Array } | { error: string } | { encodeJson: string };
@@ -54,7 +69,7 @@ function jsonError(text: string): string | undefined {
     JSON.parse(text);
     return undefined;
   } catch (error) {
-    return `Not valid JSON: ${(error as Error).message}`;
+    return l10n.t('Not valid JSON: {0}', (error as Error).message);
   }
 }
 
@@ -77,14 +92,14 @@ export function encodePayload(text: string, format: PayloadFormat): EncodedPaylo
     }
     case 'hex': {
       const clean = text.replace(/0x/gi, '').replace(/[\s:,-]/g, '');
-      if (/[^0-9a-f]/i.test(clean)) return { error: 'Not hex: use the digits 0–9 and a–f, optionally separated by spaces.' };
-      if (clean.length % 2) return { error: 'Hex needs two digits per byte: one digit is missing.' };
+      if (/[^0-9a-f]/i.test(clean)) return { error: l10n.t('Not hex: use the digits 0–9 and a–f, optionally separated by spaces.') };
+      if (clean.length % 2) return { error: l10n.t('Hex needs two digits per byte: one digit is missing.') };
       const bytes = new Uint8Array(clean.length / 2);
       for (let index = 0; index < bytes.length; index++) bytes[index] = parseInt(clean.slice(index * 2, index * 2 + 2), 16);
       return { bytes };
     }
     case 'base64':
-      if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text) || text.replace(/\s/g, '').length % 4 === 1) return { error: 'Not base64: only A–Z, a–z, 0–9, + and /, with = at the end.' };
+      if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(text) || text.replace(/\s/g, '').length % 4 === 1) return { error: l10n.t('Not base64: only A–Z, a–z, 0–9, + and /, with = at the end.') };
       return { bytes: fromBase64(text) };
   }
 }
@@ -101,7 +116,7 @@ export function parseUserProperties(text: string): { pairs: [string, string][] }
   for (const [index, line] of text.split('\n').entries()) {
     if (!line.trim()) continue;
     const at = line.indexOf('=');
-    if (at <= 0) return { error: `Line ${index + 1}: write a user property as name=value.` };
+    if (at <= 0) return { error: l10n.t('Line {0}: write a user property as name=value.', index + 1) };
     pairs.push([line.slice(0, at).trim(), line.slice(at + 1)]);
   }
   return { pairs };
@@ -111,12 +126,12 @@ export function parseUserProperties(text: string): { pairs: [string, string][] }
 export function validateProperties(properties: PublishProperties | undefined): string | undefined {
   if (!properties) return undefined;
   const expiry = properties.messageExpiryInterval;
-  if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff)) return 'Message expiry is a whole number of seconds (0 to 4,294,967,295).';
+  if (expiry !== undefined && (!Number.isInteger(expiry) || expiry < 0 || expiry > 0xffffffff)) return l10n.t('Message expiry is a whole number of seconds (0 to 4,294,967,295).');
   if (properties.responseTopic !== undefined && properties.responseTopic !== '') {
     const invalid = validatePublishTopic(properties.responseTopic);
-    if (invalid) return `Response topic: ${invalid}`;
+    if (invalid) return l10n.t('Response topic: {0}', invalid);
   }
-  if (properties.userProperties?.some(([name]) => name === '')) return 'A user property needs a name.';
+  if (properties.userProperties?.some(([name]) => name === '')) return l10n.t('A user property needs a name.');
   return undefined;
 }
 
@@ -181,27 +196,27 @@ export function parseDraft(value: unknown, defaults: Partial<PublishDraft> = {})
   return draft;
 }
 
-/** MQTT 5 reason codes of PUBACK and PUBREC/PUBCOMP (§3.4.2.1, §3.7.2.1). */
-const REASONS: Record<number, string> = {
-  0x00: 'Success',
-  0x10: 'No matching subscribers',
-  0x80: 'Unspecified error',
-  0x83: 'Implementation specific error',
-  0x87: 'Not authorized',
-  0x90: 'Topic name invalid',
-  0x91: 'Packet identifier in use',
-  0x92: 'Packet identifier not found',
-  0x97: 'Quota exceeded',
-  0x99: 'Payload format invalid',
+/** MQTT 5 reason codes of PUBACK and PUBREC/PUBCOMP (§3.4.2.1, §3.7.2.1), translated when asked. */
+const REASONS: Record<number, () => string> = {
+  0x00: () => l10n.t('Success'),
+  0x10: () => l10n.t('No matching subscribers'),
+  0x80: () => l10n.t('Unspecified error'),
+  0x83: () => l10n.t('Implementation specific error'),
+  0x87: () => l10n.t('Not authorized'),
+  0x90: () => l10n.t('Topic name invalid'),
+  0x91: () => l10n.t('Packet identifier in use'),
+  0x92: () => l10n.t('Packet identifier not found'),
+  0x97: () => l10n.t('Quota exceeded'),
+  0x99: () => l10n.t('Payload format invalid'),
 };
 
 export function reasonText(code: number): string {
-  return REASONS[code] ?? `Reason code 0x${code.toString(16).padStart(2, '0')}`;
+  return REASONS[code]?.() ?? l10n.t('Reason code 0x{0}', code.toString(16).padStart(2, '0'));
 }
 
 /** The answer as the form shows it next to its button. */
 export function describeResult(result: PublishResult): string {
-  if (result.ack === 'none') return 'Sent (QoS 0: the broker does not acknowledge).';
+  if (result.ack === 'none') return l10n.t('Sent (QoS 0: the broker does not acknowledge).');
   return `${result.ack === 'puback' ? 'PUBACK' : 'PUBCOMP'}: ${result.reason}${result.reasonCode ? ` (0x${result.reasonCode.toString(16).padStart(2, '0')})` : ''}.`;
 }
 

@@ -2,6 +2,7 @@
  * What the extension says about a replay: the progress line, the summary at the end, durations.
  * Plain text from a ReplayProgress; no VS Code, so it is unit-tested.
  */
+import * as l10n from '@vscode/l10n';
 import type { ReplayProgress, ReplayTiming } from '../worker/recording/replay';
 import { formatBytes } from './format';
 
@@ -22,9 +23,9 @@ export function formatDuration(ms: number): string {
 }
 
 export function describeTiming(timing: ReplayTiming): string {
-  if (timing.kind === 'asap') return 'as fast as possible';
-  if (timing.kind === 'original') return 'original timing';
-  return `${timing.factor}× speed`;
+  if (timing.kind === 'asap') return l10n.t('as fast as possible');
+  if (timing.kind === 'original') return l10n.t('original timing');
+  return l10n.t('{0}× speed', timing.factor);
 }
 
 /** How long playing `durationMs` of recording takes with this timing (undefined: as fast as the broker acknowledges). */
@@ -35,16 +36,16 @@ export function playingTime(durationMs: number, timing: ReplayTiming): number | 
 
 /** The progress notification's line: `120 of 1,234 messages · 0:45 of 12 min 03 s · 2 refused`. */
 export function progressLine(progress: ReplayProgress, total?: { messages: number; firstTime?: number; lastTime?: number }): string {
-  const parts = [total ? `${number(progress.sent)} of ${number(total.messages)} messages` : `${number(progress.sent)} messages`, formatBytes(progress.bytes)];
+  const parts = [total ? l10n.t('{0} of {1} messages', number(progress.sent), number(total.messages)) : l10n.t('{0} messages', number(progress.sent)), formatBytes(progress.bytes)];
   const start = total?.firstTime ?? progress.firstTime;
   if (progress.position !== undefined && start !== undefined) {
     const at = formatDuration(progress.position - start);
-    parts.push(total?.lastTime !== undefined ? `${at} of ${formatDuration(total.lastTime - start)} played` : `${at} into the recording`);
+    parts.push(total?.lastTime !== undefined ? l10n.t('{0} of {1} played', at, formatDuration(total.lastTime - start)) : l10n.t('{0} into the recording', at));
   }
-  if (progress.passes > 0) parts.push(`pass ${progress.passes + 1}`);
-  if (progress.refused) parts.push(`${number(progress.refused)} refused`);
-  if (progress.skipped) parts.push(`${number(progress.skipped)} lines skipped`);
-  if (progress.state === 'paused') parts.push('paused');
+  if (progress.passes > 0) parts.push(l10n.t('pass {0}', progress.passes + 1));
+  if (progress.refused) parts.push(l10n.t('{0} refused', number(progress.refused)));
+  if (progress.skipped) parts.push(l10n.t('{0} lines skipped', number(progress.skipped)));
+  if (progress.state === 'paused') parts.push(l10n.t('paused'));
   return parts.join(' · ');
 }
 
@@ -52,22 +53,23 @@ export function progressLine(progress: ReplayProgress, total?: { messages: numbe
 export function replaySummary(progress: ReplayProgress, target: string): string {
   const head =
     progress.state === 'done'
-      ? `Replay to ${target} finished`
+      ? l10n.t('Replay to {0} finished', target)
       : progress.state === 'cancelled'
-        ? `Replay to ${target} cancelled`
+        ? l10n.t('Replay to {0} cancelled', target)
         : progress.state === 'failed'
-          ? `Replay to ${target} failed: ${progress.reason ?? 'unknown error'}`
+          ? l10n.t('Replay to {0} failed: {1}', target, progress.reason ?? l10n.t('unknown error'))
           : `Replay to ${target} ${progress.state}`;
-  const parts = [`${number(progress.sent)} message${progress.sent === 1 ? '' : 's'} sent (${formatBytes(progress.bytes)})`];
-  if (progress.passes > 1) parts.push(`${number(progress.passes)} passes`);
-  if (progress.refused) parts.push(`${number(progress.refused)} refused (last: ${progress.lastRefusal ?? '?'})`);
+  const parts = [progress.sent === 1 ? l10n.t('1 message sent ({0})', formatBytes(progress.bytes)) : l10n.t('{0} messages sent ({1})', number(progress.sent), formatBytes(progress.bytes))];
+  if (progress.passes > 1) parts.push(l10n.t('{0} passes', number(progress.passes)));
+  if (progress.refused) parts.push(l10n.t('{0} refused (last: {1})', number(progress.refused), progress.lastRefusal ?? '?'));
   if (progress.skipped) {
     const first = progress.skippedLines[0];
-    parts.push(`${number(progress.skipped)} line${progress.skipped === 1 ? '' : 's'} skipped${first ? ` (line ${first.line}: ${first.reason})` : ''}`);
+    const skipped = progress.skipped === 1 ? l10n.t('1 line skipped') : l10n.t('{0} lines skipped', number(progress.skipped));
+    parts.push(first ? l10n.t('{0} (line {1}: {2})', skipped, first.line, first.reason) : skipped);
   }
-  if (progress.unacknowledged) parts.push(`${number(progress.unacknowledged)} handed to the connection but not acknowledged when cancelled (it may still arrive)`);
-  if (progress.systemTopics) parts.push(`${number(progress.systemTopics)} on $ topics not published (the broker's own)`);
-  if (progress.propertiesDropped) parts.push(`${number(progress.propertiesDropped)} without their MQTT 5 properties (the connection is MQTT 3.1.1)`);
+  if (progress.unacknowledged) parts.push(l10n.t('{0} handed to the connection but not acknowledged when cancelled (it may still arrive)', number(progress.unacknowledged)));
+  if (progress.systemTopics) parts.push(l10n.t('{0} on $ topics not published (the broker\'s own)', number(progress.systemTopics)));
+  if (progress.propertiesDropped) parts.push(l10n.t('{0} without their MQTT 5 properties (the connection is MQTT 3.1.1)', number(progress.propertiesDropped)));
   return `${head}. ${parts.join('; ')}.`;
 }
 
@@ -86,16 +88,16 @@ function parseClock(text: string): number | undefined {
  */
 export function parseTimeRange(text: string, startedAt: number): { from?: number; to?: number } | string {
   const match = /^\s*([^-\s]*)\s*-\s*([^-\s]*)\s*$/.exec(text);
-  if (!match || (match[1] === '' && match[2] === '')) return 'A range such as 60-300 or 1:00-5:00 (seconds, or minutes:seconds, from the start); one side may be empty.';
+  if (!match || (match[1] === '' && match[2] === '')) return l10n.t('A range such as 60-300 or 1:00-5:00 (seconds, or minutes:seconds, from the start); one side may be empty.');
   const range: { from?: number; to?: number } = {};
   for (const [index, side] of [match[1], match[2]].entries()) {
     if (side === '') continue;
     const seconds = parseClock(side);
-    if (seconds === undefined) return `"${side}" is no time: seconds (90), minutes:seconds (1:30) or hours:minutes:seconds.`;
+    if (seconds === undefined) return l10n.t('"{0}" is no time: seconds (90), minutes:seconds (1:30) or hours:minutes:seconds.', side);
     const at = startedAt + Math.round(seconds * 1000);
     if (index === 0) range.from = at;
     else range.to = at;
   }
-  if (range.from !== undefined && range.to !== undefined && range.from >= range.to) return 'The start of the range must come before its end.';
+  if (range.from !== undefined && range.to !== undefined && range.from >= range.to) return l10n.t('The start of the range must come before its end.');
   return range;
 }

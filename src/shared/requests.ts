@@ -3,6 +3,7 @@
  * topic, usually with correlation data) seen on a connection, paired with their replies. Shared by
  * the engine worker and the Requests view. Structured-clone data only; no VS Code.
  */
+import * as l10n from '@vscode/l10n';
 
 /** What became of a request. */
 export type ExchangeState =
@@ -134,11 +135,11 @@ export function describeExchange(exchange: RequestExchange, timeoutMs: number): 
     case 'answered':
       return formatLatency(exchange.latencyMs ?? 0);
     case 'timedOut':
-      return `no reply after ${formatLatency(timeoutMs)}`;
+      return l10n.t('no reply after {0}', formatLatency(timeoutMs));
     case 'evicted':
-      return 'dropped unanswered (too many open requests)';
+      return l10n.t('dropped unanswered (too many open requests)');
     case 'open':
-      return exchange.responseUnseen ? 'waiting (its response topic is outside the subscriptions)' : 'waiting for a reply';
+      return exchange.responseUnseen ? l10n.t('waiting (its response topic is outside the subscriptions)') : l10n.t('waiting for a reply');
   }
 }
 

@@ -6,6 +6,7 @@
  * The setting can come from a folder's settings file, so it is untrusted input: every entry is
  * checked and an entry with any problem is left out, with an error that names its index and field.
  */
+import * as l10n from '@vscode/l10n';
 import { validateTopicFilter } from './profile';
 import { topicMatchesFilter } from './topicRules';
 import { readSettingList, workspacePathProblem } from './settingList';
@@ -41,18 +42,18 @@ export function schemaPathProblem(path: string): string | undefined {
 
 /** Reads the setting's value (anything a settings file can hold) into checked bindings and errors. */
 export function readSchemaBindings(value: unknown, setting = SCHEMAS_SETTING): SchemaBindingsRead {
-  const { entries, errors } = readSettingList(value, { setting, max: MAX_SCHEMA_BINDINGS, fields: FIELDS, entryName: 'a schema binding (filter, schema)', read: readBinding });
+  const { entries, errors } = readSettingList(value, { setting, max: MAX_SCHEMA_BINDINGS, fields: FIELDS, entryName: l10n.t('a schema binding ({0})', 'filter, schema'), read: readBinding });
   return { bindings: entries, errors };
 }
 
 function readBinding(entry: Record<string, unknown>, at: string, problems: string[]): SchemaBinding | undefined {
   const { filter, schema } = entry;
-  if (typeof filter !== 'string') problems.push(`${at}.filter: a topic filter expected`);
+  if (typeof filter !== 'string') problems.push(`${at}.filter: ${l10n.t('a topic filter expected')}`);
   else {
     const problem = validateTopicFilter(filter);
     if (problem) problems.push(`${at}.filter: ${problem}`);
   }
-  if (typeof schema !== 'string') problems.push(`${at}.schema: a workspace-relative .json file expected`);
+  if (typeof schema !== 'string') problems.push(`${at}.schema: ${l10n.t('a workspace-relative .json file expected')}`);
   else {
     const problem = schemaPathProblem(schema);
     if (problem) problems.push(`${at}.schema: ${problem}`);
@@ -74,5 +75,5 @@ export interface SchemaIssue {
 
 /** An issue in one line, for a tooltip, a log line or an input box: "/temperature: must be <= 22.5". */
 export function describeIssue(issue: SchemaIssue): string {
-  return `${issue.path || '(root)'}: ${issue.message}`;
+  return `${issue.path || l10n.t('(root)')}: ${issue.message}`;
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { isRecord } from './guards';
 
 /**
@@ -105,14 +106,41 @@ export function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
-const TYPE_NAMES: Record<SettingSchema['type'], string> = {
-  number: 'a number',
-  integer: 'a whole number',
-  boolean: 'true or false',
-  string: 'a string',
-  array: 'a list',
-  object: 'an object',
-};
+/** "x is not a number": one whole clause per type, so that a translation reads as a sentence. */
+function notOfType(described: string, type: string): string {
+  switch (type) {
+    case 'number':
+      return l10n.t('{0} is not a number', described);
+    case 'integer':
+      return l10n.t('{0} is not a whole number', described);
+    case 'boolean':
+      return l10n.t('{0} is not true or false', described);
+    case 'string':
+      return l10n.t('{0} is not a string', described);
+    case 'array':
+      return l10n.t('{0} is not a list', described);
+    case 'object':
+      return l10n.t('{0} is not an object', described);
+    default:
+      return l10n.t('{0} is not {1}', described, type);
+  }
+}
+
+/** "x, y are not strings": several items of a list setting of the wrong type. */
+function itemsNotOfType(described: string, type: string): string {
+  switch (type) {
+    case 'number':
+      return l10n.t('{0} are not a number', described);
+    case 'boolean':
+      return l10n.t('{0} are not true or false', described);
+    case 'string':
+      return l10n.t('{0} are not a string', described);
+    case 'object':
+      return l10n.t('{0} are not an object', described);
+    default:
+      return l10n.t('{0} are not {1}', described, type);
+  }
+}
 
 /**
  * The value to use for a setting, and when it is not the configured one, why. Rules (what a person
@@ -125,43 +153,59 @@ const TYPE_NAMES: Record<SettingSchema['type'], string> = {
  */
 export function checkSetting(schema: SettingSchema, value: unknown): { value: unknown; problem?: string } {
   if (value === undefined) return { value: schema.default };
-  const useDefault = (why: string) => ({ value: schema.default, problem: `${why}; using the default, ${describeValue(schema.default)}.` });
+  const useDefault = (why: string) => ({ value: schema.default, problem: l10n.t('{0}; using the default, {1}.', why, describeValue(schema.default)) });
   switch (schema.type) {
     case 'number':
     case 'integer': {
-      if (typeof value !== 'number' || Number.isNaN(value)) return useDefault(`${describeValue(value)} is not ${TYPE_NAMES[schema.type]}`);
+      if (typeof value !== 'number' || Number.isNaN(value)) return useDefault(notOfType(describeValue(value), schema.type));
       let used = value;
-      const notes: string[] = [];
+      let fraction = false;
+      let bound: 'below' | 'above' | undefined;
       if (schema.type === 'integer' && Number.isFinite(used) && !Number.isInteger(used)) {
         used = Math.round(used);
-        notes.push(`${value} is not a whole number`);
+        fraction = true;
       }
       if (schema.minimum !== undefined && used < schema.minimum) {
         used = schema.minimum;
-        notes.push(`${value} is below the minimum, ${schema.minimum}`);
+        bound = 'below';
       } else if (schema.maximum !== undefined && used > schema.maximum) {
         used = schema.maximum;
-        notes.push(`${value} is above the maximum, ${schema.maximum}`);
+        bound = 'above';
       }
       // Only a schema without bounds could let ±Infinity through: no setting of ours lacks them (tested).
-      if (!Number.isFinite(used)) return useDefault(`${value} is not a finite number`);
-      return notes.length ? { value: used, problem: `${notes.join(' and ')}; using ${used}.` } : { value: used };
+      if (!Number.isFinite(used)) return useDefault(l10n.t('{0} is not a finite number', value));
+      // Whole sentences for each case: a translation cannot be joined from the parts.
+      if (bound === 'below') {
+        const problem = fraction
+          ? l10n.t('{0} is not a whole number and {0} is below the minimum, {1}; using {2}.', value, schema.minimum ?? used, used)
+          : l10n.t('{0} is below the minimum, {1}; using {2}.', value, schema.minimum ?? used, used);
+        return { value: used, problem };
+      }
+      if (bound === 'above') {
+        const problem = fraction
+          ? l10n.t('{0} is not a whole number and {0} is above the maximum, {1}; using {2}.', value, schema.maximum ?? used, used)
+          : l10n.t('{0} is above the maximum, {1}; using {2}.', value, schema.maximum ?? used, used);
+        return { value: used, problem };
+      }
+      return fraction ? { value: used, problem: l10n.t('{0} is not a whole number; using {1}.', value, used) } : { value: used };
     }
     case 'boolean':
     case 'string':
     case 'object': {
       const fits = schema.type === 'object' ? isRecord(value) : typeof value === schema.type;
-      if (!fits) return useDefault(`${describeValue(value)} is not ${TYPE_NAMES[schema.type]}`);
-      if (schema.enum && !schema.enum.includes(value)) return useDefault(`${describeValue(value)} is not one of ${schema.enum.map((choice) => describeValue(choice)).join(', ')}`);
+      if (!fits) return useDefault(notOfType(describeValue(value), schema.type));
+      if (schema.enum && !schema.enum.includes(value)) return useDefault(l10n.t('{0} is not one of {1}', describeValue(value), schema.enum.map((choice) => describeValue(choice)).join(', ')));
       return { value };
     }
     case 'array': {
-      if (!Array.isArray(value)) return useDefault(`${describeValue(value)} is not ${TYPE_NAMES.array}`);
+      if (!Array.isArray(value)) return useDefault(notOfType(describeValue(value), 'array'));
       if (!schema.itemType) return { value };
       const kept = value.filter((item) => typeof item === schema.itemType);
       if (kept.length === value.length) return { value };
       const dropped = value.filter((item) => typeof item !== schema.itemType);
-      return { value: kept, problem: `${dropped.map((item) => describeValue(item)).join(', ')} ${dropped.length === 1 ? 'is' : 'are'} not ${TYPE_NAMES[schema.itemType as SettingSchema['type']] ?? schema.itemType}; ignored.` };
+      const described = dropped.map((item) => describeValue(item)).join(', ');
+      const why = dropped.length === 1 ? notOfType(described, schema.itemType) : itemsNotOfType(described, schema.itemType);
+      return { value: kept, problem: l10n.t('{0}; ignored.', why) };
     }
   }
 }
@@ -181,7 +225,7 @@ export class SettingWarnings {
     const key = `${setting}\u0000${described}\u0000${problem}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    this.emit({ setting, value: described, message: `Setting ${setting}: ${problem}` });
+    this.emit({ setting, value: described, message: l10n.t('Setting {0}: {1}', setting, problem) });
   }
 }
 

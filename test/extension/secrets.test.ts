@@ -79,7 +79,7 @@ describe('A stored password goes only to the broker it was typed for (real VS Co
     onAsked = undefined;
     assert.equal(asked.length, 1);
     assert.match(asked[0].message, new RegExp(`typed for mqtt://127\\.0\\.0\\.1:${typedFor.port} as dev\\. This connection now goes to mqtt://127\\.0\\.0\\.2:${elsewhere.port} as dev`));
-    assert.deepEqual(asked[0].buttons, [CONNECT_WITHOUT, SEND_PASSWORD], 'the safe answer is the default');
+    assert.deepEqual(asked[0].buttons, [CONNECT_WITHOUT(), SEND_PASSWORD()], 'the safe answer is the default');
     answers = [undefined];
     await assert.rejects(connection().connect(), /was not sent to mqtt:\/\/127\.0\.0\.2/);
     assert.equal(connection().state.kind, 'disconnected');
@@ -87,7 +87,7 @@ describe('A stored password goes only to the broker it was typed for (real VS Co
   });
 
   it('"Connect Without It" connects with the user name only; the next connect asks again', async () => {
-    answers = [CONNECT_WITHOUT];
+    answers = [CONNECT_WITHOUT()];
     await connection().connect();
     assert.equal(connection().state.kind, 'connected');
     assert.deepEqual(elsewhere.connects, [{ username: 'dev' }]);
@@ -98,7 +98,7 @@ describe('A stored password goes only to the broker it was typed for (real VS Co
   });
 
   it('"Send the Password" sends it and binds it to the new broker: no question after', async () => {
-    answers = [SEND_PASSWORD];
+    answers = [SEND_PASSWORD()];
     await connection().connect();
     assert.deepEqual(elsewhere.connects.at(-1), { username: 'dev', password });
     await connection().disconnect();
@@ -122,8 +122,8 @@ describe('A stored password goes only to the broker it was typed for (real VS Co
     answers = [undefined];
     await assert.rejects(api.secretGate.secretsFor(remote), /not sent unencrypted to mqtt:\/\/192\.0\.2\.7:1883/);
     assert.match(asked[0].message, /would send its password unencrypted \(mqtt:\/\/\) to mqtt:\/\/192\.0\.2\.7:1883 as dev/);
-    assert.deepEqual(asked[0].buttons, [SEND_ANYWAY]);
-    answers = [SEND_ANYWAY];
+    assert.deepEqual(asked[0].buttons, [SEND_ANYWAY()]);
+    answers = [SEND_ANYWAY()];
     assert.deepEqual(await api.secretGate.secretsFor(remote), { password });
     assert.deepEqual(await api.secretGate.secretsFor(remote), { password }, 'asked once');
     assert.equal(asked.length, 2);

@@ -1,5 +1,5 @@
 import type { QoS } from '../../src/shared/profile';
-import { describeResult, FORMAT_LABELS, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
+import { describeResult, formatLabel, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
 import { StaleReply } from '../host';
 import { button, checkbox, dropdown, textArea, textField } from '../toolkit';
 import { MAX_CHECKED_PAYLOAD } from '../../src/shared/webviewProtocol';
@@ -22,7 +22,7 @@ export class PublishForm {
   readonly element = el('form', 'publish-form');
   private readonly topic = el('input', 'topic-input');
   private readonly topics = el('datalist');
-  private readonly format = dropdown('publish-format', 'Format', PAYLOAD_FORMATS.map((value) => ({ value, label: FORMAT_LABELS[value] })));
+  private readonly format = dropdown('publish-format', 'Format', PAYLOAD_FORMATS.map((value) => ({ value, label: formatLabel(value) })));
   private readonly payload = textArea('publish-payload', 'Payload', { rows: 6 });
   private readonly qos = dropdown('publish-qos', 'QoS', [
     { value: '0', label: '0: at most once' },
@@ -139,7 +139,7 @@ export class PublishForm {
     this.recent.replaceChildren(
       placeholder,
       ...recent.map((draft, index) => {
-        const option = el('option', undefined, `${draft.topic} · ${FORMAT_LABELS[draft.format]} · ${draft.payload.replace(/\s+/g, ' ').slice(0, 60)}`);
+        const option = el('option', undefined, `${draft.topic} · ${formatLabel(draft.format)} · ${draft.payload.replace(/\s+/g, ' ').slice(0, 60)}`);
         option.value = String(index);
         return option;
       }),
