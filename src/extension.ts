@@ -36,6 +36,8 @@ import { Recordings } from './host/recordings';
 import { OfflineRecordings } from './host/offlineRecordings';
 import { ReplayController, windowFileQuestions } from './host/replay';
 import { SnapshotExport } from './host/snapshotExport';
+import { ConnectLinkHandler } from './host/connectLinks';
+import { Walkthrough } from './host/walkthrough';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -191,6 +193,8 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
+  // vscode://<publisher>.<name>/connect?url=mqtt://…: a wiki's link to a broker opens the form filled in (never connects).
+  ConnectLinkHandler.register(context, store, editors);
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
   // ── Offline recordings (issue 15): a recording file opened as a connection, with its timeline view ──
@@ -245,6 +249,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (arg?: unknown) => showTopicHistory(registry, panels, topicsView, topicRefArg(arg)).catch(report)),
   );
+
+  // The Getting Started walkthrough's steps complete on these events (context keys its completionEvents read).
+  const walkthrough = Walkthrough.register(context, { local, panels, publishes: publishHistory, profiles: store });
 
   const prompts = new PublishPrompts(registry, publishHistory);
   // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
@@ -324,6 +331,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const connection = registry.get(collected.connectionId);
     if (!connection || connection.state.kind !== 'connected') throw new Error(`${connection?.profile.name ?? collected.connectionId} is not connected.`);
     const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });
+    publishHistory.didPublish(collected.connectionId, collected.draft.topic, result);
     void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${formatBytes(bytes.length)} · ${describeResult(result)}`, 5000);
     return result;
   }
@@ -361,7 +369,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings, replays, fileQuestions };
+    internals = { walkthrough, registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings, replays, fileQuestions };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

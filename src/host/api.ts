@@ -16,6 +16,7 @@ import type { Recordings } from './recordings';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
+import type { Walkthrough } from './walkthrough';
 import type { FileQuestions, ReplayController } from './replay';
 
 /**
@@ -25,6 +26,7 @@ import type { FileQuestions, ReplayController } from './replay';
  * profile store and no secret.
  */
 export interface TestInternals {
+  readonly walkthrough: Walkthrough;
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;

@@ -431,6 +431,9 @@ class TopicPanel extends Disposable {
 /** Opens, reveals and restores topic panels: one per topic, plus any that follow the Topics view's selection. */
 export class TopicPanels extends Disposable {
   private readonly panels = new Set<TopicPanel>();
+  private readonly opened = this.register(new vscode.EventEmitter<TopicRef>());
+  /** The person opened a topic's panel (not one restored with the window): the walkthrough's "open a topic". */
+  readonly onDidOpen = this.opened.event;
 
   constructor(private readonly context: PanelContext) {
     super();
@@ -458,6 +461,7 @@ export class TopicPanels extends Disposable {
     const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
     const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, column, webviewOptions(this.context.extensionUri));
     this.adopt(panel, defaultPanelState(ref.connectionId, ref.topic, options.follow ?? false));
+    this.opened.fire(ref);
     return panel;
   }
 
