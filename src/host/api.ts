@@ -17,6 +17,7 @@ import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
 import type { Walkthrough } from './walkthrough';
+import type { ProgressTracker } from './progress';
 import type { FileQuestions, ReplayController } from './replay';
 
 /**
@@ -27,6 +28,7 @@ import type { FileQuestions, ReplayController } from './replay';
  */
 export interface TestInternals {
   readonly walkthrough: Walkthrough;
+  readonly progress: ProgressTracker;
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;
