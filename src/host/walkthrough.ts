@@ -14,6 +14,8 @@ export interface WalkthroughSources {
 
 export class Walkthrough implements vscode.Disposable {
   private readonly done = new Set<WalkthroughStep>();
+  /** How often each step's event happened in this window (the tests' view: a step completes once, its event recurs). */
+  private readonly counts = new Map<WalkthroughStep, number>();
   private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly sources: WalkthroughSources) {
@@ -38,6 +40,11 @@ export class Walkthrough implements vscode.Disposable {
     return [...this.done];
   }
 
+  /** How often the step's event happened in this window. */
+  seen(step: WalkthroughStep): number {
+    return this.counts.get(step) ?? 0;
+  }
+
   dispose(): void {
     this.subscriptions.forEach((subscription) => subscription.dispose());
   }
@@ -47,6 +54,7 @@ export class Walkthrough implements vscode.Disposable {
   }
 
   private complete(step: WalkthroughStep): void {
+    this.counts.set(step, this.seen(step) + 1);
     if (this.done.has(step)) return;
     this.done.add(step);
     void vscode.commands.executeCommand('setContext', WALKTHROUGH_KEYS[step], true);
