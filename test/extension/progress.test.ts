@@ -52,6 +52,7 @@ describe('Progress on long operations, and Cancel that stops them (mosquitto)', 
     await saveAndConnect(api, newProfile(CONNECTION_ID, { name: 'Progress test', host: '127.0.0.1', port: broker.ports.plain, mqttVersion: 5, subscriptions: [{ topic: 'del/#', qos: 1 }] }));
     // The Topics view shown: the engine reports the tree only to a visible view.
     await vscode.commands.executeCommand('mqttExplorer.topics.focus');
+    if (!api.topicsView.visible) await waitFor(api.topicsView.onDidChangeVisibility, (event) => event.visible, 5000, 'the Topics view to show');
     await api.topicsProvider.syncVisibility();
     const known = async () => (await api.registry.engine.request('retainedBelow', { connectionId: CONNECTION_ID, node: { topic: 'del' } })).length;
     for (let attempt = 0; attempt < 40 && (await known()) < RETAINED; attempt++) {
