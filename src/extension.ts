@@ -36,6 +36,9 @@ import { Recordings } from './host/recordings';
 import { OfflineRecordings } from './host/offlineRecordings';
 import { ReplayController, windowFileQuestions } from './host/replay';
 import { SnapshotExport } from './host/snapshotExport';
+import { ConnectLinkHandler } from './host/connectLinks';
+import { Walkthrough } from './host/walkthrough';
+import { progress, untilCancelled } from './host/progress';
 
 /** Set by activate: ends the engine's connections cleanly, then its thread, then the local dev tools. */
 let shutdown: (() => Promise<void>) | undefined;
@@ -197,6 +200,8 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   registerConnectionCommands(context, { store, registry, editors, log, report, prompts: questions });
+  // vscode://<publisher>.<name>/connect?url=mqtt://…: a wiki's link to a broker opens the form filled in (never connects).
+  ConnectLinkHandler.register(context, store, editors);
   registerTopicCommands(context, { registry, topics: topicsProvider, report });
 
   // ── Offline recordings (issue 15): a recording file opened as a connection, with its timeline view ──
@@ -251,6 +256,9 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     vscode.commands.registerCommand('mqttExplorer.showTopicHistory', (arg?: unknown) => showTopicHistory(registry, panels, topicsView, topicRefArg(arg)).catch(report)),
   );
+
+  // The Getting Started walkthrough's steps complete on these events (context keys its completionEvents read).
+  const walkthrough = Walkthrough.register(context, { local, panels, publishes: publishHistory, profiles: store });
 
   const prompts = new PublishPrompts(registry, publishHistory);
   // .mqtt message files: diagnostics, completion, hovers, and CodeLens that publish through publishDraft.
@@ -323,13 +331,22 @@ export function activate(context: vscode.ExtensionContext): void {
     else {
       const { size } = await vscode.workspace.fs.stat(target);
       if (size > MAX_FILE_BYTES) throw new Error(vscode.l10n.t('{0} is too big to publish from a file here (at most {1}).', formatBytes(size), formatBytes(MAX_FILE_BYTES)));
-      bytes = await vscode.workspace.fs.readFile(target);
+      // Tens of MiB from a remote or slow file system take seconds: Cancel drops what is read and publishes nothing.
+      const read = await progress.run({ title: vscode.l10n.t('Reading {0} ({1})', target.path.split('/').pop() ?? target.path, formatBytes(size)), cancellable: true }, (_report, token) =>
+        untilCancelled(Promise.resolve(vscode.workspace.fs.readFile(target)), token),
+      );
+      if (!read) return undefined;
+      bytes = read;
     }
     const collected = await prompts.collect({ payload: '' }, true);
     if (!collected) return undefined;
     const connection = registry.get(collected.connectionId);
     if (!connection || connection.state.kind !== 'connected') throw new Error(vscode.l10n.t('{0} is not connected.', connection?.profile.name ?? collected.connectionId));
-    const result = await connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain });
+    // Not cancellable: once the packet is on its way, the broker has it or will.
+    const result = await progress.run({ title: vscode.l10n.t('Publishing {0} to {1}', formatBytes(bytes.length), collected.draft.topic), cancellable: false }, () =>
+      connection.publish(collected.draft.topic, bytes, { qos: collected.draft.qos, retain: collected.draft.retain }),
+    );
+    publishHistory.didPublish(collected.connectionId, collected.draft.topic, result);
     void vscode.window.setStatusBarMessage(`$(check) ${collected.draft.topic}: ${formatBytes(bytes.length)} · ${describeResult(result)}`, 5000);
     return result;
   }
@@ -367,7 +384,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // Only when VS Code runs this extension's tests (under development, with extensionTestsPath):
   // nothing a workspace or another extension sets can make an installed extension's mode Test.
   if (context.extensionMode === vscode.ExtensionMode.Test) {
-    internals = { registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings, replays, fileQuestions };
+    internals = { walkthrough, progress, registry, topicsProvider, topicsView, requestsProvider, requestsView, localDevelopment: local, panels, profiles: store, editors, settings, prompts: questions, secretGate: gate, decoders, schemas, schemaDecorations, mqttFiles, mqttFileTests, mqttFileRuns, recordings, replays, fileQuestions };
     context.subscriptions.push({ dispose: () => (internals = undefined) });
   }
 }

@@ -16,6 +16,8 @@ import type { Recordings } from './recordings';
 import type * as vscode from 'vscode';
 import type { TopicsElement, TopicsTreeProvider } from './topicsView';
 import type { RequestsElement, RequestsTreeProvider } from './requestsView';
+import type { Walkthrough } from './walkthrough';
+import type { ProgressTracker } from './progress';
 import type { FileQuestions, ReplayController } from './replay';
 
 /**
@@ -25,6 +27,8 @@ import type { FileQuestions, ReplayController } from './replay';
  * profile store and no secret.
  */
 export interface TestInternals {
+  readonly walkthrough: Walkthrough;
+  readonly progress: ProgressTracker;
   readonly registry: ConnectionRegistry;
   readonly topicsProvider: TopicsTreeProvider;
   readonly topicsView: vscode.TreeView<TopicsElement>;

@@ -9,6 +9,7 @@ import { describeStateKind, type SubscriptionElement } from './connectionsView';
 import { LOCAL_CONNECTION_ID } from './localDevelopment';
 import { restrictedChange, type ProfileStore } from './profileStore';
 import type { Prompts } from './prompts';
+import { progress } from './progress';
 import { uriArg } from './commandArgs';
 
 type ConnectionTarget = RemoteConnection | { connectionId: string } | undefined;
@@ -166,10 +167,15 @@ export function registerConnectionCommands(
           return 0;
         }
         const plan = planImport(analysis, choices, { existingNames: existing.map((profile) => profile.name), newId: () => store.newId(), newClientId: () => generateClientId() });
-        for (const write of plan.writes) {
-          const target = write.replaces ? (store.get(write.replaces.id)?.target ?? 'user') : 'user';
-          await store.save(write.profile, target, write.dropSecrets ? { password: null, keyPassphrase: null } : {});
-        }
+        // Each save rewrites a settings file: a long list takes seconds. Not cancellable: an import
+        // stopped half-way would leave a set of connections nobody chose.
+        await progress.run({ title: vscode.l10n.t('Importing {0} connections', plan.writes.length), cancellable: false }, async (reportProgress) => {
+          for (const [index, write] of plan.writes.entries()) {
+            const target = write.replaces ? (store.get(write.replaces.id)?.target ?? 'user') : 'user';
+            await store.save(write.profile, target, write.dropSecrets ? { password: null, keyPassphrase: null } : {});
+            reportProgress(vscode.l10n.t('{0} of {1}', index + 1, plan.writes.length), 100 / plan.writes.length);
+          }
+        });
         await syncProfiles(store, registry);
         // One sentence per fact, each translated whole (with its singular and plural).
         const parts = [plan.writes.length === 1 ? vscode.l10n.t('Imported 1 connection.') : vscode.l10n.t('Imported {0} connections.', plan.writes.length)];

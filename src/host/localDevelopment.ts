@@ -55,6 +55,9 @@ export class LocalDevelopment extends Disposable {
   private simulator: SimulatorSummary | undefined;
   /** What the running broker requires of clients; undefined: it accepts anyone on this machine. */
   private credentials: BrokerCredentials | undefined;
+  private readonly changed = this.register(new vscode.EventEmitter<void>());
+  /** The broker or the simulator started or stopped (the walkthrough waits for both running). */
+  readonly onDidChange = this.changed.event;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -260,5 +263,6 @@ export class LocalDevelopment extends Disposable {
   private async updateContext(): Promise<void> {
     await vscode.commands.executeCommand('setContext', 'mqttExplorer.localBrokerRunning', this.broker.running);
     await vscode.commands.executeCommand('setContext', 'mqttExplorer.simulatorRunning', this.simulatorRunning);
+    this.changed.fire();
   }
 }

@@ -58,6 +58,10 @@ export interface SecretBinding {
  * share a workspace's brokers), the password and key passphrase in SecretStorage only.
  */
 export class ProfileStore {
+  private readonly saved = new vscode.EventEmitter<ConnectionProfile>();
+  /** A profile was saved by the person (the form, an import): the walkthrough's "add your own broker". */
+  readonly onDidSave = this.saved.event;
+
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly settings: Settings,
@@ -179,6 +183,7 @@ export class ProfileStore {
     if (index >= 0) next[index] = profile;
     else next.push(profile);
     await this.write(target, next);
+    this.saved.fire(profile);
   }
 
   async remove(id: string): Promise<void> {

@@ -21,7 +21,16 @@ interface Remembered {
 
 /** The last publish and the recent ones, per connection, in the extension's global state. */
 export class PublishHistory {
+  private readonly published = new vscode.EventEmitter<{ connectionId: string; topic: string }>();
+  /** A publish reached the broker (the form, the palette, a file): the walkthrough's "publish a message". */
+  readonly onDidPublish = this.published.event;
+
   constructor(private readonly state: vscode.Memento) {}
+
+  /** Called once the broker answered a publish (at QoS 0: once it was sent); a refusal (reason code 0x80 or above) is no publish. */
+  didPublish(connectionId: string, topic: string, result: PublishResult): void {
+    if (result.reasonCode < 0x80) this.published.fire({ connectionId, topic });
+  }
 
   get last(): Remembered | undefined {
     return this.state.get<Remembered>('mqttExplorer.publish.last');
@@ -56,6 +65,7 @@ export async function publishDraft(registry: ConnectionRegistry, history: Publis
     'bytes' in encoded
       ? await connection.publish(draft.topic, encoded.bytes, { qos: draft.qos, retain: draft.retain, properties: draft.properties })
       : await registry.engine.request('publishEncoded', { connectionId, topic: draft.topic, json: encoded.encodeJson, qos: draft.qos, retain: draft.retain, ...(draft.properties ? { properties: draft.properties } : {}) });
+  history.didPublish(connectionId, draft.topic, result);
   await history.remember(connectionId, draft);
   return result;
 }

@@ -6,6 +6,7 @@ import type { FileQuestions } from './replay';
 import type { TopicElement } from './topicsView';
 import type { NodeRef } from '../shared/engineProtocol';
 import { formatBytes } from '../shared/format';
+import { progress, untilCancelled } from './progress';
 import { snapshotJson, snapshotMqtt, type SnapshotCounts } from '../shared/snapshotExport';
 
 /** At most this many topics and payload bytes are exported at once; the rest is counted and said. */
@@ -78,12 +79,16 @@ export class SnapshotExport {
     if (!uri) return undefined;
 
     const source = connection;
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting the last values of {0}', what) }, async (progress) => {
-      progress.report({ message: vscode.l10n.t('reading them from the engine…') });
-      const values = await this.registry.engine.request('lastValues', { connectionId: source.id, node, maxTopics: SNAPSHOT_MAX_TOPICS, maxBytes: SNAPSHOT_MAX_BYTES }, { timeoutMs: 120_000 });
+    // Cancel: the engine's one request for the values cannot be taken back, but its answer is then
+    // dropped and no file is written.
+    return progress.run({ title: vscode.l10n.t('Exporting the last values of {0}', what), cancellable: true }, async (reportProgress, token) => {
+      reportProgress(vscode.l10n.t('reading them from the engine…'));
+      const request = this.registry.engine.request('lastValues', { connectionId: source.id, node, maxTopics: SNAPSHOT_MAX_TOPICS, maxBytes: SNAPSHOT_MAX_BYTES }, { timeoutMs: 120_000 });
+      const values = await untilCancelled(request, token);
+      if (!values) return undefined;
       // Only topics at or below the row's own: a stale id must never export another subtree under this name.
       const inside = topic === undefined ? values.values : values.values.filter((value) => value.topic === topic || value.topic.startsWith(`${topic}/`));
-      progress.report({ message: vscode.l10n.t('writing {0} topics…', inside.length.toLocaleString('en-US')) });
+      reportProgress(vscode.l10n.t('writing {0} topics…', inside.length.toLocaleString('en-US')));
       const title = `Snapshot of ${what} (${source.profile.name}), ${new Date().toISOString()}`;
       const written = format === 'json' ? snapshotJson(inside) : snapshotMqtt(inside, title);
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(written.text));

@@ -8,6 +8,7 @@ import { describeResult } from '../shared/publish';
 import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
 import { formatJson } from '../shared/json';
+import { progress } from './progress';
 import { payloadAsText } from '../shared/format';
 
 /** A topic as a message names it: never empty, never longer than a dialog can show. */
@@ -122,12 +123,26 @@ export function registerTopicCommands(
         );
         if (answer !== remove) return 0;
       }
+      // One QoS 1 publish after another (each waits for its PUBACK): thousands take seconds, so the
+      // notification counts them, and Cancel stops before the next one (those sent stay deleted).
+      let deleted = 0;
+      let stopped = false;
       try {
-        for (const topic of retained) await connection.publish(topic, new Uint8Array(), { qos: 1, retain: true });
+        await progress.run({ title: vscode.l10n.t('Deleting retained messages below “{0}”', displayTopic(element.topic)), cancellable: true }, async (reportProgress, token) => {
+          for (const topic of retained) {
+            if ((stopped = token.isCancellationRequested)) break;
+            await connection.publish(topic, new Uint8Array(), { qos: 1, retain: true });
+            deleted++;
+            reportProgress(vscode.l10n.t('{0} of {1}', deleted, retained.length), 100 / retained.length);
+          }
+        });
       } catch (error) {
         report(error);
       }
-      return retained.length;
+      if (stopped) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('Stopped: {0} of {1} retained messages below “{2}” were deleted.', deleted, retained.length, displayTopic(element.topic)));
+      }
+      return deleted;
     }),
     vscode.commands.registerCommand('mqttExplorer.requestRebirth', async (element: TopicElement) => {
       // Only rows of a Sparkplug B edge node's or device's topics offer it; the engine names them in the snapshot.

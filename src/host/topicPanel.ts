@@ -29,6 +29,7 @@ import type { PayloadDocuments } from './payloadDocuments';
 import type { DecoderCatalog } from './decoderCatalog';
 import { decoderLabel, encodeWithDecoder, publishDraft, type PublishHistory } from './publishFlow';
 import { WebviewChannel } from './webviewChannel';
+import { progress } from './progress';
 import { renderWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const TOPIC_PANEL_VIEW_TYPE = 'mqttExplorer.topic';
@@ -360,17 +361,27 @@ class TopicPanel extends Disposable {
   private async exportHistory(format: ExportFormat): Promise<RequestResults['exportHistory']> {
     // In pages: each request decodes at most EXPORT_PAGE messages, so one export of a long decoded
     // history never holds the engine past its heartbeat; the host's thread is free between pages.
-    const first = await this.history(0, EXPORT_PAGE, Infinity, true);
-    if (!first || !first.entries.length) throw new Error(vscode.l10n.t('No message on this topic to export.'));
-    const entries = [...first.entries];
-    const end = first.window.nextSeq;
-    for (let next = entries[entries.length - 1].seq + 1; next < end; ) {
-      const more = await this.history(next, Math.min(EXPORT_PAGE, end - next), Infinity, true);
-      if (!more?.entries.length || more.window.nodeId !== first.window.nodeId) break;
-      entries.push(...more.entries);
-      next = more.entries[more.entries.length - 1].seq + 1;
-    }
-    const page = { entries };
+    // A long decoded history takes seconds: the notification counts the messages read, and Cancel
+    // stops before the next page (nothing is written then).
+    const read = await progress.run({ title: vscode.l10n.t('Reading the history of {0}', this.state.topic), cancellable: true }, async (reportProgress, token) => {
+      const first = await this.history(0, EXPORT_PAGE, Infinity, true);
+      if (!first || !first.entries.length) throw new Error(vscode.l10n.t('No message on this topic to export.'));
+      const entries = [...first.entries];
+      const end = first.window.nextSeq;
+      const total = Math.max(1, end - first.entries[0].seq);
+      reportProgress(vscode.l10n.t('{0} of {1} messages', entries.length, total), (100 * entries.length) / total);
+      for (let next = entries[entries.length - 1].seq + 1; next < end; ) {
+        if (token.isCancellationRequested) return undefined;
+        const more = await this.history(next, Math.min(EXPORT_PAGE, end - next), Infinity, true);
+        if (!more?.entries.length || more.window.nodeId !== first.window.nodeId) break;
+        entries.push(...more.entries);
+        next = more.entries[more.entries.length - 1].seq + 1;
+        reportProgress(vscode.l10n.t('{0} of {1} messages', entries.length, total), (100 * more.entries.length) / total);
+      }
+      return token.isCancellationRequested ? undefined : entries;
+    });
+    if (!read) return { saved: undefined, count: 0 };
+    const page = { entries: read };
     const target = await vscode.window.showSaveDialog({
       title: vscode.l10n.t('Export the history of {0}', this.state.topic),
       defaultUri: this.defaultFile(`${fileSafe(this.state.topic)}.${format}`),
@@ -437,6 +448,9 @@ class TopicPanel extends Disposable {
 /** Opens, reveals and restores topic panels: one per topic, plus any that follow the Topics view's selection. */
 export class TopicPanels extends Disposable {
   private readonly panels = new Set<TopicPanel>();
+  private readonly opened = this.register(new vscode.EventEmitter<TopicRef>());
+  /** The person opened a topic's panel (not one restored with the window): the walkthrough's "open a topic". */
+  readonly onDidOpen = this.opened.event;
 
   constructor(private readonly context: PanelContext) {
     super();
@@ -464,6 +478,7 @@ export class TopicPanels extends Disposable {
     const column = options.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
     const panel = vscode.window.createWebviewPanel(TOPIC_PANEL_VIEW_TYPE, ref.topic, column, webviewOptions(this.context.extensionUri));
     this.adopt(panel, defaultPanelState(ref.connectionId, ref.topic, options.follow ?? false));
+    this.opened.fire(ref);
     return panel;
   }
 

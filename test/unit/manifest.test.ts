@@ -22,7 +22,8 @@ describe('Activation (package.json)', () => {
       ['mqttExplorer.connections', 'mqttExplorer.topics', 'mqttExplorer.requests', 'mqttExplorer.recordingTimeline'],
     );
     // A workspace with .mqtt files: the Test Explorer lists them (the language itself activates on opening one).
-    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'onWebviewPanel:mqttExplorer.broker', 'workspaceContains:**/*.mqtt']);
+    // onUri: a link to a broker (vscode://…/connect?url=…) opens the connection form before anything else activated the extension.
+    assert.deepEqual(MANIFEST.activationEvents, ['onWebviewPanel:mqttExplorer.topic', 'onWebviewPanel:mqttExplorer.broker', 'workspaceContains:**/*.mqtt', 'onUri']);
   });
 });
 
