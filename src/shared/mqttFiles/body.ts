@@ -65,7 +65,7 @@ export function checkJsonLines(lines: readonly BodyLine[]): JsonBodyProblem | un
     }
     anchors.push({ offset, line: bodyLine.line, character: bodyLine.character });
     let at = 0;
-    for (const reference of findReferences(bodyLine.text)) {
+    for (const reference of findReferences(bodyLine.text, false)) {
       parts.push(bodyLine.text.slice(at, reference.start), '1');
       offset += reference.start - at;
       anchors.push({ offset, line: bodyLine.line, character: bodyLine.character + reference.start });

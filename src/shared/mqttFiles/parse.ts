@@ -123,8 +123,14 @@ class Parser {
   /** Bad `{{…}}` in a one-line text that starts at `line`:`character`. */
   private checkReferences(value: string, line: number, character: number): void {
     if (!value.includes('{{')) return;
-    for (const reference of findReferences(value)) {
-      if (reference.kind === 'invalid') this.report('error', 'bad-reference', reference.problem, range(line, character + reference.start, character + reference.end));
+    // Worded only while there is room to show it (past the cap a problem is only counted): a
+    // hostile line holds hundreds of thousands of them, and l10n.t costs ten times a template literal.
+    for (const reference of findReferences(value, false)) {
+      if (reference.kind !== 'invalid') continue;
+      const room = (this.block ? this.block.diagnostics.length : this.diagnostics.length) < MAX_DIAGNOSTICS;
+      const worded = room ? findReferences(value.slice(reference.start, reference.end))[0] : undefined;
+      const message = worded?.kind === 'invalid' ? worded.problem : '';
+      this.report('error', 'bad-reference', message, range(line, character + reference.start, character + reference.end));
     }
   }
 
@@ -311,7 +317,7 @@ class Parser {
     if (topic.includes('{{')) {
       let at = 0;
       const parts: string[] = [];
-      for (const reference of findReferences(topic)) {
+      for (const reference of findReferences(topic, false)) {
         parts.push(topic.slice(at, reference.start), 'x');
         at = reference.end;
       }

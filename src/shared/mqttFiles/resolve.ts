@@ -360,7 +360,7 @@ export function checkVariables(document: MqttFileDocument, sources: VariableSour
       const verdicts = new Map<string, ResolveFailure | undefined>();
       const check = (text: string, line: number, character: number) => {
         if (!text.includes('{{')) return;
-        for (const reference of findReferences(text)) {
+        for (const reference of findReferences(text, false)) {
           if (reference.kind !== 'variable') continue;
           let verdict = verdicts.get(reference.name);
           if (!verdicts.has(reference.name)) {

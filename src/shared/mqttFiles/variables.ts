@@ -28,29 +28,30 @@ export function variableNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-function readReference(inner: string, start: number, end: number): Reference {
+function readReference(inner: string, start: number, end: number, worded: boolean): Reference {
   // The common case, {{name}}, without splitting.
   if (VARIABLE_NAME.test(inner)) return { kind: 'variable', start, end, name: inner };
+  const say = (problem: () => string): string => (worded ? problem() : '');
   const words = inner.trim().split(/[ \t]+/);
   const [head, ...args] = words;
-  if (head === '') return { kind: 'invalid', start, end, problem: l10n.t('An empty {{}} names no variable: write {{name}}.') };
+  if (head === '') return { kind: 'invalid', start, end, problem: say(() => l10n.t('An empty {{}} names no variable: write {{name}}.')) };
   if (head.startsWith('$')) {
     const builtin = BUILTINS.find((candidate) => candidate === head);
     // A {0} right inside {{ }} would not be filled in by l10n.t: the braces travel with the argument.
-    if (!builtin) return { kind: 'invalid', start, end, problem: l10n.t('Unknown built-in {0}: use {{$uuid}}, {{$timestamp}}, {{$isoTimestamp}} or {{$randomInt min max}}.', `{{${head}}}`) };
+    if (!builtin) return { kind: 'invalid', start, end, problem: say(() => l10n.t('Unknown built-in {0}: use {{$uuid}}, {{$timestamp}}, {{$isoTimestamp}} or {{$randomInt min max}}.', `{{${head}}}`)) };
     if (builtin !== '$randomInt') {
-      return args.length ? { kind: 'invalid', start, end, problem: l10n.t('{0} takes nothing after its name.', `{{${builtin}}}`) } : { kind: 'builtin', start, end, builtin, args: [] };
+      return args.length ? { kind: 'invalid', start, end, problem: say(() => l10n.t('{0} takes nothing after its name.', `{{${builtin}}}`)) } : { kind: 'builtin', start, end, builtin, args: [] };
     }
     const numbers = args.map((arg) => (INTEGER.test(arg) ? Number(arg) : NaN));
     if (numbers.length !== 2 || numbers.some((value) => !Number.isSafeInteger(value))) {
-      return { kind: 'invalid', start, end, problem: l10n.t('Write {{$randomInt min max}} with two whole numbers: a random integer from min up to, not including, max.') };
+      return { kind: 'invalid', start, end, problem: say(() => l10n.t('Write {{$randomInt min max}} with two whole numbers: a random integer from min up to, not including, max.')) };
     }
-    if (numbers[0] >= numbers[1]) return { kind: 'invalid', start, end, problem: l10n.t('{0}: min must be less than max (max itself is never chosen).', `{{$randomInt ${args[0]} ${args[1]}}}`) };
+    if (numbers[0] >= numbers[1]) return { kind: 'invalid', start, end, problem: say(() => l10n.t('{0}: min must be less than max (max itself is never chosen).', `{{$randomInt ${args[0]} ${args[1]}}}`)) };
     return { kind: 'builtin', start, end, builtin, args: numbers };
   }
-  if (args.length) return { kind: 'invalid', start, end, problem: l10n.t('{0}: a variable name has no spaces.', `{{${inner.trim()}}}`) };
-  const problem = variableNameProblem(head);
-  return problem ? { kind: 'invalid', start, end, problem } : { kind: 'variable', start, end, name: head };
+  if (args.length) return { kind: 'invalid', start, end, problem: say(() => l10n.t('{0}: a variable name has no spaces.', `{{${inner.trim()}}}`)) };
+  // `head` does not start with $ here: variableNameProblem has something to say exactly when the name does not match.
+  return VARIABLE_NAME.test(head) ? { kind: 'variable', start, end, name: head } : { kind: 'invalid', start, end, problem: say(() => variableNameProblem(head) ?? '') };
 }
 
 function isBreak(code: number): boolean {
@@ -60,9 +61,11 @@ function isBreak(code: number): boolean {
 /**
  * Every `{{…}}` of `text`: `{{`, at most MAX_REFERENCE_CHARS characters without braces or line
  * breaks, `}}`. Other braces are text (`{"a":{}}` holds no reference). Linear: each `}}` looks back
- * to the nearest brace, never before the end of the previous reference.
+ * to the nearest brace, never before the end of the previous reference. `worded: false` leaves a
+ * malformed reference's problem empty, for a caller that passes over them (checkVariables): a
+ * hostile file holds hundreds of thousands, and l10n.t costs ten times a template literal.
  */
-export function findReferences(text: string): Reference[] {
+export function findReferences(text: string, worded = true): Reference[] {
   const references: Reference[] = [];
   let from = 0;
   for (;;) {
@@ -72,7 +75,7 @@ export function findReferences(text: string): Reference[] {
     let at = close - 1;
     while (at >= floor && !isBreak(text.charCodeAt(at))) at--;
     if (at - 1 >= floor && text.charCodeAt(at) === 0x7b && text.charCodeAt(at - 1) === 0x7b) {
-      references.push(readReference(text.slice(at + 1, close), at - 1, close + 2));
+      references.push(readReference(text.slice(at + 1, close), at - 1, close + 2, worded));
       from = close + 2;
     } else from = close + 1;
   }
