@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // MQTT clients and topic models run in a worker thread: the extension host's thread, shared with
   // every other extension, only sees coalesced reports of what the Topics view shows.
   // Supervised: a worker that crashes or stops answering is replaced, and the connections reconnect.
-  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test });
+  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test, l10nBundle: vscode.l10n.bundle });
   const applyLimits = () => {
     void engine.request('setLimits', { limits: topicLimits(settings) }).catch(() => undefined);
     void engine.request('setRequestTimeout', { timeoutMs: settings.get('requests.timeoutSeconds') * 1000 }).catch(() => undefined);

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { Worker } from 'node:worker_threads';
 import { Disposable, Emitter } from '../shared/dispose';
 import { PortInUseError } from './ports';
@@ -36,7 +37,7 @@ export class DevtoolsClient extends Disposable {
       if (!this.closing && !this.isDisposed) this.exitEmitter.fire(error);
     };
     this.worker.on('error', fail);
-    this.worker.on('exit', (code) => fail(new Error(`The local broker's worker thread exited with code ${code}.`)));
+    this.worker.on('exit', (code) => fail(new Error(l10n.t("The local broker's worker thread exited with code {0}.", code))));
     this.register({ dispose: () => (this.endpoint.dispose(), void this.worker.terminate()) });
   }
 

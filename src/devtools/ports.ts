@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { createServer } from 'node:net';
 
 // Apart from localBroker.ts so that the extension host can name a taken port and offer a free one
@@ -6,7 +7,7 @@ import { createServer } from 'node:net';
 /** Thrown by LocalBroker.start (and the devtools worker's startBroker) when the port is held by another process. */
 export class PortInUseError extends Error {
   constructor(readonly port: number) {
-    super(`Port ${port} on 127.0.0.1 is already in use.`);
+    super(l10n.t('Port {0} on 127.0.0.1 is already in use.', port));
     this.name = 'PortInUseError';
   }
 }

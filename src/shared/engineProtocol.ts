@@ -475,6 +475,12 @@ export interface EngineWorkerData {
   testHooks: boolean;
   /** Node ids of this worker start above it: a row from an earlier worker names nothing here. */
   idBase: number;
+  /**
+   * VS Code's translations for the display language (vscode.l10n.bundle): the worker has no
+   * `vscode` module, so its user-facing texts translate through @vscode/l10n with this bundle.
+   * Absent (English, the unit tests, the command line): texts stay as written.
+   */
+  l10nBundle?: Record<string, string>;
 }
 
 /** The worker's answer to each request, typed per request: a handler cannot return the wrong result. */

@@ -3,6 +3,7 @@
  * the millisecond; typed as a time of day, a date and time, an offset from the start or a share of
  * the range. Shared by the extension host and the timeline webview; no VS Code.
  */
+import * as l10n from '@vscode/l10n';
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
 
@@ -44,7 +45,7 @@ const millis = (digits: string | undefined): number => (digits ? Number(digits.p
 export function parseRecordingTime(text: string, from: number, to: number): { time: number } | { error: string } {
   const input = text.trim();
   const inRange = (time: number): { time: number } | { error: string } =>
-    Number.isFinite(time) && time >= from && time <= to ? { time } : { error: `${formatRecordingTime(time)} is outside the recording (${formatRange(from, to)}).` };
+    Number.isFinite(time) && time >= from && time <= to ? { time } : { error: l10n.t('{0} is outside the recording ({1}).', formatRecordingTime(time), formatRange(from, to)) };
   let match = OFFSET.exec(input);
   if (match) {
     if (match[1] !== undefined) {
@@ -59,7 +60,7 @@ export function parseRecordingTime(text: string, from: number, to: number): { ti
   match = PERCENT.exec(input);
   if (match) {
     const share = Number(match[1]);
-    if (share > 100) return { error: `${share}% is past the end: give 0% to 100%.` };
+    if (share > 100) return { error: l10n.t('{0}% is past the end: give 0% to 100%.', share) };
     return { time: Math.round(from + ((to - from) * share) / 100) };
   }
   match = CLOCK.exec(input);
@@ -76,5 +77,5 @@ export function parseRecordingTime(text: string, from: number, to: number): { ti
     return inRange(new Date(Number(year), Number(month) - 1, Number(date), Number(hours), Number(minutes), Number(seconds ?? 0), millis(ms)).getTime());
   }
   if (/^\d{10,}$/.test(input)) return inRange(Number(input));
-  return { error: 'Give a time of day (12:03:05), a date and time (2025-12-05 12:03:05), an offset from the start (+90s, +1:30) or a share of the range (50%).' };
+  return { error: l10n.t('Give a time of day (12:03:05), a date and time (2025-12-05 12:03:05), an offset from the start (+90s, +1:30) or a share of the range (50%).') };
 }

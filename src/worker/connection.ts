@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IClientSubscribeOptions, type MqttClient } from 'mqtt';
 import { brokerUrl, isTlsProtocol, type ConnectionProfile, type SubscriptionSpec } from '../shared/profile';
 import { reasonText, type PublishProperties, type PublishResult } from '../shared/publish';
@@ -203,7 +204,7 @@ export class BrokerConnection implements IDisposable {
 
   /** Connects and subscribes. Resolves once connected; rejects with a readable reason on failure. */
   async connect(): Promise<void> {
-    this.refuseOffline('connect to');
+    this.refuseOffline(() => l10n.t('"{0}" is a recording opened offline: it has no broker to connect to. Use a broker connection.', this.profile.name));
     if (this.client) return;
     this.setState({ kind: 'connecting' });
     this.policy.reset();
@@ -271,7 +272,7 @@ export class BrokerConnection implements IDisposable {
           resolve();
         } else if (state.kind === 'failed' || state.kind === 'disconnected') {
           subscription.dispose();
-          reject(new Error(state.kind === 'failed' ? state.reason : 'Disconnected.'));
+          reject(new Error(state.kind === 'failed' ? state.reason : l10n.t('Disconnected.')));
         }
       });
     });
@@ -304,20 +305,20 @@ export class BrokerConnection implements IDisposable {
     this.setState({ kind: 'offline', recording });
   }
 
-  private refuseOffline(what: string): void {
-    if (this.current.kind === 'offline') throw new Error(`"${this.profile.name}" is a recording opened offline: it has no broker to ${what}. Use a broker connection.`);
+  private refuseOffline(message: () => string): void {
+    if (this.current.kind === 'offline') throw new Error(message());
   }
 
   private onClose(client: MqttClient): void {
     if (this.client !== client || this.current.kind === 'failed' || this.current.kind === 'disconnected') return;
     if (this.current.kind === 'connecting') {
       // The first attempt failed: say why and stop; the user asked for this connection just now.
-      this.fail(this.lastError ?? `${this.profile.host}:${this.profile.port} closed the connection before accepting it.`);
+      this.fail(this.lastError ?? l10n.t('{0} closed the connection before accepting it.', `${this.profile.host}:${this.profile.port}`));
       return;
     }
     const { delayMs, flapping } = this.policy.closed();
     const attempt = this.current.kind === 'reconnecting' ? this.current.attempt + 1 : 1;
-    const reason = this.lastError ?? 'Connection lost.';
+    const reason = this.lastError ?? l10n.t('Connection lost.');
     this.log(`connection closed (${reason}); reconnect attempt ${attempt} in ${(delayMs / 1000).toFixed(1)} s${flapping ? ' (flapping: the broker keeps closing the connection)' : ''}`);
     this.setState({ kind: 'reconnecting', attempt, nextTryAt: Date.now() + delayMs, reason, flapping });
     clearTimeout(this.reconnectTimer);
@@ -350,7 +351,7 @@ export class BrokerConnection implements IDisposable {
 
   /** Subscribes now when connected (otherwise on connect). Rejects with the broker's reason when refused. */
   async addSubscription(spec: SubscriptionSpec): Promise<Subscription> {
-    this.refuseOffline('subscribe on');
+    this.refuseOffline(() => l10n.t('"{0}" is a recording opened offline: it has no broker to subscribe on. Use a broker connection.', this.profile.name));
     const subscription: Subscription = { spec, status: { state: 'pending' } };
     this.subscriptionMap.set(spec.topic, subscription);
     this.subscriptionEmitter.fire();
@@ -398,7 +399,7 @@ export class BrokerConnection implements IDisposable {
     this.subscriptionEmitter.fire();
     if (status.state === 'refused') {
       this.log(`subscription to ${spec.topic} refused: ${status.reason}`);
-      throw new Error(`Subscription to ${spec.topic} refused: ${status.reason}`);
+      throw new Error(l10n.t('Subscription to {0} refused: {1}', spec.topic, status.reason));
     }
     this.log(`subscribed to ${spec.topic} (granted QoS ${status.grantedQos})`);
   }
@@ -410,7 +411,7 @@ export class BrokerConnection implements IDisposable {
    */
   async lease(filter: string, qos: 0 | 1 | 2): Promise<{ release(): Promise<void> }> {
     const client = this.client;
-    if (!client || this.current.kind !== 'connected') throw new Error(`${this.profile.name} is not connected.`);
+    if (!client || this.current.kind !== 'connected') throw new Error(l10n.t('{0} is not connected.', this.profile.name));
     // Counted before the SUBSCRIBE goes out, so a concurrent release cannot unsubscribe it under us.
     this.leases.set(filter, (this.leases.get(filter) ?? 0) + 1);
     let released = false;
@@ -441,16 +442,16 @@ export class BrokerConnection implements IDisposable {
       await release();
       const failure = error as { code?: unknown; packet?: { granted?: unknown[] } };
       const code = failure.packet?.granted?.[0] ?? failure.code;
-      throw new Error(`Subscription to ${filter} refused: ${typeof code === 'number' ? describeSubscribeFailure(code, this.profile.mqttVersion) : String((error as Error).message ?? error)}`);
+      throw new Error(l10n.t('Subscription to {0} refused: {1}', filter, typeof code === 'number' ? describeSubscribeFailure(code, this.profile.mqttVersion) : String((error as Error).message ?? error)));
     }
     return { release };
   }
 
   /** Publishes, and resolves with the broker's answer: PUBACK at QoS 1, PUBCOMP at QoS 2, nothing at QoS 0. */
   async publish(topic: string, payload: string | Uint8Array, options: { qos?: 0 | 1 | 2; retain?: boolean; properties?: PublishProperties; messageProperties?: MessageProperties } = {}): Promise<PublishResult> {
-    this.refuseOffline('publish to');
+    this.refuseOffline(() => l10n.t('"{0}" is a recording opened offline: it has no broker to publish to. Use a broker connection.', this.profile.name));
     const client = this.client;
-    if (!client) throw new Error(`${this.profile.name} is not connected.`);
+    if (!client) throw new Error(l10n.t('{0} is not connected.', this.profile.name));
     const publishOptions: IClientPublishOptions = { qos: options.qos ?? 0, retain: options.retain ?? false };
     if (options.properties && this.profile.mqttVersion === 5) publishOptions.properties = toPublishProperties(options.properties);
     // A replay sends properties as they were received: correlation data as bytes, user properties as a record.
@@ -460,7 +461,7 @@ export class BrokerConnection implements IDisposable {
       packet = await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload), publishOptions);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      if (typeof code === 'number') throw new Error(`The broker refused the message: ${reasonText(code)} (0x${code.toString(16).padStart(2, '0')}).`);
+      if (typeof code === 'number') throw new Error(l10n.t('The broker refused the message: {0} ({1}).', reasonText(code), `0x${code.toString(16).padStart(2, '0')}`));
       throw error;
     }
     const messageId = packet && 'messageId' in packet ? packet.messageId : undefined;

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { BrokerConnection } from './connection';
 import { DEFAULT_BACKOFF } from './backoff';
 import { newProfile } from '../shared/profile';
@@ -76,7 +77,7 @@ export class ConnectionPool {
   /** The connection, or an error that names it. */
   require(id: string): ConnectionModel {
     const model = this.models.get(id);
-    if (!model) throw new Error(`No connection ${id}.`);
+    if (!model) throw new Error(l10n.t('No connection {0}.', id));
     return model;
   }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { bindingFor, readDecoderBindings, type DecoderBinding } from '../shared/decoderBindings';
 import { MAX_SCHEMA_FILE_BYTES, MAX_SCHEMA_FILES, MAX_SCHEMA_TOTAL_BYTES } from '../shared/decoderFiles';
 import { isRecord } from '../shared/guards';
@@ -29,6 +30,13 @@ type EncodeReply = EngineRequests['encode']['result'];
 
 const count = (value: number) => value.toLocaleString('en-US');
 const bytesLimit = (bytes: number) => `${count(bytes)} (${count(bytes / (1024 * 1024))} MiB)`;
+
+/** Why a binding cannot decode: its format needs a field it does not have. */
+function lacking(binding: DecoderBinding): string {
+  return binding.format === 'protobuf'
+    ? l10n.t('{0}: the binding lacks its type', FORMAT_NAMES[binding.format])
+    : l10n.t('{0}: the binding lacks its schema', FORMAT_NAMES[binding.format]);
+}
 
 /** A binding's format fields, as the decoders take them (the binding was checked by readDecoderBindings). */
 function formatOf(binding: DecoderBinding): FormatBinding | undefined {
@@ -62,16 +70,16 @@ export class DecoderState {
     const entries = isRecord(files) ? Object.entries(files) : [];
     let total = 0;
     if (entries.length > MAX_SCHEMA_FILES) {
-      errors.push(`schema files: ${count(entries.length)} .proto and .avsc files, more than the ${MAX_SCHEMA_FILES} read: none loaded`);
+      errors.push(l10n.t('schema files: {0} .proto and .avsc files, more than the {1} read: none loaded', count(entries.length), MAX_SCHEMA_FILES));
     } else {
       for (const [file, text] of entries) {
         const at = file.length > MAX_SCHEMA_PATH ? `${file.slice(0, 80)}…` : file;
-        if (file.length > MAX_SCHEMA_PATH) schemaErrors.push({ file: at, error: `${at}: a path of more than ${MAX_SCHEMA_PATH} characters: not loaded` });
-        else if (!file.endsWith('.proto') && !file.endsWith('.avsc')) schemaErrors.push({ file, error: `${file}: neither a .proto nor a .avsc file: not loaded` });
+        if (file.length > MAX_SCHEMA_PATH) schemaErrors.push({ file: at, error: l10n.t('{0}: a path of more than {1} characters: not loaded', at, MAX_SCHEMA_PATH) });
+        else if (!file.endsWith('.proto') && !file.endsWith('.avsc')) schemaErrors.push({ file, error: l10n.t('{0}: neither a .proto nor a .avsc file: not loaded', file) });
         else if (typeof text !== 'string') schemaErrors.push({ file, error: `${file}: its text expected, got ${typeof text}` });
         else {
           const bytes = Buffer.byteLength(text, 'utf8');
-          if (bytes > MAX_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: `${file}: ${count(bytes)} bytes, more than the ${bytesLimit(MAX_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
+          if (bytes > MAX_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: l10n.t('{0}: {1} bytes, more than the {2} a schema file may have: not loaded', file, count(bytes), bytesLimit(MAX_SCHEMA_FILE_BYTES)) });
           else {
             total += bytes;
             accepted[file] = text;
@@ -81,7 +89,7 @@ export class DecoderState {
     }
     let texts = accepted;
     if (total > MAX_SCHEMA_TOTAL_BYTES) {
-      errors.push(`schema files: ${count(total)} bytes together, more than the ${bytesLimit(MAX_SCHEMA_TOTAL_BYTES)} read: none loaded`);
+      errors.push(l10n.t('schema files: {0} bytes together, more than the {1} read: none loaded', count(total), bytesLimit(MAX_SCHEMA_TOTAL_BYTES)));
       texts = {};
     }
     const schemas = buildDecoderSchemas(texts);
@@ -116,8 +124,10 @@ export class DecoderState {
     if (!binding) return reply;
     reply.binding = binding;
     if (!message) {
-      const kept = window ? `kept: ${window.firstSeq}–${window.nextSeq - 1}` : 'none kept';
-      return { ...reply, result: { ok: false, error: `${FORMAT_NAMES[binding.format]}: no message ${seq} of ${params.topic} (${kept})` } };
+      const error = window
+        ? l10n.t('{0}: no message {1} of {2} (kept: {3})', FORMAT_NAMES[binding.format], seq, params.topic, `${window.firstSeq}–${window.nextSeq - 1}`)
+        : l10n.t('{0}: no message {1} of {2} (none kept)', FORMAT_NAMES[binding.format], seq, params.topic);
+      return { ...reply, result: { ok: false, error } };
     }
     return { ...reply, result: model.payloads.decode(params.topic, message, binding, node ? { node, seq } : undefined) as DecodeResult };
   }
@@ -132,7 +142,7 @@ export class DecoderState {
       return inSparkplugNamespace(topic) ? sparkplug.view(topic, bytes, DEFAULT_DECODE_LIMITS) : decodeSparkplugPayload(bytes, { limits: DEFAULT_DECODE_LIMITS });
     }
     const format = formatOf(binding);
-    if (!format) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` };
+    if (!format) return { ok: false, error: lacking(binding) };
     return decodePayload(bytes, format, this.schemas, DEFAULT_DECODE_LIMITS);
   }
 
@@ -152,12 +162,12 @@ export class DecoderState {
       if (read.errors.length) return { result: { ok: false, error: read.errors.join('; ') } };
       binding = read.bindings[0];
     } else binding = bindingFor(params.topic, this.bindings);
-    if (!binding) return { result: { ok: false, error: `No decoder is bound to ${params.topic}: add one to mqttExplorer.decoders, or publish as JSON` } };
+    if (!binding) return { result: { ok: false, error: l10n.t('No decoder is bound to {0}: add one to mqttExplorer.decoders, or publish as JSON', params.topic) } };
     if (binding.format === 'sparkplug') {
-      return { binding, result: sparkplug ? sparkplug(params.topic, params.json, params.check === true) : { ok: false, error: 'Sparkplug B: no connection state to number the message with' } };
+      return { binding, result: sparkplug ? sparkplug(params.topic, params.json, params.check === true) : { ok: false, error: l10n.t('Sparkplug B: no connection state to number the message with') } };
     }
     const format = formatOf(binding);
-    if (!format) return { binding, result: { ok: false, error: `${FORMAT_NAMES[binding.format]}: the binding lacks its ${binding.format === 'protobuf' ? 'type' : 'schema'}` } };
+    if (!format) return { binding, result: { ok: false, error: lacking(binding) } };
     return { binding, result: encodePayload(params.json, format, this.schemas) };
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { ChangeTracker } from './changeTracker';
 import { ConnectionPool } from './connectionPool';
 import { DEVICE_TYPES, NODE_TYPES, rebirthRequest, type SparkplugCaps, type SparkplugChange } from './decoders/sparkplug';
@@ -191,7 +192,7 @@ export class EngineCore {
       watchRequests: (params) => this.requests.setWatching(params.visible),
       clearRequests: (params) => this.requests.clear(params.connectionId),
       setRequestTimeout: (params) => {
-        if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(`A request timeout must be a positive number of milliseconds, not ${params.timeoutMs}.`);
+        if (!Number.isFinite(params.timeoutMs) || params.timeoutMs <= 0) throw new Error(l10n.t('A request timeout must be a positive number of milliseconds, not {0}.', params.timeoutMs));
         this.requests.setTimeout(params.timeoutMs);
       },
       // ---- broker statistics ----
@@ -303,13 +304,13 @@ function replayTarget(model: ConnectionModel, current: () => ConnectionModel | u
   const name = model.connection.profile.name;
   return {
     mqttVersion: model.connection.profile.mqttVersion === 5 ? 5 : 4,
-    gone: () => (current() === model ? undefined : `${name} was removed, or its profile changed, during the replay.`),
+    gone: () => (current() === model ? undefined : l10n.t('{0} was removed, or its profile changed, during the replay.', name)),
     notReady: () => {
       const state = model.connection.state;
       if (state.kind === 'connected') return undefined;
-      if (state.kind === 'reconnecting') return `${name} lost its connection (${state.reason}) and is reconnecting.`;
-      if (state.kind === 'failed') return `${name} failed: ${state.reason}`;
-      return `${name} is ${state.kind === 'connecting' ? 'connecting' : 'not connected'}.`;
+      if (state.kind === 'reconnecting') return l10n.t('{0} lost its connection ({1}) and is reconnecting.', name, state.reason);
+      if (state.kind === 'failed') return l10n.t('{0} failed: {1}', name, state.reason);
+      return state.kind === 'connecting' ? l10n.t('{0} is connecting.', name) : l10n.t('{0} is not connected.', name);
     },
     publish: (topic, payload, { qos, retain, properties }) => model.connection.publish(topic, payload, { qos, retain, ...(properties ? { messageProperties: properties } : {}) }),
   };

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import * as l10n from '@vscode/l10n';
 import { EngineCore } from './engineCore';
 import { setIdBase } from './nodeIndex';
 import { lowerThisThreadPriority } from './threadPriority';
@@ -13,6 +14,8 @@ if (!port) throw new Error('engineWorker must run in a worker thread');
 // Under a flood the extension host's thread, which every extension shares, gets the cores first.
 lowerThisThreadPriority();
 const data = (workerData ?? {}) as Partial<EngineWorkerData>;
+// Before any request: the worker's user-facing texts translate with the host's bundle (no `vscode` here).
+l10n.config({ contents: data.l10nBundle ?? {} });
 setIdBase(typeof data.idBase === 'number' ? data.idBase : 0);
 // Events are emitted only after a request connected something, so `endpoint` exists by then.
 const core = new EngineCore((event) => endpoint.emit('engine', event), { testHooks: data.testHooks === true });

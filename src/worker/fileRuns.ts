@@ -3,6 +3,7 @@
  * the runner (src/runner/) works here, next to the connection, and only its events and results go
  * to the extension host. Bounded: a few runs at a time, each cancellable by its id.
  */
+import * as l10n from '@vscode/l10n';
 import { parseMqttFile, type VariableSources } from '../shared/mqttFiles';
 import { confinedReader } from '../runner/confinedFiles';
 import { runFile } from '../runner/runner';
@@ -59,8 +60,8 @@ export class FileRuns {
   }
 
   async run(model: ConnectionModel, params: FileRunParams): Promise<RunResult> {
-    if (this.runs.has(params.runId)) throw new Error(`A run ${params.runId} is already going on.`);
-    if (this.runs.size >= MAX_CONCURRENT_RUNS) throw new Error(`${MAX_CONCURRENT_RUNS} runs are going on already: wait for one to end, or cancel one.`);
+    if (this.runs.has(params.runId)) throw new Error(l10n.t('A run {0} is already going on.', params.runId));
+    if (this.runs.size >= MAX_CONCURRENT_RUNS) throw new Error(l10n.t('{0} runs are going on already: wait for one to end, or cancel one.', MAX_CONCURRENT_RUNS));
     const controller = new AbortController();
     this.runs.set(params.runId, controller);
     try {
@@ -68,7 +69,7 @@ export class FileRuns {
       const readFile = folder
         ? confinedReader(folder, params.root ?? folder)
         : async (path: string) => {
-            throw new Error(`${path}: save the .mqtt file in a folder on disk first; its files are read relative to it.`);
+            throw new Error(l10n.t('{0}: save the .mqtt file in a folder on disk first; its files are read relative to it.', path));
           };
       return await runFile(
         parseMqttFile(params.text),

@@ -10,6 +10,7 @@
  * from where the tree is; backwards the tree starts over from the file's first message (the last
  * value of each topic depends on all earlier ones). The index says where to stop reading.
  */
+import * as l10n from '@vscode/l10n';
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ConnectionPool } from './connectionPool';
@@ -228,15 +229,15 @@ class OfflineRecording {
   /** Reads the whole file once: the index, and the tree as it was at the end. */
   async open(options: Pick<IndexOptions, 'checkpointBytes' | 'checkpointMessages'>): Promise<RecordingSummary> {
     const info = await stat(this.path).catch((error: NodeJS.ErrnoException) => {
-      throw new Error(error.code === 'ENOENT' ? `${this.path} does not exist.` : `${this.path} cannot be read: ${error.message}`);
+      throw new Error(error.code === 'ENOENT' ? l10n.t('{0} does not exist.', this.path) : l10n.t('{0} cannot be read: {1}', this.path, error.message));
     });
-    if (!info.isFile()) throw new Error(`${this.path} is not a file.`);
+    if (!info.isFile()) throw new Error(l10n.t('{0} is not a file.', this.path));
     const gzip = await isGzipFile(this.path);
     this.totalBytes = gzip ? await gzipInflatedSize(this.path, info.size) : info.size;
     this.pool.openOffline(this.connectionId, this.name);
     this.loading = { what: 'opening', bytesRead: 0, totalBytes: this.totalBytes, messages: 0 };
     this.publish();
-    const cancelled = (): Error => new Error(`Opening ${basename(this.path)} was cancelled.`);
+    const cancelled = (): Error => new Error(l10n.t('Opening {0} was cancelled.', basename(this.path)));
     const index = await buildRecordingIndex(this.path, {
       ...options,
       signal: this.abort.signal,
@@ -268,7 +269,7 @@ class OfflineRecording {
 
   private async seekNow(requested: number, generation: number): Promise<SeekResult> {
     const index = this.index;
-    if (!index) throw new Error(`${this.name} is still opening.`);
+    if (!index) throw new Error(l10n.t('{0} is still opening.', this.name));
     if (index.from === undefined || index.to === undefined) return { at: requested, applied: 0, superseded: false, rebuilt: false };
     const t = Math.min(Math.max(requested, index.from), index.to);
     const superseded = (): boolean => generation !== this.generation || this.abort.signal.aborted;
@@ -367,8 +368,8 @@ export class OfflineRecordings {
   }
 
   async open(params: { connectionId: string; path: string; name?: string; checkpointBytes?: number; checkpointMessages?: number }): Promise<RecordingSummary> {
-    if (this.recordings.has(params.connectionId)) throw new Error(`A recording is already open as ${params.connectionId}.`);
-    if (this.pool.get(params.connectionId)) throw new Error(`${params.connectionId} is a broker connection.`);
+    if (this.recordings.has(params.connectionId)) throw new Error(l10n.t('A recording is already open as {0}.', params.connectionId));
+    if (this.pool.get(params.connectionId)) throw new Error(l10n.t('{0} is a broker connection.', params.connectionId));
     const recording = new OfflineRecording(params.connectionId, params.path, params.name ?? basename(params.path), this.pool, this.resetViews);
     this.recordings.set(params.connectionId, recording);
     try {
@@ -381,7 +382,7 @@ export class OfflineRecordings {
   }
 
   seek(params: { connectionId: string; time: number }): Promise<SeekResult> {
-    if (!Number.isFinite(params.time)) throw new Error(`A time to show must be a number of milliseconds, not ${params.time}.`);
+    if (!Number.isFinite(params.time)) throw new Error(l10n.t('A time to show must be a number of milliseconds, not {0}.', params.time));
     return this.require(params.connectionId).seek(params.time);
   }
 
@@ -396,7 +397,7 @@ export class OfflineRecordings {
 
   private require(connectionId: string): OfflineRecording {
     const recording = this.recordings.get(connectionId);
-    if (!recording) throw new Error(`No recording is open as ${connectionId}.`);
+    if (!recording) throw new Error(l10n.t('No recording is open as {0}.', connectionId));
     return recording;
   }
 

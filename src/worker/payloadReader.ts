@@ -11,6 +11,7 @@
  * DEFAULT_DECODE_LIMITS. The exception is Sparkplug B, which is stateful: `learn` sees every
  * message of a `spBv1.0/` topic as it arrives (the connection calls it; other topics never pay).
  */
+import * as l10n from '@vscode/l10n';
 import type { DecoderBinding } from '../shared/decoderBindings';
 import { SNAPSHOT_SPARKPLUG_FLAGS, type DecodedText, type NodeSnapshot, type SparkplugRowStatus } from '../shared/engineProtocol';
 import { oneLine, payloadAsText } from '../shared/format';
@@ -150,7 +151,7 @@ export class PayloadReader implements IDisposable {
    */
   decode(topic: string, message: StoredMessage, binding = this.bindingOf(topic), at?: MessageAt): DecodeResult | undefined {
     if (!binding) return undefined;
-    if (message.truncated) return { ok: false, error: `${FORMAT_NAMES[binding.format]}: the payload was cut to ${message.keptBytes.toLocaleString('en-US')} bytes by the limits: not decoded` };
+    if (message.truncated) return { ok: false, error: l10n.t('{0}: the payload was cut to {1} bytes by the limits: not decoded', FORMAT_NAMES[binding.format], message.keptBytes.toLocaleString('en-US')) };
     const result = this.decoders.decodeBytes(topic, message.payload, binding, this.sparkplug);
     // A Sparkplug message's seq gap or bdSeq mismatch was seen when it arrived; the view of it says so too.
     const session = binding.format === 'sparkplug' && at && result.ok ? this.sessionNotes.get(`${at.node.key}:${at.seq}`) : undefined;

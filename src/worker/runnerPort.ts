@@ -3,6 +3,7 @@
  * file from the editor or the Test Explorer publish and listen on the connection the user chose, in
  * the worker, so that what they listen to never crosses to the extension host message by message.
  */
+import * as l10n from '@vscode/l10n';
 import type { BrokerConnection, RawMessage } from './connection';
 import { portMessageProperties } from '../runner/messageProperties';
 import type { Disposer, Lease, MessageListener, MqttPort, PortPublishOptions, PortPublishResult, PortSubscribeOptions } from '../runner/types';
@@ -16,7 +17,7 @@ export class ConnectionRunnerPort implements MqttPort {
 
   async publish(topic: string, payload: Uint8Array, options: PortPublishOptions): Promise<PortPublishResult> {
     const ack = options.qos === 0 ? 'none' : options.qos === 1 ? 'puback' : 'pubcomp';
-    if (this.connection.state.kind !== 'connected') return { ok: false, ack, reason: `${this.connection.profile.name} is not connected.` };
+    if (this.connection.state.kind !== 'connected') return { ok: false, ack, reason: l10n.t('{0} is not connected.', this.connection.profile.name) };
     try {
       const result = await this.connection.publish(topic, payload, options);
       return { ok: result.reasonCode < 0x80, ack: result.ack, reasonCode: result.ack === 'none' ? undefined : result.reasonCode, reason: result.ack === 'none' ? 'Sent' : result.reason };

@@ -11,6 +11,7 @@
  * a connection keeps counts for at most MAX_TRACKED_TOPICS topics (more: the oldest are forgotten,
  * and counted). Per topic only counts and the last message's first error are kept.
  */
+import * as l10n from '@vscode/l10n';
 import { checkJsonText, compileJsonSchema, describeIssue, type CompiledSchema, type SchemaVerdict } from '../shared/jsonSchemaCheck';
 import { isRecord } from '../shared/guards';
 import { MAX_JSON_SCHEMA_FILE_BYTES, MAX_JSON_SCHEMA_TOTAL_BYTES, MAX_SCHEMA_BINDINGS, readSchemaBindings, schemaBindingFor, schemaPathProblem, type SchemaBinding } from '../shared/schemaBindings';
@@ -69,16 +70,16 @@ export class SchemaState {
     if (files !== undefined && !isRecord(files)) errors.push('schema files: a map of file path to text expected');
     const entries = isRecord(files) ? Object.entries(files) : [];
     const texts = new Map<string, string>();
-    if (entries.length > MAX_SCHEMA_BINDINGS) errors.push(`schema files: ${count(entries.length)} files, more than the ${MAX_SCHEMA_BINDINGS} read: none loaded`);
+    if (entries.length > MAX_SCHEMA_BINDINGS) errors.push(l10n.t('schema files: {0} files, more than the {1} read: none loaded', count(entries.length), MAX_SCHEMA_BINDINGS));
     else {
       let total = 0;
       for (const [file, text] of entries) {
         const problem = schemaPathProblem(file);
-        if (problem) schemaErrors.push({ file: file.slice(0, 200), error: `${file.slice(0, 200)}: the path ${problem}: not loaded` });
+        if (problem) schemaErrors.push({ file: file.slice(0, 200), error: l10n.t('{0}: the path {1}: not loaded', file.slice(0, 200), problem) });
         else if (typeof text !== 'string') schemaErrors.push({ file, error: `${file}: its text expected, got ${typeof text}` });
         else {
           const bytes = Buffer.byteLength(text, 'utf8');
-          if (bytes > MAX_JSON_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: `${file}: ${count(bytes)} bytes, more than the ${count(MAX_JSON_SCHEMA_FILE_BYTES)} a schema file may have: not loaded` });
+          if (bytes > MAX_JSON_SCHEMA_FILE_BYTES) schemaErrors.push({ file, error: l10n.t('{0}: {1} bytes, more than the {2} a schema file may have: not loaded', file, count(bytes), count(MAX_JSON_SCHEMA_FILE_BYTES)) });
           else {
             total += bytes;
             texts.set(file, text);
@@ -86,7 +87,7 @@ export class SchemaState {
         }
       }
       if (total > MAX_JSON_SCHEMA_TOTAL_BYTES) {
-        errors.push(`schema files: ${count(total)} bytes together, more than the ${count(MAX_JSON_SCHEMA_TOTAL_BYTES)} read: none loaded`);
+        errors.push(l10n.t('schema files: {0} bytes together, more than the {1} read: none loaded', count(total), count(MAX_JSON_SCHEMA_TOTAL_BYTES)));
         texts.clear();
       }
     }
@@ -114,7 +115,7 @@ export class SchemaState {
 
   /** Why `binding`'s schema cannot check anything now, or its compiled schema. */
   private schemaOf(binding: SchemaBinding): Loaded {
-    return this.schemas.get(binding.schema) ?? { ok: false, error: `${binding.schema}: not loaded (the file was not found or not read)` };
+    return this.schemas.get(binding.schema) ?? { ok: false, error: l10n.t('{0}: not loaded (the file was not found or not read)', binding.schema) };
   }
 
   /**
@@ -123,13 +124,19 @@ export class SchemaState {
    */
   check(binding: SchemaBinding, payload: Uint8Array, maxBytes: number, budget: boolean): SchemaVerdict & { overBudget?: boolean } {
     const loaded = this.schemaOf(binding);
-    if (!loaded.ok) return { unchecked: `the schema cannot be used: ${loaded.error}` };
-    if (payload.length > maxBytes) return { unchecked: `a payload of ${count(payload.length)} bytes, more than the ${count(maxBytes)} checked${budget ? ' as messages arrive (the panel checks the message it shows)' : ''}` };
+    if (!loaded.ok) return { unchecked: l10n.t('the schema cannot be used: {0}', loaded.error) };
+    if (payload.length > maxBytes) {
+      return {
+        unchecked: budget
+          ? l10n.t('a payload of {0} bytes, more than the {1} checked as messages arrive (the panel checks the message it shows)', count(payload.length), count(maxBytes))
+          : l10n.t('a payload of {0} bytes, more than the {1} checked', count(payload.length), count(maxBytes)),
+      };
+    }
     let text: string;
     try {
       text = utf8.decode(payload);
     } catch {
-      return { valid: false, errors: [{ path: '', message: 'is not JSON: the payload is not UTF-8 text' }], more: 0 };
+      return { valid: false, errors: [{ path: '', message: l10n.t('is not JSON: the payload is not UTF-8 text') }], more: 0 };
     }
     const started = this.now();
     if (budget) {
@@ -137,7 +144,7 @@ export class SchemaState {
         this.budgetWindow = started;
         this.budgetSpent = 0;
       }
-      if (this.budgetSpent >= CHECK_BUDGET_MS) return { unchecked: `the engine's checking budget (${CHECK_BUDGET_MS} ms a second) was spent`, overBudget: true };
+      if (this.budgetSpent >= CHECK_BUDGET_MS) return { unchecked: l10n.t("the engine's checking budget ({0} ms a second) was spent", CHECK_BUDGET_MS), overBudget: true };
     }
     const verdict = checkJsonText(loaded.schema, text);
     const took = this.now() - started;
@@ -254,7 +261,7 @@ export class TopicSchemas {
     }
     const wasInvalid = counts.last === 'invalid';
     // An empty payload deletes a retained message: nothing to check.
-    verdict ??= payload.length === 0 ? { unchecked: 'an empty payload (a retained message deleted)' } : this.state.check(binding, payload, MAX_ARRIVAL_CHECK_BYTES, true);
+    verdict ??= payload.length === 0 ? { unchecked: l10n.t('an empty payload (a retained message deleted)') } : this.state.check(binding, payload, MAX_ARRIVAL_CHECK_BYTES, true);
     apply(counts, verdict, this.totals);
     if ((counts.last === 'invalid') !== wasInvalid) this.mark(counts.topic, !wasInvalid);
     return counts;
@@ -275,9 +282,9 @@ export class TopicSchemas {
       const last = node.hasMessages ? node.lastMessage(MAX_ARRIVAL_CHECK_BYTES) : undefined;
       if (!last) return undefined;
       const verdict: SchemaVerdict | undefined = last.truncated
-        ? { unchecked: 'the payload was cut by the limits (mqttExplorer.limits.maxPayloadKib)' }
+        ? { unchecked: l10n.t('the payload was cut by the limits (mqttExplorer.limits.maxPayloadKib)') }
         : last.keptBytes > MAX_ARRIVAL_CHECK_BYTES
-          ? { unchecked: `a payload of ${count(last.keptBytes)} bytes, more than the ${count(MAX_ARRIVAL_CHECK_BYTES)} checked as messages arrive (the panel checks the message it shows)` }
+          ? { unchecked: l10n.t('a payload of {0} bytes, more than the {1} checked as messages arrive (the panel checks the message it shows)', count(last.keptBytes), count(MAX_ARRIVAL_CHECK_BYTES)) }
           : undefined;
       counts = this.record(node, binding, last.payload, verdict, topic);
     }
@@ -293,9 +300,9 @@ export class TopicSchemas {
     const binding = this.state.bindingFor(topic);
     if (!binding) return {};
     const result: SchemaCheckResult = { binding, seq };
-    if (!message) result.verdict = { unchecked: `message ${seq} is no longer kept` };
-    else if (message.truncated) result.verdict = { unchecked: `the payload was cut to ${count(message.keptBytes)} bytes by the limits (mqttExplorer.limits.maxPayloadKib)` };
-    else if (message.payload.length === 0) result.verdict = { unchecked: 'an empty payload (a retained message deleted)' };
+    if (!message) result.verdict = { unchecked: l10n.t('message {0} is no longer kept', seq) };
+    else if (message.truncated) result.verdict = { unchecked: l10n.t('the payload was cut to {0} bytes by the limits (mqttExplorer.limits.maxPayloadKib)', count(message.keptBytes)) };
+    else if (message.payload.length === 0) result.verdict = { unchecked: l10n.t('an empty payload (a retained message deleted)') };
     else result.verdict = this.state.check(binding, message.payload, MAX_REQUEST_CHECK_BYTES, false);
     const status = node ? this.rowStatus(node, topic) : undefined;
     if (status) result.status = status;

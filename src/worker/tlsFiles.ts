@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { formatBytes } from '../shared/format';
@@ -30,9 +31,9 @@ export function resolveTlsPath(field: TlsFileField, path: string, base: TlsFileB
   if (path === '~' || path.startsWith('~/') || (process.platform === 'win32' && path.startsWith('~\\'))) {
     return join(base.home ?? homedir(), path.slice(1));
   }
-  if (path.startsWith('~')) throw new TlsFileError(`${title}: ${path} names another user's home (~name), which is not supported: use ~/… or an absolute path.`);
+  if (path.startsWith('~')) throw new TlsFileError(l10n.t("{0}: {1} names another user's home (~name), which is not supported: use ~/… or an absolute path.", title, path));
   if (isAbsolute(path)) return path;
-  if (!base.workspaceFolder) throw new TlsFileError(`${title}: ${path} is a relative path, which is read from the first workspace folder, but no folder (on this machine's disk) is open. Open the folder, or use an absolute path or ~/….`);
+  if (!base.workspaceFolder) throw new TlsFileError(l10n.t("{0}: {1} is a relative path, which is read from the first workspace folder, but no folder (on this machine's disk) is open. Open the folder, or use an absolute path or ~/….", title, path));
   return resolve(base.workspaceFolder, path);
 }
 
@@ -47,7 +48,7 @@ export async function readTlsFile(field: TlsFileField, path: string, base: TlsFi
     return await readBoundedFile(resolved, maxBytes);
   } catch (error) {
     if (!(error instanceof BoundedFileError)) throw error;
-    if (error.size !== undefined) throw new TlsFileError(`${named} is ${formatBytes(error.size)}; a certificate or key file is at most ${formatBytes(maxBytes)}.`);
-    throw new TlsFileError(`${named} ${error.reason}.`);
+    if (error.size !== undefined) throw new TlsFileError(l10n.t('{0} is {1}; a certificate or key file is at most {2}.', named, formatBytes(error.size), formatBytes(maxBytes)));
+    throw new TlsFileError(error.describe(named));
   }
 }

@@ -20,6 +20,8 @@ export interface EngineClientOptions {
   heartbeatMs?: number;
   /** A worker that does not answer a heartbeat within this long has stopped answering: it is restarted. */
   unresponsiveMs?: number;
+  /** VS Code's translations (vscode.l10n.bundle), handed to each worker it starts. */
+  l10nBundle?: Record<string, string>;
 }
 
 /** Why the engine restarted, and when it noticed. */
@@ -76,7 +78,7 @@ export class EngineClient extends Disposable {
   private start(): void {
     const generation = ++this.generation;
     // 2^40 ids per worker: far more than one worker gives, and 2^53 leaves room for 8,000 restarts.
-    const data: EngineWorkerData = { testHooks: this.options.testHooks === true, idBase: (generation - 1) * 2 ** 40 };
+    const data: EngineWorkerData = { testHooks: this.options.testHooks === true, idBase: (generation - 1) * 2 ** 40, l10nBundle: this.options.l10nBundle };
     // A young generation of 16 MiB: the engine's data lives in typed arrays, its JS objects are
     // short-lived, and V8's larger default only holds memory (measured: 17 MiB less RSS at 600,000
     // topics, the same ingest rate).

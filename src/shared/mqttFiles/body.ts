@@ -2,6 +2,7 @@
  * What a block's body is: its format (given by `Format:`, by `hex:` / `base64:` lines, or seen in
  * the text), and where a JSON body goes wrong, also while it still holds `{{references}}`.
  */
+import * as l10n from '@vscode/l10n';
 import { JsonTooDeepError, MAX_JSON_DEPTH, parseJson, type JsonNode } from '../json';
 import type { PayloadFormat } from '../publish';
 import type { BodyLine, MqttBody, Position } from './types';
@@ -64,7 +65,7 @@ export function checkJsonLines(lines: readonly BodyLine[]): JsonBodyProblem | un
     }
     anchors.push({ offset, line: bodyLine.line, character: bodyLine.character });
     let at = 0;
-    for (const reference of findReferences(bodyLine.text)) {
+    for (const reference of findReferences(bodyLine.text, false)) {
       parts.push(bodyLine.text.slice(at, reference.start), '1');
       offset += reference.start - at;
       anchors.push({ offset, line: bodyLine.line, character: bodyLine.character + reference.start });
@@ -110,6 +111,6 @@ export function readJson(text: string): { json: JsonNode } | { error: string } {
       line++;
       lineStart = index + 1;
     }
-    return { error: `${message} (line ${line}, column ${offset - lineStart + 1})` };
+    return { error: l10n.t('{0} (line {1}, column {2})', message, line, offset - lineStart + 1) };
   }
 }

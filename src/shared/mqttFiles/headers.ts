@@ -3,6 +3,7 @@
  * values written without variables; the resolver checks every value once its variables are filled
  * in, with the same functions.
  */
+import * as l10n from '@vscode/l10n';
 import type { QoS } from '../profile';
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../publish';
 import { validatePublishTopic } from '../topicRules';
@@ -52,14 +53,14 @@ function wholeNumber(value: string, min: number, max: number, error: string): He
 }
 
 function text(name: string): (value: string) => HeaderResult<string> {
-  return (value) => (value === '' ? { error: `${name} needs a value.` } : { value });
+  return (value) => (value === '' ? { error: l10n.t('{0} needs a value.', name) } : { value });
 }
 
 /** A path relative to the `.mqtt` file's folder; absolute paths are refused (a shared file must not read from anywhere on your disk). */
 export function relativePathProblem(path: string): string | undefined {
-  if (path === '') return 'The path is empty: write a path relative to this file, e.g. ./payloads/frame.bin.';
-  if (/^(?:[/\\~]|[A-Za-z]:)/.test(path)) return `"${path}" is not relative: write a path relative to this file's folder (./payloads/frame.bin), so that the file works for everyone who opens it.`;
-  if (path.includes('\u0000')) return 'A path cannot contain the null character.';
+  if (path === '') return l10n.t('The path is empty: write a path relative to this file, e.g. ./payloads/frame.bin.');
+  if (/^(?:[/\\~]|[A-Za-z]:)/.test(path)) return l10n.t('"{0}" is not relative: write a path relative to this file\'s folder (./payloads/frame.bin), so that the file works for everyone who opens it.', path);
+  if (path.includes('\u0000')) return l10n.t('A path cannot contain the null character.');
   return undefined;
 }
 
@@ -67,14 +68,14 @@ const SPECS: { [N in HeaderName]: HeaderSpec<N> } = {
   QoS: {
     name: 'QoS',
     kinds: ALL,
-    read: (value) => (value === '0' || value === '1' || value === '2' ? { value: Number(value) as QoS } : { error: `QoS is 0, 1 or 2, not "${value}".` }),
+    read: (value) => (value === '0' || value === '1' || value === '2' ? { value: Number(value) as QoS } : { error: l10n.t('QoS is 0, 1 or 2, not "{0}".', value) }),
   },
   Retain: {
     name: 'Retain',
     kinds: ['publish'],
     read: (value) => {
       const lower = value.toLowerCase();
-      return lower === 'true' || lower === 'false' ? { value: lower === 'true' } : { error: `Retain is true or false, not "${value}".` };
+      return lower === 'true' || lower === 'false' ? { value: lower === 'true' } : { error: l10n.t('Retain is true or false, not "{0}".', value) };
     },
   },
   'Content-Type': { name: 'Content-Type', kinds: PUBLISHING, read: text('Content-Type') },
@@ -83,21 +84,21 @@ const SPECS: { [N in HeaderName]: HeaderSpec<N> } = {
     kinds: PUBLISHING,
     read: (value) => {
       const problem = validatePublishTopic(value);
-      return problem ? { error: `Response-Topic: ${problem}` } : { value };
+      return problem ? { error: l10n.t('Response-Topic: {0}', problem) } : { value };
     },
   },
   'Correlation-Data': { name: 'Correlation-Data', kinds: PUBLISHING, read: text('Correlation-Data') },
   'Message-Expiry': {
     name: 'Message-Expiry',
     kinds: PUBLISHING,
-    read: (value) => wholeNumber(value, 0, 0xffffffff, `Message-Expiry is a whole number of seconds (0 to 4,294,967,295), not "${value}".`),
+    read: (value) => wholeNumber(value, 0, 0xffffffff, l10n.t('Message-Expiry is a whole number of seconds (0 to 4,294,967,295), not "{0}".', value)),
   },
   'Payload-Format': {
     name: 'Payload-Format',
     kinds: PUBLISHING,
     read: (value) => {
       const lower = value.toLowerCase();
-      return lower === 'utf8' || lower === 'bytes' ? { value: lower === 'utf8' } : { error: `Payload-Format is utf8 (the payload is UTF-8 text) or bytes, not "${value}".` };
+      return lower === 'utf8' || lower === 'bytes' ? { value: lower === 'utf8' } : { error: l10n.t('Payload-Format is utf8 (the payload is UTF-8 text) or bytes, not "{0}".', value) };
     },
   },
   'User-Property': {
@@ -107,31 +108,31 @@ const SPECS: { [N in HeaderName]: HeaderSpec<N> } = {
     read: (value) => {
       const at = value.indexOf('=');
       const name = at > 0 ? value.slice(0, at).trim() : '';
-      if (!name) return { error: 'Write a user property as User-Property: name=value.' };
+      if (!name) return { error: l10n.t('Write a user property as User-Property: name=value.') };
       return { value: [name, value.slice(at + 1).trim()] };
     },
   },
   Timeout: {
     name: 'Timeout',
     kinds: WAITING,
-    read: (value) => wholeNumber(value, 1, MAX_TIMEOUT_MS, `Timeout is a whole number of milliseconds, 1 to ${MAX_TIMEOUT_MS.toLocaleString('en-US')} (an hour), not "${value}".`),
+    read: (value) => wholeNumber(value, 1, MAX_TIMEOUT_MS, l10n.t('Timeout is a whole number of milliseconds, 1 to {0} (an hour), not "{1}".', MAX_TIMEOUT_MS.toLocaleString('en-US'), value)),
   },
   Within: {
     name: 'Within',
     kinds: ['expect'],
-    read: (value) => wholeNumber(value, 1, MAX_TIMEOUT_MS, `Within is a whole number of milliseconds, 1 to ${MAX_TIMEOUT_MS.toLocaleString('en-US')} (an hour), not "${value}".`),
+    read: (value) => wholeNumber(value, 1, MAX_TIMEOUT_MS, l10n.t('Within is a whole number of milliseconds, 1 to {0} (an hour), not "{1}".', MAX_TIMEOUT_MS.toLocaleString('en-US'), value)),
   },
   Count: {
     name: 'Count',
     kinds: ['subscribe'],
-    read: (value) => wholeNumber(value, 1, MAX_COUNT, `Count is a whole number of messages, 1 to ${MAX_COUNT.toLocaleString('en-US')}, not "${value}".`),
+    read: (value) => wholeNumber(value, 1, MAX_COUNT, l10n.t('Count is a whole number of messages, 1 to {0}, not "{1}".', MAX_COUNT.toLocaleString('en-US'), value)),
   },
   Retained: {
     name: 'Retained',
     kinds: LISTENING,
     read: (value) => {
       const lower = value.toLowerCase();
-      return lower === 'include' || lower === 'ignore' ? { value: lower } : { error: `Retained is include (retained messages count) or ignore (only messages published while listening), not "${value}".` };
+      return lower === 'include' || lower === 'ignore' ? { value: lower } : { error: l10n.t('Retained is include (retained messages count) or ignore (only messages published while listening), not "{0}".', value) };
     },
   },
   Format: {
@@ -140,7 +141,7 @@ const SPECS: { [N in HeaderName]: HeaderSpec<N> } = {
     read: (value) => {
       const lower = value.toLowerCase();
       const format = PAYLOAD_FORMATS.find((candidate) => candidate === lower);
-      return format ? { value: format } : { error: `Format is json, text, hex, base64 or decoder, not "${value}".` };
+      return format ? { value: format } : { error: l10n.t('Format is json, text, hex, base64 or decoder, not "{0}".', value) };
     },
   },
   Schema: {
@@ -148,7 +149,7 @@ const SPECS: { [N in HeaderName]: HeaderSpec<N> } = {
     kinds: LISTENING,
     read: (value) => {
       const problem = relativePathProblem(value);
-      return problem ? { error: `Schema: ${problem}` } : { value };
+      return problem ? { error: l10n.t('Schema: {0}', problem) } : { value };
     },
   },
   Correlation: { name: 'Correlation', kinds: LISTENING, read: text('Correlation') },
@@ -183,12 +184,12 @@ export function readHeader<N extends HeaderName>(name: N, value: string): Header
 /** Why `name` is not a header of `kind`: what to do instead. */
 export function notForKind(name: HeaderName, kind: BlockKind): string {
   const keyword = BLOCK_KEYWORDS[kind];
-  if (name === 'Retain' && kind === 'request') return 'A REQUEST is never retained: a retained request would reach every responder that subscribes later. Use PUBLISH with Retain: true for that.';
-  if ((name === 'Timeout' || name === 'Within') && kind === 'publish') return `PUBLISH does not wait for anything, so it has no ${name}: use REQUEST to wait for a reply, or an EXPECT block after this one.`;
-  if (name === 'Within') return `Within is for EXPECT only (the answer must arrive within that many ms). ${keyword} waits as long as Timeout says.`;
-  if (name === 'Count') return `Count is for SUBSCRIBE only (how many messages to show). ${keyword} takes: ${headersFor(kind).join(', ')}.`;
-  if (name === 'Correlation' && kind === 'request') return 'A REQUEST finds its reply by its Correlation-Data already; Correlation is a condition of SUBSCRIBE and EXPECT.';
-  return `${name} is not a ${keyword} header. ${keyword} takes: ${headersFor(kind).join(', ')}.`;
+  if (name === 'Retain' && kind === 'request') return l10n.t('A REQUEST is never retained: a retained request would reach every responder that subscribes later. Use PUBLISH with Retain: true for that.');
+  if ((name === 'Timeout' || name === 'Within') && kind === 'publish') return l10n.t('PUBLISH does not wait for anything, so it has no {0}: use REQUEST to wait for a reply, or an EXPECT block after this one.', name);
+  if (name === 'Within') return l10n.t('Within is for EXPECT only (the answer must arrive within that many ms). {0} waits as long as Timeout says.', keyword);
+  if (name === 'Count') return l10n.t('Count is for SUBSCRIBE only (how many messages to show). {0} takes: {1}.', keyword, headersFor(kind).join(', '));
+  if (name === 'Correlation' && kind === 'request') return l10n.t('A REQUEST finds its reply by its Correlation-Data already; Correlation is a condition of SUBSCRIBE and EXPECT.');
+  return l10n.t('{0} is not a {1} header. {1} takes: {2}.', name, keyword, headersFor(kind).join(', '));
 }
 
 /** Closest header name to a mistyped one (a small distance), for "did you mean". */

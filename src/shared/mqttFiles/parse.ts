@@ -3,6 +3,7 @@
  * diagnostic for people. It never throws, reads each line once with anchored, linear patterns,
  * and caps what a file can make it do (size, lines, blocks, body size, diagnostics).
  */
+import * as l10n from '@vscode/l10n';
 import { validateSubscriptionFilter } from '../profile';
 import { encodePayload } from '../publish';
 import { validatePublishTopic } from '../topicRules';
@@ -122,8 +123,14 @@ class Parser {
   /** Bad `{{…}}` in a one-line text that starts at `line`:`character`. */
   private checkReferences(value: string, line: number, character: number): void {
     if (!value.includes('{{')) return;
-    for (const reference of findReferences(value)) {
-      if (reference.kind === 'invalid') this.report('error', 'bad-reference', reference.problem, range(line, character + reference.start, character + reference.end));
+    // Worded only while there is room to show it (past the cap a problem is only counted): a
+    // hostile line holds hundreds of thousands of them, and l10n.t costs ten times a template literal.
+    for (const reference of findReferences(value, false)) {
+      if (reference.kind !== 'invalid') continue;
+      const room = (this.block ? this.block.diagnostics.length : this.diagnostics.length) < MAX_DIAGNOSTICS;
+      const worded = room ? findReferences(value.slice(reference.start, reference.end))[0] : undefined;
+      const message = worded?.kind === 'invalid' ? worded.problem : '';
+      this.report('error', 'bad-reference', message, range(line, character + reference.start, character + reference.end));
     }
   }
 
@@ -137,7 +144,7 @@ class Parser {
           this.push({
             severity: 'error',
             code: 'too-many-blocks',
-            message: `This file has more than ${MAX_BLOCKS.toLocaleString('en-US')} blocks: this one and the rest are not read. Split it into several files.`,
+            message: l10n.t('This file has more than {0} blocks: this one and the rest are not read. Split it into several files.', MAX_BLOCKS.toLocaleString('en-US')),
             range: lineRange(index, line),
           });
           break;
@@ -154,7 +161,7 @@ class Parser {
     this.checkNames();
     if (this.dropped) {
       const last = this.diagnostics[this.diagnostics.length - 1];
-      this.diagnostics.push({ severity: 'warning', code: 'too-many-problems', message: `${this.dropped.toLocaleString('en-US')} more problems are not listed: fix the ones shown first.`, range: last.range });
+      this.diagnostics.push({ severity: 'warning', code: 'too-many-problems', message: l10n.t('{0} more problems are not listed: fix the ones shown first.', this.dropped.toLocaleString('en-US')), range: last.range });
     }
     const document: MqttFileDocument = { variables: this.fileVariables, blocks: this.blocks, diagnostics: this.diagnostics, lineCount: this.lines.length };
     if (this.connection) document.connection = this.connection;
@@ -186,7 +193,7 @@ class Parser {
     this.report(
       'error',
       'not-understood',
-      `This line is not understood. Above the first block a file holds @name = value variables, # @connection <name>, and comments (# or //); a message starts with ### and a line such as PUBLISH <topic>.`,
+      l10n.t('This line is not understood. Above the first block a file holds @name = value variables, # @connection <name>, and comments (# or //); a message starts with ### and a line such as PUBLISH <topic>.'),
       lineRange(index, line),
     );
   }
@@ -194,7 +201,7 @@ class Parser {
   private connectionLine(index: number, line: string, trimmed: string): void {
     const at = line.indexOf(trimmed);
     if (this.block) {
-      this.report('warning', 'misplaced-connection', '# @connection names the connection of the whole file: move it above the first block. Here it is ignored.', lineRange(index, line));
+      this.report('warning', 'misplaced-connection', l10n.t('# @connection names the connection of the whole file: move it above the first block. Here it is ignored.'), lineRange(index, line));
       return;
     }
     const keyword = CONNECTION.exec(trimmed)![0];
@@ -202,11 +209,11 @@ class Parser {
     const value = valueRaw.trim();
     const start = at + keyword.length + (valueRaw.length - valueRaw.trimStart().length);
     if (!value) {
-      this.report('error', 'bad-header-value', 'Name the connection: # @connection <its name or id>, as in the Connections view.', lineRange(index, line));
+      this.report('error', 'bad-header-value', l10n.t('Name the connection: # @connection <its name or id>, as in the Connections view.'), lineRange(index, line));
       return;
     }
     if (this.connection) {
-      this.report('error', 'duplicate-connection', `The connection is already named on line ${this.connection.range.start.line + 1}: a file uses one connection. Keep one of the lines.`, lineRange(index, line));
+      this.report('error', 'duplicate-connection', l10n.t('The connection is already named on line {0}: a file uses one connection. Keep one of the lines.', this.connection.range.start.line + 1), lineRange(index, line));
       return;
     }
     this.connection = { text: value, range: range(index, start, start + value.length) };
@@ -217,13 +224,13 @@ class Parser {
     const at = line.indexOf('@');
     const equals = line.indexOf('=', at);
     if (equals < 0) {
-      this.report('error', 'bad-variable', 'Write a variable as @name = value.', lineRange(index, line));
+      this.report('error', 'bad-variable', l10n.t('Write a variable as @name = value.'), lineRange(index, line));
       return undefined;
     }
     const nameRaw = line.slice(at + 1, equals);
     const name = nameRaw.trim();
     const nameStart = at + 1 + (nameRaw.length - nameRaw.trimStart().length);
-    const problem = name === '' ? 'Write a variable as @name = value: the name is missing.' : variableNameProblem(name);
+    const problem = name === '' ? l10n.t('Write a variable as @name = value: the name is missing.') : variableNameProblem(name);
     if (problem) {
       this.report('error', 'bad-variable', problem, name === '' ? range(index, at, at + 1) : range(index, at, nameStart + name.length));
       return undefined;
@@ -292,7 +299,11 @@ class Parser {
     block.topic = { text: topic, range: topic ? range(index, topicStart, topicStart + topic.length) : range(index, keywordEnd, keywordEnd) };
     block.section = 'headers';
     if (!topic) {
-      this.report('error', 'missing-topic', `${BLOCK_KEYWORDS[kind]} needs a ${kind === 'publish' || kind === 'request' ? 'topic' : 'topic filter'}: ${BLOCK_KEYWORDS[kind]} ${kind === 'publish' || kind === 'request' ? 'devices/lamp/set' : 'devices/+/status'}.`, block.requestRange);
+      const publishing = kind === 'publish' || kind === 'request';
+      const message = publishing
+        ? l10n.t('{0} needs a topic: {0} {1}.', BLOCK_KEYWORDS[kind], 'devices/lamp/set')
+        : l10n.t('{0} needs a topic filter: {0} {1}.', BLOCK_KEYWORDS[kind], 'devices/+/status');
+      this.report('error', 'missing-topic', message, block.requestRange);
       return;
     }
     this.checkReferences(topic, index, topicStart);
@@ -306,7 +317,7 @@ class Parser {
     if (topic.includes('{{')) {
       let at = 0;
       const parts: string[] = [];
-      for (const reference of findReferences(topic)) {
+      for (const reference of findReferences(topic, false)) {
         parts.push(topic.slice(at, reference.start), 'x');
         at = reference.end;
       }
@@ -315,8 +326,8 @@ class Parser {
     }
     const problem = kind === 'publish' || kind === 'request' ? validatePublishTopic(literal) : validateSubscriptionFilter(literal);
     if (!problem) return;
-    const hint = (kind === 'publish' || kind === 'request') && /[+#]/.test(literal) ? ' To listen on a filter, use SUBSCRIBE or EXPECT.' : '';
-    this.report('error', 'bad-topic', `${problem}${hint}`, where);
+    const hint = (kind === 'publish' || kind === 'request') && /[+#]/.test(literal);
+    this.report('error', 'bad-topic', hint ? l10n.t('{0} To listen on a filter, use SUBSCRIBE or EXPECT.', problem) : problem, where);
   }
 
   private headerLine(block: Builder, index: number, line: string, trimmed: string): void {
@@ -328,25 +339,25 @@ class Parser {
     if (CONNECTION.test(trimmed)) return this.connectionLine(index, line, trimmed);
     if (isComment(trimmed)) return;
     if (trimmed.startsWith('@')) {
-      this.report('error', 'misplaced-variable', `Variables go above the request line (for this block) or at the top of the file (for all blocks): move this line above ${BLOCK_KEYWORDS[kind]}.`, lineRange(index, line));
+      this.report('error', 'misplaced-variable', l10n.t('Variables go above the request line (for this block) or at the top of the file (for all blocks): move this line above {0}.', BLOCK_KEYWORDS[kind]), lineRange(index, line));
       return;
     }
     const word = KIND_WORD.exec(trimmed);
     if (word && word[0].length < trimmed.length && kindOf(word[1]) && !HEADER.test(trimmed)) {
-      this.report('error', 'extra-request-line', 'One message per block: start a new block with a ### line above this one.', lineRange(index, line));
+      this.report('error', 'extra-request-line', l10n.t('One message per block: start a new block with a ### line above this one.'), lineRange(index, line));
       block.section = 'skip';
       return;
     }
     const first = trimmed[0];
     if (BODY_PREFIX.test(trimmed) || first === '{' || first === '[' || first === '<' || first === '"') {
-      this.report('error', 'missing-blank-line', 'The body starts after a blank line: add an empty line above this one.', lineRange(index, line));
+      this.report('error', 'missing-blank-line', l10n.t('The body starts after a blank line: add an empty line above this one.'), lineRange(index, line));
       block.section = 'body';
       block.bodyLines.push({ text: line, line: index });
       return;
     }
     const header = HEADER.exec(trimmed);
     if (!header) {
-      this.report('error', 'not-understood', 'Not a header: write Name: value (e.g. QoS: 1). The body starts after a blank line.', lineRange(index, line));
+      this.report('error', 'not-understood', l10n.t('Not a header: write Name: value (e.g. QoS: 1). The body starts after a blank line.'), lineRange(index, line));
       return;
     }
     const indent = line.length - line.trimStart().length;
@@ -358,7 +369,9 @@ class Parser {
       this.report(
         'error',
         'unknown-header',
-        `Unknown header "${typed}".${guess ? ` Did you mean ${guess}?` : ''} ${BLOCK_KEYWORDS[kind]} takes: ${headersFor(kind).join(', ')}.`,
+        guess
+          ? l10n.t('Unknown header "{0}". Did you mean {1}? {2} takes: {3}.', typed, guess, BLOCK_KEYWORDS[kind], headersFor(kind).join(', '))
+          : l10n.t('Unknown header "{0}". {1} takes: {2}.', typed, BLOCK_KEYWORDS[kind], headersFor(kind).join(', ')),
         nameRange,
       );
       return;
@@ -373,7 +386,7 @@ class Parser {
     const valueRange = value ? range(index, valueStart, valueStart + value.length) : range(index, indent + header[0].length, indent + header[0].length);
     const earlier = block.seen.get(name);
     if (earlier !== undefined && !headerRepeatable(name)) {
-      this.report('error', 'duplicate-header', `${name} is already given on line ${earlier + 1}: keep one of the two.`, nameRange);
+      this.report('error', 'duplicate-header', l10n.t('{0} is already given on line {1}: keep one of the two.', name, earlier + 1), nameRange);
       return;
     }
     block.seen.set(name, index);
@@ -439,7 +452,7 @@ class Parser {
     let size = 0;
     for (const line of kept) size += line.text.length + 1;
     if (size > MAX_BODY_CHARS) {
-      this.report('error', 'body-too-large', `This body is larger than ${MAX_BODY_CHARS / 1024 / 1024} MiB: put it in a file and write < ./that-file instead.`, lineRange(kept[0].line, kept[0].text));
+      this.report('error', 'body-too-large', l10n.t('This body is larger than {0} MiB: put it in a file and write < ./that-file instead.', MAX_BODY_CHARS / 1024 / 1024), lineRange(kept[0].line, kept[0].text));
     }
     const head = kept[0].text.trimStart();
     const prefix = BODY_PREFIX.exec(head);
@@ -453,7 +466,7 @@ class Parser {
         const rest = line.text.slice(start);
         if (rest.trim() === '') continue;
         if (!rest.toLowerCase().startsWith(`${kind}:`)) {
-          this.report('error', 'bad-body-line', `Every line of a ${kind} body starts with ${kind}: (this one does not). For text, use a body without prefixes.`, lineRange(line.line, line.text));
+          this.report('error', 'bad-body-line', l10n.t('Every line of a {0} body starts with {0}: (this one does not). For text, use a body without prefixes.', kind), lineRange(line.line, line.text));
           continue;
         }
         const dataRaw = rest.slice(kind.length + 1);
@@ -499,7 +512,7 @@ class Parser {
     const formatHeader = this.header(block, 'Format');
     const declared = this.literal(block, 'Format');
     if (body && (body.kind === 'hex' || body.kind === 'base64') && declared && declared !== body.kind) {
-      this.report('error', 'format-conflict', `The body is ${body.kind} (its lines start with ${body.kind}:), so Format cannot be ${declared}: remove the Format line or the ${body.kind}: prefixes.`, formatHeader!.valueRange);
+      this.report('error', 'format-conflict', l10n.t('The body is {0} (its lines start with {0}:), so Format cannot be {1}: remove the Format line or the {0}: prefixes.', body.kind, declared), formatHeader!.valueRange);
       return;
     }
     if (body?.kind === 'file') {
@@ -508,7 +521,7 @@ class Parser {
       if (problem) this.report('error', 'bad-path', problem, range(body.lines[0].line, body.lines[0].character, body.lines[0].character + path.length));
     }
     if (!body && (declared === 'json' || declared === 'decoder')) {
-      this.report('error', 'invalid-json', `Format is ${declared}, but the block has no body: add the JSON after a blank line, or remove the Format line.`, formatHeader!.valueRange);
+      this.report('error', 'invalid-json', l10n.t('Format is {0}, but the block has no body: add the JSON after a blank line, or remove the Format line.', declared), formatHeader!.valueRange);
     } else if (formatHeader && formatHeader.value.includes('{{')) {
       // Known when the block runs; the body is checked then.
     } else if (body && body.kind !== 'file') {
@@ -521,8 +534,8 @@ class Parser {
           const character = Math.min(problem.position.character, lineLength);
           const where = range(problem.position.line, character, Math.min(character + 1, lineLength));
           if (inferred) {
-            this.report('warning', 'json-like-text', `This body starts like JSON but is not valid JSON (${problem.message}), so it is sent as text. Fix the JSON, or add Format: text to say that it is text.`, where);
-          } else this.report('error', 'invalid-json', `The body is not valid JSON: ${problem.message}. Fix it, or change Format.`, where);
+            this.report('warning', 'json-like-text', l10n.t('This body starts like JSON but is not valid JSON ({0}), so it is sent as text. Fix the JSON, or add Format: text to say that it is text.', problem.message), where);
+          } else this.report('error', 'invalid-json', l10n.t('The body is not valid JSON: {0}. Fix it, or change Format.', problem.message), where);
         }
       } else if ((format === 'hex' || format === 'base64') && !body.text.includes('{{')) {
         const encoded = encodePayload(body.text, format);
@@ -532,14 +545,14 @@ class Parser {
     if (kind === 'request') {
       const correlation = this.header(block, 'Correlation-Data');
       if (correlation && correlation.value !== '' && !correlation.value.includes('{{')) {
-        this.report('warning', 'fixed-correlation', 'A fixed Correlation-Data also matches a late reply to an earlier run: {{$uuid}} gives each run its own (or leave the header out: a REQUEST then makes one).', correlation.valueRange);
+        this.report('warning', 'fixed-correlation', l10n.t('A fixed Correlation-Data also matches a late reply to an earlier run: {{$uuid}} gives each run its own (or leave the header out: a REQUEST then makes one).'), correlation.valueRange);
       }
     }
     if (kind === 'expect') {
       const within = this.literal(block, 'Within');
       const timeout = this.literal(block, 'Timeout');
       if (within !== undefined && timeout !== undefined && timeout < within) {
-        this.report('warning', 'timeout-before-within', `Timeout (${timeout} ms) ends the wait before Within (${within} ms) has passed: make Timeout at least ${within}, or leave it out.`, this.header(block, 'Timeout')!.valueRange);
+        this.report('warning', 'timeout-before-within', l10n.t('Timeout ({0} ms) ends the wait before Within ({1} ms) has passed: make Timeout at least {1}, or leave it out.', timeout, within), this.header(block, 'Timeout')!.valueRange);
       }
     }
   }
@@ -556,7 +569,7 @@ class Parser {
       this.push({
         severity: 'warning',
         code: 'duplicate-block-name',
-        message: `Another block is named "${block.name}" (line ${earlier.range.start.line + 1}): results, tests and the command line tell blocks apart by name. Rename one.`,
+        message: l10n.t('Another block is named "{0}" (line {1}): results, tests and the command line tell blocks apart by name. Rename one.', block.name, earlier.range.start.line + 1),
         range: lineRange(block.separatorLine!, this.lines[block.separatorLine!]),
         block: block.index,
       });
@@ -571,18 +584,18 @@ function fileProblem(code: DiagnosticCode, message: string): MqttFileDocument {
 /** Parses a `.mqtt` file. Never throws: whatever the text, the answer is a document with diagnostics. */
 export function parseMqttFile(text: string): MqttFileDocument {
   try {
-    if (typeof text !== 'string') return fileProblem('internal-error', 'There is no text to read.');
+    if (typeof text !== 'string') return fileProblem('internal-error', l10n.t('There is no text to read.'));
     if (text.length > MAX_FILE_CHARS) {
-      return fileProblem('file-too-large', `This file is ${(text.length / 1024 / 1024).toFixed(1)} MiB; a .mqtt file is read up to ${MAX_FILE_CHARS / 1024 / 1024} MiB. Move large payloads into files of their own (< ./payload.bin).`);
+      return fileProblem('file-too-large', l10n.t('This file is {0} MiB; a .mqtt file is read up to {1} MiB. Move large payloads into files of their own (< ./payload.bin).', (text.length / 1024 / 1024).toFixed(1), MAX_FILE_CHARS / 1024 / 1024));
     }
     const lineCount = countLines(text);
     if (lineCount > MAX_LINES) {
-      return fileProblem('too-many-lines', `This file has ${lineCount.toLocaleString('en-US')} lines; a .mqtt file is read up to ${MAX_LINES.toLocaleString('en-US')}. Split it into several files.`);
+      return fileProblem('too-many-lines', l10n.t('This file has {0} lines; a .mqtt file is read up to {1}. Split it into several files.', lineCount.toLocaleString('en-US'), MAX_LINES.toLocaleString('en-US')));
     }
     return new Parser(text.split(/\r\n|\r|\n/)).run();
   } catch (error) {
     // A bug, not the file's fault: say so rather than take the editor down with it.
-    return fileProblem('internal-error', `This file could not be read because of a bug in the extension (${error instanceof Error ? error.message : String(error)}). Please report it.`);
+    return fileProblem('internal-error', l10n.t('This file could not be read because of a bug in the extension ({0}). Please report it.', error instanceof Error ? error.message : String(error)));
   }
 }
 

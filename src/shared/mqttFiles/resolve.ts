@@ -3,6 +3,7 @@
  * defaults applied (docs/mqtt-files.md, "Running a block"). The caller publishes, subscribes and
  * reads referenced files; nothing here does I/O.
  */
+import * as l10n from '@vscode/l10n';
 import type { JsonNode } from '../json';
 import type { QoS } from '../profile';
 import { encodePayload, type PayloadFormat, type PublishDraft, type PublishProperties } from '../publish';
@@ -152,7 +153,7 @@ class BlockResolution {
       parts.push(result.value);
       length += result.value.length + 1;
       if (length > MAX_RESOLVED_CHARS) {
-        this.error('variable-too-long', `Once its variables are filled in, the body is longer than ${MAX_RESOLVED_CHARS / 1024 / 1024} MiB: put a payload that big in a file (< ./file).`, body.range);
+        this.error('variable-too-long', l10n.t('Once its variables are filled in, the body is longer than {0} MiB: put a payload that big in a file (< ./file).', MAX_RESOLVED_CHARS / 1024 / 1024), body.range);
         return undefined;
       }
     }
@@ -167,7 +168,7 @@ class BlockResolution {
       if (value === undefined) continue;
       const result = readHeader(header.name, value);
       if ('error' in result) {
-        this.error('bad-header-value', header.value === value ? result.error : `Once its variables are filled in: ${result.error}`, header.value ? header.valueRange : header.nameRange);
+        this.error('bad-header-value', header.value === value ? result.error : l10n.t('Once its variables are filled in: {0}', result.error), header.value ? header.valueRange : header.nameRange);
         continue;
       }
       if (header.name === 'User-Property') userProperties.push(result.value as [string, string]);
@@ -182,7 +183,7 @@ class BlockResolution {
     if (value === undefined) return undefined;
     const problem = kind === 'publish' || kind === 'request' ? validatePublishTopic(value) : validateSubscriptionFilter(value);
     if (problem) {
-      this.error('bad-topic', value === topic.text ? problem : `Once its variables are filled in, the topic is "${value.length > 200 ? `${value.slice(0, 200)}…` : value}": ${problem}`, topic.range);
+      this.error('bad-topic', value === topic.text ? problem : l10n.t('Once its variables are filled in, the topic is "{0}": {1}', value.length > 200 ? `${value.slice(0, 200)}…` : value, problem), topic.range);
       return undefined;
     }
     return value;
@@ -200,7 +201,7 @@ function expectedOf(resolution: BlockResolution, body: MqttBody | undefined, tex
     const json = readJson(text);
     if ('json' in json) return { kind: 'json', json: json.json, decoded: format === 'decoder' };
     if (!inferred) {
-      resolution.error('invalid-json', `Once its variables are filled in, the body is not valid JSON: ${json.error}.`, body.range);
+      resolution.error('invalid-json', l10n.t('Once its variables are filled in, the body is not valid JSON: {0}.', json.error), body.range);
       return undefined;
     }
     return { kind: 'text', text };
@@ -208,7 +209,7 @@ function expectedOf(resolution: BlockResolution, body: MqttBody | undefined, tex
   if (format === 'hex' || format === 'base64') {
     const encoded = encodePayload(text, format);
     if ('bytes' in encoded) return { kind: 'bytes', bytes: encoded.bytes };
-    resolution.error('invalid-payload', 'error' in encoded ? encoded.error : 'Not bytes.', body.range);
+    resolution.error('invalid-payload', 'error' in encoded ? encoded.error : l10n.t('Not bytes.'), body.range);
     return undefined;
   }
   return { kind: 'text', text };
@@ -224,7 +225,7 @@ export function resolveBlock(document: MqttFileDocument, block: MqttBlock, conte
   } catch (error) {
     return {
       ok: false,
-      errors: [{ severity: 'error', code: 'internal-error', message: `This block could not be prepared because of a bug in the extension (${error instanceof Error ? error.message : String(error)}). Please report it.`, range: block.requestRange, block: block.index }],
+      errors: [{ severity: 'error', code: 'internal-error', message: l10n.t('This block could not be prepared because of a bug in the extension ({0}). Please report it.', error instanceof Error ? error.message : String(error)), range: block.requestRange, block: block.index }],
     };
   }
 }
@@ -232,7 +233,7 @@ export function resolveBlock(document: MqttFileDocument, block: MqttBlock, conte
 function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context: ResolveContext): ResolveResult {
   if (block.hasErrors) {
     const errors = document.diagnostics.filter((diagnostic) => diagnostic.block === block.index && diagnostic.severity === 'error');
-    return { ok: false, errors: errors.length ? errors : [{ severity: 'error', code: 'not-understood', message: 'This block has problems to fix before it can run.', range: block.requestRange, block: block.index }] };
+    return { ok: false, errors: errors.length ? errors : [{ severity: 'error', code: 'not-understood', message: l10n.t('This block has problems to fix before it can run.'), range: block.requestRange, block: block.index }] };
   }
   const clock = context.clock ?? SYSTEM_CLOCK;
   const resolution = new BlockResolution(document, block, context, clock);
@@ -256,7 +257,7 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
     else if (!body && (format === 'json' || format === 'decoder')) {
       // Only reachable with a Format written as a variable: the parser reports the literal case.
       const header = block.headers.find((candidate) => candidate.name === 'Format')!;
-      resolution.error('invalid-json', `Once its variables are filled in, Format is ${format}, but the block has no body: add the JSON after a blank line.`, header.valueRange);
+      resolution.error('invalid-json', l10n.t('Once its variables are filled in, Format is {0}, but the block has no body: add the JSON after a blank line.', format), header.valueRange);
     } else if (text !== undefined) {
       payload = { text };
       if (format === 'json' || format === 'decoder' || format === 'hex' || format === 'base64') {
@@ -264,7 +265,7 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
         if ('error' in checked) {
           // Text that only looked like JSON goes as it is (the parser warned where it could).
           if (inferred) format = 'text';
-          else resolution.error(format === 'json' || format === 'decoder' ? 'invalid-json' : 'invalid-payload', `Once its variables are filled in, the body is not valid: ${checked.error}`, body!.range);
+          else resolution.error(format === 'json' || format === 'decoder' ? 'invalid-json' : 'invalid-payload', l10n.t('Once its variables are filled in, the body is not valid: {0}', checked.error), body!.range);
         }
       }
     }
@@ -278,7 +279,7 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
     const qos = typed.QoS ?? 0;
     if (block.kind === 'publish') {
       if (v4 && Object.keys(properties).length) {
-        resolution.warn('needs-mqtt5', 'This connection speaks MQTT 3.1.1: the MQTT 5 properties of this block (Content-Type, Response-Topic, Correlation-Data, Message-Expiry, Payload-Format, User-Property) are not sent.', block.requestRange);
+        resolution.warn('needs-mqtt5', l10n.t('This connection speaks MQTT 3.1.1: the MQTT 5 properties of this block (Content-Type, Response-Topic, Correlation-Data, Message-Expiry, Payload-Format, User-Property) are not sent.'), block.requestRange);
       }
       if (topic !== undefined && payload) resolved = { kind: 'publish', ...named, topic, qos, retain: typed.Retain ?? false, format, payload, properties };
     } else {
@@ -298,7 +299,7 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
     if (typed.Schema !== undefined) expectation.schema = typed.Schema;
     if (typed.Correlation !== undefined) {
       expectation.correlation = typed.Correlation;
-      if (v4) resolution.error('needs-mqtt5', 'Correlation needs an MQTT 5 connection: MQTT 3.1.1 messages carry no correlation data, so nothing would ever match.', block.headers.find((header) => header.name === 'Correlation')!.nameRange);
+      if (v4) resolution.error('needs-mqtt5', l10n.t('Correlation needs an MQTT 5 connection: MQTT 3.1.1 messages carry no correlation data, so nothing would ever match.'), block.headers.find((header) => header.name === 'Correlation')!.nameRange);
     }
     const format = typed.Format ?? (body?.kind === 'hex' || body?.kind === 'base64' ? body.kind : undefined);
     const qos = typed.QoS ?? 0;
@@ -309,13 +310,13 @@ function resolveUnguarded(document: MqttFileDocument, block: MqttBlock, context:
         resolved = { kind: 'expect', ...named, filter: topic, qos, timeoutMs: typed.Timeout ?? typed.Within ?? DEFAULT_TIMEOUT_MS, format, expectation };
         if (typed.Within !== undefined) resolved.withinMs = typed.Within;
         if (typed.Within !== undefined && typed.Timeout !== undefined && typed.Timeout < typed.Within) {
-          resolution.warn('timeout-before-within', `Timeout (${typed.Timeout} ms) ends the wait before Within (${typed.Within} ms) has passed.`, block.requestRange);
+          resolution.warn('timeout-before-within', l10n.t('Timeout ({0} ms) ends the wait before Within ({1} ms) has passed.', typed.Timeout, typed.Within), block.requestRange);
         }
       }
     }
   }
   if (resolution.errors.length || !resolved) {
-    return { ok: false, errors: resolution.errors.length ? resolution.errors : [{ severity: 'error', code: 'not-understood', message: 'This block could not be prepared.', range: block.requestRange, block: block.index }] };
+    return { ok: false, errors: resolution.errors.length ? resolution.errors : [{ severity: 'error', code: 'not-understood', message: l10n.t('This block could not be prepared.'), range: block.requestRange, block: block.index }] };
   }
   return { ok: true, block: resolved, warnings: resolution.warnings };
 }
@@ -332,12 +333,12 @@ export function toPublishDraft(block: ResolvedPublish | ResolvedRequest): Publis
 export function expectedFromFile(bytes: Uint8Array, format: PayloadFormat | undefined): ExpectedPayload | { error: string } {
   if (format === 'json' || format === 'decoder') {
     const json = readJson(new TextDecoder().decode(bytes));
-    return 'json' in json ? { kind: 'json', json: json.json, decoded: format === 'decoder' } : { error: `The file is not valid JSON: ${json.error}.` };
+    return 'json' in json ? { kind: 'json', json: json.json, decoded: format === 'decoder' } : { error: l10n.t('The file is not valid JSON: {0}.', json.error) };
   }
   if (format === 'text') return { kind: 'text', text: new TextDecoder().decode(bytes) };
   if (format === 'hex' || format === 'base64') {
     const encoded = encodePayload(new TextDecoder().decode(bytes), format);
-    return 'bytes' in encoded ? { kind: 'bytes', bytes: encoded.bytes } : { error: 'error' in encoded ? encoded.error : 'Not bytes.' };
+    return 'bytes' in encoded ? { kind: 'bytes', bytes: encoded.bytes } : { error: 'error' in encoded ? encoded.error : l10n.t('Not bytes.') };
   }
   return { kind: 'bytes', bytes };
 }
@@ -359,7 +360,7 @@ export function checkVariables(document: MqttFileDocument, sources: VariableSour
       const verdicts = new Map<string, ResolveFailure | undefined>();
       const check = (text: string, line: number, character: number) => {
         if (!text.includes('{{')) return;
-        for (const reference of findReferences(text)) {
+        for (const reference of findReferences(text, false)) {
           if (reference.kind !== 'variable') continue;
           let verdict = verdicts.get(reference.name);
           if (!verdicts.has(reference.name)) {
@@ -382,7 +383,7 @@ export function checkVariables(document: MqttFileDocument, sources: VariableSour
     }
   } catch (error) {
     // A bug, not the file's fault: said once, rather than taking the editor's diagnostics down.
-    problems.push({ severity: 'error', code: 'internal-error', message: `The variables could not be checked because of a bug in the extension (${error instanceof Error ? error.message : String(error)}). Please report it.`, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    problems.push({ severity: 'error', code: 'internal-error', message: l10n.t('The variables could not be checked because of a bug in the extension ({0}). Please report it.', error instanceof Error ? error.message : String(error)), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
   }
   return problems;
 }

@@ -4,6 +4,7 @@
  * `$shared` > settings) with a depth limit, cycle detection and a bound on the text produced.
  * Pure code: time and randomness come from the caller (tests inject them).
  */
+import * as l10n from '@vscode/l10n';
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { jsonDepthExceeds } from '../json';
 import { MAX_REFERENCE_CHARS, MAX_RESOLVED_CHARS, MAX_VARIABLE_DEPTH, type DiagnosticCode, type MqttFileDiagnostic, type Range, type VariableDefinition } from './types';
@@ -22,33 +23,35 @@ const INTEGER = /^-?\d{1,16}$/;
 
 /** Why `name` cannot name a variable, or undefined. */
 export function variableNameProblem(name: string): string | undefined {
-  if (name.startsWith('$')) return `"${name}": names starting with $ are the built-ins ($uuid, $timestamp, $isoTimestamp, $randomInt); pick another name.`;
-  if (!VARIABLE_NAME.test(name)) return `"${name}" is not a variable name: use letters, digits, _, - and ., starting with a letter or _.`;
+  if (name.startsWith('$')) return l10n.t('"{0}": names starting with $ are the built-ins ($uuid, $timestamp, $isoTimestamp, $randomInt); pick another name.', name);
+  if (!VARIABLE_NAME.test(name)) return l10n.t('"{0}" is not a variable name: use letters, digits, _, - and ., starting with a letter or _.', name);
   return undefined;
 }
 
-function readReference(inner: string, start: number, end: number): Reference {
+function readReference(inner: string, start: number, end: number, worded: boolean): Reference {
   // The common case, {{name}}, without splitting.
   if (VARIABLE_NAME.test(inner)) return { kind: 'variable', start, end, name: inner };
+  const say = (problem: () => string): string => (worded ? problem() : '');
   const words = inner.trim().split(/[ \t]+/);
   const [head, ...args] = words;
-  if (head === '') return { kind: 'invalid', start, end, problem: 'An empty {{}} names no variable: write {{name}}.' };
+  if (head === '') return { kind: 'invalid', start, end, problem: say(() => l10n.t('An empty {{}} names no variable: write {{name}}.')) };
   if (head.startsWith('$')) {
     const builtin = BUILTINS.find((candidate) => candidate === head);
-    if (!builtin) return { kind: 'invalid', start, end, problem: `Unknown built-in {{${head}}}: use {{$uuid}}, {{$timestamp}}, {{$isoTimestamp}} or {{$randomInt min max}}.` };
+    // A {0} right inside {{ }} would not be filled in by l10n.t: the braces travel with the argument.
+    if (!builtin) return { kind: 'invalid', start, end, problem: say(() => l10n.t('Unknown built-in {0}: use {{$uuid}}, {{$timestamp}}, {{$isoTimestamp}} or {{$randomInt min max}}.', `{{${head}}}`)) };
     if (builtin !== '$randomInt') {
-      return args.length ? { kind: 'invalid', start, end, problem: `{{${builtin}}} takes nothing after its name.` } : { kind: 'builtin', start, end, builtin, args: [] };
+      return args.length ? { kind: 'invalid', start, end, problem: say(() => l10n.t('{0} takes nothing after its name.', `{{${builtin}}}`)) } : { kind: 'builtin', start, end, builtin, args: [] };
     }
     const numbers = args.map((arg) => (INTEGER.test(arg) ? Number(arg) : NaN));
     if (numbers.length !== 2 || numbers.some((value) => !Number.isSafeInteger(value))) {
-      return { kind: 'invalid', start, end, problem: 'Write {{$randomInt min max}} with two whole numbers: a random integer from min up to, not including, max.' };
+      return { kind: 'invalid', start, end, problem: say(() => l10n.t('Write {{$randomInt min max}} with two whole numbers: a random integer from min up to, not including, max.')) };
     }
-    if (numbers[0] >= numbers[1]) return { kind: 'invalid', start, end, problem: `{{$randomInt ${args[0]} ${args[1]}}}: min must be less than max (max itself is never chosen).` };
+    if (numbers[0] >= numbers[1]) return { kind: 'invalid', start, end, problem: say(() => l10n.t('{0}: min must be less than max (max itself is never chosen).', `{{$randomInt ${args[0]} ${args[1]}}}`)) };
     return { kind: 'builtin', start, end, builtin, args: numbers };
   }
-  if (args.length) return { kind: 'invalid', start, end, problem: `{{${inner.trim()}}}: a variable name has no spaces.` };
-  const problem = variableNameProblem(head);
-  return problem ? { kind: 'invalid', start, end, problem } : { kind: 'variable', start, end, name: head };
+  if (args.length) return { kind: 'invalid', start, end, problem: say(() => l10n.t('{0}: a variable name has no spaces.', `{{${inner.trim()}}}`)) };
+  // `head` does not start with $ here: variableNameProblem has something to say exactly when the name does not match.
+  return VARIABLE_NAME.test(head) ? { kind: 'variable', start, end, name: head } : { kind: 'invalid', start, end, problem: say(() => variableNameProblem(head) ?? '') };
 }
 
 function isBreak(code: number): boolean {
@@ -58,9 +61,11 @@ function isBreak(code: number): boolean {
 /**
  * Every `{{…}}` of `text`: `{{`, at most MAX_REFERENCE_CHARS characters without braces or line
  * breaks, `}}`. Other braces are text (`{"a":{}}` holds no reference). Linear: each `}}` looks back
- * to the nearest brace, never before the end of the previous reference.
+ * to the nearest brace, never before the end of the previous reference. `worded: false` leaves a
+ * malformed reference's problem empty, for a caller that passes over them (checkVariables): a
+ * hostile file holds hundreds of thousands, and l10n.t costs ten times a template literal.
  */
-export function findReferences(text: string): Reference[] {
+export function findReferences(text: string, worded = true): Reference[] {
   const references: Reference[] = [];
   let from = 0;
   for (;;) {
@@ -70,7 +75,7 @@ export function findReferences(text: string): Reference[] {
     let at = close - 1;
     while (at >= floor && !isBreak(text.charCodeAt(at))) at--;
     if (at - 1 >= floor && text.charCodeAt(at) === 0x7b && text.charCodeAt(at - 1) === 0x7b) {
-      references.push(readReference(text.slice(at + 1, close), at - 1, close + 2));
+      references.push(readReference(text.slice(at + 1, close), at - 1, close + 2, worded));
       from = close + 2;
     } else from = close + 1;
   }
@@ -138,7 +143,21 @@ interface Definition {
   line?: number;
 }
 
-const ORIGIN_WORDS: Record<VariableOrigin, string> = { block: 'this block', file: 'this file', environment: 'the environment', shared: '$shared', settings: 'settings' };
+/** Where a variable was defined, in the display language (looked up when a problem is described, after l10n is configured). */
+function originWords(origin: VariableOrigin): string {
+  switch (origin) {
+    case 'block':
+      return l10n.t('this block');
+    case 'file':
+      return l10n.t('this file');
+    case 'environment':
+      return l10n.t('the environment');
+    case 'shared':
+      return '$shared';
+    case 'settings':
+      return l10n.t('settings');
+  }
+}
 
 interface Problem {
   code: DiagnosticCode;
@@ -234,12 +253,13 @@ export class VariableResolver {
         bestDistance = d;
       }
     }
-    return best ? ` Did you mean {{${best}}}?` : '';
+    return best ? ` ${l10n.t('Did you mean {0}?', `{{${best}}}`)}` : '';
   }
 
   private whereToDefine(name: string): string {
-    const environment = this.sources.environmentName ? `the environment "${this.sources.environmentName}" or $shared of mqtt.env.json` : 'mqtt.env.json';
-    return `define it with @${name} = … at the top of the file or above the block's request line, in ${environment}, or in settings.`;
+    return this.sources.environmentName
+      ? l10n.t('define it with @{0} = … at the top of the file or above the block\'s request line, in the environment "{1}" or $shared of mqtt.env.json, or in settings.', name, this.sources.environmentName)
+      : l10n.t("define it with @{0} = … at the top of the file or above the block's request line, in mqtt.env.json, or in settings.", name);
   }
 
   private now(): number {
@@ -255,7 +275,7 @@ export class VariableResolver {
         return String(Math.floor(this.now()));
       case '$isoTimestamp': {
         const date = new Date(this.now());
-        if (Number.isNaN(date.getTime())) return { code: 'bad-reference', message: 'The clock gave a time that is not a date.' };
+        if (Number.isNaN(date.getTime())) return { code: 'bad-reference', message: l10n.t('The clock gave a time that is not a date.') };
         return date.toISOString();
       }
       case '$randomInt': {
@@ -271,19 +291,19 @@ export class VariableResolver {
     if (known !== undefined) return known;
     const cycleAt = chain.indexOf(name);
     if (cycleAt >= 0) {
-      return { code: 'variable-cycle', message: `Variables refer to each other in a cycle: ${[...chain.slice(cycleAt), name].join(' → ')}. Give one of them a value that does not refer back.` };
+      return { code: 'variable-cycle', message: l10n.t('Variables refer to each other in a cycle: {0}. Give one of them a value that does not refer back.', [...chain.slice(cycleAt), name].join(' → ')) };
     }
     if (chain.length >= MAX_VARIABLE_DEPTH) {
-      return { code: 'variable-too-deep', message: `Variables refer to variables more than ${MAX_VARIABLE_DEPTH} levels deep (${[...chain, name].join(' → ')}): give some of them their value directly.` };
+      return { code: 'variable-too-deep', message: l10n.t('Variables refer to variables more than {0} levels deep ({1}): give some of them their value directly.', MAX_VARIABLE_DEPTH, [...chain, name].join(' → ')) };
     }
     const definition = this.lookup(name);
     if (!definition) {
-      if (!chain.length) return { code: 'unknown-variable', message: `Unknown variable {{${name}}}: ${this.whereToDefine(name)}${this.suggestion(name)}` };
+      if (!chain.length) return { code: 'unknown-variable', message: l10n.t('Unknown variable {0}: {1}', `{{${name}}}`, this.whereToDefine(name)) + this.suggestion(name) };
       const outer = this.lookup(chain[0]);
-      const where = outer?.line !== undefined ? `line ${outer.line + 1}` : outer ? ORIGIN_WORDS[outer.origin] : '';
+      const where = outer?.line !== undefined ? l10n.t('line {0}', outer.line + 1) : outer ? originWords(outer.origin) : '';
       return {
         code: 'unknown-variable',
-        message: `{{${chain[0]}}} (from ${where}) cannot be filled in: ${[...chain, name].join(' → ')}, and ${name} is not defined: ${this.whereToDefine(name)}${this.suggestion(name)}`,
+        message: l10n.t('{0} (from {1}) cannot be filled in: {2}, and {3} is not defined: {4}', `{{${chain[0]}}}`, where, [...chain, name].join(' → '), name, this.whereToDefine(name)) + this.suggestion(name),
       };
     }
     const value = this.fill(definition.value, [...chain, name]);
@@ -309,9 +329,13 @@ export class VariableResolver {
       length += reference.start - at + value.length;
       at = reference.end;
       this.work += value.length;
-      const subject = chain.length ? `{{${chain[0]}}}` : 'This text';
-      if (length > MAX_RESOLVED_CHARS) return { code: 'variable-too-long', message: `${subject} is longer than ${MAX_RESOLVED_CHARS / 1024 / 1024} MiB once its variables are filled in: put a payload that big in a file (< ./file).`, start: reference.start, end: reference.end };
-      if (this.work > MAX_RESOLUTION_WORK) return { code: 'variable-too-long', message: `Filling in the variables produces more than ${MAX_RESOLUTION_WORK / 1024 / 1024} MiB of text: the variables repeat each other too often.`, start: reference.start, end: reference.end };
+      if (length > MAX_RESOLVED_CHARS) {
+        const message = chain.length
+          ? l10n.t('{0} is longer than {1} MiB once its variables are filled in: put a payload that big in a file (< ./file).', `{{${chain[0]}}}`, MAX_RESOLVED_CHARS / 1024 / 1024)
+          : l10n.t('This text is longer than {0} MiB once its variables are filled in: put a payload that big in a file (< ./file).', MAX_RESOLVED_CHARS / 1024 / 1024);
+        return { code: 'variable-too-long', message, start: reference.start, end: reference.end };
+      }
+      if (this.work > MAX_RESOLUTION_WORK) return { code: 'variable-too-long', message: l10n.t('Filling in the variables produces more than {0} MiB of text: the variables repeat each other too often.', MAX_RESOLUTION_WORK / 1024 / 1024), start: reference.start, end: reference.end };
     }
     parts.push(text.slice(at));
     return parts.join('');
@@ -370,12 +394,12 @@ export function parseEnvironmentFile(text: string): EnvironmentFile {
   const problem = (severity: 'error' | 'warning', message: string, offset = 0, length = 0) =>
     result.diagnostics.push({ severity, message, code: 'bad-variable', range: rangeOf(offset, length) });
   if (text.length > MAX_ENVIRONMENT_FILE_CHARS) {
-    problem('error', `${ENVIRONMENT_FILE_NAME} is larger than ${MAX_ENVIRONMENT_FILE_CHARS / 1024 / 1024} MiB and is not read.`);
+    problem('error', l10n.t('{0} is larger than {1} MiB and is not read.', ENVIRONMENT_FILE_NAME, MAX_ENVIRONMENT_FILE_CHARS / 1024 / 1024));
     return result;
   }
   // jsonc-parser recurses per level: turn deep nesting down before it can overflow the stack.
   if (jsonDepthExceeds(text, MAX_ENVIRONMENT_DEPTH)) {
-    problem('error', `${ENVIRONMENT_FILE_NAME} nests deeper than ${MAX_ENVIRONMENT_DEPTH} levels and is not read: it holds one object per environment, each a list of name: value.`);
+    problem('error', l10n.t('{0} nests deeper than {1} levels and is not read: it holds one object per environment, each a list of name: value.', ENVIRONMENT_FILE_NAME, MAX_ENVIRONMENT_DEPTH));
     return result;
   }
   const errors: ParseError[] = [];
@@ -387,11 +411,12 @@ export function parseEnvironmentFile(text: string): EnvironmentFile {
   }
   if (errors.length || !root) {
     const first = errors[0];
-    problem('error', `${ENVIRONMENT_FILE_NAME} is not valid JSON${first ? '' : ' (it is empty)'}: fix it and the environments apply again.`, first?.offset ?? 0, first?.length ?? 0);
+    const message = first ? l10n.t('{0} is not valid JSON: fix it and the environments apply again.', ENVIRONMENT_FILE_NAME) : l10n.t('{0} is not valid JSON (it is empty): fix it and the environments apply again.', ENVIRONMENT_FILE_NAME);
+    problem('error', message, first?.offset ?? 0, first?.length ?? 0);
     return result;
   }
   if (root.type !== 'object') {
-    problem('error', `${ENVIRONMENT_FILE_NAME} holds an object: { "$shared": { … }, "dev": { … } }.`, root.offset, root.length);
+    problem('error', l10n.t('{0} holds an object: { "$shared": { … }, "dev": { … } }.', ENVIRONMENT_FILE_NAME), root.offset, root.length);
     return result;
   }
   for (const property of root.children ?? []) {
@@ -399,11 +424,11 @@ export function parseEnvironmentFile(text: string): EnvironmentFile {
     if (!keyNode || !valueNode || typeof keyNode.value !== 'string') continue;
     const environmentName = keyNode.value;
     if (environmentName.startsWith('$') && environmentName !== '$shared') {
-      problem('warning', `"${environmentName}" is not an environment (names starting with $ are reserved; "$shared" holds values for all).`, keyNode.offset, keyNode.length);
+      problem('warning', l10n.t('"{0}" is not an environment (names starting with $ are reserved; "$shared" holds values for all).', environmentName), keyNode.offset, keyNode.length);
       continue;
     }
     if (valueNode.type !== 'object') {
-      problem('error', `"${environmentName}" must be an object of variables: { "name": "value" }.`, valueNode.offset, valueNode.length);
+      problem('error', l10n.t('"{0}" must be an object of variables: { "name": "value" }.', environmentName), valueNode.offset, valueNode.length);
       continue;
     }
     const variables = new Map<string, string>();
@@ -413,13 +438,13 @@ export function parseEnvironmentFile(text: string): EnvironmentFile {
       const name = nameNode.value;
       const nameProblem = variableNameProblem(name);
       if (nameProblem) {
-        problem('warning', `${nameProblem} (left out)`, nameNode.offset, nameNode.length);
+        problem('warning', l10n.t('{0} (left out)', nameProblem), nameNode.offset, nameNode.length);
         continue;
       }
       if (entryValue.type === 'string') variables.set(name, entryValue.value as string);
       else if (entryValue.type === 'number') variables.set(name, text.slice(entryValue.offset, entryValue.offset + entryValue.length));
       else if (entryValue.type === 'boolean') variables.set(name, String(entryValue.value));
-      else problem('warning', `"${name}": a variable's value is a string, a number or true/false (left out).`, entryValue.offset, entryValue.length);
+      else problem('warning', l10n.t('"{0}": a variable\'s value is a string, a number or true/false (left out).', name), entryValue.offset, entryValue.length);
     }
     if (environmentName === '$shared') result.shared = variables;
     else result.environments.set(environmentName, variables);
@@ -437,9 +462,11 @@ export function environmentSources(file: EnvironmentFile | undefined, environmen
     if (!environment) {
       const names = file ? [...file.environments.keys()] : [];
       return {
-        error: file
-          ? `There is no environment "${environmentName}" in ${ENVIRONMENT_FILE_NAME}${names.length ? `: pick one of ${names.map((name) => `"${name}"`).join(', ')}` : ' (it defines none)'}.`
-          : `No ${ENVIRONMENT_FILE_NAME} was found, so there is no environment "${environmentName}".`,
+        error: !file
+          ? l10n.t('No {0} was found, so there is no environment "{1}".', ENVIRONMENT_FILE_NAME, environmentName)
+          : names.length
+            ? l10n.t('There is no environment "{0}" in {1}: pick one of {2}.', environmentName, ENVIRONMENT_FILE_NAME, names.map((name) => `"${name}"`).join(', '))
+            : l10n.t('There is no environment "{0}" in {1} (it defines none).', environmentName, ENVIRONMENT_FILE_NAME),
       };
     }
     return { sources: { environment, environmentName, shared: file?.shared, settings } };
@@ -452,13 +479,13 @@ export function readVariablesSetting(value: unknown): { variables: Map<string, s
   const variables = new Map<string, string>();
   const problems: string[] = [];
   if (value === undefined || value === null) return { variables, problems };
-  if (typeof value !== 'object' || Array.isArray(value)) return { variables, problems: ['The variables setting must be an object of name: value.'] };
+  if (typeof value !== 'object' || Array.isArray(value)) return { variables, problems: [l10n.t('The variables setting must be an object of name: value.')] };
   for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
     const nameProblem = variableNameProblem(name);
-    if (nameProblem) problems.push(`${nameProblem} (left out)`);
+    if (nameProblem) problems.push(l10n.t('{0} (left out)', nameProblem));
     else if (typeof entry === 'string') variables.set(name, entry);
     else if ((typeof entry === 'number' && Number.isFinite(entry)) || typeof entry === 'boolean') variables.set(name, String(entry));
-    else problems.push(`"${name}": a variable's value is a string, a number or true/false (left out).`);
+    else problems.push(l10n.t('"{0}": a variable\'s value is a string, a number or true/false (left out).', name));
   }
   return { variables, problems };
 }

@@ -6,6 +6,7 @@
  * Lines are read as untrusted input: a line that is not a message is reported with its number and
  * skipped by readers, never thrown past them.
  */
+import * as l10n from '@vscode/l10n';
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { MessageProperties } from '../../worker/topicTree';
 
@@ -117,18 +118,18 @@ export function parseLine(text: string): ParsedLine {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { kind: 'error', error: `not JSON (${(error as Error).message})` };
+    return { kind: 'error', error: l10n.t('not JSON ({0})', (error as Error).message) };
   }
-  if (!isObject(value)) return { kind: 'error', error: 'not a JSON object' };
+  if (!isObject(value)) return { kind: 'error', error: l10n.t('not a JSON object') };
   if (value.format !== undefined) return parseHeader(value);
   return parseMessage(value);
 }
 
 function parseHeader(value: Record<string, unknown>): ParsedLine {
-  if (value.format !== RECORDING_FORMAT) return { kind: 'error', error: `"format" is not "${RECORDING_FORMAT}"` };
-  if (typeof value.version !== 'number' || !Number.isInteger(value.version)) return { kind: 'error', error: '"version" must be an integer' };
-  if (value.version > RECORDING_VERSION) return { kind: 'error', error: `version ${value.version} is newer than this reader (${RECORDING_VERSION})` };
-  if (!isTime(value.startedAt)) return { kind: 'error', error: '"startedAt" must be a time in epoch milliseconds' };
+  if (value.format !== RECORDING_FORMAT) return { kind: 'error', error: l10n.t('"format" is not "{0}"', RECORDING_FORMAT) };
+  if (typeof value.version !== 'number' || !Number.isInteger(value.version)) return { kind: 'error', error: l10n.t('"version" must be an integer') };
+  if (value.version > RECORDING_VERSION) return { kind: 'error', error: l10n.t('version {0} is newer than this reader ({1})', value.version, RECORDING_VERSION) };
+  if (!isTime(value.startedAt)) return { kind: 'error', error: l10n.t('"startedAt" must be a time in epoch milliseconds') };
   const header: RecordingHeader = { format: RECORDING_FORMAT, version: value.version, startedAt: value.startedAt };
   if (typeof value.connection === 'string') header.connection = value.connection;
   if (typeof value.broker === 'string') header.broker = value.broker;
@@ -138,19 +139,19 @@ function parseHeader(value: Record<string, unknown>): ParsedLine {
 }
 
 function parseMessage(value: Record<string, unknown>): ParsedLine {
-  if (!isTime(value.time)) return { kind: 'error', error: '"time" must be a time in epoch milliseconds' };
-  if (typeof value.topic !== 'string') return { kind: 'error', error: '"topic" must be a string' };
-  if (value.qos !== 0 && value.qos !== 1 && value.qos !== 2) return { kind: 'error', error: '"qos" must be 0, 1 or 2' };
-  if (typeof value.retain !== 'boolean') return { kind: 'error', error: '"retain" must be true or false' };
-  if (typeof value.payload !== 'string') return { kind: 'error', error: '"payload" must be a string' };
+  if (!isTime(value.time)) return { kind: 'error', error: l10n.t('"time" must be a time in epoch milliseconds') };
+  if (typeof value.topic !== 'string') return { kind: 'error', error: l10n.t('"topic" must be a string') };
+  if (value.qos !== 0 && value.qos !== 1 && value.qos !== 2) return { kind: 'error', error: l10n.t('"qos" must be 0, 1 or 2') };
+  if (typeof value.retain !== 'boolean') return { kind: 'error', error: l10n.t('"retain" must be true or false') };
+  if (typeof value.payload !== 'string') return { kind: 'error', error: l10n.t('"payload" must be a string') };
   let payload: Uint8Array;
   if (value.payloadEncoding === 'base64') {
-    if (!BASE64.test(value.payload)) return { kind: 'error', error: '"payload" is not base64' };
+    if (!BASE64.test(value.payload)) return { kind: 'error', error: l10n.t('"payload" is not base64') };
     payload = Buffer.from(value.payload, 'base64');
   } else if (value.payloadEncoding === undefined) {
     payload = Buffer.from(value.payload, 'utf8');
   } else {
-    return { kind: 'error', error: '"payloadEncoding" must be "base64" or absent' };
+    return { kind: 'error', error: l10n.t('"payloadEncoding" must be "base64" or absent') };
   }
   const message: RecordedMessage = { time: value.time, topic: value.topic, qos: value.qos, retain: value.retain, payload };
   if (value.properties !== undefined) {
@@ -163,37 +164,37 @@ function parseMessage(value: Record<string, unknown>): ParsedLine {
 
 /** The properties, or why not (a string). */
 function parseProperties(value: unknown): MessageProperties | string | undefined {
-  if (!isObject(value)) return '"properties" must be an object';
+  if (!isObject(value)) return l10n.t('"properties" must be an object');
   const properties: MessageProperties = {};
   if (value.contentType !== undefined) {
-    if (typeof value.contentType !== 'string') return '"properties.contentType" must be a string';
+    if (typeof value.contentType !== 'string') return l10n.t('"properties.contentType" must be a string');
     properties.contentType = value.contentType;
   }
   if (value.responseTopic !== undefined) {
-    if (typeof value.responseTopic !== 'string') return '"properties.responseTopic" must be a string';
+    if (typeof value.responseTopic !== 'string') return l10n.t('"properties.responseTopic" must be a string');
     properties.responseTopic = value.responseTopic;
   }
   if (value.correlationData !== undefined) {
-    if (typeof value.correlationData !== 'string' || !BASE64.test(value.correlationData)) return '"properties.correlationData" must be base64';
+    if (typeof value.correlationData !== 'string' || !BASE64.test(value.correlationData)) return l10n.t('"properties.correlationData" must be base64');
     properties.correlationData = new Uint8Array(Buffer.from(value.correlationData, 'base64'));
   }
   if (value.messageExpiryInterval !== undefined) {
     const interval = value.messageExpiryInterval;
-    if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0 || interval > 0xffffffff) return '"properties.messageExpiryInterval" must be an integer of 0 to 4294967295';
+    if (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0 || interval > 0xffffffff) return l10n.t('"properties.messageExpiryInterval" must be an integer of 0 to 4294967295');
     properties.messageExpiryInterval = interval;
   }
   if (value.payloadFormatIndicator !== undefined) {
-    if (typeof value.payloadFormatIndicator !== 'boolean') return '"properties.payloadFormatIndicator" must be true or false';
+    if (typeof value.payloadFormatIndicator !== 'boolean') return l10n.t('"properties.payloadFormatIndicator" must be true or false');
     properties.payloadFormatIndicator = value.payloadFormatIndicator;
   }
   if (value.userProperties !== undefined) {
     const user = value.userProperties;
-    if (!isObject(user)) return '"properties.userProperties" must be an object';
+    if (!isObject(user)) return l10n.t('"properties.userProperties" must be an object');
     const pairs: [string, string | string[]][] = [];
     for (const [name, entry] of Object.entries(user)) {
       if (typeof entry === 'string') pairs.push([name, entry]);
       else if (Array.isArray(entry) && entry.every((one) => typeof one === 'string')) pairs.push([name, [...(entry as string[])]]);
-      else return `"properties.userProperties.${name}" must be a string or a list of strings`;
+      else return l10n.t('"{0}" must be a string or a list of strings', `properties.userProperties.${name}`);
     }
     // fromEntries defines own properties: a "__proto__" name stays a name, not a prototype.
     properties.userProperties = Object.fromEntries(pairs);

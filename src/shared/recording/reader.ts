@@ -3,6 +3,7 @@
  * than the bound is skipped (counted, not held), a gzip file is inflated on the way. Plain files can
  * start at a byte offset (an index's checkpoint); gzip files cannot be entered in the middle.
  */
+import * as l10n from '@vscode/l10n';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -48,7 +49,7 @@ export async function isGzipFile(path: string): Promise<boolean> {
  */
 export async function* readRecordingLines(path: string, options: ReadOptions = {}): AsyncGenerator<RecordingLine> {
   const gzip = await isGzipFile(path);
-  if (gzip && options.start) throw new Error('A gzip-compressed recording can only be read from its start.');
+  if (gzip && options.start) throw new Error(l10n.t('A gzip-compressed recording can only be read from its start.'));
   const maxLine = options.maxLineBytes ?? MAX_RECORDING_LINE_BYTES;
   const file = createReadStream(path, { start: options.start ?? 0, end: options.end !== undefined ? options.end - 1 : undefined, highWaterMark: 256 * 1024 });
   const source = gzip ? file.pipe(createGunzip()) : file;

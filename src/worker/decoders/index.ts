@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { MAX_JSON_DEPTH } from '../../shared/json';
 import { decodeAvro, encodeAvro, parseAvroSchema, type AvroSchemaEntry } from './avro';
 import { decodeCbor, encodeCbor } from './cbor';
@@ -46,7 +47,8 @@ export function buildDecoderSchemas(texts: Readonly<Record<string, string>>): De
 const FORMAT_NAMES: Record<FormatBinding['format'], string> = { cbor: 'CBOR', msgpack: 'MessagePack', protobuf: 'Protobuf', avro: 'Avro' };
 
 function avroSchema(schemas: DecoderSchemas, file: string): ReturnType<typeof parseAvroSchema> {
-  return schemas.avro.get(file) ?? { ok: false, error: `Avro: no schema file ${file} (known: ${[...schemas.avro.keys()].join(', ') || 'none'})` };
+  const known = [...schemas.avro.keys()].join(', ');
+  return schemas.avro.get(file) ?? { ok: false, error: known ? l10n.t('Avro: no schema file {0} (known: {1})', file, known) : l10n.t('Avro: no schema file {0} (known: none)', file) };
 }
 
 /**
@@ -55,7 +57,7 @@ function avroSchema(schemas: DecoderSchemas, file: string): ReturnType<typeof pa
  */
 export function decodePayload(bytes: Uint8Array, binding: FormatBinding, schemas: DecoderSchemas, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodeResult {
   const name = FORMAT_NAMES[binding.format];
-  if (bytes.length > limits.maxBytes) return { ok: false, error: `${name}: the payload has ${bytes.length.toLocaleString('en-US')} bytes, more than the ${limits.maxBytes.toLocaleString('en-US')} decoded for a view` };
+  if (bytes.length > limits.maxBytes) return { ok: false, error: l10n.t('{0}: the payload has {1} bytes, more than the {2} decoded for a view', name, bytes.length.toLocaleString('en-US'), limits.maxBytes.toLocaleString('en-US')) };
   try {
     switch (binding.format) {
       case 'cbor':
@@ -71,7 +73,7 @@ export function decodePayload(bytes: Uint8Array, binding: FormatBinding, schemas
     }
   } catch (error) {
     // A library failing in a way none of the above expected (a stack overflow included): still a reason, not a crash.
-    return { ok: false, error: `${name}: ${error instanceof RangeError && /call stack/i.test(error.message) ? 'nested too deeply to decode' : error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, error: `${name}: ${error instanceof RangeError && /call stack/i.test(error.message) ? l10n.t('nested too deeply to decode') : error instanceof Error ? error.message : String(error)}` };
   }
 }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import * as protobuf from 'protobufjs';
 import type { JsonNode } from '../../shared/json';
 import { JsonValueError, messageOf, parseUserJson, setOwn } from './fromJsonNode';
@@ -212,24 +213,29 @@ function findType(set: ProtoSchemaSet, typeName: string, file: string | undefine
   } catch {
     found = null;
   }
-  if (file !== undefined && !set.files.includes(file)) return `${file} is not among the .proto files (${set.files.join(', ') || 'none'})`;
+  if (file !== undefined && !set.files.includes(file)) {
+    return set.files.length ? l10n.t('{0} is not among the .proto files ({1})', file, set.files.join(', ')) : l10n.t('{0} is not among the .proto files (none)', file);
+  }
   const fileErrors = (names: readonly string[]) => {
     const bad = set.errors.filter((error) => names.includes(error.file));
-    return bad.length ? `; not loaded: ${bad.slice(0, 3).map(formatProtoError).join('; ')}${bad.length > 3 ? ` and ${bad.length - 3} more` : ''}` : '';
+    if (!bad.length) return '';
+    const shown = bad.slice(0, 3).map(formatProtoError).join('; ');
+    return bad.length > 3 ? l10n.t('; not loaded: {0} and {1} more', shown, bad.length - 3) : l10n.t('; not loaded: {0}', shown);
   };
   if (!(found instanceof protobuf.Type) || isMapEntry(found)) {
-    const known = set.messageTypes.slice(0, 12).join(', ') + (set.messageTypes.length > 12 ? `, … (${set.messageTypes.length} in all)` : '');
-    const where = file ?? (set.files.join(', ') || 'no .proto files');
-    return `no message type ${name} in ${where} (known: ${known || 'none'})${fileErrors(file ? [file] : set.files)}`;
+    const known = set.messageTypes.slice(0, 12).join(', ') + (set.messageTypes.length > 12 ? `, … (${l10n.t('{0} in all', set.messageTypes.length)})` : '');
+    const where = file ?? (set.files.join(', ') || l10n.t('no .proto files'));
+    const missing = known ? l10n.t('no message type {0} in {1} (known: {2})', name, where, known) : l10n.t('no message type {0} in {1} (known: none)', name, where);
+    return missing + fileErrors(file ? [file] : set.files);
   }
-  if (file !== undefined && found.filename !== file) return `${name} is defined in ${fileOf(found)}, not in ${file}`;
+  if (file !== undefined && found.filename !== file) return l10n.t('{0} is defined in {1}, not in {2}', name, fileOf(found), file);
   return found;
 }
 
 function describeWireError(message: string): string {
   const range = /^index out of range: (\d+) \+ (\d+) > (\d+)$/.exec(message);
-  if (range) return `unexpected end of data at byte ${range[1]} (the payload has ${range[3]} bytes)`;
-  if (message === 'max depth exceeded') return `nested deeper than ${protobuf.util.recursionLimit} levels (protobufjs's limit)`;
+  if (range) return l10n.t('unexpected end of data at byte {0} (the payload has {1} bytes)', range[1], range[3]);
+  if (message === 'max depth exceeded') return l10n.t("nested deeper than {0} levels (protobufjs's limit)", protobuf.util.recursionLimit);
   return message;
 }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { formatJson, type JsonNode } from '../../shared/json';
 import type { DecodeLimits } from './types';
 
@@ -98,14 +99,14 @@ export function toJsonNode(root: unknown, limits: Limits, options: ConvertOption
     else notes.set(what, { count: 1, first: pathHere() });
   };
   const count = () => {
-    if (++nodes > limits.maxNodes) throw new DecodeLimitError(`more than ${limits.maxNodes.toLocaleString('en-US')} values (the limit for a view)`);
+    if (++nodes > limits.maxNodes) throw new DecodeLimitError(l10n.t('more than {0} values (the limit for a view)', limits.maxNodes.toLocaleString('en-US')));
   };
   const number = (raw: string): JsonNode => ({ kind: 'number', raw });
   const string = (value: string): JsonNode => ({ kind: 'string', value });
 
   /** A container frame, after checking the depth. */
   const open = (depth: number, frame: Omit<Frame, 'depth'>): undefined => {
-    if (depth >= limits.maxDepth) throw new DecodeLimitError(`nested deeper than ${limits.maxDepth} levels`);
+    if (depth >= limits.maxDepth) throw new DecodeLimitError(l10n.t('nested deeper than {0} levels', limits.maxDepth));
     stack.push({ ...frame, depth: depth + 1 });
     return undefined;
   };

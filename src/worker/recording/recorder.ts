@@ -7,6 +7,7 @@
  * recording with a sentence that names the file, the reason and what was written; nothing else
  * stops with it.
  */
+import * as l10n from '@vscode/l10n';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -91,16 +92,16 @@ export function scopeFilters(scope: RecordingScope): string[] {
 /** Why a scope cannot be recorded, or undefined when it can. */
 export function scopeError(scope: RecordingScope): string | undefined {
   if (scope.kind === 'subtree') {
-    if (scope.topic.length === 0) return 'A subtree to record needs a topic.';
-    if (/[+#]/.test(scope.topic)) return `"${scope.topic}" is a filter, not a topic: record it as a filter.`;
+    if (scope.topic.length === 0) return l10n.t('A subtree to record needs a topic.');
+    if (/[+#]/.test(scope.topic)) return l10n.t('"{0}" is a filter, not a topic: record it as a filter.', scope.topic);
   }
   if (scope.kind === 'filters') {
-    if (scope.filters.length === 0) return 'Give at least one topic filter to record.';
+    if (scope.filters.length === 0) return l10n.t('Give at least one topic filter to record.');
     for (const filter of scope.filters) {
-      if (filter.length === 0) return 'A topic filter cannot be empty.';
+      if (filter.length === 0) return l10n.t('A topic filter cannot be empty.');
       const levels = filter.split('/');
       if (levels.some((level, i) => (level.includes('#') && (level !== '#' || i !== levels.length - 1)) || (level.includes('+') && level !== '+'))) {
-        return `"${filter}" is not a valid topic filter (+ stands alone for a level, # only as the last level).`;
+        return l10n.t('"{0}" is not a valid topic filter (+ stands alone for a level, # only as the last level).', filter);
       }
     }
   }
@@ -149,22 +150,22 @@ async function makeFolder(folder: string): Promise<void> {
 function describeWriteError(error: NodeJS.ErrnoException): string {
   switch (error.code) {
     case 'ENOSPC':
-      return 'the disk is full (ENOSPC)';
+      return l10n.t('the disk is full (ENOSPC)');
     case 'EFBIG':
-      return 'the file is larger than the system allows (EFBIG)';
+      return l10n.t('the file is larger than the system allows (EFBIG)');
     case 'EDQUOT':
-      return 'the disk quota is used up (EDQUOT)';
+      return l10n.t('the disk quota is used up (EDQUOT)');
     case 'EACCES':
     case 'EPERM':
-      return `permission denied (${error.code})`;
+      return l10n.t('permission denied ({0})', error.code);
     case 'EROFS':
-      return 'the file system is read-only (EROFS)';
+      return l10n.t('the file system is read-only (EROFS)');
     case 'ENOENT':
-      return 'the folder does not exist (ENOENT)';
+      return l10n.t('the folder does not exist (ENOENT)');
     case 'EISDIR':
-      return 'it is a folder (EISDIR)';
+      return l10n.t('it is a folder (EISDIR)');
     case 'ENOTDIR':
-      return 'a part of the path is a file, not a folder (ENOTDIR)';
+      return l10n.t('a part of the path is a file, not a folder (ENOTDIR)');
     default:
       return error.code ? `${error.message}` : String(error.message ?? error);
   }
@@ -231,7 +232,7 @@ export class Recorder {
     try {
       await makeFolder(dirname(this.options.path));
     } catch (error) {
-      throw new Error(`Cannot create the folder of ${this.options.path}: ${describeWriteError(error as NodeJS.ErrnoException)}.`);
+      throw new Error(l10n.t('Cannot create the folder of {0}: {1}.', this.options.path, describeWriteError(error as NodeJS.ErrnoException)));
     }
     const part = this.openPart(1);
     // The file opens asynchronously: wait for it, so that a refused path is the caller's error, not a failed recording.
@@ -242,7 +243,7 @@ export class Recorder {
       });
     } catch (error) {
       this.state.state = 'failed';
-      throw new Error(`Cannot record to ${this.options.path}: ${describeWriteError(error as NodeJS.ErrnoException)}.`);
+      throw new Error(l10n.t('Cannot record to {0}: {1}.', this.options.path, describeWriteError(error as NodeJS.ErrnoException)));
     }
     this.drained = this.drainLoop();
   }
@@ -456,7 +457,18 @@ export class Recorder {
     const wasStopping = this.state.state === 'stopped';
     this.state.state = 'failed';
     this.state.stoppedAt = this.now();
-    this.state.error = `Recording to ${part.path} stopped: ${describeWriteError(error)}. ${written.toLocaleString('en-US')} message${written === 1 ? ' was' : 's were'} written before${this.state.dropped ? `, ${this.state.dropped.toLocaleString('en-US')} dropped` : ''}.`;
+    const why = describeWriteError(error);
+    const count = written.toLocaleString('en-US');
+    const dropped = this.state.dropped.toLocaleString('en-US');
+    if (written === 1) {
+      this.state.error = this.state.dropped
+        ? l10n.t('Recording to {0} stopped: {1}. {2} message was written before, {3} dropped.', part.path, why, count, dropped)
+        : l10n.t('Recording to {0} stopped: {1}. {2} message was written before.', part.path, why, count);
+    } else {
+      this.state.error = this.state.dropped
+        ? l10n.t('Recording to {0} stopped: {1}. {2} messages were written before, {3} dropped.', part.path, why, count, dropped)
+        : l10n.t('Recording to {0} stopped: {1}. {2} messages were written before.', part.path, why, count);
+    }
     this.state.bytes = this.closedBytes + part.file.bytesWritten;
     this.queue = [];
     this.queuedChars = 0;

@@ -3,6 +3,7 @@
  * only while a recording of it runs), and the `recording` events (at most one a second per
  * recording while it runs, and one when it ends).
  */
+import * as l10n from '@vscode/l10n';
 import { isAbsolute } from 'node:path';
 import type { BrokerConnection } from '../connection';
 import type { MessageProperties } from '../topicTree';
@@ -37,13 +38,13 @@ export class Recordings {
 
   async start(params: StartRecordingParams): Promise<RecordingStatus> {
     const connection = this.connectionOf(params.connectionId);
-    if (!connection) throw new Error(`No connection ${params.connectionId}.`);
+    if (!connection) throw new Error(l10n.t('No connection {0}.', params.connectionId));
     const problem = scopeError(params.scope);
     if (problem) throw new Error(problem);
-    if (!isAbsolute(params.path)) throw new Error(`A recording's path must be absolute, not "${params.path}".`);
+    if (!isAbsolute(params.path)) throw new Error(l10n.t('A recording\'s path must be absolute, not "{0}".', params.path));
     const path = recordingPath(params.path, params.gzip);
     for (const other of this.running.values()) {
-      if (other.recorder.status().files.includes(path)) throw new Error(`${path} is being recorded to already.`);
+      if (other.recorder.status().files.includes(path)) throw new Error(l10n.t('{0} is being recorded to already.', path));
     }
     const recorder = new Recorder({
       path,

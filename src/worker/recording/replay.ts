@@ -9,6 +9,7 @@
  * that is not connected pauses the replay with a message that says so; the message that could not
  * go is kept and sent first on resume, so nothing is lost silently.
  */
+import * as l10n from '@vscode/l10n';
 import { stat } from 'node:fs/promises';
 import type { MessageProperties } from '../topicTree';
 import { isGzipFile, readRecordingLines } from '../../shared/recording/reader';
@@ -122,18 +123,18 @@ const YIELD_EVERY = 500;
 export function replayOptionsProblem(options: ReplayOptions): string | undefined {
   const { timing } = options;
   if (timing.kind === 'speed' && !(Number.isFinite(timing.factor) && timing.factor >= MIN_SPEED && timing.factor <= MAX_SPEED)) {
-    return `The speed factor must be from ${MIN_SPEED} to ${MAX_SPEED}, not ${timing.factor}.`;
+    return l10n.t('The speed factor must be from {0} to {1}, not {2}.', MIN_SPEED, MAX_SPEED, timing.factor);
   }
   for (const filter of options.topics ?? []) {
     const problem = validateTopicFilter(filter);
-    if (problem) return `Topic filter "${filter}": ${problem}`;
+    if (problem) return l10n.t('Topic filter "{0}": {1}', filter, problem);
   }
-  if (options.from !== undefined && options.to !== undefined && !(options.from < options.to)) return 'The time range is empty: its start must come before its end.';
+  if (options.from !== undefined && options.to !== undefined && !(options.from < options.to)) return l10n.t('The time range is empty: its start must come before its end.');
   if (options.prefix) {
     if (/[+#\u0000]/.test(options.prefix.with) || (options.prefix.replace !== undefined && /[+#\u0000]/.test(options.prefix.replace))) {
-      return 'A topic prefix cannot contain +, # or the null character.';
+      return l10n.t('A topic prefix cannot contain +, # or the null character.');
     }
-    if (options.prefix.replace === '') return 'The prefix to replace cannot be empty (to add a prefix, give none to replace).';
+    if (options.prefix.replace === '') return l10n.t('The prefix to replace cannot be empty (to add a prefix, give none to replace).');
   }
   return undefined;
 }
@@ -185,7 +186,7 @@ export class Replay {
   start(): Promise<void> {
     const problem = replayOptionsProblem(this.options);
     if (problem) return Promise.reject(new Error(problem));
-    if (!this.target && !this.options.dryRun) return Promise.reject(new Error('A replay needs a connection to publish to.'));
+    if (!this.target && !this.options.dryRun) return Promise.reject(new Error(l10n.t('A replay needs a connection to publish to.')));
     void this.run();
     return this.startedPromise;
   }
@@ -308,7 +309,13 @@ export class Replay {
           if (line.line % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
           const parsed = line.parsed;
           if (!started) {
-            if (parsed.kind !== 'header') throw new Error(`${path} is not a recording: its first line is no recording header${parsed.kind === 'error' ? ` (${parsed.error})` : ''}.`);
+            if (parsed.kind !== 'header') {
+              throw new Error(
+                parsed.kind === 'error'
+                  ? l10n.t('{0} is not a recording: its first line is no recording header ({1}).', path, parsed.error)
+                  : l10n.t('{0} is not a recording: its first line is no recording header.', path),
+              );
+            }
             started = true;
             this.started.resolve();
             this.emit(true);
@@ -335,7 +342,7 @@ export class Replay {
           await this.send(message);
           if (this.cancelled.signal.aborted) break;
         }
-        if (!started) throw new Error(`${path} is empty: a recording starts with its header line.`);
+        if (!started) throw new Error(l10n.t('{0} is empty: a recording starts with its header line.', path));
         if (this.cancelled.signal.aborted) return this.finish('cancelled');
         this.progress.passes++;
         // A loop over a selection with no message would spin: it ends like a single pass.
@@ -439,7 +446,7 @@ export class Replays {
   constructor(private readonly report: (replayId: string, progress: ReplayProgress) => void) {}
 
   async start(replayId: string, options: ReplayOptions, target: ReplayTarget | undefined, clock?: ReplayClock): Promise<void> {
-    if (this.replays.has(replayId)) throw new Error(`A replay ${replayId} is running already.`);
+    if (this.replays.has(replayId)) throw new Error(l10n.t('A replay {0} is running already.', replayId));
     const replay = new Replay(options, target, (progress) => this.report(replayId, progress), clock);
     this.replays.set(replayId, replay);
     void replay.done.then(() => this.replays.delete(replayId));
@@ -454,7 +461,7 @@ export class Replays {
 
   private require(replayId: string): Replay {
     const replay = this.replays.get(replayId);
-    if (!replay) throw new Error(`No replay ${replayId} is running.`);
+    if (!replay) throw new Error(l10n.t('No replay {0} is running.', replayId));
     return replay;
   }
 
