@@ -53,13 +53,15 @@ const cli = {
 /**
  * What every webview page loads once, before its own script (src/host/webviewHtml.ts): the toolkit
  * (webview/toolkit.ts, with @vscode/webview-ui-toolkit and FAST) and uPlot, about 130 KB that each
- * of the four pages bundled for itself. webview/shared.ts puts them on `globalThis.mqttExplorerShared`;
+ * of the four pages bundled for itself, and @vscode/l10n. webview/shared.ts puts them on `globalThis.mqttExplorerShared`;
  * in the pages' bundles, `sharedModules` turns their imports into reads of that global.
  */
 const SHARED_GLOBAL = 'mqttExplorerShared';
 const sharedModules = {
   toolkit: resolvePath('webview/toolkit.ts'),
   uplot: 'uplot',
+  // One instance per page: webview/localize.ts configures the one that l10n.t in toolkit.ts reads too.
+  l10n: '@vscode/l10n',
 };
 
 /** @type {import('esbuild').Plugin} */
@@ -67,9 +69,9 @@ const useSharedModules = {
   name: 'use-shared-modules',
   setup(build) {
     const names = new Map(Object.entries(sharedModules).map(([name, target]) => [target, name]));
-    // The bare package (not `uplot/dist/uPlot.min.css`, which stays the page's stylesheet), and any relative import of toolkit.ts.
-    build.onResolve({ filter: /^uplot$|(^|\/)toolkit(\.ts)?$/ }, (args) => {
-      const target = args.path === 'uplot' ? 'uplot' : resolvePath(args.resolveDir, args.path.endsWith('.ts') ? args.path : `${args.path}.ts`);
+    // The bare packages (not `uplot/dist/uPlot.min.css`, which stays the page's stylesheet), and any relative import of toolkit.ts.
+    build.onResolve({ filter: /^(uplot|@vscode\/l10n)$|(^|\/)toolkit(\.ts)?$/ }, (args) => {
+      const target = !args.path.includes('toolkit') ? args.path : resolvePath(args.resolveDir, args.path.endsWith('.ts') ? args.path : `${args.path}.ts`);
       const name = names.get(target);
       return name ? { path: name, namespace: 'shared-module' } : undefined;
     });
