@@ -3,7 +3,7 @@
 // mocha can run them. Types are checked separately by `npm run check-types` (tsc --noEmit).
 import * as esbuild from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, statSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -11,9 +11,10 @@ const tests = process.argv.includes('--tests');
 
 /** @type {import('esbuild').BuildOptions} */
 const extension = {
-  // The engine worker and the devtools worker (local broker, simulator) are entries of their own:
-  // the extension host starts each as a worker thread.
-  entryPoints: { extension: 'src/extension.ts', engineWorker: 'src/worker/engineWorker.ts', devtoolsWorker: 'src/devtools/devtoolsWorker.ts' },
+  // The engine worker and the devtools worker (local broker, simulator) are one bundle, workers.js:
+  // the extension host starts it once per thread, with the role in workerData (src/workers.ts).
+  // Two bundles carried mqtt.js, ws, protobufjs and the rest twice (700 KB of the .vsix's 1 MB).
+  entryPoints: { extension: 'src/extension.ts', workers: 'src/workers.ts' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -49,9 +50,42 @@ const cli = {
   logLevel: 'warning',
 };
 
+/**
+ * What every webview page loads once, before its own script (src/host/webviewHtml.ts): the toolkit
+ * (webview/toolkit.ts, with @vscode/webview-ui-toolkit and FAST) and uPlot, about 130 KB that each
+ * of the four pages bundled for itself, and @vscode/l10n. webview/shared.ts puts them on `globalThis.mqttExplorerShared`;
+ * in the pages' bundles, `sharedModules` turns their imports into reads of that global.
+ */
+const SHARED_GLOBAL = 'mqttExplorerShared';
+const sharedModules = {
+  toolkit: resolvePath('webview/toolkit.ts'),
+  uplot: 'uplot',
+  // One instance per page: webview/localize.ts configures the one that l10n.t in toolkit.ts reads too.
+  l10n: '@vscode/l10n',
+};
+
+/** @type {import('esbuild').Plugin} */
+const useSharedModules = {
+  name: 'use-shared-modules',
+  setup(build) {
+    const names = new Map(Object.entries(sharedModules).map(([name, target]) => [target, name]));
+    // The bare packages (not `uplot/dist/uPlot.min.css`, which stays the page's stylesheet), and any relative import of toolkit.ts.
+    build.onResolve({ filter: /^(uplot|@vscode\/l10n)$|(^|\/)toolkit(\.ts)?$/ }, (args) => {
+      const target = !args.path.includes('toolkit') ? args.path : resolvePath(args.resolveDir, args.path.endsWith('.ts') ? args.path : `${args.path}.ts`);
+      const name = names.get(target);
+      return name ? { path: name, namespace: 'shared-module' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'shared-module' }, (args) => ({
+      contents: `const shared = globalThis.${SHARED_GLOBAL};
+if (!shared) throw new Error('dist/shared.js must load before the script of the page');
+module.exports = shared[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** @type {import('esbuild').BuildOptions} */
-const webview = {
-  entryPoints: { webview: 'webview/panel/main.ts', connectionEditor: 'webview/connectionEditor.ts', brokerView: 'webview/broker/main.ts', timeline: 'webview/timeline/main.ts' },
+const webviewCommon = {
   outdir: 'dist',
   bundle: true,
   platform: 'browser',
@@ -60,6 +94,20 @@ const webview = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const webview = {
+  ...webviewCommon,
+  entryPoints: { webview: 'webview/panel/main.ts', connectionEditor: 'webview/connectionEditor.ts', brokerView: 'webview/broker/main.ts', timeline: 'webview/timeline/main.ts' },
+  plugins: [useSharedModules],
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const webviewShared = {
+  ...webviewCommon,
+  entryPoints: { shared: 'webview/shared.ts' },
+  define: { SHARED_GLOBAL: JSON.stringify(SHARED_GLOBAL) },
 };
 
 function tsFiles(dir) {
@@ -85,7 +133,7 @@ const testBuild = {
   logLevel: 'warning',
 };
 
-const configs = [extension, webview, cli];
+const configs = [extension, webview, webviewShared, cli];
 if (tests) {
   rmSync('out', { recursive: true, force: true });
   configs.push(testBuild);

@@ -72,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // MQTT clients and topic models run in a worker thread: the extension host's thread, shared with
   // every other extension, only sees coalesced reports of what the Topics view shows.
   // Supervised: a worker that crashes or stops answering is replaced, and the connections reconnect.
-  const engine = new EngineClient(context.asAbsolutePath('dist/engineWorker.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test, l10nBundle: vscode.l10n.bundle });
+  const engine = new EngineClient(context.asAbsolutePath('dist/workers.js'), { testHooks: context.extensionMode === vscode.ExtensionMode.Test, l10nBundle: vscode.l10n.bundle });
   const applyLimits = () => {
     void engine.request('setLimits', { limits: topicLimits(settings) }).catch(() => undefined);
     void engine.request('setRequestTimeout', { timeoutMs: settings.get('requests.timeoutSeconds') * 1000 }).catch(() => undefined);
@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);
   // The local broker and the simulator run in a worker thread of their own, started with the broker.
-  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/devtoolsWorker.js'), settings, context.secrets);
+  const local = new LocalDevelopment(registry, log, context.asAbsolutePath('dist/workers.js'), settings, context.secrets);
   const documents = new PayloadDocuments();
   const publishHistory = new PublishHistory(context.globalState);
   const panels = new TopicPanels({ registry, extensionUri: context.extensionUri, pin: (ref) => topicsProvider.pin(ref.connectionId, ref.topic), documents, publishHistory, decoders: panelDecoders(decoders), schemasChanged: (listener) => schemas.onDidChange(listener) });

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { Disposable, Emitter } from '../shared/dispose';
 import { PortInUseError } from './ports';
 import { Endpoint, portTransport, type ParamsOf } from '../shared/rpc';
+import { withWorkerRole } from '../shared/workerRole';
 import type { DevtoolsHostApi, DevtoolsRequestName, DevtoolsRequests, DevtoolsWireRequests, DevtoolsWorkerApi } from './devtoolsProtocol';
 
 /**
@@ -24,7 +25,7 @@ export class DevtoolsClient extends Disposable {
     private readonly requestTimeoutMs = 15_000,
   ) {
     super();
-    this.worker = new Worker(workerScript);
+    this.worker = new Worker(workerScript, { workerData: withWorkerRole('devtools') });
     this.endpoint = new Endpoint<DevtoolsHostApi, DevtoolsWorkerApi>(portTransport(this.worker), {
       peer: "the local broker's worker thread",
       handlers: {},

@@ -62,7 +62,7 @@ export class LocalDevelopment extends Disposable {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly log: vscode.LogOutputChannel,
-    /** dist/devtoolsWorker.js */
+    /** dist/workers.js (the devtools role) */
     private readonly workerScript: string,
     /** Port, devices and rate, within the schema's bounds. */
     private readonly settings: Settings,

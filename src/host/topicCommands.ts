@@ -5,7 +5,7 @@ import type { NodeRef, SortOrder } from '../shared/engineProtocol';
 import { sortOrderArg, topicFilterArg } from '../shared/commandArgs';
 import { validateTopicFilter } from '../shared/profile';
 import { describeResult } from '../shared/publish';
-import { checkPattern, REGEX_SYNTAX } from '../shared/regex';
+import { REGEX_SYNTAX } from '../shared/regex';
 import type { MoreElement, TopicElement, TopicsTreeProvider } from './topicsView';
 import { formatJson } from '../shared/json';
 import { progress } from './progress';
@@ -33,7 +33,7 @@ export function registerTopicCommands(
     vscode.commands.registerCommand('mqttExplorer.filterTopics', async (arg?: unknown) => {
       const filter = topicFilterArg(arg);
       if (filter) {
-        const problem = filter.kind === 'wildcard' ? validateTopicFilter(filter.pattern) : filter.kind === 'regex' ? checkPattern(filter.pattern) : undefined;
+        const problem = filter.kind === 'wildcard' ? validateTopicFilter(filter.pattern) : filter.kind === 'regex' ? await engine.request('checkRegex', { pattern: filter.pattern }) : undefined;
         if (problem) {
           report(new Error(vscode.l10n.t('MQTT: Filter Topics: {0}', problem)));
           return;
@@ -53,13 +53,14 @@ export function registerTopicCommands(
       const regex = picked.filterKind === 'regex';
       const pattern = await vscode.window.showInputBox({
         title: regex ? `${picked.label.replace('…', '')} (RE2)` : picked.label.replace('…', ''),
-        // The worker runs it on RE2 (linear time), so the box checks it with the same engine.
+        // The worker runs it on RE2 (linear time), so the box asks the worker to check it with the same engine.
         prompt: regex ? vscode.l10n.t('{0}; case-insensitive.', REGEX_SYNTAX()) : undefined,
         value: topics.filter?.kind === picked.filterKind ? topics.filter.pattern : '',
         ignoreFocusOut: true,
-        validateInput: (value) => {
+        validateInput: async (value) => {
           if (picked.filterKind === 'wildcard') return validateTopicFilter(value);
-          if (regex) return checkPattern(value);
+          // An engine that cannot answer (restarting) says why in the box instead of accepting the pattern unchecked.
+          if (regex) return engine.request('checkRegex', { pattern: value }).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
           return undefined;
         },
       });

@@ -11,12 +11,15 @@ function escapeAttribute(text: string): string {
 }
 
 /**
- * The page of every webview of the extension: a CSP from `default-src 'none'`, one script by nonce,
- * styles from the extension only. The initial state travels as JSON in a data attribute
- * (attribute-escaped, never parsed as markup), and so does the translation bundle (webview/localize.ts).
+ * The page of every webview of the extension: a CSP from `default-src 'none'`, scripts by nonce
+ * (dist/shared.js, the toolkit and uPlot that every page uses, then the page's own, which reads
+ * them from it: webview/shared.ts), styles from the extension only. The initial state travels as
+ * JSON in a data attribute (attribute-escaped, never parsed as markup), and so does the translation
+ * bundle (webview/localize.ts).
  */
 export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, page: { script: string; title: string; state: unknown }): string {
   const nonce = randomBytes(16).toString('base64');
+  const shared = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'shared.js'));
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', page.script));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
   return `<!DOCTYPE html>
@@ -30,6 +33,7 @@ export function renderWebviewHtml(webview: vscode.Webview, extensionUri: vscode.
 </head>
 <body data-state="${escapeAttribute(JSON.stringify(page.state))}" data-l10n="${escapeAttribute(JSON.stringify(vscode.l10n.bundle ?? {}))}">
 <div id="app"></div>
+<script nonce="${nonce}" src="${shared}"></script>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -278,6 +278,11 @@ export interface EngineRequests {
   schemaCheck: { params: { connectionId: string; topic: string; seq?: number }; result: SchemaCheckResult };
   /** Checks a JSON text (a publish draft) against the schema bound to `topic`; nothing is published. */
   checkDraft: { params: { topic: string; json: string }; result: SchemaCheckResult };
+  /**
+   * Why a Topics filter's regular expression is not valid (src/shared/regex.ts), or undefined when it
+   * is: the input box asks the engine, which runs the filter, so the host bundle carries no RE2 engine.
+   */
+  checkRegex: { params: { pattern: string }; result: string | undefined };
   /** The binding that decodes a topic now (none: undefined), for the publish form's format list. */
   decoderOf: { params: { topic: string }; result: DecoderBinding | undefined };
   /**

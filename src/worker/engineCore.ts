@@ -17,6 +17,7 @@ import { OfflineRecordings } from './offlineRecordings';
 import { topicMatchesFilter } from '../shared/topicRules';
 import type { EngineEvent, EngineHandlers } from '../shared/engineProtocol';
 import { Recordings } from './recording/recordings';
+import { checkPattern } from '../shared/regex';
 
 /**
  * Everything the engine worker does, without the worker: a typed handler per request (served by
@@ -158,6 +159,7 @@ export class EngineCore {
         return model.schemas.checkMessage(node, params.topic, message ?? undefined, seq);
       },
       checkDraft: (params) => this.schemas.checkDraft(params.topic, params.json),
+      checkRegex: (params) => checkPattern(params.pattern),
       decode: (params) => this.decoders.decode(pool.require(params.connectionId), params),
       decoderOf: (params) => this.decoders.bindingOf(params.topic),
       publishEncoded: async ({ connectionId, topic, json, qos, retain, properties }) => {

@@ -182,4 +182,18 @@ describe('The Topics tree over any topic, through the real TreeDataProvider', fu
       provider.getChildren = original;
     }
   });
+
+  it('a regular expression filter is checked by the engine (the host bundles no RE2): a bad one is refused, a good one applies', async () => {
+    const provider = api.topicsProvider;
+    provider.filter = undefined;
+    try {
+      await vscode.commands.executeCommand('mqttExplorer.filterTopics', { kind: 'regex', target: 'topic', pattern: 'a(?=b)' });
+      assert.equal(provider.filter, undefined, 'a lookahead is not RE2: the filter stays off');
+      const good = { kind: 'regex', target: 'topic', pattern: '^/?devices' } as const;
+      await vscode.commands.executeCommand('mqttExplorer.filterTopics', good);
+      assert.deepEqual(provider.filter, good);
+    } finally {
+      provider.filter = undefined;
+    }
+  });
 });

@@ -87,9 +87,9 @@ function assertClean(check: PageCheck, where: string): void {
   assert.equal(check.pwned, undefined, `${where}: a script ran`);
   assert.deepEqual(check.foreign, [], `${where}: elements the panel did not make`);
   assert.deepEqual(check.handlers, [], `${where}: event handlers or javascript: URLs`);
-  // The page's own: VS Code's inline acquireVsCodeApi, our script, charset, CSP, viewport, stylesheet.
+  // The page's own: VS Code's inline acquireVsCodeApi, our scripts (the shared modules, then the panel's), charset, CSP, viewport, stylesheet.
   const scripts = check.scripts.map((script) => (script.startsWith('inline') && script.includes('acquireVsCode') ? 'vscode' : script));
-  assert.deepEqual(scripts, ['vscode', 'src=dist/webview.js'], `${where}: scripts`);
+  assert.deepEqual(scripts, ['vscode', 'src=dist/shared.js', 'src=dist/webview.js'], `${where}: scripts`);
   assert.deepEqual(check.metas.map((meta) => meta.slice(0, 22)), ['<meta charset="UTF-8">', '<meta http-equiv="Cont', '<meta name="viewport" '], `${where}: meta elements`);
   assert.deepEqual(check.links, ['media/panel.css'], `${where}: stylesheets`);
   assert.deepEqual(check.violations, [], `${where}: the CSP had to block a script`);

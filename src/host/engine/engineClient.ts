@@ -9,6 +9,7 @@ import type { TreeStats } from '../../worker/topicTree';
 import type { ConnectionProfile, QoS, SubscriptionSpec } from '../../shared/profile';
 import type { EngineEvent, EngineHostApi, EngineRequestName, EngineRequests, EngineWorkerApi, EngineWorkerData, TopicChangesEvent } from '../../shared/engineProtocol';
 import { Endpoint, portTransport, type ParamsOf, type RequestOptions } from '../../shared/rpc';
+import { withWorkerRole } from '../../shared/workerRole';
 
 export type TopicChanges = TopicChangesEvent;
 
@@ -82,7 +83,7 @@ export class EngineClient extends Disposable {
     // A young generation of 16 MiB: the engine's data lives in typed arrays, its JS objects are
     // short-lived, and V8's larger default only holds memory (measured: 17 MiB less RSS at 600,000
     // topics, the same ingest rate).
-    const worker = new Worker(this.workerScript, { execArgv: this.options.execArgv, workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+    const worker = new Worker(this.workerScript, { execArgv: this.options.execArgv, workerData: withWorkerRole('engine', data), resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     this.worker = worker;
     this.endpoint = new Endpoint<EngineHostApi, EngineWorkerApi>(portTransport(worker), {
       peer: 'the MQTT engine',
