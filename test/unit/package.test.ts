@@ -34,6 +34,8 @@ const EXPECTED_FILES = [
   'media/readme/decoded-sparkplug-gap-dark.webp',
   'media/readme/mqtt-file-dark.webp',
   'media/readme/panel-dark.webp',
+  'media/readme/panel-high-contrast-dark.webp',
+  'media/readme/panel-high-contrast-light.webp',
   'media/readme/recording-timeline-dark.webp',
   'media/readme/requests-dark.webp',
   'media/readme/schema-invalid-dark.webp',

@@ -2,6 +2,7 @@
  * The panel chart's decisions that need no DOM: which series share a y axis, the points laid out
  * on one time axis for uPlot, tick labels that never repeat, the text a screen reader gets.
  */
+import * as l10n from '@vscode/l10n';
 
 export interface Extent {
   min: number;
@@ -247,22 +248,24 @@ export function timeTickSpace(rangeMs: number, plotPx: number, charPx: number): 
 export function axisName(plan: AxisPlan, axis: number): string {
   const { side } = plan.axes[axis];
   const sameSide = plan.axes.filter((one) => one.side === side).length;
-  if (sameSide === 1) return `${side} axis`;
-  const nth = plan.axes.slice(0, axis + 1).filter((one) => one.side === side).length;
-  return `${nth === 1 ? 'inner' : 'outer'} ${side} axis`;
+  // Whole phrases, each translated as one (the word order of "inner left axis" differs by language).
+  if (sameSide === 1) return side === 'left' ? l10n.t('left axis') : l10n.t('right axis');
+  const inner = plan.axes.slice(0, axis + 1).filter((one) => one.side === side).length === 1;
+  if (side === 'left') return inner ? l10n.t('inner left axis') : l10n.t('outer left axis');
+  return inner ? l10n.t('inner right axis') : l10n.t('outer right axis');
 }
 
 /** What a screen reader says for the chart: each series, its points, range and axis. */
 export function chartSummary(series: ChartSeries[], plan: AxisPlan): string {
   const parts = series.map((one, index) => {
     const extent = extentOf(one.points);
-    const count = `${one.points.length} ${one.points.length === 1 ? 'point' : 'points'}`;
-    if (!extent) return `${one.path} (no points)`;
-    const range = extent.min === extent.max ? `all ${formatValue(extent.min)}` : `${formatValue(extent.min)} to ${formatValue(extent.max)}`;
+    const count = one.points.length === 1 ? l10n.t('1 point') : l10n.t('{0} points', one.points.length);
+    if (!extent) return l10n.t('{0} (no points)', one.path);
+    const range = extent.min === extent.max ? l10n.t('all {0}', formatValue(extent.min)) : l10n.t('{0} to {1}', formatValue(extent.min), formatValue(extent.max));
     const axis = plan.axes.length > 1 ? `, ${axisName(plan, plan.axisOf[index])}` : '';
     return `${one.path} (${count}, ${range}${axis})`;
   });
-  return `Chart of ${parts.join(', ')}`;
+  return l10n.t('Chart of {0}', parts.join(', '));
 }
 
 /** A y axis' title: the fields it carries, cut to `maxChars` with an ellipsis. */

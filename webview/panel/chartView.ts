@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import uPlot from 'uplot';
 // Bundled by esbuild into dist/webview.css, which media/panel.css imports: a stylesheet from the
 // extension, as the CSP's style-src allows (uPlot itself only sets styles through the CSSOM).
@@ -13,8 +14,10 @@ import { CHART_COLOURS, readChartTheme, type ChartTheme } from './chartTheme';
 import { timeOf } from './historyList';
 
 /** The engine gives no fields for JSON past the views' bounds (extractFields): the note names them. */
-const NO_FIELDS = `No numeric field in this topic\u2019s messages: a number, or JSON with numbers (at most ${MAX_JSON_DEPTH} levels deep and ${MAX_FIELDS_TEXT / 1024 / 1024} MiB long), can be charted.`;
-const ZOOM_HINT = 'Drag across the chart to zoom in on a time range.';
+const noFields = () => l10n.t('No numeric field in this topic’s messages: a number, or JSON with numbers (at most {0} levels deep and {1} MiB long), can be charted.', MAX_JSON_DEPTH, MAX_FIELDS_TEXT / 1024 / 1024);
+const zoomHint = () => l10n.t('Drag across the chart to zoom in on a time range.');
+/** Points the read-out moves by with Page Up and Page Down. */
+const PAGE_POINTS = 10;
 
 /** Height of the plot with its axes, without the legend, in CSS pixels. */
 const PLOT_HEIGHT = 280;
@@ -33,8 +36,16 @@ export class ChartView {
   private readonly fields = el('div', 'chart-fields');
   private readonly note = el('p', 'note');
   private readonly toolbar = el('div', 'chart-toolbar');
-  private readonly zoomText = el('span', 'chart-zoom', ZOOM_HINT);
-  private readonly resetButton = button('Reset zoom', () => this.setZoom(undefined));
+  private readonly zoomText = el('span', 'chart-zoom', zoomHint());
+  private readonly resetButton = button(l10n.t('Reset zoom'), () => this.setZoom(undefined));
+  /**
+   * The chart for the keyboard: a slider over the points in time, whose value text (said by a screen
+   * reader, shown beside it) is the time and every series' value at the point; the plot's cursor
+   * and legend follow it.
+   */
+  private readonly reader = el('div', 'chart-reader');
+  /** The time of the point the reader is on (a time, not an index: new points shift the indices). */
+  private readerTime: number | undefined;
   /** uPlot's legend, mounted above the plot so that the cursor's read-out is in view with it. */
   private readonly legendHost = el('div', 'chart-legend');
   private readonly plotHost = el('div', 'chart-plot');
@@ -51,7 +62,15 @@ export class ChartView {
   constructor(private readonly onPick: (paths: string[]) => void) {
     this.resetButton.classList.add('chart-reset');
     this.toolbar.append(this.resetButton, this.zoomText);
-    this.element.append(this.fields, this.note, this.toolbar, this.legendHost, this.plotHost);
+    this.reader.tabIndex = 0;
+    this.reader.setAttribute('role', 'slider');
+    this.reader.setAttribute('aria-label', l10n.t('Chart points'));
+    this.reader.setAttribute('aria-valuemin', '1');
+    this.reader.addEventListener('keydown', (event) => this.onReaderKey(event));
+    this.reader.addEventListener('blur', () => this.plot?.setCursor({ left: -10, top: -10 }));
+    this.reader.addEventListener('focus', () => this.showReader());
+    this.element.append(this.fields, this.note, this.toolbar, this.reader, this.legendHost, this.plotHost);
+    this.reader.hidden = true;
     this.showZoom();
     this.toolbar.hidden = true;
     // Built when the tab shows (a hidden tab has no width), resized with the panel.
@@ -72,7 +91,7 @@ export class ChartView {
     this.data = data;
     if (changedFields) this.renderFields();
     const points = data.series.reduce((sum, series) => sum + series.points.length, 0);
-    this.note.textContent = !data.available.length ? NO_FIELDS : points ? '' : 'The picked fields have no values yet.';
+    this.note.textContent = !data.available.length ? noFields() : points ? '' : l10n.t('The picked fields have no values yet.');
     if (!points) {
       this.destroyPlot();
       return;
@@ -133,6 +152,8 @@ export class ChartView {
     this.shape = '';
     this.zoom = undefined;
     this.toolbar.hidden = true;
+    this.reader.hidden = true;
+    this.readerTime = undefined;
     this.plotHost.replaceChildren();
   }
 
@@ -158,6 +179,7 @@ export class ChartView {
     this.plot = undefined;
     this.plotHost.replaceChildren();
     this.toolbar.hidden = false;
+    this.reader.hidden = false;
     const width = this.plotHost.clientWidth;
     // A hidden tab: built by resize() when it shows.
     if (!width) return;
@@ -196,7 +218,7 @@ export class ChartView {
       ms: 1,
       scales,
       series: [
-        { label: 'Time', value: (_plot, value) => (value === null ? '\u2014' : timeOf(value)) },
+        { label: l10n.t('Time'), value: (_plot, value) => (value === null ? '\u2014' : timeOf(value)) },
         ...series.map(
           (one, index): uPlot.Series => ({
             label: multiAxis ? `${one.path} (${axisName(plan, plan.axisOf[index])})` : one.path,
@@ -294,11 +316,86 @@ export class ChartView {
   private showZoom(): void {
     const scale = this.plot?.scales.x;
     const shown = scale && scale.min !== undefined && scale.max !== undefined ? { min: scale.min, max: scale.max } : this.zoom;
-    this.zoomText.textContent = this.zoom && shown ? `Zoomed to ${timeOf(shown.min)} \u2013 ${timeOf(shown.max)} (double-click the chart or Reset zoom for all).` : ZOOM_HINT;
+    this.zoomText.textContent = this.zoom && shown ? l10n.t('Zoomed to {0} – {1} (double-click the chart or Reset zoom for all).', timeOf(shown.min), timeOf(shown.max)) : zoomHint();
     this.resetButton.toggleAttribute('disabled', !this.zoom);
   }
 
   private describe(): void {
     this.plot?.ctx.canvas.setAttribute('aria-label', chartSummary(this.data.series, this.plan));
+    this.reader.setAttribute('aria-valuemax', String(Math.max(1, this.aligned[0].length)));
+    // The text stays until a key moves the reader: a live chart must not speak at each refresh.
+    if (this.readerTime === undefined) this.showReader();
+  }
+
+  /** The index of the point the reader is on, in the points drawn now. */
+  private readerIndex(): number | undefined {
+    const x = this.aligned[0];
+    if (this.readerTime === undefined || !x.length) return undefined;
+    const index = x.indexOf(this.readerTime);
+    // The point was dropped by the history limits: the oldest one kept.
+    return index >= 0 ? index : 0;
+  }
+
+  private onReaderKey(event: KeyboardEvent): void {
+    const x = this.aligned[0];
+    if (!x.length) return;
+    const at = this.readerIndex();
+    const last = x.length - 1;
+    let next: number;
+    switch (event.key) {
+      case 'ArrowLeft':
+      case 'ArrowDown':
+        next = at === undefined ? last : Math.max(0, at - 1);
+        break;
+      case 'ArrowRight':
+      case 'ArrowUp':
+        next = at === undefined ? last : Math.min(last, at + 1);
+        break;
+      case 'PageDown':
+        next = Math.max(0, (at ?? last) - PAGE_POINTS);
+        break;
+      case 'PageUp':
+        next = Math.min(last, (at ?? last) + PAGE_POINTS);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = last;
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+    this.readerTime = x[next];
+    this.showReader();
+  }
+
+  /** The reader's text for its point (or how to use it), and the plot's cursor on that point. */
+  private showReader(): void {
+    const index = this.readerIndex();
+    if (index === undefined) {
+      const text = l10n.t('Left and Right read the chart point by point.');
+      this.reader.textContent = text;
+      this.reader.setAttribute('aria-valuetext', text);
+      this.reader.setAttribute('aria-valuenow', String(Math.max(1, this.aligned[0].length)));
+      return;
+    }
+    const time = this.aligned[0][index];
+    const values = this.data.series.flatMap((series, at) => {
+      const value = this.aligned[at + 1]?.[index];
+      return value === null || value === undefined ? [] : [`${series.path} ${formatValue(value)}`];
+    });
+    const total = this.aligned[0].length;
+    const text = l10n.t('Point {0} of {1}, {2}: {3}', index + 1, total, timeOf(time), values.join(', ') || l10n.t('no value'));
+    this.reader.textContent = text;
+    this.reader.setAttribute('aria-valuenow', String(index + 1));
+    this.reader.setAttribute('aria-valuetext', text);
+    const plot = this.plot;
+    if (plot && document.activeElement === this.reader) {
+      const first = this.data.series.findIndex((_, at) => this.aligned[at + 1]?.[index] !== null && this.aligned[at + 1]?.[index] !== undefined);
+      const y = first >= 0 ? plot.valToPos(this.aligned[first + 1][index] as number, `y${this.plan.axisOf[first]}`) : plot.over.clientHeight / 2;
+      plot.setCursor({ left: plot.valToPos(time, 'x'), top: y });
+    }
   }
 }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { BindingFormat } from '../../src/shared/decoderBindings';
 import { BINDING_FORMAT_NAMES } from '../../src/shared/decoderBindings';
 import { MAX_CHOICE_TEXT, type DecodedView, type DecoderChoice, type DecoderChoices } from '../../src/shared/webviewProtocol';
@@ -5,7 +6,7 @@ import { StaleReply } from '../host';
 import { button } from '../toolkit';
 import { host } from './channel';
 import { el } from './dom';
-import { renderJson } from './jsonView';
+import { jsonTree } from './jsonView';
 
 /** Decoded messages kept in the page, as many as the raw ones (main.ts KEPT_MESSAGES). */
 const KEPT_DECODED = 64;
@@ -53,13 +54,13 @@ export class DecodedCache {
 /** The line above a decoded payload: what decoded it, its notes, and the Raw switch. */
 export function decoderBar(view: DecodedView, raw: boolean, onRaw: (raw: boolean) => void): HTMLElement {
   const bar = el('div', view.error ? 'decoder-bar decode-failed' : 'decoder-bar');
-  const what = el('span', 'decoded-by', view.error ? `Not decoded as ${view.decodedBy}` : `Decoded by ${view.decodedBy}`);
+  const what = el('span', 'decoded-by', view.error ? l10n.t('Not decoded as {0}', view.decodedBy) : l10n.t('Decoded by {0}', view.decodedBy));
   bar.append(what);
-  if (view.filter !== undefined) bar.append(el('span', 'decoder-binding', `binding ${view.filter}`));
-  const toggle = button('Raw', () => onRaw(!raw));
+  if (view.filter !== undefined) bar.append(el('span', 'decoder-binding', l10n.t('binding {0}', view.filter)));
+  const toggle = button(l10n.t('Raw'), () => onRaw(!raw));
   toggle.classList.add('raw-toggle');
   toggle.setAttribute('aria-pressed', String(raw));
-  toggle.title = raw ? 'Show the decoded value' : 'Show the payload as it arrived';
+  toggle.title = raw ? l10n.t('Show the decoded value') : l10n.t('Show the payload as it arrived');
   if (!view.error) bar.append(toggle);
   return bar;
 }
@@ -75,10 +76,8 @@ export function decoderNotes(view: DecodedView): HTMLElement | undefined {
 
 /** The decoded value, foldable. */
 export function decodedBody(view: DecodedView): HTMLElement {
-  const root = el('div', 'payload payload-json payload-decoded');
-  root.tabIndex = 0;
-  if (view.value) root.append(renderJson(view.value));
-  return root;
+  if (!view.value) return el('div', 'payload payload-json payload-decoded');
+  return jsonTree(view.value, l10n.t('Decoded payload'), 'payload payload-json payload-decoded');
 }
 
 const FORMATS: BindingFormat[] = ['protobuf', 'sparkplug', 'cbor', 'msgpack', 'avro'];
@@ -109,11 +108,11 @@ function fill(control: HTMLSelectElement, options: { value: string; label: strin
  */
 export class DecodeAsChooser {
   readonly element = el('section', 'decode-as');
-  private readonly format = select('decode-as-format', 'Format');
-  private readonly type = select('decode-as-type', 'Message type');
-  private readonly schema = select('decode-as-schema', 'Avro schema');
+  private readonly format = select('decode-as-format', l10n.t('Format'));
+  private readonly type = select('decode-as-type', l10n.t('Message type'));
+  private readonly schema = select('decode-as-schema', l10n.t('Avro schema'));
   private readonly filter = el('input', 'decode-as-filter');
-  private readonly target = select('decode-as-target', 'Save in');
+  private readonly target = select('decode-as-target', l10n.t('Save in'));
   private readonly preview = el('div', 'decode-as-preview');
   private readonly status = el('span', 'status');
   private choices: DecoderChoices = { messageTypes: [], avroSchemas: [], canWriteWorkspace: false };
@@ -125,20 +124,20 @@ export class DecodeAsChooser {
     private readonly onClose: (saved: string | undefined) => void,
   ) {
     this.element.hidden = true;
-    this.element.setAttribute('aria-label', 'Decode As');
+    this.element.setAttribute('aria-label', l10n.t('Decode As'));
     fill(
       this.format.control,
       FORMATS.map((format) => ({ value: format, label: BINDING_FORMAT_NAMES[format] })),
     );
     fill(this.target.control, [
-      { value: 'workspace', label: 'Workspace settings' },
-      { value: 'user', label: 'User settings' },
+      { value: 'workspace', label: l10n.t('Workspace settings') },
+      { value: 'user', label: l10n.t('User settings') },
     ]);
     this.filter.id = 'decode-as-filter';
     this.filter.maxLength = MAX_CHOICE_TEXT;
     this.filter.spellcheck = false;
     const filterField = el('div', 'field chooser-field');
-    const filterLabel = el('label', undefined, 'For topics matching');
+    const filterLabel = el('label', undefined, l10n.t('For topics matching'));
     filterLabel.htmlFor = this.filter.id;
     filterField.append(filterLabel, this.filter);
     this.status.setAttribute('role', 'status');
@@ -147,8 +146,8 @@ export class DecodeAsChooser {
     const saveRow = el('div', 'form-row');
     saveRow.append(filterField, this.target.field);
     const actions = el('div', 'form-actions');
-    actions.append(button('Save Binding', () => void this.save(), 'primary'), button('Cancel', () => this.close(undefined)), this.status);
-    this.element.append(el('h2', undefined, 'Decode As…'), row, this.preview, saveRow, actions);
+    actions.append(button(l10n.t('Save Binding'), () => void this.save(), 'primary'), button(l10n.t('Cancel'), () => this.close(undefined)), this.status);
+    this.element.append(el('h2', undefined, l10n.t('Decode As…')), row, this.preview, saveRow, actions);
     for (const control of [this.format.control, this.type.control, this.schema.control]) control.addEventListener('change', () => void this.refresh());
     this.element.addEventListener('keydown', (event) => {
       if (event.key === 'Escape') this.close(undefined);
@@ -172,9 +171,9 @@ export class DecodeAsChooser {
     }
     this.target.control.value = this.choices.canWriteWorkspace ? 'workspace' : 'user';
     const types = this.choices.messageTypes.map((name) => ({ value: name, label: name }));
-    fill(this.type.control, types.length ? types : [{ value: '', label: 'No .proto file loaded in the workspace' }]);
+    fill(this.type.control, types.length ? types : [{ value: '', label: l10n.t('No .proto file loaded in the workspace') }]);
     const schemas = this.choices.avroSchemas.map((file) => ({ value: file, label: file }));
-    fill(this.schema.control, schemas.length ? schemas : [{ value: '', label: 'No .avsc file in the workspace' }]);
+    fill(this.schema.control, schemas.length ? schemas : [{ value: '', label: l10n.t('No .avsc file in the workspace') }]);
     this.format.control.focus();
     await this.refresh();
   }
@@ -196,14 +195,14 @@ export class DecodeAsChooser {
     const seq = this.shownSeq();
     const ticket = ++this.ticket;
     if (seq === undefined) {
-      this.preview.replaceChildren(el('p', 'empty', 'No message to preview yet: the binding can still be saved.'));
+      this.preview.replaceChildren(el('p', 'empty', l10n.t('No message to preview yet: the binding can still be saved.')));
       return;
     }
-    this.preview.replaceChildren(el('p', 'empty', 'Decoding…'));
+    this.preview.replaceChildren(el('p', 'empty', l10n.t('Decoding…')));
     try {
       const view = await host.request('decodePreview', { seq, decoder: this.choice });
       if (ticket !== this.ticket) return;
-      const heading = el('p', view.error ? 'decode-error' : 'preview-heading', view.error ? `Message #${seq} does not decode: ${view.error}` : `Message #${seq} decoded by ${view.decodedBy}:`);
+      const heading = el('p', view.error ? 'decode-error' : 'preview-heading', view.error ? l10n.t('Message #{0} does not decode: {1}', seq, view.error) : l10n.t('Message #{0} decoded by {1}:', seq, view.decodedBy));
       const notes = view.error ? undefined : decoderNotes(view);
       this.preview.replaceChildren(heading, ...(notes ? [notes] : []), ...(view.error ? [] : [decodedBody(view)]));
     } catch (error) {
@@ -212,7 +211,7 @@ export class DecodeAsChooser {
   }
 
   private async save(): Promise<void> {
-    this.status.textContent = 'Saving…';
+    this.status.textContent = l10n.t('Saving…');
     this.status.classList.remove('error');
     try {
       const target = this.target.control.value === 'user' ? 'user' : 'workspace';

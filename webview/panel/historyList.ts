@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { formatBytes } from '../../src/shared/format';
 import type { HistoryRow, HistoryWindowView, PropertiesView } from '../../src/shared/webviewProtocol';
 import { el } from './dom';
@@ -16,6 +17,8 @@ export interface HistoryListEvents {
   select(seq: number | undefined): void;
   /** Shift+click or Shift+Enter: the message to compare against. */
   pickCompare(seq: number): void;
+  /** Enter: show the message's details (the Payload tab) and take the keyboard there. */
+  open(seq: number | undefined): void;
   fetchRows(from: number, count: number): Promise<{ window: HistoryWindowView | undefined; rows: HistoryRow[] }>;
 }
 
@@ -31,11 +34,22 @@ export function propertiesSummary(properties: PropertiesView | undefined): strin
   const parts: string[] = [];
   if (properties.contentType !== undefined) parts.push(properties.contentType);
   if (properties.payloadFormatIndicator) parts.push('utf-8');
-  if (properties.messageExpiryInterval !== undefined) parts.push(`expires ${properties.messageExpiryInterval}s`);
+  if (properties.messageExpiryInterval !== undefined) parts.push(l10n.t('expires {0}s', properties.messageExpiryInterval));
   if (properties.responseTopic !== undefined) parts.push(`→ ${properties.responseTopic}`);
-  if (properties.correlationData !== undefined) parts.push('correlation');
+  if (properties.correlationData !== undefined) parts.push(l10n.t('correlation'));
   for (const [name, value] of properties.userProperties ?? []) parts.push(`${name}=${value}`);
   return parts.join(' · ');
+}
+
+/** What a screen reader says for a row: its fields in words, not the columns' order. */
+export function rowLabel(seq: number, row: HistoryRow): string {
+  const parts = [l10n.t('Message #{0}', seq), timeOf(row.receivedAt), l10n.t('QoS {0}', row.qos)];
+  if (row.retain) parts.push(l10n.t('retained'));
+  parts.push(row.truncated ? l10n.t('{0}, cut', formatBytes(row.size)) : formatBytes(row.size));
+  const properties = propertiesSummary(row.properties);
+  if (properties) parts.push(properties);
+  parts.push(row.preview);
+  return parts.join(', ');
 }
 
 /**
@@ -58,16 +72,23 @@ export class HistoryList {
   constructor(private readonly events: HistoryListEvents) {
     this.element = el('section', 'history');
     const head = el('div', 'history-row history-head');
-    for (const [name, label] of [['seq', '#'], ['time', 'Time'], ['qos', 'QoS'], ['retain', 'Retain'], ['size', 'Size'], ['props', 'Properties'], ['preview', 'Payload']]) head.append(el('span', `cell ${name}`, label));
+    // The column heads are for the eye: each option says its fields in words (rowLabel).
+    head.setAttribute('aria-hidden', 'true');
+    for (const [name, label] of [['seq', '#'], ['time', l10n.t('Time')], ['qos', 'QoS'], ['retain', l10n.t('Retain')], ['size', l10n.t('Size')], ['props', l10n.t('Properties')], ['preview', l10n.t('Payload')]]) head.append(el('span', `cell ${name}`, label));
+    // One tab stop: the list keeps the focus and points at the selected row (aria-activedescendant),
+    // since the rows come and go as it scrolls (only those in view exist).
     this.viewport = el('div', 'history-viewport');
     this.viewport.tabIndex = 0;
     this.viewport.setAttribute('role', 'listbox');
-    this.viewport.setAttribute('aria-label', 'Message history, newest first');
+    this.viewport.setAttribute('aria-label', l10n.t('Message history, newest first'));
+    this.viewport.setAttribute('aria-describedby', 'history-keys');
+    const keys = el('span', 'sr-only', l10n.t('Up and Down move through the messages, Home and End go to the newest and the oldest, Enter shows the message\'s payload, Shift+Enter compares with it.'));
+    keys.id = 'history-keys';
     this.spacer = el('div', 'history-spacer');
     this.layer = el('div', 'history-layer');
     this.spacer.append(this.layer);
     this.viewport.append(this.spacer);
-    this.element.append(head, this.viewport);
+    this.element.append(head, this.viewport, keys);
     this.viewport.addEventListener('scroll', () => this.schedule());
     this.viewport.addEventListener('click', (event) => this.onClick(event));
     this.viewport.addEventListener('keydown', (event) => this.onKey(event));
@@ -156,7 +177,8 @@ export class HistoryList {
     const count = this.count;
     this.spacer.style.height = `${count * ROW_HEIGHT}px`;
     if (!window || count === 0) {
-      this.layer.replaceChildren(el('div', 'history-empty', 'No message on this topic yet.'));
+      this.viewport.removeAttribute('aria-activedescendant');
+      this.layer.replaceChildren(el('div', 'history-empty', l10n.t('No message on this topic yet.')));
       return;
     }
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
@@ -170,6 +192,10 @@ export class HistoryList {
       rows.push(this.rowElement(index, seq, row));
     }
     this.layer.replaceChildren(...rows);
+    // The selected row, when it is in the page (the keyboard reveals it before it selects).
+    const active = this.layer.querySelector('.history-row.selected');
+    if (active) this.viewport.setAttribute('aria-activedescendant', active.id);
+    else this.viewport.removeAttribute('aria-activedescendant');
     for (const block of missing) void this.load(block);
   }
 
@@ -177,13 +203,17 @@ export class HistoryList {
     const element = el('div', 'history-row');
     element.style.transform = `translateY(${index * ROW_HEIGHT}px)`;
     element.dataset.seq = String(seq);
+    element.id = `message-${seq}`;
     element.setAttribute('role', 'option');
+    // The list is virtualized: each option says where it stands in all of it.
+    element.setAttribute('aria-setsize', String(this.count));
+    element.setAttribute('aria-posinset', String(index + 1));
     const isSelected = this.selected === undefined ? index === 0 : this.selected === seq;
     element.setAttribute('aria-selected', String(isSelected));
     if (isSelected) element.classList.add('selected');
     if (this.compared === seq) element.classList.add('compared');
     if (!row) {
-      element.append(el('span', 'cell seq', String(seq)), el('span', 'cell loading', 'loading…'));
+      element.append(el('span', 'cell seq', String(seq)), el('span', 'cell loading', l10n.t('loading…')));
       return element;
     }
     element.append(
@@ -196,6 +226,7 @@ export class HistoryList {
       el('span', 'cell preview', row.preview),
     );
     element.title = new Date(row.receivedAt).toLocaleString();
+    element.setAttribute('aria-label', rowLabel(seq, row));
     return element;
   }
 
@@ -249,6 +280,10 @@ export class HistoryList {
     else if (event.key === 'Enter' && event.shiftKey) {
       this.events.pickCompare(current);
       event.preventDefault();
+      return;
+    } else if (event.key === 'Enter') {
+      event.preventDefault();
+      this.events.open(current === window.nextSeq - 1 && this.selected === undefined ? undefined : current);
       return;
     }
     if (next === undefined) return;

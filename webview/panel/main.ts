@@ -1,4 +1,5 @@
 import '../localize';
+import * as l10n from '@vscode/l10n';
 import { formatBytes } from '../../src/shared/format';
 import {
   defaultPanelState,
@@ -21,7 +22,8 @@ import { host, setTarget } from './channel';
 import { el } from './dom';
 import { HistoryList } from './historyList';
 import { PublishForm } from './publishForm';
-import { detailLine, diffBody, payloadBody, propertiesTable, resolveView, VIEW_LABELS } from './messageViews';
+import { detailLine, diffBody, PAYLOAD_VIEWS, payloadBody, propertiesTable, resolveView, viewLabel } from './messageViews';
+import { NewMessageAnnouncer } from '../logic/announce';
 import { DecodeAsChooser, DecodedCache, decodedBody, decoderBar, decoderNotes } from './decoding';
 import { SchemaChecks, schemaBar } from './schemaView';
 import { formatJson } from '../../src/shared/json';
@@ -76,13 +78,13 @@ function store(change: Partial<PanelState>): void {
 const app = document.getElementById('app') as HTMLElement;
 const title = el('h1', 'topic', state.topic);
 const meta = el('div', 'meta');
-const follow = checkbox('follow', 'Follow the selection in the Topics view');
+const follow = checkbox('follow', l10n.t('Follow the selection in the Topics view'));
 follow.value = state.follow;
 follow.onChange(() => {
   store({ follow: follow.value === true });
   void host.request('setFollow', { follow: state.follow });
 });
-const exportFormat = dropdown('export-format', 'Export history as', [
+const exportFormat = dropdown('export-format', l10n.t('Export history as'), [
   { value: 'json', label: 'JSON' },
   { value: 'ndjson', label: 'NDJSON' },
   { value: 'csv', label: 'CSV' },
@@ -93,10 +95,10 @@ const toolbar = el('div', 'toolbar');
 toolbar.append(
   follow.element,
   exportFormat.element,
-  button('Export…', () => {
+  button(l10n.t('Export…'), () => {
     const format = exportFormat.value as ExportFormat;
     host.request('exportHistory', { format }).then(
-      (result) => say(result.saved ? `Exported ${result.count} messages to ${result.saved}.` : ''),
+      (result) => say(result.saved ? l10n.t('Exported {0} messages to {1}.', result.count, result.saved) : ''),
       (error: Error) => say(shownError(error), true),
     );
   }),
@@ -118,12 +120,28 @@ const list = new HistoryList({
     void renderDiff();
   },
   fetchRows: (from, count) => host.request('rows', { from, count }),
+  open: (seq) => void openDetails(seq),
 });
+
+/** Enter in the history: the message on the Payload tab, and the keyboard on its content. */
+async function openDetails(seq: number | undefined): Promise<void> {
+  inspector.select('payload');
+  store({ tab: 'payload' });
+  await select(seq);
+  focusPayload();
+}
+
+/** The payload's first tab stop (the JSON tree's item, the text block), once it is in the page. */
+function focusPayload(): void {
+  const target = payloadContent.querySelector<HTMLElement>('[tabindex="0"]');
+  if (target) target.focus();
+  else payloadContent.focus();
+}
 
 const viewChoice = dropdown(
   'payload-view',
-  'View',
-  (Object.keys(VIEW_LABELS) as PayloadViewChoice[]).map((value) => ({ value, label: VIEW_LABELS[value] })),
+  l10n.t('View'),
+  PAYLOAD_VIEWS.map((value) => ({ value, label: viewLabel(value) })),
 );
 viewChoice.value = state.view;
 viewChoice.onChange(() => {
@@ -132,7 +150,7 @@ viewChoice.onChange(() => {
 });
 const payloadStatus = el('span', 'status');
 payloadStatus.setAttribute('role', 'status');
-const loadWhole = button('Load whole payload', () => {
+const loadWhole = button(l10n.t('Load whole payload'), () => {
   if (!shown) return;
   const seq = shown.seq;
   host.request('message', { seq, whole: true }).then(
@@ -143,7 +161,7 @@ const loadWhole = button('Load whole payload', () => {
     (error: Error) => (payloadStatus.textContent = shownError(error)),
   );
 });
-const latestButton = button('Show latest', () => void select(undefined));
+const latestButton = button(l10n.t('Show latest'), () => void select(undefined));
 const act = (name: 'copyPayload' | 'savePayload' | 'openPayload', done: (result: { copied?: number; saved?: string | undefined }) => string) => () => {
   if (!shown) return;
   // What the tab shows is what is copied and opened: the decoded value unless Raw is chosen.
@@ -156,10 +174,10 @@ const act = (name: 'copyPayload' | 'savePayload' | 'openPayload', done: (result:
 const payloadActions = el('div', 'actions');
 payloadActions.append(
   viewChoice.element,
-  button('Copy', act('copyPayload', (result) => `Copied ${formatBytes(result.copied ?? 0)}.`)),
-  button('Save…', act('savePayload', (result) => (result.saved ? `Saved to ${result.saved}.` : ''))),
-  button('Open in Editor', act('openPayload', () => '')),
-  button('Decode As…', () => void openDecodeAs()),
+  button(l10n.t('Copy'), act('copyPayload', (result) => l10n.t('Copied {0}.', formatBytes(result.copied ?? 0)))),
+  button(l10n.t('Save…'), act('savePayload', (result) => (result.saved ? l10n.t('Saved to {0}.', result.saved) : ''))),
+  button(l10n.t('Open in Editor'), act('openPayload', () => '')),
+  button(l10n.t('Decode As…'), () => void openDecodeAs()),
   loadWhole,
   latestButton,
   payloadStatus,
@@ -177,11 +195,13 @@ async function openDecodeAs(): Promise<void> {
 }
 const payloadHead = el('div', 'message-head');
 const payloadContent = el('div', 'message-body');
+// Focusable by script only: Enter in the history lands here when the payload has no tab stop of its own.
+payloadContent.tabIndex = -1;
 const diffContent = el('div', 'diff-body');
 const diffActions = el('div', 'actions');
 const diffNote = el('span', 'note');
 diffActions.append(
-  button('Compare with previous', () => {
+  button(l10n.t('Compare with previous'), () => {
     compared = undefined;
     list.setCompared(undefined);
     void renderDiff();
@@ -197,10 +217,10 @@ const chart = new ChartView((paths) => {
 
 const inspector = tabs<PanelTab>(
   [
-    { id: 'payload', label: 'Payload' },
-    { id: 'diff', label: 'Diff' },
-    { id: 'chart', label: 'Chart' },
-    { id: 'publish', label: 'Publish' },
+    { id: 'payload', label: l10n.t('Payload') },
+    { id: 'diff', label: l10n.t('Diff') },
+    { id: 'chart', label: l10n.t('Chart') },
+    { id: 'publish', label: l10n.t('Publish') },
   ],
   state.tab,
   (tab) => {
@@ -218,7 +238,20 @@ for (const view of Object.values(inspector.views)) view.classList.add('tab-view'
 
 const header = el('header');
 header.append(title, meta, toolbar);
-app.replaceChildren(header, divider(), list.element, inspector.element);
+/**
+ * New messages for a screen reader: a polite region, at most one sentence every few seconds
+ * ("12 new messages on a/b"), however fast they come. The text is cleared first, so that the same
+ * sentence twice is said twice.
+ */
+const arrivals = el('div', 'sr-only arrivals');
+arrivals.setAttribute('role', 'status');
+arrivals.setAttribute('aria-live', 'polite');
+arrivals.setAttribute('aria-atomic', 'true');
+const announcer = new NewMessageAnnouncer((text) => {
+  arrivals.textContent = '';
+  window.setTimeout(() => (arrivals.textContent = text), 50);
+});
+app.replaceChildren(header, divider(), list.element, inspector.element, arrivals);
 // The tabs component picks its first tab when it connects: choose the stored one once it is in the page.
 requestAnimationFrame(() => inspector.select(state.tab));
 
@@ -230,9 +263,9 @@ function renderHeader(): void {
   if (topic) parts.push(tag(topic.connectionName));
   if (window_) {
     const kept = window_.nextSeq - window_.firstSeq;
-    parts.push(badge(`${kept.toLocaleString('en-US')} message${kept === 1 ? '' : 's'}`));
-    if (window_.retained) parts.push(tag('retained'));
-    if (window_.dropped) parts.push(el('span', 'dropped', `${window_.dropped.toLocaleString('en-US')} older dropped by the history limits`));
+    parts.push(badge(kept === 1 ? l10n.t('1 message') : l10n.t('{0} messages', kept.toLocaleString('en-US'))));
+    if (window_.retained) parts.push(tag(l10n.t('retained')));
+    if (window_.dropped) parts.push(el('span', 'dropped', l10n.t('{0} older dropped by the history limits', window_.dropped.toLocaleString('en-US'))));
   }
   meta.replaceChildren(...parts);
 }
@@ -245,7 +278,7 @@ function renderPayload(): void {
   const render = ++payloadRender;
   if (!shown) {
     payloadHead.replaceChildren();
-    payloadContent.replaceChildren(el('p', 'empty', 'Waiting for a message on this topic…'));
+    payloadContent.replaceChildren(el('p', 'empty', l10n.t('Waiting for a message on this topic…')));
     loadWhole.hidden = true;
     return;
   }
@@ -287,8 +320,8 @@ function renderMessage(message: MessageDetail, view: DecodedView | undefined): v
   const showDecoded = view !== undefined && !view.error && !state.raw;
   if (!showDecoded) {
     const shownAs = resolveView(state.view, bytes);
-    line.append(el('span', 'kind', state.view === 'auto' ? `${VIEW_LABELS[shownAs]} (auto)` : VIEW_LABELS[shownAs]));
-  } else line.append(el('span', 'kind', 'Decoded'));
+    line.append(el('span', 'kind', state.view === 'auto' ? l10n.t('{0} (auto)', viewLabel(shownAs)) : viewLabel(shownAs)));
+  } else line.append(el('span', 'kind', l10n.t('Decoded')));
   const head: HTMLElement[] = [line, schemaSlot(message.seq)];
   if (view) {
     head.push(
@@ -311,13 +344,13 @@ async function renderDiff(): Promise<void> {
   const token = ++diffToken;
   const after = shown;
   if (!after) {
-    diffContent.replaceChildren(el('p', 'empty', 'No message to compare yet.'));
+    diffContent.replaceChildren(el('p', 'empty', l10n.t('No message to compare yet.')));
     return;
   }
   const baseSeq = compared ?? after.seq - 1;
-  diffNote.textContent = compared === undefined ? 'Shift+click a message in the history to compare with it.' : `Comparing with #${compared}.`;
+  diffNote.textContent = compared === undefined ? l10n.t('Shift+click (or Shift+Enter on) a message in the history to compare with it.') : l10n.t('Comparing with #{0}.', compared);
   if (window_ && baseSeq < window_.firstSeq) {
-    diffContent.replaceChildren(el('p', 'empty', 'No earlier message is kept to compare with.'));
+    diffContent.replaceChildren(el('p', 'empty', l10n.t('No earlier message is kept to compare with.')));
     return;
   }
   try {
@@ -395,6 +428,7 @@ host.on('panelTopic', (shownTopic) => {
     schemaChecks.clear();
     schemaShown = undefined;
     if (decodeAs.open) decodeAs.close(undefined);
+    announcer.reset();
     list.reset();
     show(undefined);
   }
@@ -437,8 +471,13 @@ host.on('panelUpdate', (update) => {
     schemaChecks.clear();
     compared = undefined;
     latest = undefined;
-    if (!update.window) list.reset();
+    if (!update.window) {
+      announcer.reset();
+      list.reset();
+    }
   }
+  // Counted from the second window on: the messages there when the panel opened are not news.
+  if (window_ && update.window && window_.nodeId === update.window.nodeId) announcer.add(update.window.nextSeq - window_.nextSeq, topic?.topic ?? state.topic);
   window_ = update.window;
   list.update(update.window, update.recent);
   if (update.latest) latest = remember(update.latest);

@@ -1,16 +1,35 @@
+import * as l10n from '@vscode/l10n';
 import { formatBytes } from '../../src/shared/format';
 import type { MessageDetail, PayloadViewChoice, PropertiesView } from '../../src/shared/webviewProtocol';
 import { asText, chooseView, decodeNumbers, fromBase64, hexDump, type PayloadView } from '../logic/decoders';
 import { diffPayloads } from '../logic/diff';
 import { formatJson, readJson } from '../../src/shared/json';
 import { el } from './dom';
-import { renderJson } from './jsonView';
+import { jsonTree } from './jsonView';
 import { timeOf } from './historyList';
 
 /** Rows of a JSON diff's table; the summary still counts every change. */
 const MAX_DIFF_ROWS = 1000;
 
-export const VIEW_LABELS: Record<PayloadViewChoice, string> = { auto: 'Auto', json: 'JSON', text: 'Text', hex: 'Hex', base64: 'Base64', numbers: 'Numbers' };
+/** The payload views' names, in the page's language (a function: l10n.t runs after webview/localize.ts). */
+export function viewLabel(view: PayloadViewChoice): string {
+  switch (view) {
+    case 'auto':
+      return l10n.t('Auto');
+    case 'json':
+      return 'JSON';
+    case 'text':
+      return l10n.t('Text');
+    case 'hex':
+      return l10n.t('Hex');
+    case 'base64':
+      return 'Base64';
+    case 'numbers':
+      return l10n.t('Numbers');
+  }
+}
+
+export const PAYLOAD_VIEWS: PayloadViewChoice[] = ['auto', 'json', 'text', 'hex', 'base64', 'numbers'];
 
 /** The view a message is shown in: the person's choice, else the one that fits the payload. */
 export function resolveView(choice: PayloadViewChoice, bytes: Uint8Array): PayloadView {
@@ -23,33 +42,35 @@ export function detailLine(message: MessageDetail): HTMLElement {
   line.append(
     el('span', 'seq', `#${message.seq}`),
     el('span', undefined, new Date(message.receivedAt).toLocaleString()),
-    el('span', undefined, `QoS ${message.qos}`),
+    el('span', undefined, l10n.t('QoS {0}', message.qos)),
     el('span', undefined, formatBytes(message.size)),
   );
-  if (message.retain) line.append(el('span', 'retained', 'retained'));
-  if (message.truncated) line.append(el('span', 'cut-mark', `✂ only the first ${formatBytes(message.kept)} were kept`));
-  else if (message.cut) line.append(el('span', 'cut-mark', `✂ showing the first ${formatBytes(message.payload.length)}`));
+  if (message.retain) line.append(el('span', 'retained', l10n.t('retained')));
+  if (message.truncated) line.append(el('span', 'cut-mark', l10n.t('✂ only the first {0} were kept', formatBytes(message.kept))));
+  else if (message.cut) line.append(el('span', 'cut-mark', l10n.t('✂ showing the first {0}', formatBytes(message.payload.length))));
   return line;
 }
 
 export function propertiesTable(properties: PropertiesView | undefined): HTMLElement | undefined {
   if (!properties) return undefined;
   const rows: [string, string][] = [];
-  if (properties.contentType !== undefined) rows.push(['Content type', properties.contentType]);
-  if (properties.payloadFormatIndicator !== undefined) rows.push(['Payload format', properties.payloadFormatIndicator ? 'UTF-8 text' : 'bytes']);
-  if (properties.messageExpiryInterval !== undefined) rows.push(['Message expiry', `${properties.messageExpiryInterval} s`]);
-  if (properties.responseTopic !== undefined) rows.push(['Response topic', properties.responseTopic]);
+  if (properties.contentType !== undefined) rows.push([l10n.t('Content type'), properties.contentType]);
+  if (properties.payloadFormatIndicator !== undefined) rows.push([l10n.t('Payload format'), properties.payloadFormatIndicator ? l10n.t('UTF-8 text') : l10n.t('bytes')]);
+  if (properties.messageExpiryInterval !== undefined) rows.push([l10n.t('Message expiry'), l10n.t('{0} s', properties.messageExpiryInterval)]);
+  if (properties.responseTopic !== undefined) rows.push([l10n.t('Response topic'), properties.responseTopic]);
   if (properties.correlationData !== undefined) {
     const bytes = fromBase64(properties.correlationData);
-    rows.push(['Correlation data', asText(bytes) ?? hexDump(bytes)]);
+    rows.push([l10n.t('Correlation data'), asText(bytes) ?? hexDump(bytes)]);
   }
   for (const [name, value] of properties.userProperties ?? []) rows.push([name, value]);
   const table = el('table', 'properties');
-  const caption = el('caption', undefined, 'MQTT 5 properties');
+  const caption = el('caption', undefined, l10n.t('MQTT 5 properties'));
   table.append(caption);
   for (const [name, value] of rows) {
     const row = el('tr');
-    row.append(el('th', undefined, name), el('td', undefined, value));
+    const header = el('th', undefined, name);
+    header.scope = 'row';
+    row.append(header, el('td', undefined, value));
     table.append(row);
   }
   return table;
@@ -57,7 +78,7 @@ export function propertiesTable(properties: PropertiesView | undefined): HTMLEle
 
 function numbersView(bytes: Uint8Array): HTMLElement {
   const wrapper = el('div', 'numbers');
-  const label = el('label', undefined, 'Offset ');
+  const label = el('label', undefined, l10n.t('Offset') + ' ');
   const offset = el('input', 'offset');
   offset.type = 'number';
   offset.min = '0';
@@ -68,7 +89,7 @@ function numbersView(bytes: Uint8Array): HTMLElement {
   const fill = () => {
     const at = Math.min(Math.max(0, Math.floor(Number(offset.value) || 0)), Math.max(0, bytes.length - 1));
     const head = el('tr');
-    head.append(el('th', undefined, 'Type'), el('th', undefined, 'Little-endian'), el('th', undefined, 'Big-endian'));
+    head.append(el('th', undefined, l10n.t('Type')), el('th', undefined, l10n.t('Little-endian')), el('th', undefined, l10n.t('Big-endian')));
     const rows = decodeNumbers(bytes, at).map((number) => {
       const row = el('tr');
       row.append(el('td', undefined, number.type), el('td', undefined, String(number.littleEndian)), el('td', undefined, String(number.bigEndian)));
@@ -82,9 +103,12 @@ function numbersView(bytes: Uint8Array): HTMLElement {
   return wrapper;
 }
 
+/** A block of payload text: one tab stop, named for a screen reader, scrolled with the arrow keys. */
 function pre(kind: string, text: string): HTMLElement {
   const element = el('pre', `payload payload-${kind}`, text);
   element.tabIndex = 0;
+  element.setAttribute('role', 'region');
+  element.setAttribute('aria-label', l10n.t('Payload'));
   return element;
 }
 
@@ -97,13 +121,10 @@ export function payloadBody(bytes: Uint8Array, view: PayloadView): HTMLElement {
       const { tree, note } = readJson(text);
       if (!tree) {
         const fallback = el('div');
-        fallback.append(el('p', 'note', note ?? 'Not JSON: shown as text.'), pre('text', text ?? hexDump(bytes)));
+        fallback.append(el('p', 'note', note ?? l10n.t('Not JSON: shown as text.')), pre('text', text ?? hexDump(bytes)));
         return fallback;
       }
-      const root = el('div', 'payload payload-json');
-      root.tabIndex = 0;
-      root.append(renderJson(tree));
-      return root;
+      return jsonTree(tree, l10n.t('Payload as JSON'));
     }
     case 'text': {
       const text = asText(bytes);
@@ -140,9 +161,21 @@ function valueText(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value);
 }
 
+/** The kind of a change in words, so that the diff does not rest on its colours (screen readers, high contrast). */
+function changeWord(kind: 'added' | 'removed' | 'changed'): string {
+  return kind === 'added' ? l10n.t('added') : kind === 'removed' ? l10n.t('removed') : l10n.t('changed');
+}
+
+/** Text only a screen reader reads (the sighted see the colour and the sign). */
+function spoken(text: string): HTMLElement {
+  return el('span', 'sr-only', text);
+}
+
 /**
  * What changed from `before` to `after`: by JSON path when both are JSON, else line by line. `texts`:
- * the two messages as their decoder reads them (JSON), compared instead of their bytes.
+ * the two messages as their decoder reads them (JSON), compared instead of their bytes. Each change
+ * says its kind in words (a column of the table; before each line for a screen reader), not by
+ * colour only.
  */
 export function diffBody(before: MessageDetail, after: MessageDetail, texts?: { before: string; after: string }): HTMLElement {
   const wrapper = el('div', 'diff');
@@ -152,34 +185,56 @@ export function diffBody(before: MessageDetail, after: MessageDetail, texts?: { 
   const result = diffPayloads(texts?.before ?? diffText(before), texts?.after ?? diffText(after), { lineText: prettyOrAsIs });
   if (result.json) {
     if (!result.changes.length) {
-      wrapper.append(el('p', 'diff-none', 'No change: the same JSON (key order aside).'));
+      wrapper.append(el('p', 'diff-none', l10n.t('No change: the same JSON (key order aside).')));
       return wrapper;
     }
     const table = el('table', 'diff-table');
+    const caption = el('caption', 'sr-only', l10n.t('Changes from message #{0} to message #{1}', before.seq, after.seq));
     const head = el('tr');
-    head.append(el('th', undefined, 'Path'), el('th', undefined, 'Before'), el('th', undefined, 'After'));
-    table.append(head);
+    for (const name of [l10n.t('Path'), l10n.t('Change'), l10n.t('Before'), l10n.t('After')]) {
+      const cell = el('th', undefined, name);
+      cell.scope = 'col';
+      head.append(cell);
+    }
+    table.append(caption, head);
     // A row per change up to a bound: two large payloads can differ in every one of 100,000 fields.
     for (const change of result.changes.slice(0, MAX_DIFF_ROWS)) {
       const row = el('tr', `diff-${change.kind}`);
       row.append(
         el('td', 'path', change.path),
+        el('td', 'change', changeWord(change.kind)),
         el('td', 'before', change.kind === 'added' ? '' : valueText(change.before)),
         el('td', 'after', change.kind === 'removed' ? '' : valueText(change.after)),
       );
       table.append(row);
     }
-    wrapper.append(el('p', 'diff-summary', `${result.changes.length} change${result.changes.length === 1 ? '' : 's'}`), table);
-    if (result.changes.length > MAX_DIFF_ROWS) wrapper.append(el('p', 'note', `Showing the first ${MAX_DIFF_ROWS} changes.`));
+    const count = (kind: 'added' | 'removed' | 'changed') => result.changes.filter((change) => change.kind === kind).length;
+    const total = result.changes.length;
+    wrapper.append(
+      el('p', 'diff-summary', total === 1 ? l10n.t('1 change: {0} added, {1} removed, {2} changed', count('added'), count('removed'), count('changed')) : l10n.t('{0} changes: {1} added, {2} removed, {3} changed', total, count('added'), count('removed'), count('changed'))),
+      table,
+    );
+    if (result.changes.length > MAX_DIFF_ROWS) wrapper.append(el('p', 'note', l10n.t('Showing the first {0} changes.', MAX_DIFF_ROWS)));
     return wrapper;
   }
   if (result.note) wrapper.append(el('p', 'note', result.note));
   if (result.lines.every((line) => line.kind === 'same')) {
-    wrapper.append(el('p', 'diff-none', 'No change: the same payload.'));
+    wrapper.append(el('p', 'diff-none', l10n.t('No change: the same payload.')));
     return wrapper;
   }
   const lines = el('pre', 'payload diff-lines');
-  for (const line of result.lines) lines.append(el('div', `diff-${line.kind}`, `${line.kind === 'added' ? '+' : line.kind === 'removed' ? '-' : ' '} ${line.text}`));
+  lines.tabIndex = 0;
+  lines.setAttribute('role', 'region');
+  lines.setAttribute('aria-label', l10n.t('Changes line by line'));
+  for (const line of result.lines) {
+    const row = el('div', `diff-${line.kind}`);
+    const sign = el('span', 'diff-sign', line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  ');
+    sign.setAttribute('aria-hidden', 'true');
+    row.append(sign);
+    if (line.kind !== 'same') row.append(spoken(`${changeWord(line.kind)}: `));
+    row.append(line.text);
+    lines.append(row);
+  }
   wrapper.append(lines);
   return wrapper;
 }

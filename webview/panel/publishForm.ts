@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { QoS } from '../../src/shared/profile';
 import { describeResult, formatLabel, PAYLOAD_FORMATS, parseUserProperties, validateDraft, type PayloadFormat, type PublishDraft, type PublishProperties } from '../../src/shared/publish';
 import { StaleReply } from '../host';
@@ -13,6 +14,27 @@ import { el } from './dom';
 import { draftCheckElement } from './schemaView';
 import type { DraftSchemaCheck } from '../../src/shared/webviewProtocol';
 
+/** The keys that publish, as aria-keyshortcuts names them. */
+const SHORTCUT_KEYS = 'Control+Enter Meta+Enter';
+
+function isMac(): boolean {
+  return /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+}
+
+function fieldError(id: string): HTMLElement {
+  const element = el('div', 'field-error');
+  element.id = id;
+  element.setAttribute('aria-live', 'polite');
+  return element;
+}
+
+/** A field's problem under it, and the field marked invalid (aria-invalid reaches the toolkit's inner control too). */
+function showError(field: HTMLElement, slot: HTMLElement, error: string | undefined): void {
+  if (slot.textContent !== (error ?? '')) slot.textContent = error ?? '';
+  if (error) field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
+}
+
 /**
  * The panel's publish form: topic (completed from the known topics), payload in a format, QoS,
  * retain and MQTT 5 properties, validated as typed with the host's own rules; Ctrl/Cmd+Enter sends;
@@ -22,22 +44,23 @@ export class PublishForm {
   readonly element = el('form', 'publish-form');
   private readonly topic = el('input', 'topic-input');
   private readonly topics = el('datalist');
-  private readonly format = dropdown('publish-format', 'Format', PAYLOAD_FORMATS.map((value) => ({ value, label: formatLabel(value) })));
-  private readonly payload = textArea('publish-payload', 'Payload', { rows: 6 });
+  private readonly format = dropdown('publish-format', l10n.t('Format'), PAYLOAD_FORMATS.map((value) => ({ value, label: formatLabel(value) })));
+  private readonly payload = textArea('publish-payload', l10n.t('Payload'), { rows: 6 });
   private readonly qos = dropdown('publish-qos', 'QoS', [
-    { value: '0', label: '0: at most once' },
-    { value: '1', label: '1: at least once' },
-    { value: '2', label: '2: exactly once' },
+    { value: '0', label: l10n.t('0: at most once') },
+    { value: '1', label: l10n.t('1: at least once') },
+    { value: '2', label: l10n.t('2: exactly once') },
   ]);
-  private readonly retain = checkbox('publish-retain', 'Retain');
+  private readonly retain = checkbox('publish-retain', l10n.t('Retain'));
   private readonly v5 = el('fieldset', 'publish-v5');
-  private readonly contentType = textField('publish-content-type', 'Content type', { placeholder: 'application/json' });
-  private readonly utf8 = checkbox('publish-utf8', 'Payload format: UTF-8 text');
-  private readonly expiry = textField('publish-expiry', 'Message expiry (s)', { type: 'number' });
-  private readonly responseTopic = textField('publish-response-topic', 'Response topic');
-  private readonly correlation = textField('publish-correlation', 'Correlation data');
-  private readonly userProperties = textArea('publish-user-properties', 'User properties (name=value, one per line)', { rows: 2 });
-  private readonly errors = { topic: el('div', 'field-error'), payload: el('div', 'field-error'), properties: el('div', 'field-error') };
+  private readonly contentType = textField('publish-content-type', l10n.t('Content type'), { placeholder: 'application/json' });
+  private readonly utf8 = checkbox('publish-utf8', l10n.t('Payload format: UTF-8 text'));
+  private readonly expiry = textField('publish-expiry', l10n.t('Message expiry (s)'), { type: 'number' });
+  private readonly responseTopic = textField('publish-response-topic', l10n.t('Response topic'));
+  private readonly correlation = textField('publish-correlation', l10n.t('Correlation data'));
+  private readonly userProperties = textArea('publish-user-properties', l10n.t('User properties (name=value, one per line)'), { rows: 2 });
+  /** Each field's problem, under it; said by a screen reader as it changes (a polite region each). */
+  private readonly errors = { topic: fieldError('publish-topic-error'), payload: fieldError('publish-payload-error'), properties: fieldError('publish-properties-error') };
   private readonly status = el('span', 'publish-status');
   /** The JSON Schema bound to the topic: what it says of the typed JSON (a warning: Publish still sends). */
   private readonly schemaCheck = el('div', 'publish-schema');
@@ -51,32 +74,42 @@ export class PublishForm {
   private encodingTimer: number | undefined;
   private encodingError: string | undefined;
   private readonly target = el('span', 'hint');
+  /** The shortcut, in words: shown beside the button and part of the topic's and the payload's description. */
+  private readonly shortcut = el('span', 'hint publish-shortcut');
   private readonly recent = el('select', 'publish-recent');
   private recentDrafts: PublishDraft[] = [];
 
   constructor(private readonly onChange: (draft: PublishDraft) => void) {
     this.topic.id = 'publish-topic';
     this.topic.setAttribute('list', 'publish-topics');
-    this.topic.setAttribute('aria-label', 'Topic');
     this.topic.spellcheck = false;
+    this.topic.setAttribute('aria-describedby', 'publish-topic-error publish-shortcut');
+    this.topic.setAttribute('aria-keyshortcuts', SHORTCUT_KEYS);
+    // The text area's own label stays inside it; the shortcut is said through aria-keyshortcuts (the
+    // description cannot reach into its shadow root).
+    this.payload.element.setAttribute('aria-keyshortcuts', SHORTCUT_KEYS);
     this.topics.id = 'publish-topics';
     this.status.setAttribute('role', 'status');
-    this.recent.setAttribute('aria-label', 'Recent publishes');
+    this.recent.setAttribute('aria-label', l10n.t('Recent publishes'));
+    this.shortcut.id = 'publish-shortcut';
+    this.shortcut.textContent = isMac() ? l10n.t('⌘+Enter publishes') : l10n.t('Ctrl+Enter publishes');
 
     const topicField = el('div', 'field publish-topic-field');
-    const topicLabel = el('label', undefined, 'Topic');
+    const topicLabel = el('label', undefined, l10n.t('Topic'));
     topicLabel.htmlFor = 'publish-topic';
     topicField.append(topicLabel, this.topic, this.topics, this.errors.topic);
     const payloadField = el('div', 'field publish-payload-field');
     payloadField.append(this.payload.element, this.errors.payload, this.schemaCheck);
     const options = el('div', 'form-row');
     options.append(this.format.element, this.qos.element, this.retain.element, this.decoderHint);
-    this.v5.append(el('legend', undefined, 'MQTT 5 properties'));
+    this.v5.append(el('legend', undefined, l10n.t('MQTT 5 properties')));
     const v5Rows = el('div', 'form-row');
     v5Rows.append(this.contentType.element, this.expiry.element, this.responseTopic.element, this.correlation.element);
     this.v5.append(v5Rows, this.utf8.element, this.userProperties.element, this.errors.properties);
     const actions = el('div', 'form-actions');
-    actions.append(button('Publish', () => void this.send(), 'primary'), this.target, this.status);
+    const publish = button(l10n.t('Publish'), () => void this.send(), 'primary');
+    publish.setAttribute('aria-keyshortcuts', SHORTCUT_KEYS);
+    actions.append(publish, this.target, this.shortcut, this.status);
     const recentRow = el('div', 'form-row');
     recentRow.append(this.recent);
     this.element.append(recentRow, topicField, payloadField, options, this.v5, actions);
@@ -99,7 +132,7 @@ export class PublishForm {
 
   /** Says which broker the form publishes to (a panel that follows the selection may change it). */
   setConnection(name: string): void {
-    this.target.textContent = `to ${name} · Ctrl+Enter`;
+    this.target.textContent = l10n.t('to {0}', name);
   }
 
   /** MQTT 3.1.1 connections have no properties: the section goes away. */
@@ -134,7 +167,7 @@ export class PublishForm {
       }),
     );
     this.recentDrafts = recent;
-    const placeholder = el('option', undefined, recent.length ? `Recent publishes (${recent.length})…` : 'No recent publish yet');
+    const placeholder = el('option', undefined, recent.length ? l10n.t('Recent publishes ({0})…', recent.length) : l10n.t('No recent publish yet'));
     placeholder.value = '';
     this.recent.replaceChildren(
       placeholder,
@@ -180,9 +213,9 @@ export class PublishForm {
     if (!errors.payload && this.draft.format === 'decoder' && this.encodingError) errors.payload = this.encodingError;
     const pairs = parseUserProperties(String(this.userProperties.value));
     if (!this.v5.hidden && 'error' in pairs) errors.properties = pairs.error;
-    this.errors.topic.textContent = errors.topic ?? '';
-    this.errors.payload.textContent = errors.payload ?? '';
-    this.errors.properties.textContent = errors.properties ?? '';
+    showError(this.topic, this.errors.topic, errors.topic);
+    showError(this.payload.element, this.errors.payload, errors.payload);
+    showError(this.userProperties.element, this.errors.properties, errors.properties);
     return !errors.topic && !errors.payload && !errors.properties;
   }
 
@@ -218,8 +251,9 @@ export class PublishForm {
       host.request('checkEncoding', { topic: draft.topic, payload: draft.payload }).then(
         (answer) => {
           if (ticket !== this.encodingTicket) return;
-          this.decoderHint.textContent = answer.decoder ? `Encoded as ${answer.decoder}` : `No decoder is bound to ${draft.topic || 'this topic'}`;
-          this.encodingError = answer.decoder ? answer.error : `No decoder is bound to ${draft.topic || 'this topic'}: bind one with Decode As…, or choose JSON.`;
+          const unbound = draft.topic ? l10n.t('No decoder is bound to {0}', draft.topic) : l10n.t('No decoder is bound to this topic');
+          this.decoderHint.textContent = answer.decoder ? l10n.t('Encoded as {0}', answer.decoder) : unbound;
+          this.encodingError = answer.decoder ? answer.error : l10n.t('{0}: bind one with Decode As…, or choose JSON.', unbound);
           this.validate();
         },
         () => undefined,
@@ -265,18 +299,18 @@ export class PublishForm {
 
   private async send(): Promise<void> {
     if (!this.validate()) {
-      this.say('Fix the marked fields first; nothing was sent.', true);
+      this.say(l10n.t('Fix the marked fields first; nothing was sent.'), true);
       return;
     }
-    this.say('Publishing…');
+    this.say(l10n.t('Publishing…'));
     try {
       const invalid = this.schemaAnswer.valid === false ? this.schemaAnswer.schema : undefined;
       const result = await host.request('publish', { draft: this.draft });
-      this.say(`${describeResult(result)}${invalid ? ` (sent although not valid against ${invalid})` : ''}`);
+      this.say(invalid ? l10n.t('{0} (sent although not valid against {1})', describeResult(result), invalid) : describeResult(result));
       void this.refreshLists();
     } catch (error) {
       // The values stay as typed.
-      this.say(error instanceof StaleReply ? 'The panel moved on to another topic before the answer came.' : (error as Error).message, true);
+      this.say(error instanceof StaleReply ? l10n.t('The panel moved on to another topic before the answer came.') : (error as Error).message, true);
     }
   }
 

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { SchemaIssue } from '../../src/shared/jsonSchemaCheck';
 import type { DraftSchemaCheck, SchemaView } from '../../src/shared/webviewProtocol';
 import { host } from './channel';
@@ -40,7 +41,7 @@ export function issueList(errors: SchemaIssue[], more: number, className = 'sche
     item.append(el('code', 'schema-path', issue.path || '(root)'), el('span', 'schema-message', issue.message));
     list.append(item);
   }
-  if (more) list.append(el('li', 'schema-more', `and ${more.toLocaleString('en-US')} more`));
+  if (more) list.append(el('li', 'schema-more', l10n.t('and {0} more', more.toLocaleString('en-US'))));
   return list;
 }
 
@@ -52,11 +53,13 @@ export function schemaBar(view: SchemaView): HTMLElement {
   const errors = view.errors.length + view.more;
   const verdict =
     view.valid === true
-      ? `✓ Valid against ${view.schema}`
+      ? l10n.t('✓ Valid against {0}', view.schema)
       : view.valid === false
-        ? `✗ Not valid against ${view.schema}: ${errors.toLocaleString('en-US')} error${errors === 1 ? '' : 's'}`
-        : `Not checked against ${view.schema}: ${view.unchecked ?? ''}`;
-  head.append(el('span', 'schema-verdict', verdict), el('span', 'schema-binding', `binding ${view.filter}`));
+        ? errors === 1
+          ? l10n.t('✗ Not valid against {0}: 1 error', view.schema)
+          : l10n.t('✗ Not valid against {0}: {1} errors', view.schema, errors.toLocaleString('en-US'))
+        : l10n.t('Not checked against {0}: {1}', view.schema, view.unchecked ?? '');
+  head.append(el('span', 'schema-verdict', verdict), el('span', 'schema-binding', l10n.t('binding {0}', view.filter)));
   bar.append(head);
   if (view.valid === false) bar.append(issueList(view.errors, view.more));
   return bar;
@@ -65,10 +68,10 @@ export function schemaBar(view: SchemaView): HTMLElement {
 /** What the publish form says under the payload about the schema bound to the topic. */
 export function draftCheckElement(check: DraftSchemaCheck): HTMLElement[] {
   if (!check.schema) return [];
-  if (check.valid === true) return [el('div', 'schema-draft schema-valid', `✓ Valid against ${check.schema}`)];
+  if (check.valid === true) return [el('div', 'schema-draft schema-valid', l10n.t('✓ Valid against {0}', check.schema))];
   if (check.valid === false) {
-    const head = el('div', 'schema-draft schema-invalid', `Not valid against ${check.schema} (Publish still sends it):`);
+    const head = el('div', 'schema-draft schema-invalid', l10n.t('Not valid against {0} (Publish still sends it):', check.schema));
     return [head, issueList(check.errors ?? [], check.more ?? 0, 'schema-errors schema-draft-errors')];
   }
-  return [el('div', 'schema-draft schema-unchecked', `Not checked against ${check.schema}: ${check.unchecked ?? ''}`)];
+  return [el('div', 'schema-draft schema-unchecked', l10n.t('Not checked against {0}: {1}', check.schema, check.unchecked ?? ''))];
 }
