@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -88,6 +88,13 @@ describe('The Marketplace package (npm run package, vsce ls)', function () {
   it('carries exactly the expected files (no sources, source maps, tests or tools), and translations', () => {
     const others = files.filter((file) => !TRANSLATIONS.test(file)).sort();
     assert.deepEqual(others, [...EXPECTED_FILES].sort());
+    // Every translation in the repository, and not the English source bundle (VS Code reads none for English).
+    const translations = [
+      ...readdirSync(resolve(ROOT, 'l10n')).filter((name) => /^bundle\.l10n\.[\w-]+\.json$/.test(name)).map((name) => `l10n/${name}`),
+      ...readdirSync(ROOT).filter((name) => /^package\.nls(\.[\w-]+)?\.json$/.test(name)),
+    ].sort();
+    assert.ok(translations.includes('l10n/bundle.l10n.de.json') && translations.includes('package.nls.de.json'), translations.join(', '));
+    assert.deepEqual(files.filter((file) => TRANSLATIONS.test(file)).sort(), translations);
   });
 
   it("resolves every relative link and image of the README to a packaged file", () => {
