@@ -49,6 +49,7 @@ export class DecoderCatalog extends SettingFilesCatalog<DecoderBinding, SchemaFi
   private writing: Promise<unknown> = Promise.resolve();
 
   constructor(engine: EngineClient, log: vscode.LogOutputChannel, options: DecoderCatalogOptions = {}) {
+    // l10n-ignore: the label names the catalog in log lines only
     super(engine, log, { setting: DECODERS_SETTING, label: 'Decoders', notice: vscode.l10n.t('MQTT decoders') }, options);
     this.register({ dispose: () => this.watcher?.dispose() });
     this.watch();

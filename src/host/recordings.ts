@@ -141,7 +141,7 @@ export class Recordings extends Disposable {
     const what = await this.prompts.quickPick(
       [
         { label: vscode.l10n.t('Everything it receives'), what: 'all' as const },
-        { label: vscode.l10n.t('Topic filters…'), description: 'sensors/#, +/status', what: 'filters' as const },
+        { label: vscode.l10n.t('Topic filters…'), description: 'sensors/#, +/status', what: 'filters' as const }, // l10n-ignore: example topic filters
       ],
       { title: vscode.l10n.t('MQTT: Record {0}', connection.profile.name), placeHolder: vscode.l10n.t('What to record?') },
     );
@@ -150,7 +150,7 @@ export class Recordings extends Disposable {
     const typed = await vscode.window.showInputBox({
       title: vscode.l10n.t('MQTT: Record {0}', connection.profile.name),
       prompt: vscode.l10n.t('Topic filters, separated by spaces or commas'),
-      placeHolder: 'sensors/# +/status',
+      placeHolder: 'sensors/# +/status', // l10n-ignore: example topic filters
     });
     if (typed === undefined) return undefined;
     const filters = typed.split(/[\s,]+/).filter((filter) => filter.length > 0);

@@ -29,6 +29,7 @@ export class SchemaCatalog extends SettingFilesCatalog<SchemaBinding, SchemaFile
   private watched = '';
 
   constructor(engine: EngineClient, log: vscode.LogOutputChannel, options: CatalogOptions = {}) {
+    // l10n-ignore: the label names the catalog in log lines only
     super(engine, log, { setting: SCHEMAS_SETTING, label: 'JSON Schemas', notice: vscode.l10n.t('MQTT JSON Schemas') }, options);
     this.register({ dispose: () => this.watchers.forEach((watcher) => watcher.dispose()) });
     this.start();

@@ -65,6 +65,12 @@ describe('German display language in the workbench (Chromium)', function () {
     await workbench.topicsPane().locator('.monaco-list-row[aria-level="1"]').first().waitFor({ timeout: 60_000 });
     const frame = await workbench.openTopic(meter.telemetryTopic);
     assert.equal(await frame.evaluate(() => document.documentElement.lang), 'de');
+    // The code's texts (l10n/bundle.l10n.de.json): l10n.t in the webview names the history list, and
+    // vscode.l10n.t in the extension host describes the local broker's connection row.
+    const bundle = readRepoJson<Record<string, string>>('l10n/bundle.l10n.de.json');
+    assert.equal(await frame.locator('[role="listbox"]').first().getAttribute('aria-label'), bundle['Message history, newest first']);
+    const connections = workbench.viewPane(german['view.connections.name']);
+    await connections.locator('.monaco-list-row .label-description', { hasText: exactly(bundle['connected']) }).first().waitFor({ timeout: 30_000 });
     await workbench.screenshot('localization-de');
   });
 });

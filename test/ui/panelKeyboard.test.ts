@@ -118,7 +118,7 @@ describe('The message panel by keyboard only (Chromium)', function () {
     assert.equal(await newestRow.getAttribute('aria-selected'), 'true');
     assert.equal(await newestRow.getAttribute('aria-setsize'), String(FIRST));
     assert.equal(await newestRow.getAttribute('aria-posinset'), '1');
-    assert.match((await newestRow.getAttribute('aria-label')) ?? '', new RegExp(`^Message #${newest}, \\d\\d:\\d\\d:\\d\\d\\.\\d{3}, QoS \\d, .*"n":${newest}`));
+    assert.match((await newestRow.locator('.sr-only').textContent()) ?? '', new RegExp(`^Message #${newest}, \\d\\d:\\d\\d:\\d\\d\\.\\d{3}, QoS \\d, .*"n":${newest}`));
 
     await page.keyboard.press('ArrowDown');
     await frame.locator('.history-viewport[aria-activedescendant="message-3"]').waitFor();

@@ -216,7 +216,9 @@ export class HistoryList {
       element.append(el('span', 'cell seq', String(seq)), el('span', 'cell loading', l10n.t('loading…')));
       return element;
     }
-    element.append(
+    // The cells are for the eye; a screen reader reads one sentence instead. Its name comes from
+    // that hidden text, not an aria-label, so the visible text never contradicts the accessible name.
+    const cells = [
       el('span', 'cell seq', String(seq)),
       el('span', 'cell time', timeOf(row.receivedAt)),
       el('span', 'cell qos', String(row.qos)),
@@ -224,9 +226,10 @@ export class HistoryList {
       el('span', 'cell size', `${formatBytes(row.size)}${row.truncated ? ' ✂' : ''}`),
       el('span', 'cell props', propertiesSummary(row.properties)),
       el('span', 'cell preview', row.preview),
-    );
+    ];
+    for (const cell of cells) cell.setAttribute('aria-hidden', 'true');
+    element.append(...cells, el('span', 'sr-only', rowLabel(seq, row)));
     element.title = new Date(row.receivedAt).toLocaleString();
-    element.setAttribute('aria-label', rowLabel(seq, row));
     return element;
   }
 

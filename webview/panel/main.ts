@@ -251,7 +251,11 @@ const announcer = new NewMessageAnnouncer((text) => {
   arrivals.textContent = '';
   window.setTimeout(() => (arrivals.textContent = text), 50);
 });
-app.replaceChildren(header, divider(), list.element, inspector.element, arrivals);
+// One <main> landmark holds the page and paints the theme's background behind its text (the
+// webview's own is transparent over the workbench), so contrast checks measure what a person sees.
+const page = el('main', 'panel-view');
+page.append(header, divider(), list.element, inspector.element, arrivals);
+app.replaceChildren(page);
 // The tabs component picks its first tab when it connects: choose the stored one once it is in the page.
 requestAnimationFrame(() => inspector.select(state.tab));
 
