@@ -45,7 +45,7 @@ const ATTACKS = [
 ];
 
 /** Elements the panel itself creates; anything else in the page came from somewhere it must not. */
-const PANEL_TAGS = ['HTML', 'HEAD', 'META', 'LINK', 'TITLE', 'BODY', 'SCRIPT', 'DIV', 'HEADER', 'H1', 'H2', 'UL', 'LI', 'SPAN', 'SECTION', 'PRE', 'TABLE', 'CAPTION', 'TBODY', 'TR', 'TH', 'TD', 'DETAILS', 'SUMMARY', 'BUTTON', 'LABEL', 'INPUT', 'CANVAS', 'P', 'FORM', 'FIELDSET', 'LEGEND', 'SELECT', 'OPTION', 'DATALIST'];
+const PANEL_TAGS = ['HTML', 'HEAD', 'META', 'LINK', 'TITLE', 'BODY', 'SCRIPT', 'MAIN', 'DIV', 'HEADER', 'H1', 'H2', 'UL', 'LI', 'SPAN', 'SECTION', 'PRE', 'TABLE', 'CAPTION', 'TBODY', 'TR', 'TH', 'TD', 'DETAILS', 'SUMMARY', 'BUTTON', 'LABEL', 'INPUT', 'CANVAS', 'P', 'FORM', 'FIELDSET', 'LEGEND', 'SELECT', 'OPTION', 'DATALIST'];
 
 interface PageCheck {
   pwned: unknown;
