@@ -69,7 +69,10 @@ async function inspect(frame: Frame): Promise<PageCheck> {
       // VS Code's webview host adds its default styles as one <style id="_defaultStyles">.
       if (element.tagName === 'STYLE' && element.id !== '_defaultStyles') foreign.push('STYLE');
     }
-    const handlers = all.flatMap((element) => Array.from(element.attributes).filter((attribute) => /^on/i.test(attribute.name) || /javascript:/i.test(attribute.value)).map((attribute) => `${element.tagName}[${attribute.name}]`));
+    // A javascript: URL runs only from an attribute that holds a URL; the same text in a label (a JSON
+    // node's aria-label is its key, which the attacker chose) is text a screen reader says.
+    const urlAttribute = /^(href|src|srcset|srcdoc|action|formaction|xlink:href|data|poster|background|ping|cite|manifest)$/i;
+    const handlers = all.flatMap((element) => Array.from(element.attributes).filter((attribute) => /^on/i.test(attribute.name) || (urlAttribute.test(attribute.name) && /javascript:/i.test(attribute.value))).map((attribute) => `${element.tagName}[${attribute.name}]`));
     const record = window as unknown as { __pwned?: unknown; __violations?: string[] };
     return {
       pwned: record.__pwned,
