@@ -78,7 +78,7 @@ export interface Subscription {
 function isPermanent(error: Error & { code?: string | number }): boolean {
   const code = error.code;
   if (typeof code === 'number') return [1, 2, 4, 5, 0x84, 0x85, 0x86, 0x87, 0x8a, 0x8c].includes(code);
-  return typeof code === 'string' && (/CERT|SELF_SIGNED|ALTNAME|ISSUER|SSL|ENOTFOUND/.test(code) || /bad decrypt/i.test(error.message));
+  return typeof code === 'string' && (/CERT|SELF_SIGNED|ALTNAME|ISSUER|SSL|ENOTFOUND/.test(code) || /bad decrypt|DECODER routines::unsupported/i.test(error.message));
 }
 
 /** Reads one of a profile's TLS files (readTlsFile: bounded, regular files only, errors that name the field). */

@@ -160,6 +160,9 @@ export function describeConnectError(error: ErrorLike, context: ErrorContext): s
       break;
   }
   if (/bad decrypt|bad password read|BAD_DECRYPT/i.test(error.message)) return l10n.t('The client key could not be decrypted: wrong key passphrase.');
+  // A wrong passphrase whose garbage happens to pass the padding check reaches OpenSSL 3's decoder,
+  // which then says "unsupported" (seen now and then with the same key and passphrase).
+  if (/DECODER routines::unsupported/i.test(error.message)) return l10n.t('The client key could not be read: wrong key passphrase, or a key format that Node cannot read.');
   if (/connack timeout|connect timeout/i.test(error.message)) return l10n.t('Timed out waiting for {0} to accept the MQTT connection.', where);
   return error.message || String(error);
 }

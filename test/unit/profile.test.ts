@@ -43,6 +43,9 @@ describe('Connection error messages', () => {
     assert.match(describeConnectError(error('SELF_SIGNED_CERT_IN_CHAIN'), context), /unknown authority/);
     assert.match(describeConnectError(error('ERR_TLS_CERT_ALTNAME_INVALID'), context), /does not match the name broker\.example/);
     assert.match(describeConnectError(error('CERT_HAS_EXPIRED'), context), /expired/);
+    // A wrong passphrase: OpenSSL says "bad decrypt", or now and then (garbage that passed the padding check) "unsupported".
+    assert.match(describeConnectError(error('ERR_OSSL_BAD_DECRYPT', 'error:1C800064:Provider routines::bad decrypt'), context), /wrong key passphrase/);
+    assert.match(describeConnectError(error('ERR_OSSL_UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported'), context), /wrong key passphrase/);
     assert.match(describeConnectError(error(0x86), context), /Bad user name or password\. \(reason code 0x86\)/);
     assert.match(describeConnectError(error(0x87), context), /Not authorised\. \(reason code 0x87\)/);
     assert.match(describeConnectError(error(4), { ...context, mqttVersion: 4 }), /Bad user name or password\. \(return code 0x4\)/);
