@@ -101,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
   }));
   registry.onLog(({ level, line }) => log[level](line));
   const schemaDecorations = new SchemaDecorations();
-  const topicsProvider = new TopicsTreeProvider(registry, schemaDecorations);
+  const topicsProvider = new TopicsTreeProvider(registry, schemaDecorations, log);
   const requestsProvider = new RequestsTreeProvider(registry);
   const connectionsProvider = new ConnectionsTreeProvider(registry);
   const statusBar = new ConnectionStatusBar(registry);

@@ -44,6 +44,9 @@ const MAX_LABEL_CHARS = 256;
 const ORDER_RELIST_MS = 2000;
 /** The view's totals are written at most this often. */
 const TOTALS_INTERVAL_MS = 1000;
+/** A failed listing is tried again after this, then after twice as long each time, up to MAX_RETRY_MS. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
 const SYS = '$SYS';
 
 // Counted nouns, one key per number form: a translation may need more than an added "s".
@@ -128,6 +131,8 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   private readonly pageSizes = new Map<string, number>();
   /** Connections whose root row shows the losses mark: it is refreshed only when that flips. */
   private readonly lossesShown = new Set<string>();
+  /** Levels whose listing failed, by connection and level: listed again by a timer. */
+  private readonly retries = new Map<string, { attempt: number; timer: NodeJS.Timeout | undefined }>();
   private watchTimer: NodeJS.Timeout | undefined;
   private totalsTimer: NodeJS.Timeout | undefined;
   private sortOrder: SortOrder = 'name';
@@ -139,6 +144,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly decorations?: SchemaDecorations,
+    private readonly log?: vscode.LogOutputChannel,
   ) {
     super();
     this.register(registry.onDidChangeTopics((changes) => this.onChanges(changes)));
@@ -147,7 +153,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         // State changes show in the Connections view only: re-list the Topics view when a connection comes or goes.
         const ids = registry.list().map((connection) => connection.id).join('\u0000');
         if (ids !== this.connectionIds) {
-          for (const id of this.connectionIds.split('\u0000')) if (id && !registry.get(id)) this.decorations?.forget(id);
+          for (const id of this.connectionIds.split('\u0000')) {
+            if (!id || registry.get(id)) continue;
+            // A removed connection: nothing of its rows is kept.
+            this.decorations?.forget(id);
+            this.forget(id);
+            this.expanded.delete(id);
+          }
           this.connectionIds = ids;
           this.fire(undefined);
         }
@@ -166,7 +178,13 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
         this.fire(undefined);
       }),
     );
-    this.register({ dispose: () => (clearTimeout(this.watchTimer), clearTimeout(this.totalsTimer)) });
+    this.register({
+      dispose: () => {
+        clearTimeout(this.watchTimer);
+        clearTimeout(this.totalsTimer);
+        for (const retry of this.retries.values()) clearTimeout(retry.timer);
+      },
+    });
   }
 
   /** Connects the provider to its view: expansion and visibility decide what the worker reports. */
@@ -461,13 +479,17 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
       this.sendWatch();
     }
     let result;
+    const levelKey = key(connectionId, level);
     try {
       result = await this.registry.engine.request('children', { connectionId, parent: refOf(level), sort: this.sortOrder, filter: this.activeFilter, offset: 0, limit });
     } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
       // A bad filter pattern is shown in the view's message; the tree shows nothing below.
-      if (this.treeView && this.activeFilter) this.treeView.message = vscode.l10n.t('Filter error: {0}', error instanceof Error ? error.message : String(error));
+      if (this.treeView && this.activeFilter) this.treeView.message = vscode.l10n.t('Filter error: {0}', message);
+      else this.retryListing(element, levelKey, message);
       return [];
     }
+    this.clearRetry(levelKey);
     const children: TopicsElement[] = result.children.map((snapshot) => {
       const elementKey = key(connectionId, snapshot.id);
       let child = this.elements.get(elementKey);
@@ -487,6 +509,27 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     return children;
   }
 
+  /**
+   * A level whose listing failed (the worker was busy past the deadline, or was being replaced) is
+   * listed again after a growing delay: an empty level is never left standing as if it had no topics.
+   */
+  private retryListing(element: TopicsElement, levelKey: string, reason: string): void {
+    const retry = this.retries.get(levelKey) ?? { attempt: 0, timer: undefined };
+    clearTimeout(retry.timer);
+    retry.attempt++;
+    const delayMs = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (retry.attempt - 1));
+    this.log?.warn(`Topics view: listing a level failed (${reason}); trying again in ${delayMs / 1000} s.`);
+    retry.timer = setTimeout(() => this.fire([element]), delayMs);
+    this.retries.set(levelKey, retry);
+  }
+
+  private clearRetry(levelKey: string): void {
+    const retry = this.retries.get(levelKey);
+    if (!retry) return;
+    clearTimeout(retry.timer);
+    this.retries.delete(levelKey);
+  }
+
   getParent(element: TopicsElement): TopicsElement | undefined {
     if (isConnection(element)) return undefined;
     return this.parents.get(element);
@@ -497,6 +540,7 @@ export class TopicsTreeProvider extends Disposable implements vscode.TreeDataPro
     for (const [elementKey, element] of this.elements) if (element.connectionId === connectionId) this.elements.delete(elementKey);
     const expanded = this.expanded.get(connectionId);
     if (expanded) for (const level of expanded) if (level !== 'root') expanded.delete(level);
+    for (const levelKey of this.retries.keys()) if (levelKey.startsWith(`${connectionId}\u0000`)) this.clearRetry(levelKey);
   }
 }
 

@@ -345,8 +345,11 @@ export interface EngineRequests {
   shutdown: { params: Record<string, never>; result: void };
   /** Liveness: the host's heartbeat. A worker that does not answer in time is restarted. */
   ping: { params: Record<string, never>; result: { at: number } };
-  /** Only in the extension's test mode (workerData.testHooks): make the worker exit, or hang, to test supervision. */
-  testHook: { params: { action: 'exit' | 'hang' }; result: void };
+  /**
+   * Only in the extension's test mode (workerData.testHooks): make the worker exit, or hang, to test
+   * supervision; or fail the next listing of the level `topic`, to test that the Topics view lists it again.
+   */
+  testHook: { params: { action: 'exit' | 'hang' } | { action: 'failNextListing'; topic: string }; result: void };
   /** The worker's own memory (its heap is apart from the extension host's), after a GC when it can. */
   memory: { params: Record<string, never>; result: { heapUsed: number; arrayBuffers: number; rss: number } };
 

@@ -34,6 +34,13 @@ interface Watched {
   listed: Map<number, number[]>;
   /** Every listed node (by key): the per-message check. */
   shown: Set<number>;
+  /**
+   * Listed levels that gained or lost a child while collapsed (by key): VS Code shows its old rows
+   * again when such a level is expanded, without asking, so it is re-listed when the host says so.
+   */
+  stale: Set<number>;
+  /** The tree is being rebuilt (a recording read again from its start): nothing is reported until `reset`. */
+  held: boolean;
   pinned: Set<number>;
   /** Rows whose own label or description may have changed, by key, reported in paced turns. */
   rows: RefreshPacer<number, TopicNode>;
@@ -51,6 +58,11 @@ interface Watched {
 function isRow(watched: Watched, node: TopicNode): boolean {
   const parent = node.parentKey;
   return parent !== undefined && watched.expanded.has(parent) && watched.shown.has(node.key);
+}
+
+/** A level whose children changed while collapsed, with rows VS Code keeps: listed again when expanded. */
+function markStale(watched: Watched, parentKey: number): void {
+  if (!watched.expanded.has(parentKey) && watched.listed.has(parentKey)) watched.stale.add(parentKey);
 }
 
 /** `from` and the levels above it that are rows: their counts of sub-topics changed. */
@@ -82,13 +94,23 @@ export class ChangeTracker {
     this.resolve(connectionId, watched);
   }
 
-  /** The host listed these children of `parent` (a page of them): they are rows now, and only they. */
+  /**
+   * The host listed these children of `parent` (a page of them): they are rows now, and only they.
+   * VS Code lists expanded levels only, so `parent` counts as expanded from now on, not from the
+   * host's `watch` (sent a moment later): a child created in between is reported, not missed.
+   */
   listed(connectionId: string, parent: TopicNode, children: TopicNode[]): void {
     const watched = this.watchedOf(connectionId);
     for (const key of watched.listed.get(parent.key) ?? []) watched.shown.delete(key);
     const keys = children.map((node) => node.key);
     watched.listed.set(parent.key, keys);
     for (const key of keys) watched.shown.add(key);
+    watched.stale.delete(parent.key);
+    const model = this.model(connectionId);
+    if (!watched.expanded.has(parent.key) && model) {
+      watched.expanded.add(parent.key);
+      watched.expandedRefs.push(parent.key === model.connection.topics.root.key ? { root: true } : { id: model.index.idOf(parent) });
+    }
   }
 
   setVisible(visible: boolean): void {
@@ -116,10 +138,11 @@ export class ChangeTracker {
     // A topic created anew may be one a panel pinned (or a ref named by topic) before it existed.
     if (created && (watched.pinnedTopics.length || watched.byTopic)) this.resolve(connectionId, watched);
     if (watched.pinned.has(node.key)) watched.pinnedChanged.set(node.key, node);
+    const createdParent = created?.parentKey;
+    if (createdParent !== undefined) markStale(watched, createdParent);
     if (this.visible) {
       watched.statsChanged = true;
       if (isRow(watched, node)) watched.rows.mark(node.key, node);
-      const createdParent = created?.parentKey;
       if (created && createdParent !== undefined && watched.expanded.has(createdParent)) watched.relist.set(createdParent, created.parent as TopicNode);
       // A new topic changes the sub-topic counts of every level above it (and a child count).
       if (created || node.messageCount === 1) {
@@ -163,6 +186,7 @@ export class ChangeTracker {
   /** The budget forgot topics below `parent`: its level is listed again (their rows go), the rows above change counts. */
   onForgotten(connectionId: string, parent: TopicNode): void {
     const watched = this.watched.get(connectionId);
+    if (watched) markStale(watched, parent.key);
     if (!watched || !this.visible) return;
     if (watched.expanded.has(parent.key)) watched.relist.set(parent.key, parent);
     markRowsFrom(watched, parent);
@@ -176,9 +200,20 @@ export class ChangeTracker {
     // The host lists everything again; listings of cleared nodes must not keep them alive.
     watched.listed.clear();
     watched.shown.clear();
+    watched.stale.clear();
     watched.rows.clear();
+    watched.relist.clear();
+    watched.held = false;
     watched.reset = true;
     this.schedule(0);
+  }
+
+  /**
+   * The tree is about to be rebuilt: nothing of it is reported until `reset`. The host would list a
+   * half-built tree, and VS Code forgets the expansion of a row that is missing for a moment.
+   */
+  hold(connectionId: string): void {
+    this.watchedOf(connectionId).held = true;
   }
 
   private schedule(delay: number): void {
@@ -192,7 +227,7 @@ export class ChangeTracker {
     let nextTurnIn: number | undefined;
     for (const [connectionId, watched] of this.watched) {
       const model = this.model(connectionId);
-      if (!model) continue;
+      if (!model || watched.held) continue;
       // Too many rows waiting: their levels are listed again instead (fresh snapshots with the listing).
       if (watched.rows.pendingCount > MAX_ROWS_PER_REPORT) {
         for (const node of watched.rows.pendingValues()) {
@@ -246,6 +281,8 @@ export class ChangeTracker {
         expanded: new Set(),
         listed: new Map(),
         shown: new Set(),
+        stale: new Set(),
+        held: false,
         pinned: new Set(),
         rows: new RefreshPacer<number, TopicNode>(ROW_REFRESH_MS, MAX_ROWS_PER_TURN),
         relist: new Map(),
@@ -263,12 +300,17 @@ export class ChangeTracker {
   /** Turns refs into nodes, so that the per-message check compares identities, not strings. */
   private resolve(connectionId: string, watched: Watched): void {
     const model = this.model(connectionId);
-    watched.expanded = new Set(
-      watched.expandedRefs.flatMap((ref) => {
-        const node = model?.index.resolve(ref);
-        return node ? [node.key] : [];
-      }),
-    );
+    watched.expanded = new Set();
+    for (const ref of watched.expandedRefs) {
+      const node = model?.index.resolve(ref);
+      if (!node) continue;
+      watched.expanded.add(node.key);
+      // Expanded again after its children changed: VS Code's old rows are replaced.
+      if (watched.stale.delete(node.key) && this.visible) {
+        watched.relist.set(node.key, node);
+        this.schedule(0);
+      }
+    }
     watched.pinned = this.resolvePinned(connectionId, watched.pinnedTopics);
     // What was pushed is kept for pinned nodes only: the key of a node gone is never seen again.
     for (const key of watched.pushed.keys()) if (!watched.pinned.has(key)) watched.pushed.delete(key);

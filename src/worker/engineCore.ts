@@ -28,6 +28,8 @@ import { checkPattern } from '../shared/regex';
 export class EngineCore {
   private readonly pool: ConnectionPool;
   private readonly tracker: ChangeTracker;
+  /** Test mode only: the next listing of this level fails. */
+  private failNextListing: string | undefined;
   private filterIndex: FilterIndex | undefined;
   private readonly decoders = new DecoderState();
   private readonly schemas: SchemaState;
@@ -73,7 +75,7 @@ export class EngineCore {
     const tracker = this.tracker;
     this.offline = new OfflineRecordings(
       pool,
-      (id) => tracker.reset(id),
+      { hold: (id) => tracker.hold(id), reset: (id) => tracker.reset(id) },
       async (id) => {
         tracker.forget(id);
         this.requests.forget(id);
@@ -102,6 +104,10 @@ export class EngineCore {
       publish: ({ connectionId, topic, payload, qos, retain, properties }) => pool.require(connectionId).connection.publish(topic, payload, { qos, retain, properties }),
       children: (params) => {
         const model = pool.require(params.connectionId);
+        if (this.failNextListing !== undefined && model.index.resolve(params.parent)?.topic === this.failNextListing) {
+          this.failNextListing = undefined;
+          throw new Error('A listing failed on purpose (test hook).');
+        }
         // One index for the filter in use: its answers are kept between refreshes, per node and revision.
         if (params.filter?.pattern && !this.filterIndex?.isFor(params.filter)) this.filterIndex = new FilterIndex(params.filter);
         const { children, total, parent, nodes } = queries.children(model, params, params.filter?.pattern ? this.filterIndex : undefined);
@@ -214,6 +220,10 @@ export class EngineCore {
         // Only when the extension runs its own tests: supervision is tested by a worker that dies or hangs.
         if (!options.testHooks) throw new Error('Test hooks are off.');
         if (params.action === 'exit') process.exit(70);
+        if (params.action === 'failNextListing') {
+          this.failNextListing = params.topic;
+          return;
+        }
         for (;;) {
           // Hangs on purpose: the host must notice that the worker stopped answering.
         }

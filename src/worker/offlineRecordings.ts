@@ -200,7 +200,7 @@ class OfflineRecording {
     readonly path: string,
     readonly name: string,
     private readonly pool: ConnectionPool,
-    private readonly resetViews: (connectionId: string) => void,
+    private readonly views: RebuiltViews,
   ) {}
 
   publish(): void {
@@ -290,7 +290,8 @@ class OfflineRecording {
       rebuilt = true;
       await this.cursor?.lines.return(undefined);
       this.pool.openOffline(this.connectionId, this.name);
-      this.resetViews(this.connectionId);
+      // Nothing is reported until the new tree is at t (or this seek gives way): the views do not list it half built.
+      this.views.hold(this.connectionId);
       this.position = { at: -Infinity, applied: 0, exact: true };
       this.cursor = { lines: readRecordingLines(this.path, { signal: this.abort.signal }), done: false };
     }
@@ -341,6 +342,7 @@ class OfflineRecording {
     } finally {
       this.loading = undefined;
       this.publish();
+      if (rebuilt) this.views.reset(this.connectionId);
     }
   }
 
@@ -351,14 +353,21 @@ class OfflineRecording {
   }
 }
 
+/** What the views are told of a tree rebuilt by a seek backwards. */
+export interface RebuiltViews {
+  /** The tree is being rebuilt: nothing of it is reported yet. */
+  hold(connectionId: string): void;
+  /** The rebuilt tree is ready: rows and panels of the connection start over. */
+  reset(connectionId: string): void;
+}
+
 /** The engine's opened recordings, by connection id. */
 export class OfflineRecordings {
   private readonly recordings = new Map<string, OfflineRecording>();
 
   constructor(
     private readonly pool: ConnectionPool,
-    /** Rows and panels of the connection start over (its tree was rebuilt). */
-    private readonly resetViews: (connectionId: string) => void,
+    private readonly views: RebuiltViews,
     /** Forgets the connection everywhere (views, requests) and removes it from the pool. */
     private readonly removeConnection: (connectionId: string) => Promise<void>,
   ) {}
@@ -370,7 +379,7 @@ export class OfflineRecordings {
   async open(params: { connectionId: string; path: string; name?: string; checkpointBytes?: number; checkpointMessages?: number }): Promise<RecordingSummary> {
     if (this.recordings.has(params.connectionId)) throw new Error(l10n.t('A recording is already open as {0}.', params.connectionId));
     if (this.pool.get(params.connectionId)) throw new Error(l10n.t('{0} is a broker connection.', params.connectionId));
-    const recording = new OfflineRecording(params.connectionId, params.path, params.name ?? basename(params.path), this.pool, this.resetViews);
+    const recording = new OfflineRecording(params.connectionId, params.path, params.name ?? basename(params.path), this.pool, this.views);
     this.recordings.set(params.connectionId, recording);
     try {
       return await recording.open(params);

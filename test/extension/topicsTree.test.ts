@@ -196,4 +196,17 @@ describe('The Topics tree over any topic, through the real TreeDataProvider', fu
       provider.filter = undefined;
     }
   });
+
+  it('a level whose listing failed is listed again by itself, not left empty as if it had no topics', async () => {
+    await publishAll([['retry/a', '1']]);
+    const provider = api.topicsProvider;
+    const level = (await provider.getChildren(connection)).find((row) => isTopic(row) && row.snapshot.name === 'retry');
+    assert.ok(level, 'listed while the engine answers');
+    // A level VS Code does not show (it is collapsed): only this test lists it, and only the retry fires it.
+    await api.registry.engine.request('testHook', { action: 'failNextListing', topic: 'retry' });
+    const relisted = waitFor(provider.onDidFire, (changed) => changed?.includes(level) ?? false, 10_000, 'the level to be listed again');
+    assert.deepEqual(await provider.getChildren(level), [], 'the failed listing shows nothing for now');
+    await relisted;
+    assert.deepEqual((await provider.getChildren(level)).map((row) => isTopic(row) && row.snapshot.name), ['a'], 'listed again, with its rows');
+  });
 });

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { findFreePort } from '../../src/devtools/localBroker';
@@ -96,6 +96,22 @@ export class Workbench {
     if (test?.state !== 'failed') return;
     await this.screenshot(`failed-${test.title.replace(/\W+/g, '-')}`);
     console.log(`      console errors so far:\n${Workbench.recentErrors()}`);
+    // CI keeps only what is printed: the extension's own log says what it did and what failed.
+    console.log(`      the extension's log, last lines:\n${this.extensionLog(25)}`);
+  }
+
+  /** The last `count` lines of the extension's "MQTT Explorer" output channel (its log file in the profile). */
+  extensionLog(count: number): string {
+    const logs = join(this.profile.userDataDir, 'logs');
+    let all: string[];
+    try {
+      all = readdirSync(logs, { recursive: true, encoding: 'utf8' });
+    } catch (error) {
+      return `        (no log: ${error instanceof Error ? error.message : String(error)})`;
+    }
+    const files = all.filter((file) => file.endsWith(join('mqtt-explorer-dev.mqtt-explorer', 'MQTT Explorer.log')));
+    const lines = files.flatMap((file) => readFileSync(join(logs, file), 'utf8').split('\n').filter(Boolean));
+    return lines.slice(-count).map((line) => `        ${line}`).join('\n') || '        (empty)';
   }
 
   /** Sets a toolkit dropdown in a webview as a pick would (the value, then its change event). */

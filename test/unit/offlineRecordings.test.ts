@@ -9,6 +9,8 @@ import { headerLine, messageLine, type RecordedMessage } from '../../src/shared/
 import { buildRecordingIndex } from '../../src/worker/offlineRecordings';
 import { EngineCore } from '../../src/worker/engineCore';
 import type { EngineEvent } from '../../src/shared/engineProtocol';
+import type { TopicChanges } from '../../src/host/engine/engineClient';
+import { waitFor } from '../helpers/waitFor';
 import type { OfflineState } from '../../src/worker/connection';
 import { EngineClient } from '../../src/host/engine/engineClient';
 import { DEFAULT_LIMITS } from '../../src/worker/topicTree';
@@ -287,6 +289,115 @@ describe('Offline recordings in the engine: open, scrub, close', () => {
   it('says plainly when the file is missing or not a file', async () => {
     await assert.rejects(Promise.resolve().then(() => core.handlers.openRecording({ connectionId: 'x', path: join(dir, 'nope.jsonl') })), /does not exist/);
     await assert.rejects(Promise.resolve().then(() => core.handlers.openRecording({ connectionId: 'x', path: dir })), /is not a file/);
+  });
+});
+
+/**
+ * What the Topics view is told while a recording is scrubbed. Found in CI: rows that never showed,
+ * because a child created between VS Code's listing of a level and the host's `watch` was not
+ * reported, a level collapsed meanwhile showed its old rows again, and a seek backwards reported a
+ * half-built tree (VS Code then forgot which rows were expanded).
+ */
+describe('Offline recordings in the engine: what the Topics view is told', () => {
+  let dir: string;
+  let core: EngineCore;
+  let changes: TopicChanges[];
+  const listeners = new Set<(changes: TopicChanges) => void>();
+  const onChanges = (listener: (changes: TopicChanges) => void) => {
+    listeners.add(listener);
+    return { dispose: () => listeners.delete(listener) };
+  };
+  const nextChanges = (predicate: (changes: TopicChanges) => boolean, what: string) => waitFor(onChanges, predicate, 5000, what);
+  const ROOT = { root: true } as const;
+  /** Progress reports of seeks so far. */
+  let states = 0;
+  const seekingStates = () => states;
+  const relisted = (report: TopicChanges, id: number) => report.relist.some((ref) => 'id' in ref && ref.id === id);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'offline-views-'));
+    changes = [];
+    states = 0;
+    core = new EngineCore((event) => {
+      if (event.kind === 'state' && event.state.kind === 'offline' && event.state.recording.loading?.what === 'seeking') states++;
+      if (event.kind !== 'changes') return;
+      changes.push(event);
+      for (const listener of [...listeners]) listener(event);
+    });
+  });
+  afterEach(async () => {
+    listeners.clear();
+    await core.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A recording where plant/alarm (a new child of plant) and other/x (a new top-level topic) come after T0. */
+  async function openAtStart(): Promise<number> {
+    const path = join(dir, 'plant.mqtt-recording.jsonl');
+    writeFileSync(path, recordingText([message(T0, 'plant/valve', 'closed'), message(T0 + 10, 'plant/alarm', 'overheat'), message(T0 + 20, 'other/x', '1')]));
+    await core.handlers.openRecording({ connectionId: 'rec', path });
+    // Back to the start: the tree is rebuilt, and the views start over with the reset.
+    const reset = nextChanges((c) => c.reset, 'the reset');
+    await core.handlers.seekRecording({ connectionId: 'rec', time: T0 });
+    await reset;
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT], pinned: [] });
+    const root = await core.handlers.children({ connectionId: 'rec', parent: ROOT, sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(root.children.map((child) => child.name), ['plant']);
+    return root.children[0].id;
+  }
+
+  it('a level VS Code listed before the host\'s watch named it: a child created meanwhile re-lists it', async () => {
+    const plant = await openAtStart();
+    const level = await core.handlers.children({ connectionId: 'rec', parent: { id: plant }, sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(level.children.map((child) => child.name), ['valve']);
+    // No watch with plant yet (the host sends it 50 ms after the listing): plant/alarm comes now.
+    const report = nextChanges((c) => relisted(c, plant), 'plant to be listed again');
+    await core.handlers.seekRecording({ connectionId: 'rec', time: T0 + 20 });
+    await report;
+    const again = await core.handlers.children({ connectionId: 'rec', parent: { id: plant }, sort: 'name', offset: 0, limit: 100 });
+    assert.deepEqual(again.children.map((child) => child.name), ['alarm', 'valve']);
+  });
+
+  it('a level that gained a child while collapsed is listed again when expanded (VS Code would show its old rows)', async () => {
+    const plant = await openAtStart();
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT, { id: plant }], pinned: [] });
+    await core.handlers.children({ connectionId: 'rec', parent: { id: plant }, sort: 'name', offset: 0, limit: 100 });
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT], pinned: [] });
+    // Collapsed: other/x re-lists the root, plant/alarm re-lists nothing yet.
+    const rootReport = nextChanges((c) => c.relist.some((ref) => 'root' in ref), 'the root to be listed again');
+    await core.handlers.seekRecording({ connectionId: 'rec', time: T0 + 20 });
+    assert.equal(relisted(await rootReport, plant), false, 'plant is collapsed: not listed again yet');
+    const report = nextChanges((c) => relisted(c, plant), 'plant to be listed again once expanded');
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT, { id: plant }], pinned: [] });
+    await report;
+    // Listed once is enough: expanding it again without a change re-lists nothing.
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT], pinned: [] });
+    const before = changes.length;
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT, { id: plant }], pinned: [] });
+    await core.handlers.children({ connectionId: 'rec', parent: ROOT, sort: 'name', offset: 0, limit: 100 });
+    assert.equal(changes.slice(before).some((c) => relisted(c, plant)), false);
+  });
+
+  it('a seek backwards reports nothing of the half-built tree: one reset, once the tree is at t', async () => {
+    const messages = flow(300_000);
+    const path = join(dir, 'flow.mqtt-recording.jsonl');
+    writeFileSync(path, recordingText(messages));
+    await core.handlers.openRecording({ connectionId: 'rec', path });
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT], pinned: [] });
+    const { children } = await core.handlers.children({ connectionId: 'rec', parent: ROOT, sort: 'name', offset: 0, limit: 100 });
+    await core.handlers.watch({ connectionId: 'rec', expanded: [ROOT, { id: children[0].id }], pinned: [] });
+    const before = changes.length;
+    const statesBefore = seekingStates();
+    const reset = nextChanges((c) => c.reset, 'the reset');
+    const result = await core.handlers.seekRecording({ connectionId: 'rec', time: T0 + 2_900_000 });
+    assert.equal(result.rebuilt, true);
+    // Progress goes out at most every 200 ms, reports every 250 ms: with three progress reports the
+    // seek lasted long enough for a report to go out meanwhile, had anything been reported.
+    assert.ok(seekingStates() - statesBefore >= 3, `only ${seekingStates() - statesBefore} progress reports: the seek was too short to tell`);
+    assert.deepEqual(changes.slice(before), [], 'nothing reported while the tree was rebuilt');
+    await reset;
+    const level = await core.handlers.children({ connectionId: 'rec', parent: { topic: 'plant' }, sort: 'name', offset: 0, limit: 100 });
+    assert.equal(level.total, 7, 'the first listing after the reset shows the tree at t');
   });
 });
 
